@@ -1,0 +1,132 @@
+//! The inactivity alert: selects who is due (pure domain rule), queues one
+//! rendered email per person and gap in the outbox (unique key), then
+//! delivers whatever is pending. A second run finds every key queued and
+//! sends nothing new; a failed delivery stays pending and is retried.
+
+use std::collections::HashMap;
+
+use super::{App, today};
+use crate::domain::alerts::{InactivityAlert, inactivity};
+use crate::domain::dates::{iso, long_uk};
+use crate::domain::user::User;
+use crate::error::AppResult;
+use crate::storage::alerts::OutboxEmail;
+use crate::storage::new_id;
+
+/// One practitioner due a reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSummary {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub since: String,
+    pub days: i64,
+}
+
+/// An email delivered by a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    pub user_id: String,
+    pub recipient: String,
+    pub subject: String,
+}
+
+/// What a run did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertReport {
+    pub dry_run: bool,
+    /// Newly due this run (queued, or listed in a dry run).
+    pub due: Vec<AlertSummary>,
+    /// Delivered this run, including earlier queued retries.
+    pub sent: Vec<SentEmail>,
+    /// Delivery attempts that failed this run (left pending or given up).
+    pub failed: usize,
+}
+
+impl App {
+    pub async fn run_alerts(&self, dry_run: bool) -> AppResult<AlertReport> {
+        let due = self.due_inactivity_alerts().await?;
+        let mut report = AlertReport { dry_run, ..AlertReport::default() };
+        for (user, alert) in due {
+            let key = alert.dedupe_key(&user.id);
+            if self.store().email_queued(&key).await? {
+                continue;
+            }
+            let summary = summary(&user, &alert);
+            if !dry_run && !self.store().enqueue_email(&self.inactivity_email(&user, &alert, key)?).await? {
+                continue;
+            }
+            report.due.push(summary);
+        }
+        if !dry_run {
+            self.deliver_pending(&mut report).await?;
+        }
+        tracing::info!(dry_run, due = report.due.len(), sent = report.sent.len(), failed = report.failed, "alert run finished");
+        Ok(report)
+    }
+
+    async fn due_inactivity_alerts(&self) -> AppResult<Vec<(User, InactivityAlert)>> {
+        let last: HashMap<String, time::Date> = self.store().last_activity_dates().await?.into_iter().collect();
+        let users = self.store().portfolio_users().await?;
+        let threshold = self.config().inactivity_days;
+        Ok(users
+            .into_iter()
+            .filter_map(|u| {
+                let alert = inactivity(last.get(&u.id).copied(), u.created_at.date(), today(), threshold)?;
+                Some((u, alert))
+            })
+            .collect())
+    }
+
+    fn inactivity_email(&self, user: &User, alert: &InactivityAlert, key: String) -> AppResult<OutboxEmail> {
+        let template = self.content().email_template("inactivity")?;
+        let rendered = template.render(&[
+            ("name", user.name.clone()),
+            ("days", alert.days.to_string()),
+            ("last_activity", long_uk(alert.since)),
+            ("base_url", self.config().base_url.clone()),
+        ]);
+        let id = new_id();
+        Ok(OutboxEmail {
+            message_id: format!("<{id}@cpdfolio>"),
+            id,
+            dedupe_key: key,
+            kind: "inactivity".to_owned(),
+            user: user.id.clone(),
+            recipient: user.email.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            status: "pending".to_owned(),
+            attempts: 0,
+            created_at: String::new(),
+        })
+    }
+
+    async fn deliver_pending(&self, report: &mut AlertReport) -> AppResult<()> {
+        for email in self.store().pending_emails(500).await? {
+            match self.mailer().deliver(&email).await {
+                Ok(()) => {
+                    self.store().mark_email_sent(&email.id).await?;
+                    report.sent.push(SentEmail { user_id: email.user.clone(), recipient: email.recipient.clone(), subject: email.subject.clone() });
+                }
+                Err(err) => {
+                    tracing::warn!(alert.id = %email.id, permanent = err.permanent, error = %err, "email delivery failed");
+                    self.store().mark_email_failed(&email.id, &err.message, err.permanent).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn summary(user: &User, alert: &InactivityAlert) -> AlertSummary {
+    AlertSummary {
+        user_id: user.id.clone(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        since: iso(alert.since),
+        days: alert.days,
+    }
+}

@@ -1,0 +1,110 @@
+//! The application: one value holding the shared services (database,
+//! search index, mailer, content, configuration), built once at start-up and
+//! handed to the HTTP layer, the CLI and the scheduled jobs. Its methods are
+//! the use cases; they combine pure domain rules with storage, search and
+//! mail, and are what handlers and commands call.
+
+mod accounts;
+mod alerts;
+mod lock;
+mod profile;
+mod reflections;
+mod reindex;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use time::{Date, OffsetDateTime};
+
+use crate::config::Config;
+use crate::content::Content;
+use crate::mail::Mailer;
+use crate::search::SearchIndex;
+use crate::storage::{Migrations, Store};
+
+pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
+pub use alerts::{AlertReport, AlertSummary, SentEmail};
+pub use lock::{DataDirLock, LockError};
+pub use profile::ProfileRequest;
+pub use reindex::IndexState;
+
+/// Shared services; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    search: Arc<SearchIndex>,
+    mailer: Mailer,
+    content: Content,
+    _lock: Option<DataDirLock>,
+}
+
+impl App {
+    /// Takes the data-directory lock, opens the database (applying
+    /// migrations), loads content, opens the search index and rebuilds it if
+    /// it is missing or out of step with the database.
+    pub async fn open(config: Config, migrations: &Migrations) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let lock = DataDirLock::acquire(&config.data_dir)?;
+        let content = Content::load(&config.content_dir)?;
+        let mailer = Mailer::from_config(&config)?;
+        let store = Store::open(&config, migrations).await?;
+        let (search, fresh) = SearchIndex::open(&config.index_dir())?;
+        let app = Self { inner: Arc::new(Inner { config, store, search, mailer, content, _lock: Some(lock) }) };
+        app.bring_index_in_step(fresh, false).await?;
+        Ok(app)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn search(&self) -> &Arc<SearchIndex> {
+        &self.inner.search
+    }
+
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    pub fn content(&self) -> &Content {
+        &self.inner.content
+    }
+
+    /// Starts the background search committer.
+    pub fn spawn_background_tasks(&self) -> tokio::task::JoinHandle<()> {
+        self.inner.search.spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
+    }
+
+    /// Commits the search index now (used at shutdown and by commands).
+    pub async fn flush_search(&self) -> anyhow::Result<()> {
+        let search = Arc::clone(&self.inner.search);
+        tokio::task::spawn_blocking(move || search.commit()).await??;
+        Ok(())
+    }
+
+    /// Readiness: database and index reachable.
+    pub async fn ready(&self) -> (bool, bool) {
+        (self.inner.store.ping().await, self.inner.search.is_readable())
+    }
+}
+
+/// Now, in UTC.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Today's date in UTC.
+pub fn today() -> Date {
+    now().date()
+}

@@ -1,0 +1,84 @@
+//! The CPD profile for the caller, from their stored evidence.
+
+use time::Date;
+
+use super::{App, CurrentUser, today};
+use crate::domain::dates::add_months;
+use crate::domain::profile::{self, Activity, CpdProfile, Person};
+use crate::domain::reflection::Reflection;
+use crate::error::{AppError, AppResult, FieldError};
+
+/// The period asked for; missing ends default to the two years to today.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProfileRequest {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl ProfileRequest {
+    fn resolve(self, today: Date) -> AppResult<(Date, Date)> {
+        let to = self.to.unwrap_or(today);
+        let from = match self.from {
+            Some(from) => from,
+            None => add_months(to, -24).ok_or_else(|| AppError::invalid("to", "is out of range"))?,
+        };
+        if from > to {
+            return Err(AppError::Validation(vec![FieldError::new("from", "must not be after `to`")]));
+        }
+        if add_months(from, 120).is_some_and(|limit| to > limit) {
+            return Err(AppError::invalid("from", "the period may be at most ten years"));
+        }
+        Ok((from, to))
+    }
+}
+
+impl App {
+    pub async fn cpd_profile(&self, me: &CurrentUser, request: ProfileRequest) -> AppResult<CpdProfile> {
+        me.require_portfolio()?;
+        let (from, to) = request.resolve(today())?;
+        let entries = self.store().reflections_between(me.id(), from, to).await?;
+        let activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
+        let person = Person {
+            name: me.user.name.clone(),
+            hcpc_number: me.user.hcpc_number.clone(),
+            practice_summary: me.user.practice_summary.clone(),
+        };
+        Ok(profile::build(person, from, to, &activities))
+    }
+}
+
+fn activity_from_reflection(r: &Reflection) -> Activity {
+    let d = &r.draft;
+    Activity {
+        record_id: r.id.clone(),
+        date: d.activity_date,
+        title: d.title.clone(),
+        activity_type: d.activity_type,
+        hours: d.hours,
+        learning: d.learning.clone(),
+        impact: d.impact.clone(),
+        benefit: d.benefit.clone(),
+        standards: d.standards.clone(),
+        record_kind: "Reflective record".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn defaults_to_two_years_to_today() {
+        let r = ProfileRequest::default().resolve(date!(2026 - 11 - 23)).unwrap();
+        assert_eq!(r, (date!(2024 - 11 - 23), date!(2026 - 11 - 23)));
+    }
+
+    #[test]
+    fn rejects_reversed_and_huge_periods() {
+        let reversed = ProfileRequest { from: Some(date!(2026 - 01 - 02)), to: Some(date!(2026 - 01 - 01)) };
+        assert!(matches!(reversed.resolve(date!(2026 - 11 - 23)), Err(AppError::Validation(_))));
+        let huge = ProfileRequest { from: Some(date!(2000 - 01 - 01)), to: Some(date!(2026 - 01 - 01)) };
+        assert!(matches!(huge.resolve(date!(2026 - 11 - 23)), Err(AppError::Validation(_))));
+    }
+}

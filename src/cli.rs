@@ -1,0 +1,193 @@
+//! The `cpdfolio` command line. Subcommands other than `serve` work on a
+//! stopped server's data directory; while a server holds it they stop at
+//! once with a message that says so.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::domain::user::{NewUser, Role};
+use crate::error::AppError;
+use crate::storage::Migrations;
+
+#[derive(Parser)]
+#[command(name = "cpdfolio", version, about = "CPD, supervision and training-compliance portfolio server")]
+struct Cli {
+    /// TOML configuration file (see cpdfolio.example.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// On an empty data directory, seed a demo team and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Email alerts.
+    Alerts {
+        #[command(subcommand)]
+        command: AlertsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password comes from CPDFOLIO_PASSWORD, or is prompted for.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// practitioner, lead or admin.
+        #[arg(long)]
+        role: String,
+        /// Team (created if new); a lead leads it.
+        #[arg(long)]
+        team: Option<String>,
+        /// HCPC registration number, e.g. OT12345.
+        #[arg(long)]
+        hcpc_number: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Queue and deliver due alerts now.
+    Run {
+        /// List what is due without queuing or sending anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// Entry point: runs the command and turns any error into one clear line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CPDFOLIO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,surrealdb=warn,surrealkv=warn,tantivy=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { demo } => crate::server::serve(config, demo).await,
+        Command::Migrate => {
+            let app = open(config).await?;
+            println!("migrations up to date: {}", Migrations::embedded().names().join(", "));
+            drop(app);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, role, team, hcpc_number } } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let password = read_password()?;
+            let app = open(config).await?;
+            let user = app
+                .create_user(NewUser { email, name, role, team, hcpc_number, password })
+                .await
+                .map_err(describe)?;
+            println!("created {} account {} ({})", user.role, user.email, user.id);
+            Ok(())
+        }
+        Command::Reindex => reindex(config).await,
+        Command::Alerts { command: AlertsCommand::Run { dry_run } } => {
+            let app = open(config).await?;
+            let report = app.run_alerts(dry_run).await.map_err(describe)?;
+            let verb = if dry_run { "due (dry run, nothing sent)" } else { "newly queued" };
+            println!("{} {verb}", report.due.len());
+            for a in &report.due {
+                println!("  {} <{}>: no CPD recorded since {} ({} days)", a.name, a.email, a.since, a.days);
+            }
+            if !dry_run {
+                println!("{} delivered by {}, {} failed", report.sent.len(), app.mailer().describe(), report.failed);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(config: Config) -> anyhow::Result<App> {
+    App::open(config, &Migrations::embedded()).await
+}
+
+async fn reindex(config: Config) -> anyhow::Result<()> {
+    let app = open(config).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} entries ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let done = app
+        .rebuild_index(|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish();
+    println!("search index rebuilt: {done} entries");
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("CPDFOLIO_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("set CPDFOLIO_PASSWORD or run in a terminal to be prompted for the password");
+    }
+    let first = rpassword::prompt_password("Password (at least 12 characters): ").context("cannot read the password")?;
+    let second = rpassword::prompt_password("Repeat the password: ").context("cannot read the password")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(first)
+}
+
+/// Application errors as a one-line message for the terminal.
+fn describe(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Validation(errors) => {
+            let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            anyhow::anyhow!("not valid: {}", parts.join("; "))
+        }
+        AppError::Internal(e) => e,
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}

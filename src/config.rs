@@ -1,0 +1,345 @@
+//! Typed configuration: built-in defaults, then an optional TOML file, then
+//! `CPDFOLIO_*` environment variables. Every field is documented here and in
+//! `cpdfolio.example.toml`; the defaults need no set-up at all.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never appear in logs or debug output (SMTP credentials,
+/// database passwords).
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The whole configuration of a cpdfolio process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on (`CPDFOLIO_LISTEN`).
+    pub listen: SocketAddr,
+    /// Directory for the embedded database, the search index and the email
+    /// outbox (`CPDFOLIO_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Database endpoint (`CPDFOLIO_DATABASE_URL`). Empty means the embedded
+    /// SurrealKV store under `data_dir/db`; `mem://` keeps everything in memory;
+    /// `ws://host:8000` talks to a SurrealDB server.
+    pub database_url: Option<String>,
+    /// Root user name for a remote SurrealDB server (`CPDFOLIO_DATABASE_USER`).
+    pub database_user: Option<String>,
+    /// Root password for a remote SurrealDB server (`CPDFOLIO_DATABASE_PASSWORD`).
+    pub database_password: Option<Secret>,
+    /// Directory of editable content: reflective models, email templates, demo
+    /// data (`CPDFOLIO_CONTENT_DIR`).
+    pub content_dir: PathBuf,
+    /// Public address of this server, used in links inside emails
+    /// (`CPDFOLIO_BASE_URL`).
+    pub base_url: String,
+    /// Largest accepted JSON request body in bytes; larger bodies get 413
+    /// (`CPDFOLIO_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// A session ends after this many minutes without a request
+    /// (`CPDFOLIO_SESSION_IDLE_MINUTES`).
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after login whatever happens
+    /// (`CPDFOLIO_SESSION_LIFETIME_HOURS`).
+    pub session_lifetime_hours: u32,
+    /// How often pending search-index changes are committed, in milliseconds
+    /// (`CPDFOLIO_SEARCH_COMMIT_MS`).
+    pub search_commit_ms: u64,
+    /// SMTP server in lettre's URL form (`CPDFOLIO_SMTP_URL`): `smtps://user:pass@host`
+    /// for implicit TLS, `smtp://user:pass@host:587?tls=required` for STARTTLS,
+    /// plain `smtp://` only to a loopback host. Empty means the file outbox.
+    pub smtp_url: Option<Secret>,
+    /// The From address of every email (`CPDFOLIO_MAIL_FROM`).
+    pub mail_from: String,
+    /// Whether `serve` runs the daily alert job (`CPDFOLIO_ALERTS_ENABLED`).
+    pub alerts_enabled: bool,
+    /// Time of day (UTC, `HH:MM`) at which the daily alert job runs
+    /// (`CPDFOLIO_ALERTS_TIME`).
+    pub alerts_time: String,
+    /// Days without any recorded CPD activity before a practitioner is
+    /// reminded (`CPDFOLIO_INACTIVITY_DAYS`).
+    pub inactivity_days: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_user: None,
+            database_password: None,
+            content_dir: PathBuf::from("content"),
+            base_url: "http://127.0.0.1:8080".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            session_idle_minutes: 30,
+            session_lifetime_hours: 12,
+            search_commit_ms: 250,
+            smtp_url: None,
+            mail_from: "cpdfolio <cpdfolio@localhost>".to_owned(),
+            alerts_enabled: true,
+            alerts_time: "07:00".to_owned(),
+            inactivity_days: 90,
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("environment variable {name} is not valid: {reason}")]
+    Env { name: &'static str, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults, then the TOML file if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Overrides fields from environment variables read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let get = |name: &'static str| var(name).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("CPDFOLIO_LISTEN") {
+            self.listen = parse_env("CPDFOLIO_LISTEN", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("CPDFOLIO_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = get("CPDFOLIO_DATABASE_USER") {
+            self.database_user = Some(v);
+        }
+        if let Some(v) = get("CPDFOLIO_DATABASE_PASSWORD") {
+            self.database_password = Some(Secret::new(v));
+        }
+        if let Some(v) = get("CPDFOLIO_CONTENT_DIR") {
+            self.content_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("CPDFOLIO_BASE_URL") {
+            self.base_url = v;
+        }
+        if let Some(v) = get("CPDFOLIO_MAX_BODY_BYTES") {
+            self.max_body_bytes = parse_env("CPDFOLIO_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = parse_env("CPDFOLIO_SESSION_IDLE_MINUTES", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_SESSION_LIFETIME_HOURS") {
+            self.session_lifetime_hours = parse_env("CPDFOLIO_SESSION_LIFETIME_HOURS", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_SEARCH_COMMIT_MS") {
+            self.search_commit_ms = parse_env("CPDFOLIO_SEARCH_COMMIT_MS", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_SMTP_URL") {
+            self.smtp_url = Some(Secret::new(v));
+        }
+        if let Some(v) = get("CPDFOLIO_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = get("CPDFOLIO_ALERTS_ENABLED") {
+            self.alerts_enabled = parse_env("CPDFOLIO_ALERTS_ENABLED", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_ALERTS_TIME") {
+            self.alerts_time = v;
+        }
+        if let Some(v) = get("CPDFOLIO_INACTIVITY_DAYS") {
+            self.inactivity_days = parse_env("CPDFOLIO_INACTIVITY_DAYS", &v)?;
+        }
+        Ok(())
+    }
+
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.alerts_time_of_day().is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "alerts_time must be HH:MM in 24-hour UTC, got {:?}",
+                self.alerts_time
+            )));
+        }
+        if self.session_idle_minutes == 0 || self.session_lifetime_hours == 0 {
+            return Err(ConfigError::Invalid(
+                "session_idle_minutes and session_lifetime_hours must be at least 1".to_owned(),
+            ));
+        }
+        if self.inactivity_days == 0 {
+            return Err(ConfigError::Invalid(
+                "inactivity_days must be at least 1".to_owned(),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configured alert time as a `time::Time`.
+    pub fn alerts_time_of_day(&self) -> Option<time::Time> {
+        let (h, m) = self.alerts_time.split_once(':')?;
+        let (h, m) = (h.parse::<u8>().ok()?, m.parse::<u8>().ok()?);
+        time::Time::from_hms(h, m, 0).ok()
+    }
+
+    /// The database endpoint actually used: the configured URL, or SurrealKV
+    /// under the data directory with an fsync on every commit.
+    pub fn database_endpoint(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("surrealkv://{}?sync=every", self.database_dir().display()),
+        }
+    }
+
+    /// True when the database lives inside the data directory (and so is
+    /// locked to this process).
+    pub fn uses_embedded_disk_database(&self) -> bool {
+        self.database_url.is_none()
+    }
+
+    pub fn database_dir(&self) -> PathBuf {
+        self.data_dir.join("db")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    value.trim().parse().map_err(|e: T::Err| ConfigError::Env {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_and_keep_data_local() {
+        let c = Config::default();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+        assert_eq!(c.database_endpoint(), "surrealkv://data/db?sync=every");
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn environment_overrides_file_values() {
+        let mut c: Config = toml::from_str("listen = \"0.0.0.0:9000\"\ninactivity_days = 60").unwrap();
+        c.apply_env(env(&[("CPDFOLIO_LISTEN", "127.0.0.1:9100")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9100");
+        assert_eq!(c.inactivity_days, 60);
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let mut c = Config::default();
+        let err = c.apply_env(env(&[("CPDFOLIO_LISTEN", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("CPDFOLIO_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        assert!(toml::from_str::<Config>("listne = \"x\"").is_err());
+    }
+
+    #[test]
+    fn alert_time_must_be_a_clock_time() {
+        let c = Config {
+            alerts_time: "25:00".into(),
+            ..Config::default()
+        };
+        assert!(c.validate().is_err());
+        let ok = Config {
+            alerts_time: "06:30".into(),
+            ..Config::default()
+        };
+        assert_eq!(ok.alerts_time_of_day(), Some(time::macros::time!(06:30)));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let c = Config {
+            smtp_url: Some(Secret::new("smtps://me:hunter2@mail.example")),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../cpdfolio.example.toml");
+        let c: Config = toml::from_str(text).unwrap();
+        assert!(c.validate().is_ok());
+    }
+}

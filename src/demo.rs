@@ -1,0 +1,104 @@
+//! `serve --demo`: on an empty database, seeds the fictional primary-care
+//! mental health team from `content/demo/team.toml` (dates relative to
+//! today, so the demo always shows a current year) and prints the logins.
+
+use anyhow::Context;
+use serde::Deserialize;
+use time::Duration;
+
+use crate::app::{App, today};
+use crate::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
+use crate::domain::user::{NewUser, Role};
+
+pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.cpdfolio.test";
+
+#[derive(Deserialize)]
+struct DemoFile {
+    team: String,
+    password: String,
+    users: Vec<DemoUser>,
+    entries: Vec<DemoEntry>,
+}
+
+#[derive(Deserialize)]
+struct DemoUser {
+    email: String,
+    name: String,
+    role: String,
+    job_title: String,
+    hcpc_number: Option<String>,
+    practice_summary: String,
+}
+
+#[derive(Deserialize)]
+struct DemoEntry {
+    author: String,
+    days_ago: i64,
+    title: String,
+    activity_type: ActivityType,
+    hours: Option<f64>,
+    model: ReflectiveModel,
+    body: String,
+    learning: String,
+    impact: String,
+    benefit: String,
+    tags: Vec<String>,
+    standards: Vec<u8>,
+}
+
+/// Seeds the demo team unless the database already has accounts.
+pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
+    if app.store().count_users().await? > 0 {
+        println!("demo: the database already has accounts; not seeding");
+        return Ok(());
+    }
+    let path = app.content().dir.join("demo").join("team.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let demo: DemoFile = toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+    let admin = new_user(DEMO_ADMIN_EMAIL, "Demo Administrator", Role::Admin, None, None, &demo.password);
+    app.create_user(admin).await.map_err(|e| anyhow::anyhow!("demo admin: {e}"))?;
+    println!("\nDemo team \"{}\" (password for every account: {})", demo.team, demo.password);
+    println!("  {:<28} {:<26} {}", DEMO_ADMIN_EMAIL, "Demo Administrator", "admin");
+    for u in &demo.users {
+        let role: Role = u.role.parse().map_err(anyhow::Error::msg)?;
+        let created = app
+            .create_user(new_user(&u.email, &u.name, role, Some(demo.team.clone()), u.hcpc_number.clone(), &demo.password))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo user {}: {e}", u.email))?;
+        app.store()
+            .update_profile_fields(&created.id, None, None, Some(u.practice_summary.trim().to_owned()))
+            .await?;
+        println!("  {:<28} {:<26} {}", u.email, u.name, u.job_title);
+        seed_entries(app, &created.id, demo.entries.iter().filter(|e| e.author == u.email)).await?;
+    }
+    app.flush_search().await?;
+    println!("  {} reflective entries seeded\n", demo.entries.len());
+    Ok(())
+}
+
+fn new_user(email: &str, name: &str, role: Role, team: Option<String>, hcpc: Option<String>, password: &str) -> NewUser {
+    NewUser { email: email.to_owned(), name: name.to_owned(), role, team, hcpc_number: hcpc, password: password.to_owned() }
+}
+
+async fn seed_entries<'a>(app: &App, author_id: &str, entries: impl Iterator<Item = &'a DemoEntry>) -> anyhow::Result<()> {
+    for e in entries {
+        let draft = ReflectionDraft {
+            title: e.title.clone(),
+            activity_date: today() - Duration::days(e.days_ago),
+            activity_type: e.activity_type,
+            hours: e.hours,
+            model: e.model,
+            body: e.body.trim().to_owned(),
+            learning: e.learning.clone(),
+            impact: e.impact.clone(),
+            benefit: e.benefit.clone(),
+            tags: e.tags.clone(),
+            standards: e.standards.clone(),
+        }
+        .validated(today())
+        .map_err(|errors| anyhow::anyhow!("demo entry {:?} is not valid: {errors:?}", e.title))?;
+        let stored = app.store().create_reflection(author_id, &draft).await?;
+        app.search().upsert(&stored)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! Reflective entries: the HCPC activity types, the reflective models, and
+//! the validation of what a practitioner writes.
+
+use std::collections::BTreeSet;
+
+use poem_openapi::Enum;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::error::FieldError;
+
+use super::text::{char_len, is_blank};
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const BODY_MAX_CHARS: usize = 100_000;
+pub const FIELD_MAX_CHARS: usize = 10_000;
+pub const TAG_MAX_CHARS: usize = 40;
+pub const TAGS_MAX: usize = 20;
+pub const HOURS_MAX: f64 = 1_000.0;
+/// The HCPC standards of proficiency are numbered 1 to 15.
+pub const STANDARDS: std::ops::RangeInclusive<u8> = 1..=15;
+
+/// The HCPC's five types of CPD activity (CPD standard 2 asks for a mixture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ActivityType {
+    WorkBasedLearning,
+    ProfessionalActivity,
+    FormalEducation,
+    SelfDirectedLearning,
+    Other,
+}
+
+impl ActivityType {
+    pub const ALL: [Self; 5] = [
+        Self::WorkBasedLearning,
+        Self::ProfessionalActivity,
+        Self::FormalEducation,
+        Self::SelfDirectedLearning,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WorkBasedLearning => "work_based_learning",
+            Self::ProfessionalActivity => "professional_activity",
+            Self::FormalEducation => "formal_education",
+            Self::SelfDirectedLearning => "self_directed_learning",
+            Self::Other => "other",
+        }
+    }
+
+    /// The HCPC's own wording.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::WorkBasedLearning => "Work-based learning",
+            Self::ProfessionalActivity => "Professional activity",
+            Self::FormalEducation => "Formal / educational",
+            Self::SelfDirectedLearning => "Self-directed learning",
+            Self::Other => "Other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// The structure a reflection follows; each has prompts in content/.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ReflectiveModel {
+    Gibbs,
+    Driscoll,
+    Kolb,
+    Schon,
+    Rolfe,
+    Free,
+}
+
+impl ReflectiveModel {
+    pub const ALL: [Self; 6] = [
+        Self::Gibbs,
+        Self::Driscoll,
+        Self::Kolb,
+        Self::Schon,
+        Self::Rolfe,
+        Self::Free,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Gibbs => "gibbs",
+            Self::Driscoll => "driscoll",
+            Self::Kolb => "kolb",
+            Self::Schon => "schon",
+            Self::Rolfe => "rolfe",
+            Self::Free => "free",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// What the author writes; validated and normalised by [`ReflectionDraft::validated`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReflectionDraft {
+    pub title: String,
+    pub activity_date: Date,
+    pub activity_type: ActivityType,
+    pub hours: Option<f64>,
+    pub model: ReflectiveModel,
+    pub body: String,
+    pub learning: String,
+    pub impact: String,
+    pub benefit: String,
+    pub tags: Vec<String>,
+    pub standards: Vec<u8>,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reflection {
+    pub id: String,
+    pub author_id: String,
+    pub draft: ReflectionDraft,
+    pub created_at: time::OffsetDateTime,
+    pub updated_at: time::OffsetDateTime,
+    pub version: u32,
+}
+
+impl ReflectionDraft {
+    /// Trims text, de-duplicates tags and standards, and checks every limit.
+    /// `today` bounds the activity date: CPD is recorded after it happens.
+    pub fn validated(mut self, today: Date) -> Result<Self, Vec<FieldError>> {
+        self.title = self.title.trim().to_owned();
+        self.tags = normalise_tags(&self.tags);
+        let standards: BTreeSet<u8> = self.standards.iter().copied().collect();
+        let mut errors = Vec::new();
+        if is_blank(&self.title) {
+            errors.push(FieldError::new("title", "must not be empty"));
+        } else if char_len(&self.title) > TITLE_MAX_CHARS {
+            errors.push(FieldError::new("title", "must be at most 200 characters"));
+        }
+        if self.activity_date > today {
+            errors.push(FieldError::new("activity_date", "must not be in the future"));
+        }
+        if self.activity_date.year() < 1990 {
+            errors.push(FieldError::new("activity_date", "must be in 1990 or later"));
+        }
+        if let Some(hours) = self.hours
+            && !(hours.is_finite() && hours > 0.0 && hours <= HOURS_MAX)
+        {
+            errors.push(FieldError::new("hours", "must be more than 0 and at most 1000"));
+        }
+        if char_len(&self.body) > BODY_MAX_CHARS {
+            errors.push(FieldError::new("body", "must be at most 100000 characters"));
+        }
+        for (field, value) in [
+            ("learning", &self.learning),
+            ("impact", &self.impact),
+            ("benefit", &self.benefit),
+        ] {
+            if char_len(value) > FIELD_MAX_CHARS {
+                errors.push(FieldError::new(field, "must be at most 10000 characters"));
+            }
+        }
+        errors.extend(check_tags(&self.tags));
+        if let Some(bad) = standards.iter().find(|s| !STANDARDS.contains(s)) {
+            errors.push(FieldError::new(
+                "standards",
+                format!("{bad} is not an HCPC standard of proficiency (1 to 15)"),
+            ));
+        }
+        self.standards = standards.into_iter().collect();
+        if errors.is_empty() { Ok(self) } else { Err(errors) }
+    }
+}
+
+fn normalise_tags(tags: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    tags.iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| seen.insert(t.clone()))
+        .collect()
+}
+
+fn check_tags(tags: &[String]) -> Option<FieldError> {
+    if tags.len() > TAGS_MAX {
+        return Some(FieldError::new("tags", "at most 20 tags"));
+    }
+    tags.iter()
+        .find(|t| t.is_empty() || char_len(t) > TAG_MAX_CHARS || t.chars().any(char::is_control))
+        .map(|_| FieldError::new("tags", "each tag must be 1 to 40 characters without control characters"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    pub fn draft() -> ReflectionDraft {
+        ReflectionDraft {
+            title: "  Supervision on grading activity  ".into(),
+            activity_date: date!(2026 - 03 - 02),
+            activity_type: ActivityType::WorkBasedLearning,
+            hours: Some(1.5),
+            model: ReflectiveModel::Gibbs,
+            body: "What happened".into(),
+            learning: "".into(),
+            impact: "".into(),
+            benefit: "".into(),
+            tags: vec!["Supervision".into(), "supervision ".into(), "grading".into()],
+            standards: vec![10, 1, 10],
+        }
+    }
+
+    #[test]
+    fn normalises_title_tags_and_standards() {
+        let d = draft().validated(date!(2026 - 03 - 02)).unwrap();
+        assert_eq!(d.title, "Supervision on grading activity");
+        assert_eq!(d.tags, ["supervision", "grading"]);
+        assert_eq!(d.standards, [1, 10]);
+    }
+
+    #[test]
+    fn rejects_future_dates_bad_hours_and_standards() {
+        let d = ReflectionDraft {
+            hours: Some(0.0),
+            standards: vec![16],
+            ..draft()
+        };
+        let fields: Vec<String> = d
+            .validated(date!(2026 - 03 - 01))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["activity_date", "hours", "standards"]);
+    }
+
+    #[test]
+    fn rejects_blank_and_overlong_titles() {
+        let blank = ReflectionDraft { title: " \n".into(), ..draft() };
+        assert_eq!(blank.validated(date!(2026 - 12 - 01)).unwrap_err()[0].message, "must not be empty");
+        let long = ReflectionDraft { title: "é".repeat(201), ..draft() };
+        assert_eq!(long.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "title");
+        let max = ReflectionDraft { title: "é".repeat(200), ..draft() };
+        assert!(max.validated(date!(2026 - 12 - 01)).is_ok());
+    }
+
+    #[test]
+    fn rejects_too_many_or_empty_tags() {
+        let many = ReflectionDraft { tags: (0..21).map(|i| i.to_string()).collect(), ..draft() };
+        assert_eq!(many.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "tags");
+        let empty = ReflectionDraft { tags: vec!["  ".into()], ..draft() };
+        assert_eq!(empty.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "tags");
+    }
+
+    #[test]
+    fn enums_round_trip() {
+        for t in ActivityType::ALL {
+            assert_eq!(ActivityType::parse(t.as_str()), Some(t));
+        }
+        for m in ReflectiveModel::ALL {
+            assert_eq!(ReflectiveModel::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(ActivityType::parse("reading"), None);
+    }
+}

@@ -1,0 +1,100 @@
+use poem::web::Data;
+use poem::{IntoResponse, Response};
+use poem_openapi::param::Query;
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Enum, OpenApi};
+use time::Date;
+
+use super::Tag;
+use crate::app::{App, ProfileRequest};
+use crate::domain::profile::{CpdProfile, render_markdown};
+use crate::error::AppResult;
+use crate::http::auth::BearerAuth;
+use crate::markdown::to_safe_html;
+
+pub struct ProfileApi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum ProfileFormat {
+    Json,
+    Markdown,
+    Html,
+}
+
+/// The profile in the format asked for.
+enum ProfileResponse {
+    Json(Box<CpdProfile>),
+    Markdown(String),
+    Html(String),
+}
+
+impl IntoResponse for ProfileResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Json(p) => poem_openapi::payload::Json(*p).into_response(),
+            Self::Markdown(text) => Response::builder().content_type("text/markdown; charset=utf-8").body(text),
+            Self::Html(html) => poem_openapi::payload::Html(html).into_response(),
+        }
+    }
+}
+
+impl ApiResponse for ProfileResponse {
+    fn meta() -> MetaResponses {
+        let media = |content_type, schema| MetaMediaType { content_type, schema };
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "The CPD profile as JSON, Markdown or HTML.",
+                status: Some(200),
+                status_range: None,
+                content: vec![
+                    media("application/json; charset=utf-8", CpdProfile::schema_ref()),
+                    media("text/markdown; charset=utf-8", MetaSchemaRef::Inline(Box::new(String::schema_ref().unwrap_inline().clone()))),
+                    media("text/html; charset=utf-8", MetaSchemaRef::Inline(Box::new(String::schema_ref().unwrap_inline().clone()))),
+                ],
+                headers: Vec::new(),
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        CpdProfile::register(registry);
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Profile")]
+impl ProfileApi {
+    /// The caller's HCPC CPD profile for a period (default: the two years to
+    /// today): practice summary, dated activity list, statement under CPD
+    /// standards 1-4, numbered evidence, and the mixture and gap checks.
+    #[oai(path = "/cpd-profile", method = "get")]
+    async fn cpd_profile(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// First day of the period (YYYY-MM-DD).
+        from: Query<Option<Date>>,
+        /// Last day of the period (YYYY-MM-DD), default today.
+        to: Query<Option<Date>>,
+        /// json (default), markdown or html.
+        format: Query<Option<ProfileFormat>>,
+    ) -> AppResult<ProfileResponse> {
+        let profile = app.cpd_profile(&auth.0, ProfileRequest { from: from.0, to: to.0 }).await?;
+        Ok(match format.0.unwrap_or(ProfileFormat::Json) {
+            ProfileFormat::Json => ProfileResponse::Json(Box::new(profile)),
+            ProfileFormat::Markdown => ProfileResponse::Markdown(render_markdown(&profile)),
+            ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
+        })
+    }
+}
+
+fn html_page(profile: &CpdProfile) -> String {
+    let body = to_safe_html(&render_markdown(profile));
+    format!(
+        "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>CPD profile</title>\
+         <style>body{{font-family:sans-serif;max-width:50rem;margin:2rem auto;line-height:1.5}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.25rem .5rem}}</style>\
+         </head><body>\n{body}</body></html>\n"
+    )
+}

@@ -1,0 +1,215 @@
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use time::{Date, OffsetDateTime};
+
+use super::{Tag, is_record_id};
+use crate::app::App;
+use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
+use crate::error::{AppError, AppResult};
+use crate::http::auth::BearerAuth;
+use crate::markdown::to_safe_html;
+use crate::storage::reflections::ReflectionFilter;
+
+pub struct ReflectionsApi;
+
+fn default_model() -> ReflectiveModel {
+    ReflectiveModel::Free
+}
+
+/// A reflective entry as written by its author.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct ReflectionInput {
+    /// 1 to 200 characters.
+    title: String,
+    /// The day of the activity (YYYY-MM-DD), not in the future.
+    activity_date: Date,
+    /// HCPC activity type.
+    activity_type: ActivityType,
+    /// Hours spent, more than 0 and at most 1000.
+    hours: Option<f64>,
+    /// Reflective model followed; `free` by default.
+    #[oai(default = "default_model")]
+    model: ReflectiveModel,
+    /// The reflection in Markdown (at most 100,000 characters).
+    #[oai(default)]
+    body: String,
+    /// What I learnt.
+    #[oai(default)]
+    learning: String,
+    /// Impact on my practice (HCPC CPD standard 3).
+    #[oai(default)]
+    impact: String,
+    /// Benefit to service users (HCPC CPD standard 4).
+    #[oai(default)]
+    benefit: String,
+    /// Up to 20 tags of at most 40 characters.
+    #[oai(default)]
+    tags: Vec<String>,
+    /// HCPC standards of proficiency evidenced (1 to 15).
+    #[oai(default)]
+    standards: Vec<u8>,
+}
+
+impl From<ReflectionInput> for ReflectionDraft {
+    fn from(i: ReflectionInput) -> Self {
+        Self {
+            title: i.title,
+            activity_date: i.activity_date,
+            activity_type: i.activity_type,
+            hours: i.hours,
+            model: i.model,
+            body: i.body,
+            learning: i.learning,
+            impact: i.impact,
+            benefit: i.benefit,
+            tags: i.tags,
+            standards: i.standards,
+        }
+    }
+}
+
+/// A stored entry, with its body rendered to sanitised HTML.
+#[derive(Object)]
+struct ReflectionView {
+    id: String,
+    title: String,
+    activity_date: Date,
+    activity_type: ActivityType,
+    hours: Option<f64>,
+    model: ReflectiveModel,
+    body: String,
+    body_html: String,
+    learning: String,
+    impact: String,
+    benefit: String,
+    tags: Vec<String>,
+    standards: Vec<u8>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    version: u32,
+}
+
+impl From<Reflection> for ReflectionView {
+    fn from(r: Reflection) -> Self {
+        let d = r.draft;
+        Self {
+            body_html: to_safe_html(&d.body),
+            id: r.id,
+            title: d.title,
+            activity_date: d.activity_date,
+            activity_type: d.activity_type,
+            hours: d.hours,
+            model: d.model,
+            body: d.body,
+            learning: d.learning,
+            impact: d.impact,
+            benefit: d.benefit,
+            tags: d.tags,
+            standards: d.standards,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Object)]
+struct ReflectionPage {
+    items: Vec<ReflectionView>,
+    total: u64,
+    limit: u32,
+    offset: u32,
+}
+
+#[derive(ApiResponse)]
+enum CreatedResponse {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<ReflectionView>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+enum DeletedResponse {
+    /// Deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+fn check_id(id: &str) -> AppResult<()> {
+    if is_record_id(id) { Ok(()) } else { Err(AppError::NotFound("reflective entry")) }
+}
+
+#[OpenApi(prefix_path = "/api/v1/reflections", tag = "Tag::Reflections")]
+impl ReflectionsApi {
+    /// Record a reflective entry (private to the caller).
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<ReflectionInput>) -> AppResult<CreatedResponse> {
+        let stored = app.create_reflection(&auth.0, body.0.into()).await?;
+        let location = format!("/api/v1/reflections/{}", stored.id);
+        Ok(CreatedResponse::Created(Json(stored.into()), location))
+    }
+
+    /// The caller's entries, newest activity first, with filters and paging.
+    #[oai(path = "/", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// Earliest activity date (inclusive).
+        from: Query<Option<Date>>,
+        /// Latest activity date (inclusive).
+        to: Query<Option<Date>>,
+        /// Only this HCPC activity type.
+        activity_type: Query<Option<ActivityType>>,
+        /// Only entries with this tag.
+        tag: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// Entries to skip.
+        #[oai(validator(maximum(value = "1000000")))]
+        offset: Query<Option<u32>>,
+    ) -> AppResult<Json<ReflectionPage>> {
+        let filter = ReflectionFilter {
+            from: from.0,
+            to: to.0,
+            activity_type: activity_type.0,
+            tag: tag.0.map(|t| t.trim().to_lowercase()),
+            limit: limit.0.unwrap_or(20),
+            offset: offset.0.unwrap_or(0),
+        };
+        let (items, total) = app.list_reflections(&auth.0, &filter).await?;
+        Ok(Json(ReflectionPage {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            limit: filter.limit,
+            offset: filter.offset,
+        }))
+    }
+
+    /// One of the caller's entries.
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<ReflectionView>> {
+        check_id(&id)?;
+        Ok(Json(app.reflection(&auth.0, &id).await?.into()))
+    }
+
+    /// Replace one of the caller's entries.
+    #[oai(path = "/:id", method = "put")]
+    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<ReflectionInput>) -> AppResult<Json<ReflectionView>> {
+        check_id(&id)?;
+        Ok(Json(app.update_reflection(&auth.0, &id, body.0.into()).await?.into()))
+    }
+
+    /// Delete one of the caller's entries.
+    #[oai(path = "/:id", method = "delete")]
+    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<DeletedResponse> {
+        check_id(&id)?;
+        app.delete_reflection(&auth.0, &id).await?;
+        Ok(DeletedResponse::Deleted)
+    }
+}

@@ -1,0 +1,37 @@
+//! The HTTP surface: poem-openapi operations under `/api/v1`, the OpenAPI
+//! document at `/openapi.json`, Swagger UI at `/docs`, and liveness and
+//! readiness probes. Handlers are thin: parse, call the application, map.
+
+pub mod api;
+pub mod auth;
+mod middleware;
+
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::OpenApiService;
+
+use crate::app::App;
+
+pub const API_TITLE: &str = "cpdfolio";
+
+/// The OpenAPI service with every operation.
+pub fn openapi(server_url: &str) -> OpenApiService<api::Api, ()> {
+    OpenApiService::new(api::all(), API_TITLE, env!("CARGO_PKG_VERSION"))
+        .description("CPD, supervision and training-compliance portfolio for HCPC-registered occupational therapists.")
+        .server(server_url)
+}
+
+/// The whole HTTP application for `app`.
+pub fn routes(app: App) -> impl Endpoint {
+    let service = openapi(&app.config().base_url);
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    let limit = app.config().max_body_bytes;
+    Route::new()
+        .nest("/", service)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .with(middleware::BodyLimit(limit))
+        .around(middleware::problems)
+        .around(middleware::security_headers)
+        .data(app)
+}

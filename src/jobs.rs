@@ -1,0 +1,44 @@
+//! Scheduled work inside `serve`: the daily alert run at the configured
+//! UTC time. A failed run is logged and the schedule carries on.
+
+use std::time::Duration;
+
+use time::{OffsetDateTime, Time};
+
+use crate::app::{App, now};
+
+/// Seconds from `at` until the next `time_of_day` (UTC), never zero.
+pub fn until_next(at: OffsetDateTime, time_of_day: Time) -> Duration {
+    let today = at.replace_time(time_of_day);
+    let next = if today > at { today } else { today + time::Duration::days(1) };
+    Duration::from_secs(u64::try_from((next - at).whole_seconds()).unwrap_or(1).max(1))
+}
+
+/// Runs the alert job every day at the configured time, forever.
+pub fn spawn_daily_alerts(app: App) -> Option<tokio::task::JoinHandle<()>> {
+    let at = app.config().alerts_time_of_day()?;
+    if !app.config().alerts_enabled {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(until_next(now(), at)).await;
+            if let Err(err) = app.run_alerts(false).await {
+                tracing::error!(error = %err, "scheduled alert run failed");
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{datetime, time};
+
+    #[test]
+    fn next_run_is_later_today_or_tomorrow() {
+        assert_eq!(until_next(datetime!(2026-11-23 06:00 UTC), time!(07:00)), Duration::from_secs(3600));
+        assert_eq!(until_next(datetime!(2026-11-23 07:00 UTC), time!(07:00)), Duration::from_secs(86_400));
+        assert_eq!(until_next(datetime!(2026-11-23 23:30 UTC), time!(00:15)), Duration::from_secs(2700));
+    }
+}

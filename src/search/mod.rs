@@ -1,0 +1,214 @@
+//! Full-text search over a practitioner's own evidence with tantivy.
+//!
+//! The database is the source of truth and the index is derived from it:
+//! every change is applied to the writer at once and committed by a
+//! background task within `search_commit_ms`; on start-up an index that is
+//! missing, unreadable or out of step with the database is rebuilt.
+//! Visibility is part of the query itself (a required term on the owner),
+//! never a filter applied to results afterwards.
+
+mod query;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::domain::reflection::Reflection;
+
+pub use query::QueryError;
+use schema::Fields;
+
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+
+/// One hit: which record, its title, a highlighted snippet and the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub date: String,
+    pub snippet_html: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The index, its single writer and a reader that is reloaded after commits.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    dirty: AtomicBool,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (empty) when missing or when
+    /// its schema is not this version's. The flag says whether it was new.
+    pub fn open(dir: &Path) -> anyhow::Result<(Arc<Self>, bool)> {
+        let (schema, fields) = schema::build();
+        let (index, fresh) = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => (index, false),
+            _ => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+                }
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                (Index::create_in_dir(dir, schema).context("cannot create the search index")?, true)
+            }
+        };
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
+            .context("cannot open the search index writer (is another cpdfolio process using it?)")?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("cannot open a search index reader")?;
+        let this = Self { dir: dir.to_owned(), index, reader, writer: Mutex::new(writer), fields, dirty: AtomicBool::new(false) };
+        Ok((Arc::new(this), fresh))
+    }
+
+    fn writer(&self) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter>> {
+        self.writer.lock().map_err(|_| anyhow::anyhow!("search writer lock poisoned"))
+    }
+
+    /// Adds or replaces an entry (committed by the next commit).
+    pub fn upsert(&self, reflection: &Reflection) -> anyhow::Result<()> {
+        let writer = self.writer()?;
+        writer.delete_term(Term::from_field_text(self.fields.id, &reflection.id));
+        writer.add_document(self.fields.document(reflection))?;
+        self.dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub fn remove(&self, id: &str) -> anyhow::Result<()> {
+        self.writer()?.delete_term(Term::from_field_text(self.fields.id, id));
+        self.dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Commits pending changes and makes them visible to searches.
+    pub fn commit(&self) -> anyhow::Result<bool> {
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        let result = self.writer()?.commit();
+        if let Err(err) = result {
+            self.dirty.store(true, Ordering::Release);
+            return Err(err.into());
+        }
+        self.reader.reload()?;
+        Ok(true)
+    }
+
+    /// Runs [`commit`](Self::commit) every `interval` until the process ends.
+    pub fn spawn_committer(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let index = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let index = Arc::clone(&index);
+                match tokio::task::spawn_blocking(move || index.commit()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(err)) => tracing::warn!(error = format!("{err:#}"), "search commit failed; will retry"),
+                    Err(err) => tracing::warn!(error = %err, "search commit task failed"),
+                }
+            }
+        })
+    }
+
+    /// The caller's matching entries, best first.
+    pub fn search(&self, owner_id: &str, text: &str, limit: usize, offset: usize) -> Result<SearchPage, SearchError> {
+        let user_query = query::parse(&self.index, &self.fields, text)?;
+        let owner: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.owner, owner_id),
+            IndexRecordOption::Basic,
+        ));
+        let combined = BooleanQuery::new(vec![(Occur::Must, owner), (Occur::Must, user_query.box_clone())]);
+        let searcher = self.reader.searcher();
+        let (top, total) = searcher
+            .search(&combined, &(TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count))
+            .map_err(anyhow::Error::from)?;
+        let body_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.body).map_err(anyhow::Error::from)?;
+        let notes_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.notes).map_err(anyhow::Error::from)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(anyhow::Error::from)?;
+            let mut snippet = body_snippets.snippet_from_doc(&doc);
+            if snippet.highlighted().is_empty() {
+                let notes = notes_snippets.snippet_from_doc(&doc);
+                if !notes.highlighted().is_empty() {
+                    snippet = notes;
+                }
+            }
+            hits.push(Hit {
+                id: self.fields.text(&doc, self.fields.id),
+                kind: self.fields.text(&doc, self.fields.kind),
+                title: self.fields.text(&doc, self.fields.title),
+                date: self.fields.text(&doc, self.fields.date),
+                snippet_html: snippet.to_html(),
+                score,
+            });
+        }
+        Ok(SearchPage { hits, total })
+    }
+
+    /// `(id, version)` of every committed document, sorted.
+    pub fn versions(&self) -> anyhow::Result<Vec<(String, u32)>> {
+        let searcher = self.reader.searcher();
+        let addresses = searcher.search(&tantivy::query::AllQuery, &DocSetCollector)?;
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let version = doc.get_first(self.fields.version).and_then(|v| v.as_u64()).unwrap_or(0);
+            out.push((self.fields.text(&doc, self.fields.id), u32::try_from(version).unwrap_or(0)));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Drops everything (before a rebuild); committed with the rebuild.
+    pub fn clear(&self) -> anyhow::Result<()> {
+        self.writer()?.delete_all_documents()?;
+        self.dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// True when the index can be read (readiness).
+    pub fn is_readable(&self) -> bool {
+        self.index.searchable_segment_ids().is_ok()
+    }
+}

@@ -1,0 +1,70 @@
+//! The index schema and how an entry becomes a document. Field names are
+//! constants here; changing the schema makes the next start-up rebuild.
+
+use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::{TantivyDocument, doc};
+
+use crate::domain::dates::iso;
+use crate::domain::reflection::Reflection;
+
+/// English stemming ("supervising" finds "supervision"), lower-casing and
+/// dropping very long tokens: tantivy's built-in `en_stem` analyser.
+const ANALYSER: &str = "en_stem";
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub id: tantivy::schema::Field,
+    pub owner: tantivy::schema::Field,
+    pub kind: tantivy::schema::Field,
+    pub title: tantivy::schema::Field,
+    pub body: tantivy::schema::Field,
+    pub notes: tantivy::schema::Field,
+    pub tags: tantivy::schema::Field,
+    pub date: tantivy::schema::Field,
+    pub version: tantivy::schema::Field,
+}
+
+pub fn build() -> (Schema, Fields) {
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYSER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        owner: b.add_text_field("owner", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        title: b.add_text_field("title", text.clone()),
+        body: b.add_text_field("body", text.clone()),
+        notes: b.add_text_field("notes", text.clone()),
+        tags: b.add_text_field("tags", text),
+        date: b.add_text_field("date", STRING | STORED),
+        version: b.add_u64_field("version", STORED),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    pub fn document(&self, r: &Reflection) -> TantivyDocument {
+        let d = &r.draft;
+        let notes = [d.learning.as_str(), d.impact.as_str(), d.benefit.as_str()].join("\n");
+        doc!(
+            self.id => r.id.clone(),
+            self.owner => r.author_id.clone(),
+            self.kind => "reflection",
+            self.title => d.title.clone(),
+            self.body => d.body.clone(),
+            self.notes => notes,
+            self.tags => d.tags.join(" "),
+            self.date => iso(d.activity_date),
+            self.version => u64::from(r.version),
+        )
+    }
+
+    pub fn text(&self, doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+        doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+    }
+}

@@ -1,0 +1,63 @@
+//! `cpdfolio serve`: opens the application, optionally seeds the demo,
+//! starts the background tasks and serves HTTP until Ctrl-C or SIGTERM,
+//! then commits the search index before exiting.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::storage::Migrations;
+
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let app = App::open(config, &Migrations::embedded()).await?;
+    if demo {
+        crate::demo::seed_if_empty(&app).await?;
+    }
+    let committer = app.spawn_background_tasks();
+    let alerts = crate::jobs::spawn_daily_alerts(app.clone());
+    let acceptor = TcpListener::bind(app.config().listen)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {}", app.config().listen))?;
+    let local: Option<SocketAddr> = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied());
+    if let Some(addr) = local {
+        println!("cpdfolio listening on http://{addr} (API docs at http://{addr}/docs)");
+    }
+    tracing::info!(mail = app.mailer().describe(), alerts = app.config().alerts_enabled, "server started");
+    let result = Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(crate::http::routes(app.clone()), shutdown_signal(), Some(Duration::from_secs(10)))
+        .await;
+    committer.abort();
+    if let Some(alerts) = alerts {
+        alerts.abort();
+    }
+    app.flush_search().await?;
+    tracing::info!("server stopped");
+    result.context("the HTTP server failed")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

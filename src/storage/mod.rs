@@ -1,0 +1,103 @@
+//! Persistence in SurrealDB through `engine::any`: the embedded SurrealKV
+//! store by default (fsync on every commit, so an acknowledged write
+//! survives `kill -9`), `mem://` in tests, or a SurrealDB server by URL.
+//! Each submodule owns one table family; SurrealQL stays in this folder.
+
+mod migrations;
+pub mod reflections;
+mod rows;
+pub mod sessions;
+pub mod alerts;
+pub mod users;
+
+use std::path::Path;
+
+use anyhow::Context;
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use surrealdb::opt::auth::Root;
+
+use crate::config::Config;
+
+pub use migrations::{Migration, MigrationError, Migrations};
+
+pub const NAMESPACE: &str = "cpdfolio";
+pub const DATABASE: &str = "main";
+
+/// The database handle shared by the whole process (cheap to clone).
+#[derive(Clone)]
+pub struct Store {
+    db: Surreal<Any>,
+}
+
+impl Store {
+    /// Connects, selects the namespace and database, and applies migrations.
+    pub async fn open(config: &Config, migrations: &Migrations) -> anyhow::Result<Self> {
+        if config.uses_embedded_disk_database() {
+            std::fs::create_dir_all(config.database_dir())
+                .with_context(|| format!("cannot create {}", config.database_dir().display()))?;
+        }
+        let endpoint = config.database_endpoint();
+        let db = surrealdb::engine::any::connect(endpoint.as_str())
+            .await
+            .with_context(|| format!("cannot open the database at {}", redact_url(&endpoint)))?;
+        if let (Some(user), Some(password)) = (&config.database_user, &config.database_password) {
+            db.signin(Root { username: user.clone(), password: password.expose().to_owned() })
+                .await
+                .context("cannot sign in to the database server")?;
+        }
+        db.use_ns(NAMESPACE).use_db(DATABASE).await.context("cannot select the database")?;
+        let store = Self { db };
+        migrations.apply(&store).await?;
+        Ok(store)
+    }
+
+    pub(crate) fn db(&self) -> &Surreal<Any> {
+        &self.db
+    }
+
+    /// True when a trivial query round-trips (readiness).
+    pub async fn ping(&self) -> bool {
+        self.db.query("RETURN 1").await.and_then(|r| r.check()).is_ok()
+    }
+}
+
+/// A database URL without any credentials in it, for messages.
+fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host)) => format!("{scheme}://[redacted]@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// A fresh random record key.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Runs a multi-statement query and returns the first statement error that
+/// is a cause rather than the "not executed due to a failed transaction"
+/// echo of one.
+pub(crate) async fn execute(query: surrealdb::method::Query<'_, Any>) -> Result<(), surrealdb::Error> {
+    let mut response = query.await?;
+    let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
+    errors.sort_by_key(|(i, _)| *i);
+    let cause = errors.iter().position(|(_, e)| !e.to_string().contains("not executed due to a failed transaction"));
+    match cause {
+        Some(i) => Err(errors.swap_remove(i).1),
+        None => errors.into_iter().next().map_or(Ok(()), |(_, e)| Err(e)),
+    }
+}
+
+/// True when a SurrealDB error is a unique-index violation.
+pub(crate) fn is_unique_violation(err: &surrealdb::Error) -> bool {
+    err.to_string().contains("already contains")
+}
+
+/// The embedded database directory of a stopped server, if any.
+pub fn database_exists(dir: &Path) -> bool {
+    dir.join("db").is_dir()
+}

@@ -1,0 +1,272 @@
+//! Reflective entries. Every read is scoped to the author in the query
+//! itself, so another user's entry is simply absent.
+
+use anyhow::Context;
+use surrealdb::types::SurrealValue;
+use time::Date;
+
+use super::rows::{date, date_to_db, datetime};
+use super::{Store, new_id};
+use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
+
+#[derive(SurrealValue)]
+struct ReflectionRow {
+    id: String,
+    author: String,
+    title: String,
+    activity_date: String,
+    activity_type: String,
+    hours: Option<f64>,
+    model: String,
+    body: String,
+    learning: String,
+    impact: String,
+    benefit: String,
+    tags: Vec<String>,
+    standards: Vec<i64>,
+    created_at: String,
+    updated_at: String,
+    version: i64,
+}
+
+#[derive(SurrealValue)]
+struct VersionRow {
+    id: String,
+    version: i64,
+}
+
+#[derive(SurrealValue)]
+struct LastActivityRow {
+    author: String,
+    last: String,
+}
+
+const FIELDS: &str = "record::id(id) AS id, record::id(author) AS author, title,
+    time::format(activity_date, '%Y-%m-%d') AS activity_date, activity_type, hours, model, body,
+    learning, impact, benefit, tags, standards, <string> created_at AS created_at,
+    <string> updated_at AS updated_at, version";
+
+/// Filters and paging for a list.
+#[derive(Debug, Clone, Default)]
+pub struct ReflectionFilter {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub activity_type: Option<ActivityType>,
+    pub tag: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl ReflectionRow {
+    fn into_domain(self) -> anyhow::Result<Reflection> {
+        let draft = ReflectionDraft {
+            activity_date: date(&self.activity_date)?,
+            activity_type: ActivityType::parse(&self.activity_type).context("stored activity type")?,
+            model: ReflectiveModel::parse(&self.model).context("stored model")?,
+            standards: self.standards.iter().filter_map(|s| u8::try_from(*s).ok()).collect(),
+            title: self.title,
+            hours: self.hours,
+            body: self.body,
+            learning: self.learning,
+            impact: self.impact,
+            benefit: self.benefit,
+            tags: self.tags,
+        };
+        Ok(Reflection {
+            id: self.id,
+            author_id: self.author,
+            draft,
+            created_at: datetime(&self.created_at)?,
+            updated_at: datetime(&self.updated_at)?,
+            version: u32::try_from(self.version).unwrap_or(1),
+        })
+    }
+}
+
+fn rows_to_domain(rows: Vec<ReflectionRow>) -> anyhow::Result<Vec<Reflection>> {
+    rows.into_iter().map(ReflectionRow::into_domain).collect()
+}
+
+impl Store {
+    pub async fn create_reflection(&self, author_id: &str, draft: &ReflectionDraft) -> anyhow::Result<Reflection> {
+        let id = new_id();
+        let row: Option<ReflectionRow> = self
+            .db()
+            .query(format!(
+                "CREATE type::record('reflection', $id) SET author = type::record('user', $author), {SET_DRAFT},
+                     created_at = time::now(), updated_at = time::now(), version = 1 RETURN {FIELDS}"
+            ))
+            .bind(("id", id))
+            .bind(("author", author_id.to_owned()))
+            .bind(draft_vars(draft))
+            .await?
+            .take(0)?;
+        row.context("create returned nothing")?.into_domain()
+    }
+
+    /// The entry if it exists and `author_id` wrote it.
+    pub async fn reflection(&self, author_id: &str, id: &str) -> anyhow::Result<Option<Reflection>> {
+        let row: Option<ReflectionRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM type::record('reflection', $id) WHERE author = type::record('user', $author)"
+            ))
+            .bind(("id", id.to_owned()))
+            .bind(("author", author_id.to_owned()))
+            .await?
+            .take(0)?;
+        row.map(ReflectionRow::into_domain).transpose()
+    }
+
+    /// Replaces the entry's content; `None` when it is not the author's.
+    pub async fn update_reflection(&self, author_id: &str, id: &str, draft: &ReflectionDraft) -> anyhow::Result<Option<Reflection>> {
+        let row: Option<ReflectionRow> = self
+            .db()
+            .query(format!(
+                "UPDATE type::record('reflection', $id) SET {SET_DRAFT}, updated_at = time::now(), version += 1
+                 WHERE author = type::record('user', $author) RETURN {FIELDS}"
+            ))
+            .bind(("id", id.to_owned()))
+            .bind(("author", author_id.to_owned()))
+            .bind(draft_vars(draft))
+            .await?
+            .take(0)?;
+        row.map(ReflectionRow::into_domain).transpose()
+    }
+
+    /// Deletes the entry; false when it is not the author's.
+    pub async fn delete_reflection(&self, author_id: &str, id: &str) -> anyhow::Result<bool> {
+        let deleted: Vec<VersionRow> = self
+            .db()
+            .query(
+                "DELETE type::record('reflection', $id) WHERE author = type::record('user', $author)
+                 RETURN BEFORE",
+            )
+            .bind(("id", id.to_owned()))
+            .bind(("author", author_id.to_owned()))
+            .await?
+            .take(0)
+            .unwrap_or_default();
+        Ok(!deleted.is_empty())
+    }
+
+    /// A page of the author's entries, newest activity first, and the total.
+    pub async fn list_reflections(&self, author_id: &str, f: &ReflectionFilter) -> anyhow::Result<(Vec<Reflection>, u64)> {
+        let condition = "author = type::record('user', $author)
+            AND ($from = NONE OR activity_date >= <datetime> $from)
+            AND ($to = NONE OR activity_date <= <datetime> $to)
+            AND ($type = NONE OR activity_type = $type)
+            AND ($tag = NONE OR tags CONTAINS $tag)";
+        let mut response = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM reflection WHERE {condition} ORDER BY activity_date DESC, created_at DESC LIMIT $limit START $offset;
+                 RETURN count(SELECT id FROM reflection WHERE {condition});"
+            ))
+            .bind(("author", author_id.to_owned()))
+            .bind(("from", f.from.map(date_to_db)))
+            .bind(("to", f.to.map(date_to_db)))
+            .bind(("type", f.activity_type.map(|t| t.as_str())))
+            .bind(("tag", f.tag.clone()))
+            .bind(("limit", i64::from(f.limit)))
+            .bind(("offset", i64::from(f.offset)))
+            .await?;
+        let rows: Vec<ReflectionRow> = response.take(0)?;
+        let total: Option<i64> = response.take(1)?;
+        Ok((rows_to_domain(rows)?, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+    }
+
+    /// All of an author's entries dated within `[from, to]`, for the profile.
+    pub async fn reflections_between(&self, author_id: &str, from: Date, to: Date) -> anyhow::Result<Vec<Reflection>> {
+        let rows: Vec<ReflectionRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM reflection WHERE author = type::record('user', $author)
+                 AND activity_date >= <datetime> $from AND activity_date <= <datetime> $to ORDER BY activity_date"
+            ))
+            .bind(("author", author_id.to_owned()))
+            .bind(("from", date_to_db(from)))
+            .bind(("to", date_to_db(to)))
+            .await?
+            .take(0)?;
+        rows_to_domain(rows)
+    }
+
+    /// A page of every entry in id order, for rebuilding the search index.
+    pub async fn reflections_page(&self, after_id: Option<&str>, limit: u32) -> anyhow::Result<Vec<Reflection>> {
+        let rows: Vec<ReflectionRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM reflection WHERE $after = NONE OR id > type::record('reflection', $after) ORDER BY id LIMIT $limit"
+            ))
+            .bind(("after", after_id.map(str::to_owned)))
+            .bind(("limit", i64::from(limit)))
+            .await?
+            .take(0)?;
+        rows_to_domain(rows)
+    }
+
+    /// `(id, version)` of every entry, for checking the index is in step.
+    pub async fn reflection_versions(&self) -> anyhow::Result<Vec<(String, u32)>> {
+        let rows: Vec<VersionRow> = self
+            .db()
+            .query("SELECT record::id(id) AS id, version FROM reflection")
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|r| (r.id, u32::try_from(r.version).unwrap_or(0))).collect())
+    }
+
+    /// The latest activity date of every author who has one.
+    pub async fn last_activity_dates(&self) -> anyhow::Result<Vec<(String, Date)>> {
+        let rows: Vec<LastActivityRow> = self
+            .db()
+            .query(
+                "SELECT record::id(author) AS author, time::format(math::max(activity_date), '%Y-%m-%d') AS last
+                 FROM reflection GROUP BY author",
+            )
+            .await?
+            .take(0)?;
+        rows.into_iter().map(|r| Ok((r.author, date(&r.last)?))).collect()
+    }
+
+    pub async fn count_reflections(&self) -> anyhow::Result<u64> {
+        let n: Option<i64> = self.db().query("RETURN count(SELECT id FROM reflection)").await?.take(0)?;
+        Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+    }
+}
+
+const SET_DRAFT: &str = "title = $title, activity_date = <datetime> $activity_date, activity_type = $activity_type,
+    hours = $hours, model = $model, body = $body, learning = $learning, impact = $impact,
+    benefit = $benefit, tags = $tags, standards = $standards";
+
+#[derive(SurrealValue)]
+struct DraftVars {
+    title: String,
+    activity_date: String,
+    activity_type: String,
+    hours: Option<f64>,
+    model: String,
+    body: String,
+    learning: String,
+    impact: String,
+    benefit: String,
+    tags: Vec<String>,
+    standards: Vec<i64>,
+}
+
+fn draft_vars(d: &ReflectionDraft) -> DraftVars {
+    DraftVars {
+        title: d.title.clone(),
+        activity_date: date_to_db(d.activity_date),
+        activity_type: d.activity_type.as_str().to_owned(),
+        hours: d.hours,
+        model: d.model.as_str().to_owned(),
+        body: d.body.clone(),
+        learning: d.learning.clone(),
+        impact: d.impact.clone(),
+        benefit: d.benefit.clone(),
+        tags: d.tags.clone(),
+        standards: d.standards.iter().map(|s| i64::from(*s)).collect(),
+    }
+}
+

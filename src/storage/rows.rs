@@ -1,0 +1,22 @@
+//! Conversions between database text and domain values.
+
+use anyhow::Context;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+pub fn datetime(text: &str) -> anyhow::Result<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).with_context(|| "stored datetime is not RFC 3339")
+}
+
+pub fn date(text: &str) -> anyhow::Result<Date> {
+    crate::domain::dates::parse_iso(text).context("stored date is not YYYY-MM-DD")
+}
+
+/// A date as the datetime literal the database stores (midnight UTC).
+pub fn date_to_db(date: Date) -> String {
+    format!("{}T00:00:00Z", crate::domain::dates::iso(date))
+}
+
+pub fn datetime_to_db(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,181 @@
+//! A real server per test: a fresh in-memory SurrealDB, a search index in a
+//! temporary directory, the shipped content, and HTTP over loopback.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use cpdfolio::domain::user::{NewUser, Role};
+use cpdfolio::storage::Migrations;
+use cpdfolio::{App, Config};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "a perfectly long passphrase";
+
+pub struct TestApp {
+    pub app: App,
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub data: tempfile::TempDir,
+}
+
+pub fn content_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+pub fn test_config(data: &std::path::Path) -> Config {
+    Config {
+        data_dir: data.to_owned(),
+        database_url: Some("mem://".to_owned()),
+        content_dir: content_dir(),
+        search_commit_ms: 50,
+        alerts_enabled: false,
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = test_config(data.path());
+        adjust(&mut config);
+        let app = App::open(config, &Migrations::embedded()).await.unwrap();
+        app.spawn_background_tasks();
+        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let routes = cpdfolio::http::routes(app.clone());
+        tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
+        Self { app, addr, http: reqwest::Client::new(), data }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Creates an account directly and returns its id.
+    pub async fn user(&self, email: &str, role: Role, team: Option<&str>) -> String {
+        self.app
+            .create_user(NewUser {
+                email: email.into(),
+                name: format!("Test {email}"),
+                role,
+                team: team.map(str::to_owned),
+                hcpc_number: None,
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let resp = self.post("/api/v1/auth/login", None, &json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(resp.0, 200, "{:?}", resp.1);
+        resp.1["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A practitioner with a session token.
+    pub async fn practitioner(&self, email: &str) -> (String, String) {
+        let id = self.user(email, Role::Practitioner, None).await;
+        (id, self.login(email).await)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (u16, Value, reqwest::header::HeaderMap) {
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body, headers)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let (s, b, _) = self.send(self.http.get(self.url(path)), token).await;
+        (s, b)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let (s, b, _) = self.send(self.http.post(self.url(path)).json(body), token).await;
+        (s, b)
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let (s, b, _) = self.send(self.http.put(self.url(path)).json(body), token).await;
+        (s, b)
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let (s, b, _) = self.send(self.http.delete(self.url(path)), token).await;
+        (s, b)
+    }
+
+    /// Posts a raw body with a content type, for malformed-input tests.
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (u16, Value, reqwest::header::HeaderMap) {
+        let req = self.http.post(self.url(path)).header("content-type", content_type).body(body);
+        self.send(req, token).await
+    }
+
+    /// Creates an entry and returns its id.
+    pub async fn create_entry(&self, token: &str, body: &Value) -> String {
+        let (status, created) = self.post("/api/v1/reflections", Some(token), body).await;
+        assert_eq!(status, 201, "{created}");
+        created["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits (at most `limit`) until a search returns `expected` hits.
+    pub async fn search_until(&self, token: &str, q: &str, expected: usize, limit: std::time::Duration) -> Value {
+        let start = std::time::Instant::now();
+        loop {
+            let (status, body) = self.get(&format!("/api/v1/search?q={}", urlencode(q)), Some(token)).await;
+            assert_eq!(status, 200, "{body}");
+            if body["hits"].as_array().unwrap().len() == expected || start.elapsed() > limit {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn entry(title: &str, date: &str, activity_type: &str) -> Value {
+    json!({
+        "title": title,
+        "activity_date": date,
+        "activity_type": activity_type,
+        "hours": 1.5,
+        "model": "gibbs",
+        "body": "We discussed graded activity.",
+        "learning": "I learnt to grade tasks.",
+        "impact": "I now agree smaller first steps.",
+        "benefit": "People reach their goals sooner.",
+        "tags": ["grading"],
+        "standards": [10]
+    })
+}
+
+pub fn assert_problem(status: u16, body: &Value, expected: u16) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["status"], expected, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+}
+
+#[allow(dead_code)]
+pub fn role(r: &str) -> Role {
+    r.parse().unwrap()
+}
