@@ -16,7 +16,11 @@ use crate::error::AppError;
 use crate::storage::Migrations;
 
 #[derive(Parser)]
-#[command(name = "cpdfolio", version, about = "CPD, supervision and training-compliance portfolio server")]
+#[command(
+    name = "cpdfolio",
+    version,
+    about = "CPD, supervision and training-compliance portfolio server"
+)]
 struct Cli {
     /// TOML configuration file (see cpdfolio.example.toml).
     #[arg(long, global = true)]
@@ -83,7 +87,10 @@ enum AlertsCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -100,9 +107,13 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CPDFOLIO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,surrealdb=warn,surrealkv=warn,tantivy=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CPDFOLIO_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,surrealdb=warn,surrealkv=warn,tantivy=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -111,32 +122,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { demo } => crate::server::serve(config, demo).await,
         Command::Migrate => {
             let app = open(config).await?;
-            println!("migrations up to date: {}", Migrations::embedded().names().join(", "));
+            println!(
+                "migrations up to date: {}",
+                Migrations::embedded().names().join(", ")
+            );
             drop(app);
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, name, role, team, hcpc_number } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    team,
+                    hcpc_number,
+                },
+        } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let password = read_password()?;
             let app = open(config).await?;
             let user = app
-                .create_user(NewUser { email, name, role, team, hcpc_number, password })
+                .create_user(NewUser {
+                    email,
+                    name,
+                    role,
+                    team,
+                    hcpc_number,
+                    password,
+                })
                 .await
                 .map_err(describe)?;
             println!("created {} account {} ({})", user.role, user.email, user.id);
             Ok(())
         }
         Command::Reindex => reindex(config).await,
-        Command::Alerts { command: AlertsCommand::Run { dry_run } } => {
+        Command::Alerts {
+            command: AlertsCommand::Run { dry_run },
+        } => {
             let app = open(config).await?;
             let report = app.run_alerts(dry_run).await.map_err(describe)?;
-            let verb = if dry_run { "due (dry run, nothing sent)" } else { "newly queued" };
+            let verb = if dry_run {
+                "due (dry run, nothing sent)"
+            } else {
+                "newly queued"
+            };
             println!("{} {verb}", report.due.len());
             for a in &report.due {
-                println!("  {} <{}>: no CPD recorded since {} ({} days)", a.name, a.email, a.since, a.days);
+                println!(
+                    "  {} <{}>: no CPD recorded since {} ({} days)",
+                    a.name, a.email, a.since, a.days
+                );
             }
             if !dry_run {
-                println!("{} delivered by {}, {} failed", report.sent.len(), app.mailer().describe(), report.failed);
+                println!(
+                    "{} delivered by {}, {} failed",
+                    report.sent.len(),
+                    app.mailer().describe(),
+                    report.failed
+                );
             }
             Ok(())
         }
@@ -172,8 +216,10 @@ fn read_password() -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
         bail!("set CPDFOLIO_PASSWORD or run in a terminal to be prompted for the password");
     }
-    let first = rpassword::prompt_password("Password (at least 12 characters): ").context("cannot read the password")?;
-    let second = rpassword::prompt_password("Repeat the password: ").context("cannot read the password")?;
+    let first = rpassword::prompt_password("Password (at least 12 characters): ")
+        .context("cannot read the password")?;
+    let second =
+        rpassword::prompt_password("Repeat the password: ").context("cannot read the password")?;
     if first != second {
         bail!("the passwords do not match");
     }
@@ -184,7 +230,10 @@ fn read_password() -> anyhow::Result<String> {
 fn describe(err: AppError) -> anyhow::Error {
     match err {
         AppError::Validation(errors) => {
-            let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+            let parts: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
             anyhow::anyhow!("not valid: {}", parts.join("; "))
         }
         AppError::Internal(e) => e,

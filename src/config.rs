@@ -295,8 +295,10 @@ mod tests {
 
     #[test]
     fn environment_overrides_file_values() {
-        let mut c: Config = toml::from_str("listen = \"0.0.0.0:9000\"\ninactivity_days = 60").unwrap();
-        c.apply_env(env(&[("CPDFOLIO_LISTEN", "127.0.0.1:9100")])).unwrap();
+        let mut c: Config =
+            toml::from_str("listen = \"0.0.0.0:9000\"\ninactivity_days = 60").unwrap();
+        c.apply_env(env(&[("CPDFOLIO_LISTEN", "127.0.0.1:9100")]))
+            .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:9100");
         assert_eq!(c.inactivity_days, 60);
     }
@@ -304,7 +306,9 @@ mod tests {
     #[test]
     fn bad_environment_value_names_the_variable() {
         let mut c = Config::default();
-        let err = c.apply_env(env(&[("CPDFOLIO_LISTEN", "nowhere")])).unwrap_err();
+        let err = c
+            .apply_env(env(&[("CPDFOLIO_LISTEN", "nowhere")]))
+            .unwrap_err();
         assert!(err.to_string().contains("CPDFOLIO_LISTEN"), "{err}");
     }
 

@@ -47,21 +47,39 @@ pub struct Content {
 impl Content {
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         if !dir.is_dir() {
-            bail!("content directory {} does not exist (set content_dir or CPDFOLIO_CONTENT_DIR)", dir.display());
+            bail!(
+                "content directory {} does not exist (set content_dir or CPDFOLIO_CONTENT_DIR)",
+                dir.display()
+            );
         }
         let models = ReflectiveModel::ALL
             .into_iter()
-            .map(|m| load_model(&dir.join("reflective-models").join(format!("{}.md", m.as_str())), m))
+            .map(|m| {
+                load_model(
+                    &dir.join("reflective-models")
+                        .join(format!("{}.md", m.as_str())),
+                    m,
+                )
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut email = BTreeMap::new();
         for name in ["inactivity"] {
-            email.insert(name.to_owned(), load_email(&dir.join("email").join(format!("{name}.md")))?);
+            email.insert(
+                name.to_owned(),
+                load_email(&dir.join("email").join(format!("{name}.md")))?,
+            );
         }
-        Ok(Self { dir: dir.to_owned(), models, email })
+        Ok(Self {
+            dir: dir.to_owned(),
+            models,
+            email,
+        })
     }
 
     pub fn email_template(&self, name: &str) -> anyhow::Result<&EmailTemplate> {
-        self.email.get(name).with_context(|| format!("no email template named {name}"))
+        self.email
+            .get(name)
+            .with_context(|| format!("no email template named {name}"))
     }
 }
 
@@ -70,8 +88,13 @@ fn read(path: &Path) -> anyhow::Result<String> {
 }
 
 fn load_model(path: &Path, model: ReflectiveModel) -> anyhow::Result<ModelGuide> {
-    let (meta, markdown) = split_front_matter(&read(path)?).with_context(|| format!("{}: no front matter", path.display()))?;
-    let field = |k: &str| meta.get(k).cloned().with_context(|| format!("{}: front matter lacks `{k}`", path.display()));
+    let (meta, markdown) = split_front_matter(&read(path)?)
+        .with_context(|| format!("{}: no front matter", path.display()))?;
+    let field = |k: &str| {
+        meta.get(k)
+            .cloned()
+            .with_context(|| format!("{}: front matter lacks `{k}`", path.display()))
+    };
     if field("key")? != model.as_str() {
         bail!("{}: key must be {}", path.display(), model.as_str());
     }
@@ -91,21 +114,31 @@ fn load_model(path: &Path, model: ReflectiveModel) -> anyhow::Result<ModelGuide>
 }
 
 fn load_email(path: &Path) -> anyhow::Result<EmailTemplate> {
-    let (meta, body) = split_front_matter(&read(path)?).with_context(|| format!("{}: no front matter", path.display()))?;
-    let subject = meta.get("subject").cloned().with_context(|| format!("{}: front matter lacks `subject`", path.display()))?;
+    let (meta, body) = split_front_matter(&read(path)?)
+        .with_context(|| format!("{}: no front matter", path.display()))?;
+    let subject = meta
+        .get("subject")
+        .cloned()
+        .with_context(|| format!("{}: front matter lacks `subject`", path.display()))?;
     Ok(EmailTemplate { subject, body })
 }
 
 /// Splits `---\nkey: value\n---\nbody` into the keys and the body.
 pub fn split_front_matter(text: &str) -> Option<(BTreeMap<String, String>, String)> {
-    let rest = text.strip_prefix("---")?.trim_start_matches(['\r', ' ']).strip_prefix('\n')?;
+    let rest = text
+        .strip_prefix("---")?
+        .trim_start_matches(['\r', ' '])
+        .strip_prefix('\n')?;
     let end = rest.find("\n---")?;
     let meta = rest[..end]
         .lines()
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    let body = rest[end + 4..].trim_start_matches(['-']).trim_start().to_owned();
+    let body = rest[end + 4..]
+        .trim_start_matches(['-'])
+        .trim_start()
+        .to_owned();
     Some((meta, body))
 }
 
@@ -116,12 +149,23 @@ impl EmailTemplate {
     pub fn render(&self, vars: &[(&str, String)]) -> RenderedEmail {
         let fill = |text: &str, escape: bool| {
             vars.iter().fold(text.to_owned(), |acc, (k, v)| {
-                let value = if escape { escape_markdown_html(v) } else { v.clone() };
+                let value = if escape {
+                    escape_markdown_html(v)
+                } else {
+                    v.clone()
+                };
                 acc.replace(&format!("{{{{{k}}}}}"), &value)
             })
         };
-        let subject: String = fill(&self.subject, false).chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-        RenderedEmail { subject, text: fill(&self.body, false), html: to_safe_html(&fill(&self.body, true)) }
+        let subject: String = fill(&self.subject, false)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        RenderedEmail {
+            subject,
+            text: fill(&self.body, false),
+            html: to_safe_html(&fill(&self.body, true)),
+        }
     }
 }
 
@@ -144,7 +188,9 @@ mod tests {
 
     #[test]
     fn front_matter_splits() {
-        let (meta, body) = split_front_matter("---\nkey: gibbs\nname: Gibbs: cycle\n---\n\n## Description\n").unwrap();
+        let (meta, body) =
+            split_front_matter("---\nkey: gibbs\nname: Gibbs: cycle\n---\n\n## Description\n")
+                .unwrap();
         assert_eq!(meta["key"], "gibbs");
         assert_eq!(meta["name"], "Gibbs: cycle");
         assert_eq!(body, "## Description\n");
@@ -153,12 +199,22 @@ mod tests {
 
     #[test]
     fn email_values_cannot_inject_markup_or_headers() {
-        let t = EmailTemplate { subject: "Hello {{name}}".into(), body: "Dear {{name}},\n\n[Open]({{url}})".into() };
-        let r = t.render(&[("name", "<b>Eve</b>\r\nBcc: x@y.z".into()), ("url", "https://cpd.example".into())]);
+        let t = EmailTemplate {
+            subject: "Hello {{name}}".into(),
+            body: "Dear {{name}},\n\n[Open]({{url}})".into(),
+        };
+        let r = t.render(&[
+            ("name", "<b>Eve</b>\r\nBcc: x@y.z".into()),
+            ("url", "https://cpd.example".into()),
+        ]);
         assert_eq!(r.subject, "Hello <b>Eve</b>  Bcc: x@y.z");
         assert!(r.text.starts_with("Dear <b>Eve</b>"));
         assert!(r.html.contains("&lt;b&gt;Eve&lt;/b&gt;"), "{}", r.html);
-        assert!(r.html.contains("href=\"https://cpd.example\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"https://cpd.example\""),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

@@ -53,34 +53,86 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
         return Ok(());
     }
     let path = app.content().dir.join("demo").join("team.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let demo: DemoFile = toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
-    let admin = new_user(DEMO_ADMIN_EMAIL, "Demo Administrator", Role::Admin, None, None, &demo.password);
-    app.create_user(admin).await.map_err(|e| anyhow::anyhow!("demo admin: {e}"))?;
-    println!("\nDemo team \"{}\" (password for every account: {})", demo.team, demo.password);
-    println!("  {:<28} {:<26} {}", DEMO_ADMIN_EMAIL, "Demo Administrator", "admin");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let demo: DemoFile =
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+    let admin = new_user(
+        DEMO_ADMIN_EMAIL,
+        "Demo Administrator",
+        Role::Admin,
+        None,
+        None,
+        &demo.password,
+    );
+    app.create_user(admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo admin: {e}"))?;
+    println!(
+        "\nDemo team \"{}\" (password for every account: {})",
+        demo.team, demo.password
+    );
+    println!(
+        "  {:<28} {:<26} {}",
+        DEMO_ADMIN_EMAIL, "Demo Administrator", "admin"
+    );
     for u in &demo.users {
         let role: Role = u.role.parse().map_err(anyhow::Error::msg)?;
         let created = app
-            .create_user(new_user(&u.email, &u.name, role, Some(demo.team.clone()), u.hcpc_number.clone(), &demo.password))
+            .create_user(new_user(
+                &u.email,
+                &u.name,
+                role,
+                Some(demo.team.clone()),
+                u.hcpc_number.clone(),
+                &demo.password,
+            ))
             .await
             .map_err(|e| anyhow::anyhow!("demo user {}: {e}", u.email))?;
         app.store()
-            .update_profile_fields(&created.id, None, None, Some(u.practice_summary.trim().to_owned()))
+            .update_profile_fields(
+                &created.id,
+                None,
+                None,
+                Some(u.practice_summary.trim().to_owned()),
+            )
             .await?;
         println!("  {:<28} {:<26} {}", u.email, u.name, u.job_title);
-        seed_entries(app, &created.id, demo.entries.iter().filter(|e| e.author == u.email)).await?;
+        seed_entries(
+            app,
+            &created.id,
+            demo.entries.iter().filter(|e| e.author == u.email),
+        )
+        .await?;
     }
     app.flush_search().await?;
     println!("  {} reflective entries seeded\n", demo.entries.len());
     Ok(())
 }
 
-fn new_user(email: &str, name: &str, role: Role, team: Option<String>, hcpc: Option<String>, password: &str) -> NewUser {
-    NewUser { email: email.to_owned(), name: name.to_owned(), role, team, hcpc_number: hcpc, password: password.to_owned() }
+fn new_user(
+    email: &str,
+    name: &str,
+    role: Role,
+    team: Option<String>,
+    hcpc: Option<String>,
+    password: &str,
+) -> NewUser {
+    NewUser {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        role,
+        team,
+        hcpc_number: hcpc,
+        password: password.to_owned(),
+    }
 }
 
-async fn seed_entries<'a>(app: &App, author_id: &str, entries: impl Iterator<Item = &'a DemoEntry>) -> anyhow::Result<()> {
+async fn seed_entries<'a>(
+    app: &App,
+    author_id: &str,
+    entries: impl Iterator<Item = &'a DemoEntry>,
+) -> anyhow::Result<()> {
     for e in entries {
         let draft = ReflectionDraft {
             title: e.title.clone(),

@@ -163,9 +163,10 @@ fn problem_to_response(problem: &Problem) -> Response {
         .content_type(PROBLEM_CONTENT_TYPE)
         .body(body);
     if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert("www-authenticate", poem::http::HeaderValue::from_static("Bearer"));
+        response.headers_mut().insert(
+            "www-authenticate",
+            poem::http::HeaderValue::from_static("Bearer"),
+        );
     }
     response
 }
@@ -190,7 +191,10 @@ impl IntoResponse for AppError {
 }
 
 const DOCUMENTED_STATUSES: [(u16, &str); 7] = [
-    (400, "The request is malformed: bad JSON, wrong types, bad query."),
+    (
+        400,
+        "The request is malformed: bad JSON, wrong types, bad query.",
+    ),
     (401, "No valid bearer token."),
     (404, "Not found, or not visible to the caller."),
     (409, "Conflicts with the current state."),
@@ -248,7 +252,8 @@ mod tests {
 
     #[test]
     fn internal_detail_is_opaque() {
-        let problem = AppError::internal(anyhow::anyhow!("table reflection: secret text")).to_problem();
+        let problem =
+            AppError::internal(anyhow::anyhow!("table reflection: secret text")).to_problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("secret"));
     }
@@ -256,7 +261,10 @@ mod tests {
     #[test]
     fn validation_problem_lists_fields() {
         let problem = AppError::invalid("title", "must not be empty").to_problem();
-        assert_eq!(problem.errors, vec![FieldError::new("title", "must not be empty")]);
+        assert_eq!(
+            problem.errors,
+            vec![FieldError::new("title", "must not be empty")]
+        );
         assert_eq!(problem.kind, "urn:cpdfolio:problem:validation");
     }
 }

@@ -10,8 +10,16 @@ use crate::app::{App, now};
 /// Seconds from `at` until the next `time_of_day` (UTC), never zero.
 pub fn until_next(at: OffsetDateTime, time_of_day: Time) -> Duration {
     let today = at.replace_time(time_of_day);
-    let next = if today > at { today } else { today + time::Duration::days(1) };
-    Duration::from_secs(u64::try_from((next - at).whole_seconds()).unwrap_or(1).max(1))
+    let next = if today > at {
+        today
+    } else {
+        today + time::Duration::days(1)
+    };
+    Duration::from_secs(
+        u64::try_from((next - at).whole_seconds())
+            .unwrap_or(1)
+            .max(1),
+    )
 }
 
 /// Runs the alert job every day at the configured time, forever.
@@ -37,8 +45,17 @@ mod tests {
 
     #[test]
     fn next_run_is_later_today_or_tomorrow() {
-        assert_eq!(until_next(datetime!(2026-11-23 06:00 UTC), time!(07:00)), Duration::from_secs(3600));
-        assert_eq!(until_next(datetime!(2026-11-23 07:00 UTC), time!(07:00)), Duration::from_secs(86_400));
-        assert_eq!(until_next(datetime!(2026-11-23 23:30 UTC), time!(00:15)), Duration::from_secs(2700));
+        assert_eq!(
+            until_next(datetime!(2026-11-23 06:00 UTC), time!(07:00)),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            until_next(datetime!(2026-11-23 07:00 UTC), time!(07:00)),
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            until_next(datetime!(2026-11-23 23:30 UTC), time!(00:15)),
+            Duration::from_secs(2700)
+        );
     }
 }

@@ -24,8 +24,8 @@ pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod search;
-pub mod server;
 pub mod security;
+pub mod server;
 pub mod storage;
 
 pub use app::App;

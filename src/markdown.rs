@@ -33,7 +33,10 @@ mod tests {
 
     #[test]
     fn renders_ordinary_markdown() {
-        assert_eq!(to_safe_html("**bold** and _em_"), "<p><strong>bold</strong> and <em>em</em></p>\n");
+        assert_eq!(
+            to_safe_html("**bold** and _em_"),
+            "<p><strong>bold</strong> and <em>em</em></p>\n"
+        );
         assert!(to_safe_html("| a |\n| - |\n| 1 |").contains("<table>"));
     }
 
@@ -42,16 +45,28 @@ mod tests {
         let cases = [
             ("<script>alert(1)</script>hi", "hi"),
             ("<img src=x onerror=alert(1)>", "<img src=\"x\">"),
-            ("[click](javascript:alert(1))", "<a rel=\"noopener noreferrer nofollow\">click</a>"),
-            ("<a href=\"JaVaScRiPt:alert(1)\">x</a>", "<a rel=\"noopener noreferrer nofollow\">x</a>"),
+            (
+                "[click](javascript:alert(1))",
+                "<a rel=\"noopener noreferrer nofollow\">click</a>",
+            ),
+            (
+                "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+                "<a rel=\"noopener noreferrer nofollow\">x</a>",
+            ),
             ("<iframe src=\"https://evil\"></iframe>", ""),
             ("<p style=\"background:url(x)\">s</p>", "<p>s</p>"),
         ];
         for (input, expected) in cases {
             let out = to_safe_html(input);
             assert!(out.contains(expected), "{input:?} -> {out:?}");
-            assert!(!out.to_lowercase().contains("javascript"), "{input:?} -> {out:?}");
-            assert!(!out.contains("onerror") && !out.contains("<script"), "{input:?} -> {out:?}");
+            assert!(
+                !out.to_lowercase().contains("javascript"),
+                "{input:?} -> {out:?}"
+            );
+            assert!(
+                !out.contains("onerror") && !out.contains("<script"),
+                "{input:?} -> {out:?}"
+            );
         }
     }
 

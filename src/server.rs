@@ -24,13 +24,24 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .into_acceptor()
         .await
         .with_context(|| format!("cannot listen on {}", app.config().listen))?;
-    let local: Option<SocketAddr> = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied());
+    let local: Option<SocketAddr> = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied());
     if let Some(addr) = local {
         println!("cpdfolio listening on http://{addr} (API docs at http://{addr}/docs)");
     }
-    tracing::info!(mail = app.mailer().describe(), alerts = app.config().alerts_enabled, "server started");
+    tracing::info!(
+        mail = app.mailer().describe(),
+        alerts = app.config().alerts_enabled,
+        "server started"
+    );
     let result = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(crate::http::routes(app.clone()), shutdown_signal(), Some(Duration::from_secs(10)))
+        .run_with_graceful_shutdown(
+            crate::http::routes(app.clone()),
+            shutdown_signal(),
+            Some(Duration::from_secs(10)),
+        )
         .await;
     committer.abort();
     if let Some(alerts) = alerts {

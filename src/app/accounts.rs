@@ -25,7 +25,9 @@ impl CurrentUser {
         if self.user.role == Role::Admin {
             Ok(())
         } else {
-            Err(AppError::Forbidden("this action needs the admin role".to_owned()))
+            Err(AppError::Forbidden(
+                "this action needs the admin role".to_owned(),
+            ))
         }
     }
 
@@ -35,7 +37,9 @@ impl CurrentUser {
         if self.user.role.keeps_portfolio() {
             Ok(())
         } else {
-            Err(AppError::Forbidden("admins do not keep a portfolio".to_owned()))
+            Err(AppError::Forbidden(
+                "admins do not keep a portfolio".to_owned(),
+            ))
         }
     }
 }
@@ -70,7 +74,9 @@ impl App {
                 tracing::info!(user.id = %user.id, user.role = %user.role, "account created");
                 Ok(user)
             }
-            Err(CreateUserError::DuplicateEmail) => Err(AppError::Conflict("an account with this email already exists".to_owned())),
+            Err(CreateUserError::DuplicateEmail) => Err(AppError::Conflict(
+                "an account with this email already exists".to_owned(),
+            )),
             Err(CreateUserError::Other(e)) => Err(AppError::Internal(e)),
         }
     }
@@ -95,7 +101,9 @@ impl App {
         let token = token::generate();
         let created = now();
         let expires_at = created + Duration::hours(i64::from(self.config().session_lifetime_hours));
-        self.store().create_session(&token::digest(&token), &user_id, created, expires_at).await?;
+        self.store()
+            .create_session(&token::digest(&token), &user_id, created, expires_at)
+            .await?;
         tracing::info!(user.id = %user_id, "login");
         Ok(LoginResult { token, expires_at })
     }
@@ -110,7 +118,11 @@ impl App {
     /// idle expiry: the last-seen time is refreshed at most once a minute.
     pub async fn authenticate(&self, bearer: &str) -> AppResult<CurrentUser> {
         let digest = token::digest(bearer);
-        let session = self.store().session(&digest).await?.ok_or(AppError::Unauthorized)?;
+        let session = self
+            .store()
+            .session(&digest)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         let at = now();
         let idle = Duration::minutes(i64::from(self.config().session_idle_minutes));
         if at >= session.expires_at || at - session.last_seen_at >= idle {
@@ -120,8 +132,15 @@ impl App {
         if at - session.last_seen_at >= Duration::minutes(1) {
             self.store().touch_session(&digest, at).await?;
         }
-        let user = self.store().user(&session.user_id).await?.ok_or(AppError::Unauthorized)?;
-        Ok(CurrentUser { user, token_digest: digest })
+        let user = self
+            .store()
+            .user(&session.user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(CurrentUser {
+            user,
+            token_digest: digest,
+        })
     }
 
     pub async fn update_me(&self, current: &CurrentUser, update: ProfileUpdate) -> AppResult<User> {
@@ -130,7 +149,9 @@ impl App {
         if let Some(name) = &name {
             errors.extend(user::check_name(name));
         }
-        let hcpc = update.hcpc_number.map(|n| n.map(|n| n.trim().to_uppercase()).filter(|n| !n.is_empty()));
+        let hcpc = update
+            .hcpc_number
+            .map(|n| n.map(|n| n.trim().to_uppercase()).filter(|n| !n.is_empty()));
         if let Some(Some(number)) = &hcpc {
             errors.extend(user::check_hcpc_number(number));
         }
@@ -140,7 +161,12 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        self.store().update_profile_fields(current.id(), name, hcpc, update.practice_summary).await?;
-        self.store().user(current.id()).await?.ok_or(AppError::NotFound("user"))
+        self.store()
+            .update_profile_fields(current.id(), name, hcpc, update.practice_summary)
+            .await?;
+        self.store()
+            .user(current.id())
+            .await?
+            .ok_or(AppError::NotFound("user"))
     }
 }

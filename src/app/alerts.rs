@@ -46,14 +46,22 @@ pub struct AlertReport {
 impl App {
     pub async fn run_alerts(&self, dry_run: bool) -> AppResult<AlertReport> {
         let due = self.due_inactivity_alerts().await?;
-        let mut report = AlertReport { dry_run, ..AlertReport::default() };
+        let mut report = AlertReport {
+            dry_run,
+            ..AlertReport::default()
+        };
         for (user, alert) in due {
             let key = alert.dedupe_key(&user.id);
             if self.store().email_queued(&key).await? {
                 continue;
             }
             let summary = summary(&user, &alert);
-            if !dry_run && !self.store().enqueue_email(&self.inactivity_email(&user, &alert, key)?).await? {
+            if !dry_run
+                && !self
+                    .store()
+                    .enqueue_email(&self.inactivity_email(&user, &alert, key)?)
+                    .await?
+            {
                 continue;
             }
             report.due.push(summary);
@@ -61,24 +69,45 @@ impl App {
         if !dry_run {
             self.deliver_pending(&mut report).await?;
         }
-        tracing::info!(dry_run, due = report.due.len(), sent = report.sent.len(), failed = report.failed, "alert run finished");
+        tracing::info!(
+            dry_run,
+            due = report.due.len(),
+            sent = report.sent.len(),
+            failed = report.failed,
+            "alert run finished"
+        );
         Ok(report)
     }
 
     async fn due_inactivity_alerts(&self) -> AppResult<Vec<(User, InactivityAlert)>> {
-        let last: HashMap<String, time::Date> = self.store().last_activity_dates().await?.into_iter().collect();
+        let last: HashMap<String, time::Date> = self
+            .store()
+            .last_activity_dates()
+            .await?
+            .into_iter()
+            .collect();
         let users = self.store().portfolio_users().await?;
         let threshold = self.config().inactivity_days;
         Ok(users
             .into_iter()
             .filter_map(|u| {
-                let alert = inactivity(last.get(&u.id).copied(), u.created_at.date(), today(), threshold)?;
+                let alert = inactivity(
+                    last.get(&u.id).copied(),
+                    u.created_at.date(),
+                    today(),
+                    threshold,
+                )?;
                 Some((u, alert))
             })
             .collect())
     }
 
-    fn inactivity_email(&self, user: &User, alert: &InactivityAlert, key: String) -> AppResult<OutboxEmail> {
+    fn inactivity_email(
+        &self,
+        user: &User,
+        alert: &InactivityAlert,
+        key: String,
+    ) -> AppResult<OutboxEmail> {
         let template = self.content().email_template("inactivity")?;
         let rendered = template.render(&[
             ("name", user.name.clone()),
@@ -108,11 +137,17 @@ impl App {
             match self.mailer().deliver(&email).await {
                 Ok(()) => {
                     self.store().mark_email_sent(&email.id).await?;
-                    report.sent.push(SentEmail { user_id: email.user.clone(), recipient: email.recipient.clone(), subject: email.subject.clone() });
+                    report.sent.push(SentEmail {
+                        user_id: email.user.clone(),
+                        recipient: email.recipient.clone(),
+                        subject: email.subject.clone(),
+                    });
                 }
                 Err(err) => {
                     tracing::warn!(alert.id = %email.id, permanent = err.permanent, error = %err, "email delivery failed");
-                    self.store().mark_email_failed(&email.id, &err.message, err.permanent).await?;
+                    self.store()
+                        .mark_email_failed(&email.id, &err.message, err.permanent)
+                        .await?;
                     report.failed += 1;
                 }
             }

@@ -17,14 +17,25 @@ pub enum LockError {
     )]
     InUse(PathBuf),
     #[error("cannot lock the data directory {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl DataDirLock {
     pub fn acquire(data_dir: &Path) -> Result<Self, LockError> {
         let path = data_dir.join("cpdfolio.lock");
-        let io = |source| LockError::Io { path: data_dir.to_owned(), source };
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io)?;
+        let io = |source| LockError::Io {
+            path: data_dir.to_owned(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(LockError::InUse(data_dir.to_owned())),
@@ -42,7 +53,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = DataDirLock::acquire(dir.path()).unwrap();
         let err = DataDirLock::acquire(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("in use by another cpdfolio process"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("in use by another cpdfolio process"),
+            "{err}"
+        );
         drop(first);
         assert!(DataDirLock::acquire(dir.path()).is_ok());
     }

@@ -49,14 +49,27 @@ impl App {
     /// migrations), loads content, opens the search index and rebuilds it if
     /// it is missing or out of step with the database.
     pub async fn open(config: Config, migrations: &Migrations) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
         let lock = DataDirLock::acquire(&config.data_dir)?;
         let content = Content::load(&config.content_dir)?;
         let mailer = Mailer::from_config(&config)?;
         let store = Store::open(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
-        let app = Self { inner: Arc::new(Inner { config, store, search, mailer, content, _lock: Some(lock) }) };
+        let app = Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                search,
+                mailer,
+                content,
+                _lock: Some(lock),
+            }),
+        };
         app.bring_index_in_step(fresh, false).await?;
         Ok(app)
     }
@@ -83,7 +96,9 @@ impl App {
 
     /// Starts the background search committer.
     pub fn spawn_background_tasks(&self) -> tokio::task::JoinHandle<()> {
-        self.inner.search.spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
+        self.inner
+            .search
+            .spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
     }
 
     /// Commits the search index now (used at shutdown and by commands).
@@ -95,7 +110,10 @@ impl App {
 
     /// Readiness: database and index reachable.
     pub async fn ready(&self) -> (bool, bool) {
-        (self.inner.store.ping().await, self.inner.search.is_readable())
+        (
+            self.inner.store.ping().await,
+            self.inner.search.is_readable(),
+        )
     }
 }
 

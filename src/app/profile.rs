@@ -20,20 +20,32 @@ impl ProfileRequest {
         let to = self.to.unwrap_or(today);
         let from = match self.from {
             Some(from) => from,
-            None => add_months(to, -24).ok_or_else(|| AppError::invalid("to", "is out of range"))?,
+            None => {
+                add_months(to, -24).ok_or_else(|| AppError::invalid("to", "is out of range"))?
+            }
         };
         if from > to {
-            return Err(AppError::Validation(vec![FieldError::new("from", "must not be after `to`")]));
+            return Err(AppError::Validation(vec![FieldError::new(
+                "from",
+                "must not be after `to`",
+            )]));
         }
         if add_months(from, 120).is_some_and(|limit| to > limit) {
-            return Err(AppError::invalid("from", "the period may be at most ten years"));
+            return Err(AppError::invalid(
+                "from",
+                "the period may be at most ten years",
+            ));
         }
         Ok((from, to))
     }
 }
 
 impl App {
-    pub async fn cpd_profile(&self, me: &CurrentUser, request: ProfileRequest) -> AppResult<CpdProfile> {
+    pub async fn cpd_profile(
+        &self,
+        me: &CurrentUser,
+        request: ProfileRequest,
+    ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(today())?;
         let entries = self.store().reflections_between(me.id(), from, to).await?;
@@ -70,15 +82,29 @@ mod tests {
 
     #[test]
     fn defaults_to_two_years_to_today() {
-        let r = ProfileRequest::default().resolve(date!(2026 - 11 - 23)).unwrap();
+        let r = ProfileRequest::default()
+            .resolve(date!(2026 - 11 - 23))
+            .unwrap();
         assert_eq!(r, (date!(2024 - 11 - 23), date!(2026 - 11 - 23)));
     }
 
     #[test]
     fn rejects_reversed_and_huge_periods() {
-        let reversed = ProfileRequest { from: Some(date!(2026 - 01 - 02)), to: Some(date!(2026 - 01 - 01)) };
-        assert!(matches!(reversed.resolve(date!(2026 - 11 - 23)), Err(AppError::Validation(_))));
-        let huge = ProfileRequest { from: Some(date!(2000 - 01 - 01)), to: Some(date!(2026 - 01 - 01)) };
-        assert!(matches!(huge.resolve(date!(2026 - 11 - 23)), Err(AppError::Validation(_))));
+        let reversed = ProfileRequest {
+            from: Some(date!(2026 - 01 - 02)),
+            to: Some(date!(2026 - 01 - 01)),
+        };
+        assert!(matches!(
+            reversed.resolve(date!(2026 - 11 - 23)),
+            Err(AppError::Validation(_))
+        ));
+        let huge = ProfileRequest {
+            from: Some(date!(2000 - 01 - 01)),
+            to: Some(date!(2026 - 01 - 01)),
+        };
+        assert!(matches!(
+            huge.resolve(date!(2026 - 11 - 23)),
+            Err(AppError::Validation(_))
+        ));
     }
 }

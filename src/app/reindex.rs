@@ -16,7 +16,11 @@ pub enum IndexState {
 impl App {
     /// Rebuilds when the index is new, or when its `(id, version)` pairs
     /// differ from the database's (a crash between the two commits).
-    pub(super) async fn bring_index_in_step(&self, fresh: bool, force: bool) -> anyhow::Result<IndexState> {
+    pub(super) async fn bring_index_in_step(
+        &self,
+        fresh: bool,
+        force: bool,
+    ) -> anyhow::Result<IndexState> {
         if !force && !fresh && self.index_matches_database().await? {
             return Ok(IndexState::InStep);
         }
@@ -40,7 +44,10 @@ impl App {
         let mut done = 0u64;
         let mut after: Option<String> = None;
         loop {
-            let page = self.store().reflections_page(after.as_deref(), PAGE).await?;
+            let page = self
+                .store()
+                .reflections_page(after.as_deref(), PAGE)
+                .await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
             for reflection in &page {

@@ -23,7 +23,12 @@ impl InactivityAlert {
     }
 }
 
-pub fn inactivity(last_activity: Option<Date>, joined: Date, today: Date, threshold_days: u32) -> Option<InactivityAlert> {
+pub fn inactivity(
+    last_activity: Option<Date>,
+    joined: Date,
+    today: Date,
+    threshold_days: u32,
+) -> Option<InactivityAlert> {
     let since = last_activity.unwrap_or(joined);
     let days = days_between(since, today);
     (days >= i64::from(threshold_days)).then_some(InactivityAlert {
@@ -41,16 +46,39 @@ mod tests {
     #[test]
     fn due_from_the_threshold_day() {
         let today = date!(2026 - 04 - 01);
-        assert_eq!(inactivity(Some(date!(2026 - 01 - 02)), date!(2020 - 01 - 01), today, 90), None);
-        let due = inactivity(Some(date!(2026 - 01 - 01)), date!(2020 - 01 - 01), today, 90).unwrap();
-        assert_eq!((due.since, due.days, due.ever_recorded), (date!(2026 - 01 - 01), 90, true));
+        assert_eq!(
+            inactivity(
+                Some(date!(2026 - 01 - 02)),
+                date!(2020 - 01 - 01),
+                today,
+                90
+            ),
+            None
+        );
+        let due = inactivity(
+            Some(date!(2026 - 01 - 01)),
+            date!(2020 - 01 - 01),
+            today,
+            90,
+        )
+        .unwrap();
+        assert_eq!(
+            (due.since, due.days, due.ever_recorded),
+            (date!(2026 - 01 - 01), 90, true)
+        );
         assert_eq!(due.dedupe_key("u1"), "inactivity-u1-2026-01-01");
     }
 
     #[test]
     fn never_recorded_counts_from_joining() {
         let due = inactivity(None, date!(2025 - 12 - 01), date!(2026 - 04 - 01), 90).unwrap();
-        assert_eq!((due.since, due.days, due.ever_recorded), (date!(2025 - 12 - 01), 121, false));
-        assert_eq!(inactivity(None, date!(2026 - 03 - 01), date!(2026 - 04 - 01), 90), None);
+        assert_eq!(
+            (due.since, due.days, due.ever_recorded),
+            (date!(2025 - 12 - 01), 121, false)
+        );
+        assert_eq!(
+            inactivity(None, date!(2026 - 03 - 01), date!(2026 - 04 - 01), 90),
+            None
+        );
     }
 }

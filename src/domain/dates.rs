@@ -43,17 +43,38 @@ mod tests {
 
     #[test]
     fn month_end_is_clamped() {
-        assert_eq!(add_months(date!(2025 - 01 - 31), 1), Some(date!(2025 - 02 - 28)));
-        assert_eq!(add_months(date!(2024 - 01 - 31), 1), Some(date!(2024 - 02 - 29)));
-        assert_eq!(add_months(date!(2024 - 02 - 29), 12), Some(date!(2025 - 02 - 28)));
-        assert_eq!(add_months(date!(2025 - 11 - 30), 3), Some(date!(2026 - 02 - 28)));
+        assert_eq!(
+            add_months(date!(2025 - 01 - 31), 1),
+            Some(date!(2025 - 02 - 28))
+        );
+        assert_eq!(
+            add_months(date!(2024 - 01 - 31), 1),
+            Some(date!(2024 - 02 - 29))
+        );
+        assert_eq!(
+            add_months(date!(2024 - 02 - 29), 12),
+            Some(date!(2025 - 02 - 28))
+        );
+        assert_eq!(
+            add_months(date!(2025 - 11 - 30), 3),
+            Some(date!(2026 - 02 - 28))
+        );
     }
 
     #[test]
     fn months_cross_years_both_ways() {
-        assert_eq!(add_months(date!(2025 - 12 - 15), 1), Some(date!(2026 - 01 - 15)));
-        assert_eq!(add_months(date!(2026 - 01 - 15), -1), Some(date!(2025 - 12 - 15)));
-        assert_eq!(add_months(date!(2026 - 03 - 31), -3), Some(date!(2025 - 12 - 31)));
+        assert_eq!(
+            add_months(date!(2025 - 12 - 15), 1),
+            Some(date!(2026 - 01 - 15))
+        );
+        assert_eq!(
+            add_months(date!(2026 - 01 - 15), -1),
+            Some(date!(2025 - 12 - 15))
+        );
+        assert_eq!(
+            add_months(date!(2026 - 03 - 31), -3),
+            Some(date!(2025 - 12 - 31))
+        );
     }
 
     #[test]
@@ -68,6 +89,9 @@ mod tests {
     fn formats() {
         assert_eq!(iso(date!(2026 - 03 - 03)), "2026-03-03");
         assert_eq!(long_uk(date!(2026 - 03 - 03)), "3 March 2026");
-        assert_eq!(days_between(date!(2026 - 01 - 01), date!(2026 - 04 - 01)), 90);
+        assert_eq!(
+            days_between(date!(2026 - 01 - 01), date!(2026 - 04 - 01)),
+            90
+        );
     }
 }

@@ -21,7 +21,9 @@ pub const HOURS_MAX: f64 = 1_000.0;
 pub const STANDARDS: std::ops::RangeInclusive<u8> = 1..=15;
 
 /// The HCPC's five types of CPD activity (CPD standard 2 asks for a mixture).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum,
+)]
 #[serde(rename_all = "snake_case")]
 #[oai(rename_all = "snake_case")]
 pub enum ActivityType {
@@ -147,7 +149,10 @@ impl ReflectionDraft {
             errors.push(FieldError::new("title", "must be at most 200 characters"));
         }
         if self.activity_date > today {
-            errors.push(FieldError::new("activity_date", "must not be in the future"));
+            errors.push(FieldError::new(
+                "activity_date",
+                "must not be in the future",
+            ));
         }
         if self.activity_date.year() < 1990 {
             errors.push(FieldError::new("activity_date", "must be in 1990 or later"));
@@ -155,7 +160,10 @@ impl ReflectionDraft {
         if let Some(hours) = self.hours
             && !(hours.is_finite() && hours > 0.0 && hours <= HOURS_MAX)
         {
-            errors.push(FieldError::new("hours", "must be more than 0 and at most 1000"));
+            errors.push(FieldError::new(
+                "hours",
+                "must be more than 0 and at most 1000",
+            ));
         }
         if char_len(&self.body) > BODY_MAX_CHARS {
             errors.push(FieldError::new("body", "must be at most 100000 characters"));
@@ -177,7 +185,11 @@ impl ReflectionDraft {
             ));
         }
         self.standards = standards.into_iter().collect();
-        if errors.is_empty() { Ok(self) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -195,7 +207,12 @@ fn check_tags(tags: &[String]) -> Option<FieldError> {
     }
     tags.iter()
         .find(|t| t.is_empty() || char_len(t) > TAG_MAX_CHARS || t.chars().any(char::is_control))
-        .map(|_| FieldError::new("tags", "each tag must be 1 to 40 characters without control characters"))
+        .map(|_| {
+            FieldError::new(
+                "tags",
+                "each tag must be 1 to 40 characters without control characters",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -214,7 +231,11 @@ mod tests {
             learning: "".into(),
             impact: "".into(),
             benefit: "".into(),
-            tags: vec!["Supervision".into(), "supervision ".into(), "grading".into()],
+            tags: vec![
+                "Supervision".into(),
+                "supervision ".into(),
+                "grading".into(),
+            ],
             standards: vec![10, 1, 10],
         }
     }
@@ -245,20 +266,47 @@ mod tests {
 
     #[test]
     fn rejects_blank_and_overlong_titles() {
-        let blank = ReflectionDraft { title: " \n".into(), ..draft() };
-        assert_eq!(blank.validated(date!(2026 - 12 - 01)).unwrap_err()[0].message, "must not be empty");
-        let long = ReflectionDraft { title: "é".repeat(201), ..draft() };
-        assert_eq!(long.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "title");
-        let max = ReflectionDraft { title: "é".repeat(200), ..draft() };
+        let blank = ReflectionDraft {
+            title: " \n".into(),
+            ..draft()
+        };
+        assert_eq!(
+            blank.validated(date!(2026 - 12 - 01)).unwrap_err()[0].message,
+            "must not be empty"
+        );
+        let long = ReflectionDraft {
+            title: "é".repeat(201),
+            ..draft()
+        };
+        assert_eq!(
+            long.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field,
+            "title"
+        );
+        let max = ReflectionDraft {
+            title: "é".repeat(200),
+            ..draft()
+        };
         assert!(max.validated(date!(2026 - 12 - 01)).is_ok());
     }
 
     #[test]
     fn rejects_too_many_or_empty_tags() {
-        let many = ReflectionDraft { tags: (0..21).map(|i| i.to_string()).collect(), ..draft() };
-        assert_eq!(many.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "tags");
-        let empty = ReflectionDraft { tags: vec!["  ".into()], ..draft() };
-        assert_eq!(empty.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field, "tags");
+        let many = ReflectionDraft {
+            tags: (0..21).map(|i| i.to_string()).collect(),
+            ..draft()
+        };
+        assert_eq!(
+            many.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field,
+            "tags"
+        );
+        let empty = ReflectionDraft {
+            tags: vec!["  ".into()],
+            ..draft()
+        };
+        assert_eq!(
+            empty.validated(date!(2026 - 12 - 01)).unwrap_err()[0].field,
+            "tags"
+        );
     }
 
     #[test]

@@ -94,7 +94,10 @@ impl NewUser {
     pub fn validated(mut self) -> Result<Self, Vec<FieldError>> {
         self.email = normalise_email(&self.email);
         self.name = self.name.trim().to_owned();
-        self.team = self.team.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        self.team = self
+            .team
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
         self.hcpc_number = self
             .hcpc_number
             .map(|n| n.trim().to_uppercase())
@@ -112,7 +115,11 @@ impl NewUser {
         if self.role == Role::Lead && self.team.is_none() {
             errors.push(FieldError::new("team", "a lead must lead a team"));
         }
-        if errors.is_empty() { Ok(self) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -153,7 +160,10 @@ pub fn check_name(name: &str) -> Option<FieldError> {
     } else if char_len(name) > NAME_MAX_CHARS {
         Some(FieldError::new("name", "must be at most 120 characters"))
     } else if name.chars().any(char::is_control) {
-        Some(FieldError::new("name", "must not contain control characters"))
+        Some(FieldError::new(
+            "name",
+            "must not contain control characters",
+        ))
     } else {
         None
     }
@@ -172,11 +182,14 @@ pub fn check_team_name(team: &str) -> Option<FieldError> {
 
 /// HCPC numbers are a two-letter profession prefix and digits (`OT12345`).
 pub fn check_hcpc_number(number: &str) -> Option<FieldError> {
-    let prefix = number.chars().take(2).filter(char::is_ascii_uppercase).count();
+    let prefix = number
+        .chars()
+        .take(2)
+        .filter(char::is_ascii_uppercase)
+        .count();
     let digits: Vec<char> = number.chars().skip(2).collect();
-    let ok = prefix == 2
-        && (4..=6).contains(&digits.len())
-        && digits.iter().all(char::is_ascii_digit);
+    let ok =
+        prefix == 2 && (4..=6).contains(&digits.len()) && digits.iter().all(char::is_ascii_digit);
     (!ok).then(|| {
         FieldError::new(
             "hcpc_number",
@@ -194,7 +207,9 @@ pub fn check_password(password: &str, email: &str) -> Option<FieldError> {
         bad("must be at least 12 characters")
     } else if len > PASSWORD_MAX_CHARS {
         bad("must be at most 128 characters")
-    } else if password.trim().to_lowercase() == email || password.chars().all(|c| Some(c) == password.chars().next()) {
+    } else if password.trim().to_lowercase() == email
+        || password.chars().all(|c| Some(c) == password.chars().next())
+    {
         bad("is too easy to guess")
     } else {
         None
@@ -202,9 +217,8 @@ pub fn check_password(password: &str, email: &str) -> Option<FieldError> {
 }
 
 pub fn check_practice_summary(summary: &str) -> Option<FieldError> {
-    (char_len(summary) > PRACTICE_SUMMARY_MAX_CHARS).then(|| {
-        FieldError::new("practice_summary", "must be at most 10000 characters")
-    })
+    (char_len(summary) > PRACTICE_SUMMARY_MAX_CHARS)
+        .then(|| FieldError::new("practice_summary", "must be at most 10000 characters"))
 }
 
 #[cfg(test)]
@@ -240,7 +254,12 @@ mod tests {
             role: Role::Lead,
             ..user()
         };
-        let fields: Vec<String> = u.validated().unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = u
+            .validated()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["email", "name", "password", "hcpc_number", "team"]);
     }
 

@@ -37,7 +37,9 @@ fn error_to_problem(err: poem::Error) -> Response {
     let detail = match status {
         StatusCode::NOT_FOUND => "no such resource".to_owned(),
         StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this resource".to_owned(),
-        StatusCode::PAYLOAD_TOO_LARGE => "the request body is larger than the configured limit (max_body_bytes)".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than the configured limit (max_body_bytes)".to_owned()
+        }
         StatusCode::UNAUTHORIZED => "a valid bearer token is required".to_owned(),
         s if s.is_server_error() => {
             tracing::error!(error = %err, "unhandled server error");
@@ -56,7 +58,10 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        BodyLimitEndpoint { inner, limit: self.0 }
+        BodyLimitEndpoint {
+            inner,
+            limit: self.0,
+        }
     }
 }
 
@@ -70,7 +75,11 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
 
     async fn call(&self, mut req: Request) -> Result<Response> {
         let limit = self.limit;
-        let too_large = || AppError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes"));
+        let too_large = || {
+            AppError::PayloadTooLarge(format!(
+                "the request body is larger than the limit of {limit} bytes"
+            ))
+        };
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -80,7 +89,11 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             Some(len) if len > limit as u64 => return Err(too_large().into()),
             Some(_) => {}
             None => {
-                let body = req.take_body().into_bytes_limit(limit).await.map_err(|_| too_large())?;
+                let body = req
+                    .take_body()
+                    .into_bytes_limit(limit)
+                    .await
+                    .map_err(|_| too_large())?;
                 req.set_body(body);
             }
         }
@@ -93,23 +106,46 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
     let is_docs = req.uri().path().starts_with("/docs");
     let mut resp = next.call(req).await?.into_response();
     let h = resp.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
-    h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+    );
     let csp = if is_docs {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
     } else {
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     };
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     if !is_docs {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_CONTENT_TYPE.as_bytes()) {
+    if h.get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_CONTENT_TYPE.as_bytes())
+    {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(resp)

@@ -36,7 +36,10 @@ pub struct DeliveryError {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        let from: Mailbox = config.mail_from.parse().with_context(|| format!("mail_from {:?} is not an address", config.mail_from))?;
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .with_context(|| format!("mail_from {:?} is not an address", config.mail_from))?;
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(smtp_transport(url.expose())?),
             None => Transport::Outbox(config.outbox_dir()),
@@ -54,27 +57,44 @@ impl Mailer {
     /// Delivers one queued email. Delivering the same email twice to the
     /// file outbox writes the same file, so it is never duplicated there.
     pub async fn deliver(&self, email: &OutboxEmail) -> Result<(), DeliveryError> {
-        let message = self.build(email).map_err(|e| DeliveryError { message: format!("{e:#}"), permanent: true })?;
+        let message = self.build(email).map_err(|e| DeliveryError {
+            message: format!("{e:#}"),
+            permanent: true,
+        })?;
         match &self.transport {
             Transport::Outbox(dir) => write_eml(dir, &email.id, &message.formatted())
                 .await
-                .map_err(|e| DeliveryError { message: format!("{e:#}"), permanent: false }),
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| DeliveryError {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-            }),
+                .map_err(|e| DeliveryError {
+                    message: format!("{e:#}"),
+                    permanent: false,
+                }),
+            Transport::Smtp(smtp) => {
+                smtp.send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| DeliveryError {
+                        permanent: e.is_permanent(),
+                        message: e.to_string(),
+                    })
+            }
         }
     }
 
     fn build(&self, email: &OutboxEmail) -> anyhow::Result<Message> {
-        let to: Mailbox = email.recipient.parse().context("recipient is not a valid address")?;
+        let to: Mailbox = email
+            .recipient
+            .parse()
+            .context("recipient is not a valid address")?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(email.message_id.clone()))
             .header(header::MIME_VERSION_1_0)
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
             .context("cannot build the message")
     }
 }
@@ -89,7 +109,9 @@ fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor
 
 /// Refuses SMTP URLs that would send mail in clear text over a network.
 pub fn check_smtp_url(url: &str) -> anyhow::Result<()> {
-    let (scheme, rest) = url.split_once("://").context("smtp_url must start with smtp:// or smtps://")?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .context("smtp_url must start with smtp:// or smtps://")?;
     let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host_port = host_port.split('/').next().unwrap_or_default();
@@ -103,13 +125,18 @@ pub fn check_smtp_url(url: &str) -> anyhow::Result<()> {
         "smtps" => Ok(()),
         "smtp" if tls_required => Ok(()),
         "smtp" if is_loopback(host) => Ok(()),
-        "smtp" => bail!("plaintext smtp:// is only allowed to a loopback host; use smtps:// or add ?tls=required"),
+        "smtp" => bail!(
+            "plaintext smtp:// is only allowed to a loopback host; use smtps:// or add ?tls=required"
+        ),
         other => bail!("smtp_url scheme {other:?} is not smtp or smtps"),
     }
 }
 
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Writes the message durably: a temporary file, fsync, rename, fsync dir.
@@ -119,7 +146,8 @@ async fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let bytes = bytes.to_vec();
     tokio::task::spawn_blocking(move || {
         use std::io::Write;
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let target = dir.join(format!("{id}.eml"));
         let temp = dir.join(format!(".{id}.eml.tmp"));
         let mut file = std::fs::File::create(&temp)?;

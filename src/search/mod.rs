@@ -73,26 +73,42 @@ impl SearchIndex {
             Ok(index) if index.schema() == schema => (index, false),
             _ => {
                 if dir.exists() {
-                    std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+                    std::fs::remove_dir_all(dir)
+                        .with_context(|| format!("cannot clear {}", dir.display()))?;
                 }
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-                (Index::create_in_dir(dir, schema).context("cannot create the search index")?, true)
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                (
+                    Index::create_in_dir(dir, schema).context("cannot create the search index")?,
+                    true,
+                )
             }
         };
         let writer = index
             .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
-            .context("cannot open the search index writer (is another cpdfolio process using it?)")?;
+            .context(
+                "cannot open the search index writer (is another cpdfolio process using it?)",
+            )?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .context("cannot open a search index reader")?;
-        let this = Self { dir: dir.to_owned(), index, reader, writer: Mutex::new(writer), fields, dirty: AtomicBool::new(false) };
+        let this = Self {
+            dir: dir.to_owned(),
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            dirty: AtomicBool::new(false),
+        };
         Ok((Arc::new(this), fresh))
     }
 
     fn writer(&self) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter>> {
-        self.writer.lock().map_err(|_| anyhow::anyhow!("search writer lock poisoned"))
+        self.writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("search writer lock poisoned"))
     }
 
     /// Adds or replaces an entry (committed by the next commit).
@@ -105,7 +121,8 @@ impl SearchIndex {
     }
 
     pub fn remove(&self, id: &str) -> anyhow::Result<()> {
-        self.writer()?.delete_term(Term::from_field_text(self.fields.id, id));
+        self.writer()?
+            .delete_term(Term::from_field_text(self.fields.id, id));
         self.dirty.store(true, Ordering::Release);
         Ok(())
     }
@@ -135,7 +152,10 @@ impl SearchIndex {
                 let index = Arc::clone(&index);
                 match tokio::task::spawn_blocking(move || index.commit()).await {
                     Ok(Ok(_)) => {}
-                    Ok(Err(err)) => tracing::warn!(error = format!("{err:#}"), "search commit failed; will retry"),
+                    Ok(Err(err)) => tracing::warn!(
+                        error = format!("{err:#}"),
+                        "search commit failed; will retry"
+                    ),
                     Err(err) => tracing::warn!(error = %err, "search commit task failed"),
                 }
             }
@@ -143,19 +163,38 @@ impl SearchIndex {
     }
 
     /// The caller's matching entries, best first.
-    pub fn search(&self, owner_id: &str, text: &str, limit: usize, offset: usize) -> Result<SearchPage, SearchError> {
+    pub fn search(
+        &self,
+        owner_id: &str,
+        text: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<SearchPage, SearchError> {
         let user_query = query::parse(&self.index, &self.fields, text)?;
         let owner: Box<dyn Query> = Box::new(TermQuery::new(
             Term::from_field_text(self.fields.owner, owner_id),
             IndexRecordOption::Basic,
         ));
-        let combined = BooleanQuery::new(vec![(Occur::Must, owner), (Occur::Must, user_query.box_clone())]);
+        let combined = BooleanQuery::new(vec![
+            (Occur::Must, owner),
+            (Occur::Must, user_query.box_clone()),
+        ]);
         let searcher = self.reader.searcher();
         let (top, total) = searcher
-            .search(&combined, &(TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count))
+            .search(
+                &combined,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(offset)
+                        .order_by_score(),
+                    Count,
+                ),
+            )
             .map_err(anyhow::Error::from)?;
-        let body_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.body).map_err(anyhow::Error::from)?;
-        let notes_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.notes).map_err(anyhow::Error::from)?;
+        let body_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.body)
+            .map_err(anyhow::Error::from)?;
+        let notes_snippets = SnippetGenerator::create(&searcher, &*user_query, self.fields.notes)
+            .map_err(anyhow::Error::from)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(anyhow::Error::from)?;
@@ -185,8 +224,14 @@ impl SearchIndex {
         let mut out = Vec::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let version = doc.get_first(self.fields.version).and_then(|v| v.as_u64()).unwrap_or(0);
-            out.push((self.fields.text(&doc, self.fields.id), u32::try_from(version).unwrap_or(0)));
+            let version = doc
+                .get_first(self.fields.version)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            out.push((
+                self.fields.text(&doc, self.fields.id),
+                u32::try_from(version).unwrap_or(0),
+            ));
         }
         out.sort();
         Ok(out)

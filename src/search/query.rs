@@ -31,9 +31,14 @@ pub enum QueryError {
 /// (title matches count double).
 pub fn parse(index: &Index, fields: &Fields, text: &str) -> Result<Box<dyn Query>, QueryError> {
     check_shape(text)?;
-    let mut parser = QueryParser::for_index(index, vec![fields.title, fields.body, fields.notes, fields.tags]);
+    let mut parser = QueryParser::for_index(
+        index,
+        vec![fields.title, fields.body, fields.notes, fields.tags],
+    );
     parser.set_field_boost(fields.title, 2.0);
-    parser.parse_query(text).map_err(|e| QueryError::Syntax(e.to_string()))
+    parser
+        .parse_query(text)
+        .map_err(|e| QueryError::Syntax(e.to_string()))
 }
 
 fn check_shape(text: &str) -> Result<(), QueryError> {
@@ -85,7 +90,12 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_queries() {
-        for q in ["supervision", "\"graded exposure\" AND anxiety", "(sleep OR fatigue) -group", "COPM"] {
+        for q in [
+            "supervision",
+            "\"graded exposure\" AND anxiety",
+            "(sleep OR fatigue) -group",
+            "COPM",
+        ] {
             assert_eq!(check_shape(q), Ok(()), "{q}");
         }
     }
@@ -93,12 +103,27 @@ mod tests {
     #[test]
     fn explains_malformed_queries() {
         assert_eq!(check_shape("  "), Err(QueryError::Empty));
-        assert_eq!(check_shape("\"unclosed phrase"), Err(QueryError::UnbalancedQuote));
-        assert_eq!(check_shape("(a OR b"), Err(QueryError::UnbalancedParentheses));
+        assert_eq!(
+            check_shape("\"unclosed phrase"),
+            Err(QueryError::UnbalancedQuote)
+        );
+        assert_eq!(
+            check_shape("(a OR b"),
+            Err(QueryError::UnbalancedParentheses)
+        );
         assert_eq!(check_shape("a) (b"), Err(QueryError::UnbalancedParentheses));
-        assert_eq!(check_shape("AND"), Err(QueryError::DanglingOperator("AND".into())));
-        assert_eq!(check_shape("sleep OR"), Err(QueryError::DanglingOperator("OR".into())));
-        assert_eq!(check_shape("a AND OR b"), Err(QueryError::DanglingOperator("AND".into())));
+        assert_eq!(
+            check_shape("AND"),
+            Err(QueryError::DanglingOperator("AND".into()))
+        );
+        assert_eq!(
+            check_shape("sleep OR"),
+            Err(QueryError::DanglingOperator("OR".into()))
+        );
+        assert_eq!(
+            check_shape("a AND OR b"),
+            Err(QueryError::DanglingOperator("AND".into()))
+        );
         assert_eq!(check_shape(&"x".repeat(501)), Err(QueryError::TooLong));
         assert_eq!(check_shape(&"x ".repeat(41)), Err(QueryError::TooManyTerms));
     }

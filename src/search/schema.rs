@@ -1,7 +1,9 @@
 //! The index schema and how an entry becomes a document. Field names are
 //! constants here; changing the schema makes the next start-up rebuild.
 
-use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::schema::{
+    IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
 use tantivy::{TantivyDocument, doc};
 
 use crate::domain::dates::iso;
@@ -65,6 +67,9 @@ impl Fields {
     }
 
     pub fn text(&self, doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
-        doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
     }
 }

@@ -2,7 +2,9 @@
 //! parameters: 19 MiB of memory, two passes, one lane. Hashing is CPU-bound
 //! and takes tens of milliseconds, so callers run it off the async runtime.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Memory cost in KiB (19 MiB), time cost and parallelism per ASVS.
@@ -26,7 +28,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against a stored PHC hash; a malformed hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash of a random password, verified against when the email is unknown so
@@ -52,6 +58,9 @@ mod tests {
 
     #[test]
     fn salts_differ() {
-        assert_ne!(hash("same password here").unwrap(), hash("same password here").unwrap());
+        assert_ne!(
+            hash("same password here").unwrap(),
+            hash("same password here").unwrap()
+        );
     }
 }

@@ -91,7 +91,12 @@ impl Store {
 
     /// Records a failed attempt; gives up after [`MAX_ATTEMPTS`] or at once
     /// for a permanent failure.
-    pub async fn mark_email_failed(&self, id: &str, error: &str, permanent: bool) -> anyhow::Result<()> {
+    pub async fn mark_email_failed(
+        &self,
+        id: &str,
+        error: &str,
+        permanent: bool,
+    ) -> anyhow::Result<()> {
         self.db()
             .query(
                 "UPDATE type::record('alert', $id) SET attempts += 1, last_error = $error,

@@ -28,8 +28,14 @@ pub enum MigrationError {
     #[error(
         "migration {name} was changed after it was applied (recorded checksum {recorded}, file now {current}); restore the original file and put the change in a new migration"
     )]
-    Changed { name: String, recorded: String, current: String },
-    #[error("migration {name} is recorded as applied but no such file exists; this binary is older than the database")]
+    Changed {
+        name: String,
+        recorded: String,
+        current: String,
+    },
+    #[error(
+        "migration {name} is recorded as applied but no such file exists; this binary is older than the database"
+    )]
     Missing { name: String },
 }
 
@@ -63,8 +69,12 @@ impl Migrations {
         let migrations = files
             .into_iter()
             .map(|path| {
-                let sql = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let sql = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 Ok(Migration { name, sql })
             })
             .collect::<anyhow::Result<_>>()?;
@@ -87,10 +97,16 @@ impl Migrations {
         )
         .await?
         .check()?;
-        let applied: Vec<Applied> = db.query("SELECT name, checksum FROM migration ORDER BY name").await?.take(0)?;
+        let applied: Vec<Applied> = db
+            .query("SELECT name, checksum FROM migration ORDER BY name")
+            .await?
+            .take(0)?;
         for record in &applied {
             let Some(current) = self.0.iter().find(|m| m.name == record.name) else {
-                return Err(MigrationError::Missing { name: record.name.clone() }.into());
+                return Err(MigrationError::Missing {
+                    name: record.name.clone(),
+                }
+                .into());
             };
             if current.checksum() != record.checksum {
                 return Err(MigrationError::Changed {
@@ -102,12 +118,19 @@ impl Migrations {
             }
         }
         let mut newly = Vec::new();
-        for migration in self.0.iter().filter(|m| !applied.iter().any(|a| a.name == m.name)) {
+        for migration in self
+            .0
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.name == m.name))
+        {
             let sql = format!(
                 "BEGIN TRANSACTION;\n{}\n;CREATE migration SET name = $name, checksum = $checksum, applied_at = time::now();\nCOMMIT TRANSACTION;",
                 migration.sql
             );
-            let query = db.query(sql).bind(("name", migration.name.clone())).bind(("checksum", migration.checksum()));
+            let query = db
+                .query(sql)
+                .bind(("name", migration.name.clone()))
+                .bind(("checksum", migration.checksum()));
             super::execute(query)
                 .await
                 .with_context(|| format!("migration {} failed", migration.name))?;

@@ -3,11 +3,11 @@
 //! survives `kill -9`), `mem://` in tests, or a SurrealDB server by URL.
 //! Each submodule owns one table family; SurrealQL stays in this folder.
 
+pub mod alerts;
 mod migrations;
 pub mod reflections;
 mod rows;
 pub mod sessions;
-pub mod alerts;
 pub mod users;
 
 use std::path::Path;
@@ -38,15 +38,21 @@ impl Store {
                 .with_context(|| format!("cannot create {}", config.database_dir().display()))?;
         }
         let endpoint = config.database_endpoint();
-        let db = surrealdb::engine::any::connect(endpoint.as_str())
+        let db = connect_when_released(&endpoint)
             .await
             .with_context(|| format!("cannot open the database at {}", redact_url(&endpoint)))?;
         if let (Some(user), Some(password)) = (&config.database_user, &config.database_password) {
-            db.signin(Root { username: user.clone(), password: password.expose().to_owned() })
-                .await
-                .context("cannot sign in to the database server")?;
+            db.signin(Root {
+                username: user.clone(),
+                password: password.expose().to_owned(),
+            })
+            .await
+            .context("cannot sign in to the database server")?;
         }
-        db.use_ns(NAMESPACE).use_db(DATABASE).await.context("cannot select the database")?;
+        db.use_ns(NAMESPACE)
+            .use_db(DATABASE)
+            .await
+            .context("cannot select the database")?;
         let store = Self { db };
         migrations.apply(&store).await?;
         Ok(store)
@@ -56,9 +62,38 @@ impl Store {
         &self.db
     }
 
+    /// Runs SurrealQL as is. Only for tests that need to set up states the
+    /// API cannot create (for example an account that joined a year ago).
+    #[doc(hidden)]
+    pub async fn raw_query_for_tests(&self, sql: &str) -> anyhow::Result<()> {
+        self.db.query(sql).await?.check()?;
+        Ok(())
+    }
+
     /// True when a trivial query round-trips (readiness).
     pub async fn ping(&self) -> bool {
-        self.db.query("RETURN 1").await.and_then(|r| r.check()).is_ok()
+        self.db
+            .query("RETURN 1")
+            .await
+            .and_then(|r| r.check())
+            .is_ok()
+    }
+}
+
+/// Connects, waiting a few seconds while an embedded store that this process
+/// just closed finishes releasing its files (the engine shuts down in the
+/// background after the last handle is dropped). Another process cannot be
+/// the holder: the data-directory lock was taken before this.
+async fn connect_when_released(endpoint: &str) -> surrealdb::Result<Surreal<Any>> {
+    let mut attempts = 0;
+    loop {
+        match surrealdb::engine::any::connect(endpoint).await {
+            Err(err) if attempts < 50 && err.to_string().contains("already locked") => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -81,11 +116,16 @@ pub fn new_id() -> String {
 /// Runs a multi-statement query and returns the first statement error that
 /// is a cause rather than the "not executed due to a failed transaction"
 /// echo of one.
-pub(crate) async fn execute(query: surrealdb::method::Query<'_, Any>) -> Result<(), surrealdb::Error> {
+pub(crate) async fn execute(
+    query: surrealdb::method::Query<'_, Any>,
+) -> Result<(), surrealdb::Error> {
     let mut response = query.await?;
     let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
     errors.sort_by_key(|(i, _)| *i);
-    let cause = errors.iter().position(|(_, e)| !e.to_string().contains("not executed due to a failed transaction"));
+    let cause = errors.iter().position(|(_, e)| {
+        !e.to_string()
+            .contains("not executed due to a failed transaction")
+    });
     match cause {
         Some(i) => Err(errors.swap_remove(i).1),
         None => errors.into_iter().next().map_or(Ok(()), |(_, e)| Err(e)),

@@ -61,9 +61,14 @@ impl ReflectionRow {
     fn into_domain(self) -> anyhow::Result<Reflection> {
         let draft = ReflectionDraft {
             activity_date: date(&self.activity_date)?,
-            activity_type: ActivityType::parse(&self.activity_type).context("stored activity type")?,
+            activity_type: ActivityType::parse(&self.activity_type)
+                .context("stored activity type")?,
             model: ReflectiveModel::parse(&self.model).context("stored model")?,
-            standards: self.standards.iter().filter_map(|s| u8::try_from(*s).ok()).collect(),
+            standards: self
+                .standards
+                .iter()
+                .filter_map(|s| u8::try_from(*s).ok())
+                .collect(),
             title: self.title,
             hours: self.hours,
             body: self.body,
@@ -88,7 +93,11 @@ fn rows_to_domain(rows: Vec<ReflectionRow>) -> anyhow::Result<Vec<Reflection>> {
 }
 
 impl Store {
-    pub async fn create_reflection(&self, author_id: &str, draft: &ReflectionDraft) -> anyhow::Result<Reflection> {
+    pub async fn create_reflection(
+        &self,
+        author_id: &str,
+        draft: &ReflectionDraft,
+    ) -> anyhow::Result<Reflection> {
         let id = new_id();
         let row: Option<ReflectionRow> = self
             .db()
@@ -105,7 +114,11 @@ impl Store {
     }
 
     /// The entry if it exists and `author_id` wrote it.
-    pub async fn reflection(&self, author_id: &str, id: &str) -> anyhow::Result<Option<Reflection>> {
+    pub async fn reflection(
+        &self,
+        author_id: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<Reflection>> {
         let row: Option<ReflectionRow> = self
             .db()
             .query(format!(
@@ -119,7 +132,12 @@ impl Store {
     }
 
     /// Replaces the entry's content; `None` when it is not the author's.
-    pub async fn update_reflection(&self, author_id: &str, id: &str, draft: &ReflectionDraft) -> anyhow::Result<Option<Reflection>> {
+    pub async fn update_reflection(
+        &self,
+        author_id: &str,
+        id: &str,
+        draft: &ReflectionDraft,
+    ) -> anyhow::Result<Option<Reflection>> {
         let row: Option<ReflectionRow> = self
             .db()
             .query(format!(
@@ -136,22 +154,26 @@ impl Store {
 
     /// Deletes the entry; false when it is not the author's.
     pub async fn delete_reflection(&self, author_id: &str, id: &str) -> anyhow::Result<bool> {
-        let deleted: Vec<VersionRow> = self
+        let deleted: Option<i64> = self
             .db()
             .query(
-                "DELETE type::record('reflection', $id) WHERE author = type::record('user', $author)
-                 RETURN BEFORE",
+                "LET $found = SELECT VALUE id FROM type::record('reflection', $id) WHERE author = type::record('user', $author);
+                 DELETE $found;
+                 RETURN array::len($found);",
             )
             .bind(("id", id.to_owned()))
             .bind(("author", author_id.to_owned()))
             .await?
-            .take(0)
-            .unwrap_or_default();
-        Ok(!deleted.is_empty())
+            .take(2)?;
+        Ok(deleted.unwrap_or(0) > 0)
     }
 
     /// A page of the author's entries, newest activity first, and the total.
-    pub async fn list_reflections(&self, author_id: &str, f: &ReflectionFilter) -> anyhow::Result<(Vec<Reflection>, u64)> {
+    pub async fn list_reflections(
+        &self,
+        author_id: &str,
+        f: &ReflectionFilter,
+    ) -> anyhow::Result<(Vec<Reflection>, u64)> {
         let condition = "author = type::record('user', $author)
             AND ($from = NONE OR activity_date >= <datetime> $from)
             AND ($to = NONE OR activity_date <= <datetime> $to)
@@ -173,11 +195,19 @@ impl Store {
             .await?;
         let rows: Vec<ReflectionRow> = response.take(0)?;
         let total: Option<i64> = response.take(1)?;
-        Ok((rows_to_domain(rows)?, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+        Ok((
+            rows_to_domain(rows)?,
+            u64::try_from(total.unwrap_or(0)).unwrap_or(0),
+        ))
     }
 
     /// All of an author's entries dated within `[from, to]`, for the profile.
-    pub async fn reflections_between(&self, author_id: &str, from: Date, to: Date) -> anyhow::Result<Vec<Reflection>> {
+    pub async fn reflections_between(
+        &self,
+        author_id: &str,
+        from: Date,
+        to: Date,
+    ) -> anyhow::Result<Vec<Reflection>> {
         let rows: Vec<ReflectionRow> = self
             .db()
             .query(format!(
@@ -193,7 +223,11 @@ impl Store {
     }
 
     /// A page of every entry in id order, for rebuilding the search index.
-    pub async fn reflections_page(&self, after_id: Option<&str>, limit: u32) -> anyhow::Result<Vec<Reflection>> {
+    pub async fn reflections_page(
+        &self,
+        after_id: Option<&str>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Reflection>> {
         let rows: Vec<ReflectionRow> = self
             .db()
             .query(format!(
@@ -213,7 +247,10 @@ impl Store {
             .query("SELECT record::id(id) AS id, version FROM reflection")
             .await?
             .take(0)?;
-        Ok(rows.into_iter().map(|r| (r.id, u32::try_from(r.version).unwrap_or(0))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, u32::try_from(r.version).unwrap_or(0)))
+            .collect())
     }
 
     /// The latest activity date of every author who has one.
@@ -221,21 +258,28 @@ impl Store {
         let rows: Vec<LastActivityRow> = self
             .db()
             .query(
-                "SELECT record::id(author) AS author, time::format(math::max(activity_date), '%Y-%m-%d') AS last
+                "SELECT record::id(author) AS author, time::format(time::max(activity_date), '%Y-%m-%d') AS last
                  FROM reflection GROUP BY author",
             )
             .await?
             .take(0)?;
-        rows.into_iter().map(|r| Ok((r.author, date(&r.last)?))).collect()
+        rows.into_iter()
+            .map(|r| Ok((r.author, date(&r.last)?)))
+            .collect()
     }
 
     pub async fn count_reflections(&self) -> anyhow::Result<u64> {
-        let n: Option<i64> = self.db().query("RETURN count(SELECT id FROM reflection)").await?.take(0)?;
+        let n: Option<i64> = self
+            .db()
+            .query("RETURN count(SELECT id FROM reflection)")
+            .await?
+            .take(0)?;
         Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
     }
 }
 
-const SET_DRAFT: &str = "title = $title, activity_date = <datetime> $activity_date, activity_type = $activity_type,
+const SET_DRAFT: &str =
+    "title = $title, activity_date = <datetime> $activity_date, activity_type = $activity_type,
     hours = $hours, model = $model, body = $body, learning = $learning, impact = $impact,
     benefit = $benefit, tags = $tags, standards = $standards";
 
@@ -269,4 +313,3 @@ fn draft_vars(d: &ReflectionDraft) -> DraftVars {
         standards: d.standards.iter().map(|s| i64::from(*s)).collect(),
     }
 }
-

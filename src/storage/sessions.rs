@@ -22,7 +22,13 @@ pub struct Session {
 }
 
 impl Store {
-    pub async fn create_session(&self, digest: &str, user_id: &str, now: OffsetDateTime, expires_at: OffsetDateTime) -> anyhow::Result<()> {
+    pub async fn create_session(
+        &self,
+        digest: &str,
+        user_id: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> anyhow::Result<()> {
         self.db()
             .query(
                 "CREATE session SET token_digest = $digest, user = type::record('user', $user),
@@ -48,7 +54,11 @@ impl Store {
             .await?
             .take(0)?;
         row.map(|r| {
-            Ok(Session { user_id: r.user, last_seen_at: datetime(&r.last_seen_at)?, expires_at: datetime(&r.expires_at)? })
+            Ok(Session {
+                user_id: r.user,
+                last_seen_at: datetime(&r.last_seen_at)?,
+                expires_at: datetime(&r.expires_at)?,
+            })
         })
         .transpose()
     }

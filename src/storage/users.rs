@@ -43,7 +43,11 @@ pub enum CreateUserError {
 
 impl From<surrealdb::Error> for CreateUserError {
     fn from(err: surrealdb::Error) -> Self {
-        if is_unique_violation(&err) { Self::DuplicateEmail } else { Self::Other(err.into()) }
+        if is_unique_violation(&err) {
+            Self::DuplicateEmail
+        } else {
+            Self::Other(err.into())
+        }
     }
 }
 
@@ -65,7 +69,11 @@ impl UserRow {
 impl Store {
     /// Creates the account and, for a team, the team (if new) and the
     /// membership, all in one transaction.
-    pub async fn create_user(&self, user: &NewUser, password_hash: String) -> Result<User, CreateUserError> {
+    pub async fn create_user(
+        &self,
+        user: &NewUser,
+        password_hash: String,
+    ) -> Result<User, CreateUserError> {
         let id = new_id();
         let query = self
             .db()
@@ -91,13 +99,18 @@ impl Store {
             .bind(("is_lead", user.role == Role::Lead))
             ;
         super::execute(query).await?;
-        self.user(&id).await?.context("created user not found").map_err(CreateUserError::Other)
+        self.user(&id)
+            .await?
+            .context("created user not found")
+            .map_err(CreateUserError::Other)
     }
 
     pub async fn user(&self, id: &str) -> anyhow::Result<Option<User>> {
         let row: Option<UserRow> = self
             .db()
-            .query(format!("SELECT {USER_FIELDS} FROM type::record('user', $id)"))
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM type::record('user', $id)"
+            ))
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;
@@ -117,14 +130,22 @@ impl Store {
             .bind(("id", user_id.to_owned()))
             .await?
             .take(0)?;
-        Ok(rows.into_iter().map(|r| TeamMembership { team: r.team, is_lead: r.is_lead }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| TeamMembership {
+                team: r.team,
+                is_lead: r.is_lead,
+            })
+            .collect())
     }
 
     /// The id and password hash for a login attempt.
     pub async fn credentials(&self, email: &str) -> anyhow::Result<Option<(String, String)>> {
         let row: Option<CredentialRow> = self
             .db()
-            .query("SELECT record::id(id) AS id, password_hash FROM user WHERE email = $email LIMIT 1")
+            .query(
+                "SELECT record::id(id) AS id, password_hash FROM user WHERE email = $email LIMIT 1",
+            )
             .bind(("email", email.to_owned()))
             .await?
             .take(0)?;
@@ -160,14 +181,20 @@ impl Store {
     pub async fn portfolio_users(&self) -> anyhow::Result<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
-            .query(format!("SELECT {USER_FIELDS} FROM user WHERE role != 'admin' ORDER BY email"))
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM user WHERE role != 'admin' ORDER BY email"
+            ))
             .await?
             .take(0)?;
         rows.into_iter().map(|r| r.into_user(Vec::new())).collect()
     }
 
     pub async fn count_users(&self) -> anyhow::Result<usize> {
-        let n: Option<i64> = self.db().query("RETURN count(SELECT id FROM user)").await?.take(0)?;
+        let n: Option<i64> = self
+            .db()
+            .query("RETURN count(SELECT id FROM user)")
+            .await?
+            .take(0)?;
         Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
     }
 }

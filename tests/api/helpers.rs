@@ -45,11 +45,19 @@ impl TestApp {
         adjust(&mut config);
         let app = App::open(config, &Migrations::embedded()).await.unwrap();
         app.spawn_background_tasks();
-        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.unwrap();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
         let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
         let routes = cpdfolio::http::routes(app.clone());
         tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
-        Self { app, addr, http: reqwest::Client::new(), data }
+        Self {
+            app,
+            addr,
+            http: reqwest::Client::new(),
+            data,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -73,7 +81,13 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str) -> String {
-        let resp = self.post("/api/v1/auth/login", None, &json!({"email": email, "password": PASSWORD})).await;
+        let resp = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(resp.0, 200, "{:?}", resp.1);
         resp.1["token"].as_str().unwrap().to_owned()
     }
@@ -84,7 +98,11 @@ impl TestApp {
         (id, self.login(email).await)
     }
 
-    pub async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (u16, Value, reqwest::header::HeaderMap) {
+    pub async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
         let req = match token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -103,24 +121,22 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let (s, b, _) = self.send(self.http.post(self.url(path)).json(body), token).await;
+        let (s, b, _) = self
+            .send(self.http.post(self.url(path)).json(body), token)
+            .await;
         (s, b)
     }
 
     pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let (s, b, _) = self.send(self.http.put(self.url(path)).json(body), token).await;
+        let (s, b, _) = self
+            .send(self.http.put(self.url(path)).json(body), token)
+            .await;
         (s, b)
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> (u16, Value) {
         let (s, b, _) = self.send(self.http.delete(self.url(path)), token).await;
         (s, b)
-    }
-
-    /// Posts a raw body with a content type, for malformed-input tests.
-    pub async fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> (u16, Value, reqwest::header::HeaderMap) {
-        let req = self.http.post(self.url(path)).header("content-type", content_type).body(body);
-        self.send(req, token).await
     }
 
     /// Creates an entry and returns its id.
@@ -131,10 +147,18 @@ impl TestApp {
     }
 
     /// Waits (at most `limit`) until a search returns `expected` hits.
-    pub async fn search_until(&self, token: &str, q: &str, expected: usize, limit: std::time::Duration) -> Value {
+    pub async fn search_until(
+        &self,
+        token: &str,
+        q: &str,
+        expected: usize,
+        limit: std::time::Duration,
+    ) -> Value {
         let start = std::time::Instant::now();
         loop {
-            let (status, body) = self.get(&format!("/api/v1/search?q={}", urlencode(q)), Some(token)).await;
+            let (status, body) = self
+                .get(&format!("/api/v1/search?q={}", urlencode(q)), Some(token))
+                .await;
             assert_eq!(status, 200, "{body}");
             if body["hits"].as_array().unwrap().len() == expected || start.elapsed() > limit {
                 return body;
@@ -147,7 +171,9 @@ impl TestApp {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -172,7 +198,10 @@ pub fn entry(title: &str, date: &str, activity_type: &str) -> Value {
 pub fn assert_problem(status: u16, body: &Value, expected: u16) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["status"], expected, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
 }
 
 #[allow(dead_code)]

@@ -58,8 +58,15 @@ mod tests {
 
     #[test]
     fn no_gap_when_activity_is_regular() {
-        let dates = [date!(2025 - 02 - 01), date!(2025 - 04 - 15), date!(2025 - 06 - 30)];
-        assert_eq!(find_gaps(&dates, date!(2025 - 01 - 01), date!(2025 - 08 - 01)), []);
+        let dates = [
+            date!(2025 - 02 - 01),
+            date!(2025 - 04 - 15),
+            date!(2025 - 06 - 30),
+        ];
+        assert_eq!(
+            find_gaps(&dates, date!(2025 - 01 - 01), date!(2025 - 08 - 01)),
+            []
+        );
     }
 
     #[test]
@@ -67,9 +74,23 @@ mod tests {
         let from = date!(2025 - 01 - 01);
         let to = date!(2025 - 12 - 31);
         let gaps = find_gaps(&[date!(2025 - 01 - 01), date!(2025 - 04 - 01)], from, to);
-        assert_eq!(gaps[0], Gap { from, to: date!(2025 - 04 - 01), days: 90, open: false });
+        assert_eq!(
+            gaps[0],
+            Gap {
+                from,
+                to: date!(2025 - 04 - 01),
+                days: 90,
+                open: false
+            }
+        );
         let none = find_gaps(
-            &[date!(2025 - 01 - 01), date!(2025 - 03 - 31), date!(2025 - 06 - 29), date!(2025 - 09 - 28), date!(2025 - 12 - 27)],
+            &[
+                date!(2025 - 01 - 01),
+                date!(2025 - 03 - 31),
+                date!(2025 - 06 - 29),
+                date!(2025 - 09 - 28),
+                date!(2025 - 12 - 27),
+            ],
             from,
             to,
         );
@@ -78,23 +99,45 @@ mod tests {
 
     #[test]
     fn gaps_at_start_and_open_end_are_reported() {
-        let gaps = find_gaps(&[date!(2025 - 05 - 10)], date!(2025 - 01 - 01), date!(2025 - 12 - 01));
+        let gaps = find_gaps(
+            &[date!(2025 - 05 - 10)],
+            date!(2025 - 01 - 01),
+            date!(2025 - 12 - 01),
+        );
         assert_eq!(gaps.len(), 2);
-        assert_eq!((gaps[0].from, gaps[0].to, gaps[0].open), (date!(2025 - 01 - 01), date!(2025 - 05 - 10), false));
-        assert_eq!((gaps[1].from, gaps[1].to, gaps[1].open), (date!(2025 - 05 - 10), date!(2025 - 12 - 01), true));
+        assert_eq!(
+            (gaps[0].from, gaps[0].to, gaps[0].open),
+            (date!(2025 - 01 - 01), date!(2025 - 05 - 10), false)
+        );
+        assert_eq!(
+            (gaps[1].from, gaps[1].to, gaps[1].open),
+            (date!(2025 - 05 - 10), date!(2025 - 12 - 01), true)
+        );
         assert_eq!(gaps[1].days, 205);
     }
 
     #[test]
     fn no_activity_at_all_is_one_gap() {
         let gaps = find_gaps(&[], date!(2025 - 01 - 01), date!(2025 - 06 - 01));
-        assert_eq!(gaps, [Gap { from: date!(2025 - 01 - 01), to: date!(2025 - 06 - 01), days: 151, open: true }]);
+        assert_eq!(
+            gaps,
+            [Gap {
+                from: date!(2025 - 01 - 01),
+                to: date!(2025 - 06 - 01),
+                days: 151,
+                open: true
+            }]
+        );
     }
 
     #[test]
     fn month_end_start_uses_calendar_months() {
         // 30 Nov + 3 months = 28 Feb, so an activity on 28 Feb closes a gap.
-        let gaps = find_gaps(&[date!(2025 - 11 - 30), date!(2026 - 02 - 28)], date!(2025 - 11 - 30), date!(2026 - 03 - 01));
+        let gaps = find_gaps(
+            &[date!(2025 - 11 - 30), date!(2026 - 02 - 28)],
+            date!(2025 - 11 - 30),
+            date!(2026 - 03 - 01),
+        );
         assert_eq!(gaps.len(), 1);
         assert_eq!(gaps[0].to, date!(2026 - 02 - 28));
     }

@@ -58,7 +58,12 @@ pub struct CheckedText {
 impl CheckedText {
     fn new(text: String, word_limit: usize) -> Self {
         let words = word_count(&text);
-        Self { text, words, word_limit, within_limit: words <= word_limit }
+        Self {
+            text,
+            words,
+            word_limit,
+            within_limit: words <= word_limit,
+        }
     }
 }
 
@@ -155,7 +160,10 @@ pub fn build(person: Person, from: Date, to: Date, activities: &[Activity]) -> C
     let gaps = find_gaps(&dates, from, to);
     let mixture = mixture(&in_period);
     let statement = statement::write(&in_period, &listed, &mixture, &gaps, from, to);
-    let practice_summary = CheckedText::new(person.practice_summary.trim().to_owned(), SUMMARY_WORD_LIMIT);
+    let practice_summary = CheckedText::new(
+        person.practice_summary.trim().to_owned(),
+        SUMMARY_WORD_LIMIT,
+    );
     CpdProfile {
         checks: Checks {
             mixture,
@@ -182,7 +190,12 @@ fn evidence_list(activities: &[&Activity]) -> Vec<EvidenceItem> {
     }];
     items.extend(activities.iter().enumerate().map(|(i, a)| EvidenceItem {
         number: i + 2,
-        description: format!("{}: {} ({})", a.record_kind, a.title, crate::domain::dates::long_uk(a.date)),
+        description: format!(
+            "{}: {} ({})",
+            a.record_kind,
+            a.title,
+            crate::domain::dates::long_uk(a.date)
+        ),
         activity: Some(i + 1),
     }));
     items
@@ -197,7 +210,11 @@ fn mixture(activities: &[&Activity]) -> Mixture {
         is_mixture: counts.len() >= 2,
         types: counts
             .into_iter()
-            .map(|(activity_type, count)| TypeCount { activity_type, label: activity_type.label().to_owned(), count })
+            .map(|(activity_type, count)| TypeCount {
+                activity_type,
+                label: activity_type.label().to_owned(),
+                count,
+            })
             .collect(),
     }
 }

@@ -23,7 +23,12 @@ fn header(out: &mut String, p: &CpdProfile) {
     let number = p.person.hcpc_number.as_deref().unwrap_or("not recorded");
     let _ = writeln!(out, "- **HCPC registration number:** {}", escape(number));
     let _ = writeln!(out, "- **Profession:** Occupational therapist");
-    let _ = writeln!(out, "- **Period:** {} to {}\n", long_uk(p.from), long_uk(p.to));
+    let _ = writeln!(
+        out,
+        "- **Period:** {} to {}\n",
+        long_uk(p.from),
+        long_uk(p.to)
+    );
 }
 
 fn checks(out: &mut String, p: &CpdProfile) {
@@ -32,20 +37,45 @@ fn checks(out: &mut String, p: &CpdProfile) {
     let mixture = if m.is_mixture {
         format!("yes: {} activity types", m.types.len())
     } else {
-        format!("**no**: {} activity type(s); standard 2 asks for at least two", m.types.len())
+        format!(
+            "**no**: {} activity type(s); standard 2 asks for at least two",
+            m.types.len()
+        )
     };
     let _ = writeln!(out, "- **Mixture of activities (standard 2):** {mixture}");
     if p.checks.gaps.is_empty() {
         let _ = writeln!(out, "- **Gaps of three months or more (standard 1):** none");
     } else {
-        let _ = writeln!(out, "- **Gaps of three months or more (standard 1):** {}", p.checks.gaps.len());
+        let _ = writeln!(
+            out,
+            "- **Gaps of three months or more (standard 1):** {}",
+            p.checks.gaps.len()
+        );
         for g in &p.checks.gaps {
             let end = if g.open { " (still open)" } else { "" };
-            let _ = writeln!(out, "  - {} to {}: {} days{end}", long_uk(g.from), long_uk(g.to), g.days);
+            let _ = writeln!(
+                out,
+                "  - {} to {}: {} days{end}",
+                long_uk(g.from),
+                long_uk(g.to),
+                g.days
+            );
         }
     }
-    let _ = writeln!(out, "- **Summary of practice:** {} of {} words{}", p.practice_summary.words, p.practice_summary.word_limit, over(p.practice_summary.within_limit));
-    let _ = writeln!(out, "- **Statement:** {} of {} words{}\n", p.statement.words, p.statement.word_limit, over(p.statement.within_limit));
+    let _ = writeln!(
+        out,
+        "- **Summary of practice:** {} of {} words{}",
+        p.practice_summary.words,
+        p.practice_summary.word_limit,
+        over(p.practice_summary.within_limit)
+    );
+    let _ = writeln!(
+        out,
+        "- **Statement:** {} of {} words{}\n",
+        p.statement.words,
+        p.statement.word_limit,
+        over(p.statement.within_limit)
+    );
 }
 
 fn over(within: bool) -> &'static str {
@@ -106,7 +136,10 @@ fn evidence(out: &mut String, p: &CpdProfile) {
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!'
+        ) {
             out.push('\\');
         }
         out.push(c);

@@ -66,10 +66,18 @@ struct AlertRun {
 impl AdminApi {
     /// Create an account (admin only).
     #[oai(path = "/users", method = "post")]
-    async fn create_user(&self, app: Data<&App>, auth: BearerAuth, body: Json<NewUserRequest>) -> AppResult<CreatedUser> {
+    async fn create_user(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<NewUserRequest>,
+    ) -> AppResult<CreatedUser> {
         auth.0.require_admin()?;
         let body = body.0;
-        let role: Role = body.role.parse().map_err(|e: String| AppError::invalid("role", e))?;
+        let role: Role = body
+            .role
+            .parse()
+            .map_err(|e: String| AppError::invalid("role", e))?;
         let user = app
             .create_user(NewUser {
                 email: body.email,
@@ -86,7 +94,12 @@ impl AdminApi {
     /// Run the inactivity alerts now (admin only). With `dry_run=true` the
     /// due reminders are listed and nothing is queued or sent.
     #[oai(path = "/alerts/run", method = "post")]
-    async fn run_alerts(&self, app: Data<&App>, auth: BearerAuth, dry_run: Query<Option<bool>>) -> AppResult<Json<AlertRun>> {
+    async fn run_alerts(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        dry_run: Query<Option<bool>>,
+    ) -> AppResult<Json<AlertRun>> {
         auth.0.require_admin()?;
         let report = app.run_alerts(dry_run.0.unwrap_or(false)).await?;
         Ok(Json(AlertRun {
@@ -94,12 +107,22 @@ impl AdminApi {
             due: report
                 .due
                 .into_iter()
-                .map(|a| AlertLine { user_id: a.user_id, name: a.name, email: a.email, since: a.since, days: a.days })
+                .map(|a| AlertLine {
+                    user_id: a.user_id,
+                    name: a.name,
+                    email: a.email,
+                    since: a.since,
+                    days: a.days,
+                })
                 .collect(),
             sent: report
                 .sent
                 .into_iter()
-                .map(|s| SentLine { user_id: s.user_id, recipient: s.recipient, subject: s.subject })
+                .map(|s| SentLine {
+                    user_id: s.user_id,
+                    recipient: s.recipient,
+                    subject: s.subject,
+                })
                 .collect(),
             failed: u32::try_from(report.failed).unwrap_or(u32::MAX),
         }))

@@ -37,9 +37,16 @@ enum LogoutResponse {
 impl AuthApi {
     /// Log in with email and password and receive a bearer token.
     #[oai(path = "/login", method = "post")]
-    async fn login(&self, app: Data<&App>, body: Json<LoginRequest>) -> AppResult<Json<LoginResponse>> {
+    async fn login(
+        &self,
+        app: Data<&App>,
+        body: Json<LoginRequest>,
+    ) -> AppResult<Json<LoginResponse>> {
         let result = app.login(&body.email, &body.password).await?;
-        Ok(Json(LoginResponse { token: result.token, expires_at: result.expires_at }))
+        Ok(Json(LoginResponse {
+            token: result.token,
+            expires_at: result.expires_at,
+        }))
     }
 
     /// Revoke the current session's token.

@@ -35,7 +35,14 @@ impl HealthApi {
     #[oai(path = "/readyz", method = "get")]
     async fn readyz(&self, app: Data<&App>) -> ReadyResponse {
         let (database, search_index) = app.ready().await;
-        let body = Json(Readiness { database, search_index });
-        if database && search_index { ReadyResponse::Ready(body) } else { ReadyResponse::NotReady(body) }
+        let body = Json(Readiness {
+            database,
+            search_index,
+        });
+        if database && search_index {
+            ReadyResponse::Ready(body)
+        } else {
+            ReadyResponse::NotReady(body)
+        }
     }
 }

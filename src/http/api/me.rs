@@ -40,7 +40,14 @@ impl From<User> for UserView {
             role: u.role.as_str().to_owned(),
             hcpc_number: u.hcpc_number,
             practice_summary: u.practice_summary,
-            teams: u.teams.into_iter().map(|t| TeamView { team: t.team, is_lead: t.is_lead }).collect(),
+            teams: u
+                .teams
+                .into_iter()
+                .map(|t| TeamView {
+                    team: t.team,
+                    is_lead: t.is_lead,
+                })
+                .collect(),
             created_at: u.created_at,
         }
     }
@@ -68,7 +75,12 @@ impl MeApi {
 
     /// Change the caller's name, HCPC number or summary of practice.
     #[oai(path = "/", method = "patch")]
-    async fn update_me(&self, app: Data<&App>, auth: BearerAuth, body: Json<MeUpdate>) -> AppResult<Json<UserView>> {
+    async fn update_me(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<MeUpdate>,
+    ) -> AppResult<Json<UserView>> {
         let body = body.0;
         let update = ProfileUpdate {
             name: body.name,

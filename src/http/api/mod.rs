@@ -57,5 +57,8 @@ pub fn all() -> Api {
 
 /// Record ids are 32 lower-case hex characters; anything else cannot exist.
 pub(crate) fn is_record_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }

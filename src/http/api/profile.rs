@@ -34,7 +34,9 @@ impl IntoResponse for ProfileResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Json(p) => poem_openapi::payload::Json(*p).into_response(),
-            Self::Markdown(text) => Response::builder().content_type("text/markdown; charset=utf-8").body(text),
+            Self::Markdown(text) => Response::builder()
+                .content_type("text/markdown; charset=utf-8")
+                .body(text),
             Self::Html(html) => poem_openapi::payload::Html(html).into_response(),
         }
     }
@@ -42,7 +44,10 @@ impl IntoResponse for ProfileResponse {
 
 impl ApiResponse for ProfileResponse {
     fn meta() -> MetaResponses {
-        let media = |content_type, schema| MetaMediaType { content_type, schema };
+        let media = |content_type, schema| MetaMediaType {
+            content_type,
+            schema,
+        };
         MetaResponses {
             responses: vec![MetaResponse {
                 description: "The CPD profile as JSON, Markdown or HTML.",
@@ -50,8 +55,18 @@ impl ApiResponse for ProfileResponse {
                 status_range: None,
                 content: vec![
                     media("application/json; charset=utf-8", CpdProfile::schema_ref()),
-                    media("text/markdown; charset=utf-8", MetaSchemaRef::Inline(Box::new(String::schema_ref().unwrap_inline().clone()))),
-                    media("text/html; charset=utf-8", MetaSchemaRef::Inline(Box::new(String::schema_ref().unwrap_inline().clone()))),
+                    media(
+                        "text/markdown; charset=utf-8",
+                        MetaSchemaRef::Inline(Box::new(
+                            String::schema_ref().unwrap_inline().clone(),
+                        )),
+                    ),
+                    media(
+                        "text/html; charset=utf-8",
+                        MetaSchemaRef::Inline(Box::new(
+                            String::schema_ref().unwrap_inline().clone(),
+                        )),
+                    ),
                 ],
                 headers: Vec::new(),
             }],
@@ -80,7 +95,15 @@ impl ProfileApi {
         /// json (default), markdown or html.
         format: Query<Option<ProfileFormat>>,
     ) -> AppResult<ProfileResponse> {
-        let profile = app.cpd_profile(&auth.0, ProfileRequest { from: from.0, to: to.0 }).await?;
+        let profile = app
+            .cpd_profile(
+                &auth.0,
+                ProfileRequest {
+                    from: from.0,
+                    to: to.0,
+                },
+            )
+            .await?;
         Ok(match format.0.unwrap_or(ProfileFormat::Json) {
             ProfileFormat::Json => ProfileResponse::Json(Box::new(profile)),
             ProfileFormat::Markdown => ProfileResponse::Markdown(render_markdown(&profile)),

@@ -139,14 +139,23 @@ enum DeletedResponse {
 }
 
 fn check_id(id: &str) -> AppResult<()> {
-    if is_record_id(id) { Ok(()) } else { Err(AppError::NotFound("reflective entry")) }
+    if is_record_id(id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("reflective entry"))
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/reflections", tag = "Tag::Reflections")]
 impl ReflectionsApi {
     /// Record a reflective entry (private to the caller).
     #[oai(path = "/", method = "post")]
-    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<ReflectionInput>) -> AppResult<CreatedResponse> {
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<ReflectionInput>,
+    ) -> AppResult<CreatedResponse> {
         let stored = app.create_reflection(&auth.0, body.0.into()).await?;
         let location = format!("/api/v1/reflections/{}", stored.id);
         Ok(CreatedResponse::Created(Json(stored.into()), location))
@@ -193,21 +202,41 @@ impl ReflectionsApi {
 
     /// One of the caller's entries.
     #[oai(path = "/:id", method = "get")]
-    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<ReflectionView>> {
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
         Ok(Json(app.reflection(&auth.0, &id).await?.into()))
     }
 
     /// Replace one of the caller's entries.
     #[oai(path = "/:id", method = "put")]
-    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<ReflectionInput>) -> AppResult<Json<ReflectionView>> {
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<ReflectionInput>,
+    ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
-        Ok(Json(app.update_reflection(&auth.0, &id, body.0.into()).await?.into()))
+        Ok(Json(
+            app.update_reflection(&auth.0, &id, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete one of the caller's entries.
     #[oai(path = "/:id", method = "delete")]
-    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<DeletedResponse> {
+    async fn delete(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<DeletedResponse> {
         check_id(&id)?;
         app.delete_reflection(&auth.0, &id).await?;
         Ok(DeletedResponse::Deleted)

@@ -51,12 +51,21 @@ impl SearchApi {
         offset: Query<Option<u32>>,
     ) -> AppResult<Json<SearchResults>> {
         let (limit, offset) = (limit.0.unwrap_or(20), offset.0.unwrap_or(0));
-        let page = app.search_reflections(&auth.0, &q, limit as usize, offset as usize).await?;
+        let page = app
+            .search_reflections(&auth.0, &q, limit as usize, offset as usize)
+            .await?;
         Ok(Json(SearchResults {
             hits: page
                 .hits
                 .into_iter()
-                .map(|h| SearchHit { id: h.id, kind: h.kind, title: h.title, date: h.date, snippet_html: h.snippet_html, score: h.score })
+                .map(|h| SearchHit {
+                    id: h.id,
+                    kind: h.kind,
+                    title: h.title,
+                    date: h.date,
+                    snippet_html: h.snippet_html,
+                    score: h.score,
+                })
                 .collect(),
             total: page.total as u64,
             limit,

@@ -1,0 +1,213 @@
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use cpdfolio::config::Secret;
+use cpdfolio::domain::user::Role;
+use mailin_embedded::{Handler, Server};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[derive(Clone, Default)]
+struct Inbox {
+    current: Arc<Mutex<(Vec<String>, Vec<u8>)>>,
+    received: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+}
+
+impl Handler for Inbox {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        *self.current.lock().unwrap() = (to.to_vec(), Vec::new());
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.lock().unwrap().1.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let (to, data) = std::mem::take(&mut *self.current.lock().unwrap());
+        self.received
+            .lock()
+            .unwrap()
+            .push((to, String::from_utf8_lossy(&data).into_owned()));
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on a loopback port, in its own thread.
+fn smtp_server() -> (Inbox, u16) {
+    let inbox = Inbox::default();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut server = Server::new(inbox.clone());
+    server
+        .with_name("test.smtp.local")
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    (inbox, port)
+}
+
+/// Makes a user look as if they joined `days` ago.
+async fn backdate_user(t: &TestApp, id: &str, days: i64) {
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+    let sql = format!(
+        "UPDATE type::record('user', '{id}') SET created_at = <datetime> '{}'",
+        at.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    cpdfolio_test_query(t, &sql).await;
+}
+
+async fn cpdfolio_test_query(t: &TestApp, sql: &str) {
+    t.app.store().raw_query_for_tests(sql).await.unwrap();
+}
+
+#[tokio::test]
+async fn inactivity_alert_is_delivered_over_smtp_once_per_gap() {
+    let (inbox, port) = smtp_server();
+    let t = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}")));
+        c.base_url = "https://cpd.example.nhs.uk".to_owned();
+    })
+    .await;
+    t.user("admin@example.nhs.uk", Role::Admin, None).await;
+    let admin = t.login("admin@example.nhs.uk").await;
+    let (quiet_id, quiet) = t.practitioner("quiet@example.nhs.uk").await;
+    let (busy_id, busy) = t.practitioner("busy@example.nhs.uk").await;
+    backdate_user(&t, &quiet_id, 400).await;
+    backdate_user(&t, &busy_id, 400).await;
+    let old = (time::OffsetDateTime::now_utc().date() - time::Duration::days(120)).to_string();
+    let recent = (time::OffsetDateTime::now_utc().date() - time::Duration::days(10)).to_string();
+    t.create_entry(
+        &quiet,
+        &entry("Old reflection", &old, "work_based_learning"),
+    )
+    .await;
+    t.create_entry(
+        &busy,
+        &entry("Recent reflection", &recent, "work_based_learning"),
+    )
+    .await;
+
+    let (status, dry) = t
+        .post(
+            "/api/v1/admin/alerts/run?dry_run=true",
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(dry["due"].as_array().unwrap().len(), 1);
+    assert_eq!(dry["due"][0]["email"], "quiet@example.nhs.uk");
+    assert_eq!(dry["due"][0]["days"], 120);
+    assert_eq!(dry["sent"], json!([]));
+    assert!(
+        inbox.received.lock().unwrap().is_empty(),
+        "a dry run sends nothing"
+    );
+
+    let (status, run) = t
+        .post("/api/v1/admin/alerts/run", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["sent"].as_array().unwrap().len(), 1, "{run}");
+    assert_eq!(run["sent"][0]["recipient"], "quiet@example.nhs.uk");
+    let received = inbox.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let (to, message) = &received[0];
+    assert_eq!(to, &vec!["quiet@example.nhs.uk".to_owned()]);
+    let since = cpdfolio::domain::dates::long_uk(
+        time::OffsetDateTime::now_utc().date() - time::Duration::days(120),
+    );
+    assert!(
+        message.contains(&format!(
+            "Subject: No CPD recorded in cpdfolio since {since}"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Type: multipart/alternative"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Type: text/plain; charset=utf-8"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Content-Type: text/html; charset=utf-8"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Dear Test quiet@example.nhs.uk,"),
+        "{message}"
+    );
+    assert!(message.contains("https://cpd.example.nhs.uk"), "{message}");
+
+    let (status, again) = t
+        .post("/api/v1/admin/alerts/run", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (again["due"].clone(), again["sent"].clone()),
+        (json!([]), json!([]))
+    );
+    assert_eq!(
+        inbox.received.lock().unwrap().len(),
+        1,
+        "a second run sends nothing new"
+    );
+}
+
+#[tokio::test]
+async fn failed_delivery_stays_queued_and_is_retried() {
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let t = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{dead_port}")))
+    })
+    .await;
+    let (quiet_id, _) = t.practitioner("quiet@example.nhs.uk").await;
+    backdate_user(&t, &quiet_id, 200).await;
+    let report = t.app.run_alerts(false).await.unwrap();
+    assert_eq!(
+        (report.due.len(), report.sent.len(), report.failed),
+        (1, 0, 1)
+    );
+    let pending = t.app.store().pending_emails(10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].attempts, 1);
+    assert_eq!(pending[0].recipient, "quiet@example.nhs.uk");
+}
+
+#[tokio::test]
+async fn the_file_outbox_is_the_default_transport() {
+    let t = TestApp::spawn().await;
+    let (quiet_id, _) = t.practitioner("quiet@example.nhs.uk").await;
+    backdate_user(&t, &quiet_id, 100).await;
+    let report = t.app.run_alerts(false).await.unwrap();
+    assert_eq!(report.sent.len(), 1);
+    let files: Vec<_> = std::fs::read_dir(t.data.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(eml.contains("To: quiet@example.nhs.uk"), "{eml}");
+    assert_eq!(t.app.run_alerts(false).await.unwrap().sent.len(), 0);
+    assert_eq!(
+        std::fs::read_dir(t.data.path().join("outbox"))
+            .unwrap()
+            .count(),
+        1
+    );
+}

@@ -1,0 +1,131 @@
+use cpdfolio::domain::user::Role;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn login_succeeds_and_me_returns_the_account() {
+    let t = TestApp::spawn().await;
+    let id = t
+        .user("sam@example.nhs.uk", Role::Lead, Some("North PCN"))
+        .await;
+    let (status, body) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": " Sam@Example.NHS.uk", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 43);
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let (status, me) = t.get("/api/v1/me", Some(token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["id"], id);
+    assert_eq!(me["email"], "sam@example.nhs.uk");
+    assert_eq!(me["role"], "lead");
+    assert_eq!(me["teams"], json!([{"team": "North PCN", "is_lead": true}]));
+    assert!(me.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let t = TestApp::spawn().await;
+    t.user("sam@example.nhs.uk", Role::Practitioner, None).await;
+    let wrong = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "sam@example.nhs.uk", "password": "not the password!"}),
+        )
+        .await;
+    let unknown = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "nobody@example.nhs.uk", "password": "not the password!"}),
+        )
+        .await;
+    assert_problem(wrong.0, &wrong.1, 401);
+    assert_eq!(wrong, unknown);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_and_bad_tokens_are_401() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let (status, _) = t
+        .post("/api/v1/auth/logout", Some(&token), &json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let (status, body) = t.get("/api/v1/me", Some(&token)).await;
+    assert_problem(status, &body, 401);
+    let (status, body) = t.get("/api/v1/me", None).await;
+    assert_problem(status, &body, 401);
+    let (status, body) = t.get("/api/v1/me", Some("forged-token")).await;
+    assert_problem(status, &body, 401);
+}
+
+#[tokio::test]
+async fn tokens_are_stored_only_as_digests() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let digest = cpdfolio::security::token::digest(&token);
+    assert!(t.app.store().session(&digest).await.unwrap().is_some());
+    assert!(t.app.store().session(&token).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn only_an_admin_creates_users_and_input_is_validated() {
+    let t = TestApp::spawn().await;
+    t.user("admin@example.nhs.uk", Role::Admin, None).await;
+    let admin = t.login("admin@example.nhs.uk").await;
+    let (_, practitioner) = t.practitioner("sam@example.nhs.uk").await;
+    let new = json!({"email": "new@example.nhs.uk", "name": "New Person", "role": "lead", "team": "South PCN", "password": "another long passphrase"});
+    let (status, body) = t
+        .post("/api/v1/admin/users", Some(&practitioner), &new)
+        .await;
+    assert_problem(status, &body, 403);
+    let (status, body) = t.post("/api/v1/admin/users", Some(&admin), &new).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["teams"],
+        json!([{"team": "South PCN", "is_lead": true}])
+    );
+    let (status, body) = t.post("/api/v1/admin/users", Some(&admin), &new).await;
+    assert_problem(status, &body, 409);
+    let short = json!({"email": "x@example.nhs.uk", "name": "X", "role": "practitioner", "password": "short"});
+    let (status, body) = t.post("/api/v1/admin/users", Some(&admin), &short).await;
+    assert_problem(status, &body, 422);
+    assert_eq!(body["errors"][0]["field"], "password");
+    let bad_role = json!({"email": "y@example.nhs.uk", "name": "Y", "role": "root", "password": "another long passphrase"});
+    let (status, body) = t.post("/api/v1/admin/users", Some(&admin), &bad_role).await;
+    assert_problem(status, &body, 422);
+    assert_eq!(t.app.store().count_users().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let t = TestApp::spawn().await;
+    let (status, _, headers) = t.send(t.http.get(t.url("/healthz")), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let (status, body) = t.get("/readyz", None).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"database": true, "search_index": true}))
+    );
+    let (status, spec) = t.get("/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert!(spec["paths"]["/api/v1/reflections"].is_object());
+    assert!(spec["paths"]["/api/v1/me/cpd-profile"].is_object());
+}

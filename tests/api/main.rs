@@ -1,0 +1,10 @@
+//! End-to-end tests over real HTTP against a real server per test.
+
+mod alerts;
+mod auth;
+mod bad_input;
+mod helpers;
+mod profile;
+mod reflections;
+mod search;
+mod storage;

@@ -1,0 +1,136 @@
+//! The storage "story" on the on-disk engine, a reopen, the index rebuild,
+//! and the migration checksum guard.
+
+use cpdfolio::domain::user::Role;
+use cpdfolio::storage::Migrations;
+use cpdfolio::{App, Config};
+
+use crate::helpers::*;
+
+fn disk_config(dir: &std::path::Path) -> Config {
+    Config {
+        database_url: None,
+        ..test_config(dir)
+    }
+}
+
+#[tokio::test]
+async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (user_id, entry_id) = {
+        let app = App::open(disk_config(dir.path()), &Migrations::embedded())
+            .await
+            .unwrap();
+        let user = app
+            .create_user(cpdfolio::domain::user::NewUser {
+                email: "disk@example.nhs.uk".into(),
+                name: "Disk User".into(),
+                role: Role::Practitioner,
+                team: Some("Disk Team".into()),
+                hcpc_number: Some("OT99999".into()),
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+        let draft = cpdfolio::domain::reflection::ReflectionDraft {
+            title: "Durable reflection about mentoring".into(),
+            activity_date: time::macros::date!(2026 - 01 - 10),
+            activity_type: cpdfolio::domain::reflection::ActivityType::ProfessionalActivity,
+            hours: None,
+            model: cpdfolio::domain::reflection::ReflectiveModel::Kolb,
+            body: "mentoring a newly qualified colleague".into(),
+            learning: String::new(),
+            impact: String::new(),
+            benefit: String::new(),
+            tags: vec![],
+            standards: vec![8],
+        };
+        let entry = app
+            .store()
+            .create_reflection(&user.id, &draft)
+            .await
+            .unwrap();
+        (user.id, entry.id)
+    };
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    let app = App::open(disk_config(dir.path()), &Migrations::embedded())
+        .await
+        .unwrap();
+    let user = app.store().user(&user_id).await.unwrap().unwrap();
+    assert_eq!(user.email, "disk@example.nhs.uk");
+    assert_eq!(user.hcpc_number.as_deref(), Some("OT99999"));
+    assert_eq!(user.teams[0].team, "Disk Team");
+    let entry = app
+        .store()
+        .reflection(&user_id, &entry_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.draft.title, "Durable reflection about mentoring");
+    assert_eq!(entry.draft.standards, vec![8]);
+    let page = app.search().search(&user_id, "mentor", 10, 0).unwrap();
+    assert_eq!(page.total, 1, "the rebuilt index finds the entry");
+    assert_eq!(app.search().versions().unwrap(), vec![(entry_id, 1)]);
+}
+
+#[tokio::test]
+async fn a_second_process_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = App::open(disk_config(dir.path()), &Migrations::embedded())
+        .await
+        .unwrap();
+    let err = App::open(disk_config(dir.path()), &Migrations::embedded())
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("is in use by another cpdfolio process"),
+        "{err:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_migration_file_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations_dir = dir.path().join("migrations");
+    std::fs::create_dir(&migrations_dir).unwrap();
+    let original =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/0001_initial.surql");
+    let copy = migrations_dir.join("0001_initial.surql");
+    std::fs::copy(&original, &copy).unwrap();
+    let data = dir.path().join("data");
+    {
+        let app = App::open(
+            disk_config(&data),
+            &Migrations::from_dir(&migrations_dir).unwrap(),
+        )
+        .await
+        .unwrap();
+        drop(app);
+    }
+    let mut text = std::fs::read_to_string(&copy).unwrap();
+    text.push_str("\nDEFINE FIELD nickname ON user TYPE option<string>;\n");
+    std::fs::write(&copy, text).unwrap();
+    let err = App::open(
+        disk_config(&data),
+        &Migrations::from_dir(&migrations_dir).unwrap(),
+    )
+    .await
+    .err()
+    .unwrap();
+    let message = format!("{err:#}");
+    assert!(
+        message.starts_with("migration 0001_initial.surql was changed after it was applied"),
+        "{message}"
+    );
+    std::fs::copy(&original, &copy).unwrap();
+    assert!(
+        App::open(
+            disk_config(&data),
+            &Migrations::from_dir(&migrations_dir).unwrap()
+        )
+        .await
+        .is_ok()
+    );
+}
