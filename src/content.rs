@@ -63,12 +63,10 @@ impl Content {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut email = BTreeMap::new();
-        for name in ["inactivity"] {
-            email.insert(
-                name.to_owned(),
-                load_email(&dir.join("email").join(format!("{name}.md")))?,
-            );
-        }
+        email.insert(
+            "inactivity".to_owned(),
+            load_email(&dir.join("email").join("inactivity.md"))?,
+        );
         Ok(Self {
             dir: dir.to_owned(),
             models,

@@ -73,8 +73,8 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
         demo.team, demo.password
     );
     println!(
-        "  {:<28} {:<26} {}",
-        DEMO_ADMIN_EMAIL, "Demo Administrator", "admin"
+        "  {:<28} {:<26} admin",
+        DEMO_ADMIN_EMAIL, "Demo Administrator"
     );
     for u in &demo.users {
         let role: Role = u.role.parse().map_err(anyhow::Error::msg)?;

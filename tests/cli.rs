@@ -95,3 +95,111 @@ fn commands_refuse_a_data_directory_held_by_a_running_server() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("search index rebuilt: 0 entries"));
 }
+
+/// Starts `serve` and returns the child and its base URL.
+fn start_server(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut server = cpdfolio(data)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let line = lines.next().unwrap().unwrap();
+    let url = line
+        .strip_prefix("cpdfolio listening on ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    (server, url)
+}
+
+#[tokio::test]
+async fn an_acknowledged_write_survives_kill_9() {
+    let data = tempfile::tempdir().unwrap();
+    let created = cpdfolio(data.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ot@example.nhs.uk",
+            "--name",
+            "OT",
+            "--role",
+            "practitioner",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let (mut server, url) = start_server(data.path());
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let resp = http
+            .post(format!("{url}/api/v1/reflections"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"title": format!("Durable {i}"), "activity_date": "2026-01-10", "activity_type": "other", "body": "kept after a crash"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    // SIGKILL straight after the last acknowledgement: no graceful shutdown.
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (mut server, url) = start_server(data.path());
+    let login: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    for (i, id) in ids.iter().enumerate() {
+        let body: serde_json::Value = http
+            .get(format!("{url}/api/v1/reflections/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["title"], format!("Durable {i}"));
+    }
+    let found: serde_json::Value = http
+        .get(format!("{url}/api/v1/search?q=crash&limit=100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["total"], 20,
+        "the index is rebuilt or in step after the crash: {found}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

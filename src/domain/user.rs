@@ -208,7 +208,7 @@ pub fn check_password(password: &str, email: &str) -> Option<FieldError> {
     } else if len > PASSWORD_MAX_CHARS {
         bad("must be at most 128 characters")
     } else if password.trim().to_lowercase() == email
-        || password.chars().all(|c| Some(c) == password.chars().next())
+        || password.chars().all(|c| password.starts_with(c))
     {
         bad("is too easy to guess")
     } else {

@@ -8,10 +8,13 @@ use serde_json::json;
 
 use crate::helpers::*;
 
+/// Recipients and raw message of each email received.
+type Received = Vec<(Vec<String>, String)>;
+
 #[derive(Clone, Default)]
 struct Inbox {
     current: Arc<Mutex<(Vec<String>, Vec<u8>)>>,
-    received: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    received: Arc<Mutex<Received>>,
 }
 
 impl Handler for Inbox {

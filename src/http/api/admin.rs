@@ -9,22 +9,23 @@ use crate::app::App;
 use crate::domain::user::{NewUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::BearerAuth;
+use crate::http::text::Text;
 
 pub struct AdminApi;
 
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct NewUserRequest {
-    email: String,
-    name: String,
+    email: Text,
+    name: Text,
     /// practitioner, lead or admin.
-    role: String,
+    role: Text,
     /// Team name; created if new. Required for a lead.
-    team: Option<String>,
+    team: Option<Text>,
     /// HCPC registration number, e.g. OT12345.
-    hcpc_number: Option<String>,
+    hcpc_number: Option<Text>,
     /// 12 to 128 characters.
-    password: String,
+    password: Text,
 }
 
 #[derive(ApiResponse)]
@@ -76,16 +77,17 @@ impl AdminApi {
         let body = body.0;
         let role: Role = body
             .role
+            .0
             .parse()
             .map_err(|e: String| AppError::invalid("role", e))?;
         let user = app
             .create_user(NewUser {
-                email: body.email,
-                name: body.name,
+                email: body.email.0,
+                name: body.name.0,
                 role,
-                team: body.team,
-                hcpc_number: body.hcpc_number,
-                password: body.password,
+                team: body.team.map(String::from),
+                hcpc_number: body.hcpc_number.map(String::from),
+                password: body.password.0,
             })
             .await?;
         Ok(CreatedUser::Created(Json(user.into())))

@@ -7,14 +7,15 @@ use super::Tag;
 use crate::app::App;
 use crate::error::AppResult;
 use crate::http::auth::BearerAuth;
+use crate::http::text::Text;
 
 pub struct AuthApi;
 
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct LoginRequest {
-    email: String,
-    password: String,
+    email: Text,
+    password: Text,
 }
 
 #[derive(Object)]
@@ -42,7 +43,7 @@ impl AuthApi {
         app: Data<&App>,
         body: Json<LoginRequest>,
     ) -> AppResult<Json<LoginResponse>> {
-        let result = app.login(&body.email, &body.password).await?;
+        let result = app.login(&body.email.0, &body.password.0).await?;
         Ok(Json(LoginResponse {
             token: result.token,
             expires_at: result.expires_at,

@@ -8,6 +8,7 @@ use crate::app::{App, ProfileUpdate};
 use crate::domain::user::User;
 use crate::error::AppResult;
 use crate::http::auth::BearerAuth;
+use crate::http::text::Text;
 
 pub struct MeApi;
 
@@ -58,11 +59,11 @@ impl From<User> for UserView {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct MeUpdate {
-    name: Option<String>,
-    hcpc_number: Option<String>,
+    name: Option<Text>,
+    hcpc_number: Option<Text>,
     /// Summary of practice history for the CPD profile (HCPC asks for at
     /// most 500 words; the profile reports the count).
-    practice_summary: Option<String>,
+    practice_summary: Option<Text>,
 }
 
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Me")]
@@ -83,9 +84,9 @@ impl MeApi {
     ) -> AppResult<Json<UserView>> {
         let body = body.0;
         let update = ProfileUpdate {
-            name: body.name,
-            hcpc_number: body.hcpc_number.map(Some),
-            practice_summary: body.practice_summary,
+            name: body.name.map(String::from),
+            hcpc_number: body.hcpc_number.map(|n| Some(n.0)),
+            practice_summary: body.practice_summary.map(String::from),
         };
         Ok(Json(app.update_me(&auth.0, update).await?.into()))
     }

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::BearerAuth;
+use crate::http::text::Text;
 use crate::markdown::to_safe_html;
 use crate::storage::reflections::ReflectionFilter;
 
@@ -23,7 +24,7 @@ fn default_model() -> ReflectiveModel {
 #[oai(deny_unknown_fields)]
 struct ReflectionInput {
     /// 1 to 200 characters.
-    title: String,
+    title: Text,
     /// The day of the activity (YYYY-MM-DD), not in the future.
     activity_date: Date,
     /// HCPC activity type.
@@ -35,19 +36,19 @@ struct ReflectionInput {
     model: ReflectiveModel,
     /// The reflection in Markdown (at most 100,000 characters).
     #[oai(default)]
-    body: String,
+    body: Text,
     /// What I learnt.
     #[oai(default)]
-    learning: String,
+    learning: Text,
     /// Impact on my practice (HCPC CPD standard 3).
     #[oai(default)]
-    impact: String,
+    impact: Text,
     /// Benefit to service users (HCPC CPD standard 4).
     #[oai(default)]
-    benefit: String,
+    benefit: Text,
     /// Up to 20 tags of at most 40 characters.
     #[oai(default)]
-    tags: Vec<String>,
+    tags: Vec<Text>,
     /// HCPC standards of proficiency evidenced (1 to 15).
     #[oai(default)]
     standards: Vec<u8>,
@@ -56,16 +57,16 @@ struct ReflectionInput {
 impl From<ReflectionInput> for ReflectionDraft {
     fn from(i: ReflectionInput) -> Self {
         Self {
-            title: i.title,
+            title: i.title.into(),
             activity_date: i.activity_date,
             activity_type: i.activity_type,
             hours: i.hours,
             model: i.model,
-            body: i.body,
-            learning: i.learning,
-            impact: i.impact,
-            benefit: i.benefit,
-            tags: i.tags,
+            body: i.body.into(),
+            learning: i.learning.into(),
+            impact: i.impact.into(),
+            benefit: i.benefit.into(),
+            tags: i.tags.into_iter().map(String::from).collect(),
             standards: i.standards,
         }
     }

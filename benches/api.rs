@@ -1,0 +1,185 @@
+//! API benchmark: entries created per second through HTTP, and search
+//! latency (median and p99) with N entries in the index. Runs against a real
+//! server on loopback with the embedded SurrealKV store (fsync on every
+//! commit) in a temporary directory.
+//!
+//! `cargo bench --bench api` (N defaults to 10,000; set CPDFOLIO_BENCH_N).
+
+use std::time::{Duration, Instant};
+
+use cpdfolio::domain::user::{NewUser, Role};
+use cpdfolio::storage::Migrations;
+use cpdfolio::{App, Config};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use serde_json::json;
+
+const WORDS: [&str; 24] = [
+    "supervision",
+    "grading",
+    "anxiety",
+    "routine",
+    "sleep",
+    "occupational",
+    "balance",
+    "sensory",
+    "group",
+    "vocational",
+    "frailty",
+    "falls",
+    "safeguarding",
+    "student",
+    "audit",
+    "outcome",
+    "measure",
+    "coaching",
+    "reflection",
+    "leadership",
+    "wellbeing",
+    "referral",
+    "activity",
+    "confidence",
+];
+const QUERIES: [&str; 8] = [
+    "supervision",
+    "sleep routine",
+    "\"occupational balance\"",
+    "anxiety AND group",
+    "falls OR frailty",
+    "student",
+    "sensory -group",
+    "audit outcome",
+];
+
+const TYPES: [&str; 3] = [
+    "work_based_learning",
+    "formal_education",
+    "self_directed_learning",
+];
+
+fn body(i: usize) -> serde_json::Value {
+    let words: Vec<&str> = (0..60)
+        .map(|k| WORDS[(i * 7 + k * 13) % WORDS.len()])
+        .collect();
+    json!({
+        "title": format!("Reflection {i} on {}", WORDS[i % WORDS.len()]),
+        "activity_date": format!("2026-{:02}-{:02}", 1 + i % 10, 1 + i % 28),
+        "activity_type": TYPES[i % 3],
+        "model": "gibbs",
+        "body": words.join(" "),
+        "learning": "I learnt something useful.",
+        "tags": [WORDS[i % 5]],
+        "standards": [1 + (i % 15) as u8]
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("CPDFOLIO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        content_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
+        alerts_enabled: false,
+        ..Config::default()
+    };
+    let app = App::open(config, &Migrations::embedded()).await.unwrap();
+    app.spawn_background_tasks();
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    let routes = cpdfolio::http::routes(app.clone());
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
+    let password = "benchmark passphrase 1";
+    app.create_user(NewUser {
+        email: "bench@example.nhs.uk".into(),
+        name: "Bench".into(),
+        role: Role::Practitioner,
+        team: None,
+        hcpc_number: None,
+        password: password.into(),
+    })
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "bench@example.nhs.uk", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+
+    let concurrency = 8;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for i in (worker..n).step_by(concurrency) {
+                let t = Instant::now();
+                let resp = http
+                    .post(format!("{base}/api/v1/reflections"))
+                    .bearer_auth(&token)
+                    .json(&body(i))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 201);
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut create = Vec::new();
+    for t in tasks {
+        create.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    create.sort();
+    println!(
+        "create: {n} entries in {:.1} s = {:.0} entries/s ({concurrency} concurrent clients); latency median {:?}, p99 {:?}",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        percentile(&create, 0.5),
+        percentile(&create, 0.99)
+    );
+    app.flush_search().await.unwrap();
+    println!("index holds {} documents", app.search().num_docs());
+
+    let mut search = Vec::new();
+    for round in 0..100 {
+        for q in QUERIES {
+            let t = Instant::now();
+            let url = format!(
+                "{base}/api/v1/search?q={}&limit=20",
+                q.replace(' ', "%20").replace('"', "%22")
+            );
+            let resp = http.get(url).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "round {round} {q}");
+            let _ = resp.bytes().await.unwrap();
+            search.push(t.elapsed());
+        }
+    }
+    search.sort();
+    println!(
+        "search: {} queries over {n} entries; median {:?}, p99 {:?}, max {:?}",
+        search.len(),
+        percentile(&search, 0.5),
+        percentile(&search, 0.99),
+        search[search.len() - 1]
+    );
+}
