@@ -44,19 +44,9 @@ fn commands_refuse_a_data_directory_held_by_a_running_server() {
             .starts_with("created admin account admin@example.nhs.uk")
     );
 
-    let mut server = cpdfolio(data.path())
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let started = Instant::now();
-    let line = lines.next().unwrap().unwrap();
-    assert!(
-        line.starts_with("cpdfolio listening on http://127.0.0.1:"),
-        "{line}"
-    );
+    let (mut server, url) = start_server(data.path());
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert!(started.elapsed() < Duration::from_secs(60));
 
     for args in [
@@ -114,6 +104,19 @@ fn start_server(data: &std::path::Path) -> (std::process::Child, String) {
     (server, url)
 }
 
+async fn login(http: &reqwest::Client, url: &str) -> String {
+    let body: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn an_acknowledged_write_survives_kill_9() {
     let data = tempfile::tempdir().unwrap();
@@ -137,16 +140,7 @@ async fn an_acknowledged_write_survives_kill_9() {
     );
     let (mut server, url) = start_server(data.path());
     let http = reqwest::Client::new();
-    let login: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = login(&http, &url).await;
     let mut ids = Vec::new();
     for i in 0..20 {
         let resp = http
@@ -165,16 +159,7 @@ async fn an_acknowledged_write_survives_kill_9() {
     server.wait().unwrap();
 
     let (mut server, url) = start_server(data.path());
-    let login: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = login(&http, &url).await;
     for (i, id) in ids.iter().enumerate() {
         let body: serde_json::Value = http
             .get(format!("{url}/api/v1/reflections/{id}"))
