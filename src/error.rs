@@ -75,6 +75,9 @@ pub enum AppError {
     /// 422: well-formed but invalid values.
     #[error("{} field(s) are not valid", .0.len())]
     Validation(Vec<FieldError>),
+    /// 429: too many attempts (login throttling).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// 503: a dependency (database, index) is not reachable.
     #[error("{0}")]
     Unavailable(String),
@@ -103,6 +106,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -190,7 +194,7 @@ impl IntoResponse for AppError {
     }
 }
 
-const DOCUMENTED_STATUSES: [(u16, &str); 7] = [
+const DOCUMENTED_STATUSES: [(u16, &str); 8] = [
     (
         400,
         "The request is malformed: bad JSON, wrong types, bad query.",
@@ -200,6 +204,10 @@ const DOCUMENTED_STATUSES: [(u16, &str); 7] = [
     (409, "Conflicts with the current state."),
     (413, "The request body is larger than the configured limit."),
     (422, "Well-formed but not valid; `errors` lists each field."),
+    (
+        429,
+        "Too many failed logins for one address; try again later.",
+    ),
     (500, "An internal error; details are logged, not returned."),
 ];
 
@@ -242,6 +250,7 @@ mod tests {
             (AppError::Conflict("x".into()), 409),
             (AppError::PayloadTooLarge("x".into()), 413),
             (AppError::invalid("title", "empty"), 422),
+            (AppError::TooManyRequests("x".into()), 429),
             (AppError::Unavailable("db".into()), 503),
             (AppError::internal(anyhow::anyhow!("boom")), 500),
         ];

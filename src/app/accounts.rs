@@ -85,6 +85,13 @@ impl App {
     /// password give the same answer after the same amount of work.
     pub async fn login(&self, email: &str, password: &str) -> AppResult<LoginResult> {
         let email = user::normalise_email(email);
+        let throttle = &self.inner.login_throttle;
+        if !throttle.allows(&email, now()) {
+            tracing::warn!("login refused: too many failed attempts for one address");
+            return Err(AppError::TooManyRequests(
+                "too many failed logins for this email address; try again in 15 minutes".to_owned(),
+            ));
+        }
         let credentials = self.store().credentials(&email).await?;
         let (user_id, hash) = match credentials {
             Some((id, hash)) => (Some(id), hash),
@@ -95,9 +102,11 @@ impl App {
             .await
             .map_err(AppError::internal)?;
         let Some(user_id) = user_id.filter(|_| matches) else {
+            throttle.record_failure(&email, now());
             tracing::info!("login refused");
             return Err(AppError::InvalidCredentials);
         };
+        throttle.record_success(&email);
         let token = token::generate();
         let created = now();
         let expires_at = created + Duration::hours(i64::from(self.config().session_lifetime_hours));

@@ -10,6 +10,7 @@ mod lock;
 mod profile;
 mod reflections;
 mod reindex;
+mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +42,7 @@ struct Inner {
     search: Arc<SearchIndex>,
     mailer: Mailer,
     content: Content,
+    login_throttle: throttle::LoginThrottle,
     _lock: Option<DataDirLock>,
 }
 
@@ -67,6 +69,7 @@ impl App {
                 search,
                 mailer,
                 content,
+                login_throttle: throttle::LoginThrottle::default(),
                 _lock: Some(lock),
             }),
         };

@@ -129,3 +129,46 @@ async fn responses_carry_security_headers() {
     assert!(spec["paths"]["/api/v1/reflections"].is_object());
     assert!(spec["paths"]["/api/v1/me/cpd-profile"].is_object());
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_out_one_address_only() {
+    let t = TestApp::spawn().await;
+    t.user("sam@example.nhs.uk", Role::Practitioner, None).await;
+    t.user("kim@example.nhs.uk", Role::Practitioner, None).await;
+    let wrong = json!({"email": "sam@example.nhs.uk", "password": "not the password!"});
+    for _ in 0..10 {
+        let (status, body) = t.post("/api/v1/auth/login", None, &wrong).await;
+        assert_problem(status, &body, 401);
+    }
+    let right = json!({"email": "SAM@example.nhs.uk", "password": PASSWORD});
+    let (status, body) = t.post("/api/v1/auth/login", None, &right).await;
+    assert_problem(status, &body, 429);
+    assert_eq!(
+        body["detail"],
+        "too many failed logins for this email address; try again in 15 minutes"
+    );
+    let (status, _) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "kim@example.nhs.uk", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for _ in 0..10 {
+        t.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "ghost@example.nhs.uk", "password": "not the password!"}),
+        )
+        .await;
+    }
+    let (status, body) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "ghost@example.nhs.uk", "password": "not the password!"}),
+        )
+        .await;
+    assert_problem(status, &body, 429);
+}
