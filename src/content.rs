@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::domain::reflection::ReflectiveModel;
+use crate::domain::training::{Course, check_catalogue};
 use crate::markdown::to_safe_html;
 
 /// One reflective model with its prompts.
@@ -42,6 +43,7 @@ pub struct Content {
     pub dir: PathBuf,
     pub models: Vec<ModelGuide>,
     pub email: BTreeMap<String, EmailTemplate>,
+    pub training: Vec<Course>,
 }
 
 impl Content {
@@ -67,10 +69,12 @@ impl Content {
             "inactivity".to_owned(),
             load_email(&dir.join("email").join("inactivity.md"))?,
         );
+        let training = load_catalogue(&dir.join("training").join("catalogue.toml"))?;
         Ok(Self {
             dir: dir.to_owned(),
             models,
             email,
+            training,
         })
     }
 
@@ -119,6 +123,19 @@ fn load_email(path: &Path) -> anyhow::Result<EmailTemplate> {
         .cloned()
         .with_context(|| format!("{}: front matter lacks `subject`", path.display()))?;
     Ok(EmailTemplate { subject, body })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    course: Vec<Course>,
+}
+
+fn load_catalogue(path: &Path) -> anyhow::Result<Vec<Course>> {
+    let file: CatalogueFile =
+        toml::from_str(&read(path)?).with_context(|| format!("{} is not valid", path.display()))?;
+    check_catalogue(&file.course).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(file.course)
 }
 
 /// Splits `---\nkey: value\n---\nbody` into the keys and the body.
@@ -223,5 +240,13 @@ mod tests {
         assert_eq!(gibbs.model, ReflectiveModel::Gibbs);
         assert_eq!(gibbs.stages.len(), 6);
         assert!(c.email["inactivity"].body.contains("{{name}}"));
+        let cstf_subjects: std::collections::BTreeSet<&str> = c
+            .training
+            .iter()
+            .filter(|t| t.framework == "CSTF")
+            .map(|t| t.title.as_str())
+            .collect();
+        assert_eq!(cstf_subjects.len(), 11, "{cstf_subjects:?}");
+        assert!(c.training.iter().any(|t| t.key == "oliver-mcgowan-tier-2"));
     }
 }

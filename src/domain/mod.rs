@@ -6,4 +6,5 @@ pub mod dates;
 pub mod profile;
 pub mod reflection;
 pub mod text;
+pub mod training;
 pub mod user;

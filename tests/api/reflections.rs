@@ -203,3 +203,22 @@ async fn reflection_models_are_served_from_content() {
     );
     assert_eq!(models[0]["stages"].as_array().unwrap().len(), 6);
 }
+
+#[tokio::test]
+async fn training_catalogue_is_served_from_content() {
+    let t = TestApp::spawn().await;
+    let (status, body) = t.get("/api/v1/catalogue/training", None).await;
+    assert_problem(status, &body, 401);
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let (status, courses) = t.get("/api/v1/catalogue/training", Some(&token)).await;
+    assert_eq!(status, 200);
+    let ig = courses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "information-governance-l1")
+        .unwrap();
+    assert_eq!(ig["refresher_months"], 12);
+    assert_eq!(ig["required_for"], json!(["all"]));
+    assert_eq!(courses.as_array().unwrap().len(), 19);
+}
