@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod dates;
+pub mod filetype;
 pub mod profile;
 pub mod reflection;
 pub mod text;
