@@ -4,6 +4,7 @@
 //! Each submodule owns one table family; SurrealQL stays in this folder.
 
 pub mod alerts;
+pub mod blobs;
 mod migrations;
 pub mod reflections;
 mod rows;
