@@ -113,6 +113,7 @@ impl App {
         self.store()
             .create_session(&token::digest(&token), &user_id, created, expires_at)
             .await?;
+        self.store().purge_expired_sessions(created).await?;
         tracing::info!(user.id = %user_id, "login");
         Ok(LoginResult { token, expires_at })
     }

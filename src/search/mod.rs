@@ -10,7 +10,7 @@
 mod query;
 mod schema;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -56,7 +56,6 @@ pub enum SearchError {
 
 /// The index, its single writer and a reader that is reloaded after commits.
 pub struct SearchIndex {
-    dir: PathBuf,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -95,7 +94,6 @@ impl SearchIndex {
             .try_into()
             .context("cannot open a search index reader")?;
         let this = Self {
-            dir: dir.to_owned(),
             index,
             reader,
             writer: Mutex::new(writer),
@@ -246,10 +244,6 @@ impl SearchIndex {
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// True when the index can be read (readiness).

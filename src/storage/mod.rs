@@ -11,8 +11,6 @@ mod rows;
 pub mod sessions;
 pub mod users;
 
-use std::path::Path;
-
 use anyhow::Context;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
@@ -136,9 +134,4 @@ pub(crate) async fn execute(
 /// True when a SurrealDB error is a unique-index violation.
 pub(crate) fn is_unique_violation(err: &surrealdb::Error) -> bool {
     err.to_string().contains("already contains")
-}
-
-/// The embedded database directory of a stopped server, if any.
-pub fn database_exists(dir: &Path) -> bool {
-    dir.join("db").is_dir()
 }
