@@ -56,6 +56,9 @@ pub struct Config {
     /// Largest accepted JSON request body in bytes; larger bodies get 413
     /// (`CPDFOLIO_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// Largest accepted attachment in bytes (default 20 MiB); larger
+    /// uploads get 413 (`CPDFOLIO_MAX_ATTACHMENT_BYTES`).
+    pub max_attachment_bytes: usize,
     /// A session ends after this many minutes without a request
     /// (`CPDFOLIO_SESSION_IDLE_MINUTES`).
     pub session_idle_minutes: u32,
@@ -92,6 +95,7 @@ impl Default for Config {
             content_dir: PathBuf::from("content"),
             base_url: "http://127.0.0.1:8080".to_owned(),
             max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
             session_idle_minutes: 30,
             session_lifetime_hours: 12,
             search_commit_ms: 250,
@@ -172,6 +176,9 @@ impl Config {
         }
         if let Some(v) = get("CPDFOLIO_MAX_BODY_BYTES") {
             self.max_body_bytes = parse_env("CPDFOLIO_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = get("CPDFOLIO_MAX_ATTACHMENT_BYTES") {
+            self.max_attachment_bytes = parse_env("CPDFOLIO_MAX_ATTACHMENT_BYTES", &v)?;
         }
         if let Some(v) = get("CPDFOLIO_SESSION_IDLE_MINUTES") {
             self.session_idle_minutes = parse_env("CPDFOLIO_SESSION_IDLE_MINUTES", &v)?;
@@ -254,6 +261,11 @@ impl Config {
 
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
+    }
+
+    /// Attachment files, stored by SHA-256.
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.data_dir.join("attachments")
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

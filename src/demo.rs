@@ -146,11 +146,12 @@ async fn seed_entries<'a>(
             benefit: e.benefit.clone(),
             tags: e.tags.clone(),
             standards: e.standards.clone(),
+            links: vec![],
         }
         .validated(today())
         .map_err(|errors| anyhow::anyhow!("demo entry {:?} is not valid: {errors:?}", e.title))?;
         let stored = app.store().create_reflection(author_id, &draft).await?;
-        app.search().upsert(&stored)?;
+        app.search().upsert(&crate::app::reflections::index_doc(&stored))?;
     }
     Ok(())
 }

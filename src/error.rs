@@ -72,6 +72,9 @@ pub enum AppError {
     /// 413: the body is larger than the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: an upload whose content is not an accepted file type.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: well-formed but invalid values.
     #[error("{} field(s) are not valid", .0.len())]
     Validation(Vec<FieldError>),
@@ -83,7 +86,7 @@ pub enum AppError {
     Unavailable(String),
     /// 500: anything else; logged, never shown.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -105,6 +108,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -137,6 +141,23 @@ impl AppError {
             status: status.as_u16(),
             detail,
             errors,
+        }
+    }
+}
+
+/// A lost race between two updates of one record is the caller's 409;
+/// anything else from below is internal.
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        if err
+            .downcast_ref::<crate::storage::evidence::VersionConflict>()
+            .is_some()
+        {
+            Self::Conflict(
+                "the record was changed by another request; reload it and try again".to_owned(),
+            )
+        } else {
+            Self::Internal(err)
         }
     }
 }
@@ -194,7 +215,7 @@ impl IntoResponse for AppError {
     }
 }
 
-const DOCUMENTED_STATUSES: [(u16, &str); 8] = [
+const DOCUMENTED_STATUSES: [(u16, &str); 9] = [
     (
         400,
         "The request is malformed: bad JSON, wrong types, bad query.",
@@ -203,6 +224,7 @@ const DOCUMENTED_STATUSES: [(u16, &str); 8] = [
     (404, "Not found, or not visible to the caller."),
     (409, "Conflicts with the current state."),
     (413, "The request body is larger than the configured limit."),
+    (415, "The uploaded file is not an accepted type (decided by its content)."),
     (422, "Well-formed but not valid; `errors` lists each field."),
     (
         429,

@@ -4,12 +4,17 @@
 //! the use cases; they combine pure domain rules with storage, search and
 //! mail, and are what handlers and commands call.
 
+mod access;
 mod accounts;
 mod alerts;
+mod attachments;
+mod evidence;
 mod lock;
 mod profile;
-mod reflections;
+pub mod reflections;
 mod reindex;
+mod supervision;
+mod teams;
 mod throttle;
 
 use std::sync::Arc;
@@ -22,9 +27,13 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::mail::Mailer;
 use crate::search::SearchIndex;
+use crate::storage::blobs::BlobStore;
 use crate::storage::{Migrations, Store};
 
+pub use access::RecordHeader;
 pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
+pub use attachments::ATTACHMENTS_PER_RECORD;
+pub use evidence::Checked;
 pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use lock::{DataDirLock, LockError};
 pub use profile::ProfileRequest;
@@ -43,6 +52,10 @@ struct Inner {
     mailer: Mailer,
     content: Content,
     login_throttle: throttle::LoginThrottle,
+    blobs: Arc<BlobStore>,
+    /// Serialises storing a file with removing unused ones, so a file
+    /// being attached is never removed as unused.
+    blob_lock: tokio::sync::Mutex<()>,
     _lock: Option<DataDirLock>,
 }
 
@@ -62,6 +75,7 @@ impl App {
         let mailer = Mailer::from_config(&config)?;
         let store = Store::open(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
+        let blobs = Arc::new(BlobStore::new(config.attachments_dir()));
         let app = Self {
             inner: Arc::new(Inner {
                 config,
@@ -70,6 +84,8 @@ impl App {
                 mailer,
                 content,
                 login_throttle: throttle::LoginThrottle::default(),
+                blobs,
+                blob_lock: tokio::sync::Mutex::new(()),
                 _lock: Some(lock),
             }),
         };

@@ -1,11 +1,19 @@
-//! The CPD profile for the caller, from their stored evidence.
+//! The CPD profile for the caller, from every kind of stored evidence and
+//! the names of the files attached to it.
+
+use std::collections::HashMap;
 
 use time::Date;
 
+use super::evidence::decode;
 use super::{App, CurrentUser, today};
+use crate::domain::audit::AuditDraft;
 use crate::domain::dates::add_months;
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
-use crate::domain::reflection::Reflection;
+use crate::domain::record::{Evidence, EvidenceData, RecordKind};
+use crate::domain::reflection::{ActivityType, Reflection};
+use crate::domain::supervision::SupervisionDraft;
+use crate::domain::training::TrainingDraft;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// The period asked for; missing ends default to the two years to today.
@@ -49,7 +57,24 @@ impl App {
         me.require_portfolio()?;
         let (from, to) = request.resolve(today())?;
         let entries = self.store().reflections_between(me.id(), from, to).await?;
-        let activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
+        let mut activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
+        for kind in [RecordKind::Supervision, RecordKind::Audit, RecordKind::Training] {
+            for stored in self.store().evidence_between(kind, me.id(), from, to).await? {
+                activities.push(match kind {
+                    RecordKind::Supervision => from_supervision(&decode(stored)?),
+                    RecordKind::Audit => from_audit(&decode(stored)?),
+                    _ => from_training(&decode(stored)?),
+                });
+            }
+        }
+        let ids: Vec<String> = activities.iter().map(|a| a.record_id.clone()).collect();
+        let mut files: HashMap<String, Vec<String>> = HashMap::new();
+        for a in self.store().attachments_of(&ids).await? {
+            files.entry(a.record_id).or_default().push(a.file_name);
+        }
+        for activity in &mut activities {
+            activity.attachments = files.remove(&activity.record_id).unwrap_or_default();
+        }
         let person = Person {
             name: me.user.name.clone(),
             hcpc_number: me.user.hcpc_number.clone(),
@@ -72,7 +97,44 @@ fn activity_from_reflection(r: &Reflection) -> Activity {
         benefit: d.benefit.clone(),
         standards: d.standards.clone(),
         record_kind: "Reflective record".to_owned(),
+        attachments: Vec::new(),
     }
+}
+
+/// An activity for a non-reflection record, with the kind's HCPC type.
+fn activity_of<D: EvidenceData>(e: &Evidence<D>, hours: Option<f64>, learning: &str, impact: &str) -> Activity {
+    Activity {
+        record_id: e.id.clone(),
+        date: e.data.date(),
+        title: e.data.title(),
+        activity_type: D::KIND.activity_type().unwrap_or(ActivityType::Other),
+        hours,
+        learning: learning.to_owned(),
+        impact: impact.to_owned(),
+        benefit: String::new(),
+        standards: Vec::new(),
+        record_kind: match D::KIND {
+            RecordKind::Supervision => "Supervision record",
+            RecordKind::Audit => "Audit / quality improvement report",
+            RecordKind::Training => "Training certificate record",
+            RecordKind::Reflection => "Reflective record",
+        }
+        .to_owned(),
+        attachments: Vec::new(),
+    }
+}
+
+fn from_supervision(e: &Evidence<SupervisionDraft>) -> Activity {
+    let hours = f64::from(e.data.duration_minutes) / 60.0;
+    activity_of(e, Some(hours), "", "")
+}
+
+fn from_audit(e: &Evidence<AuditDraft>) -> Activity {
+    activity_of(e, None, &e.data.findings, &e.data.actions)
+}
+
+fn from_training(e: &Evidence<TrainingDraft>) -> Activity {
+    activity_of(e, None, "", "")
 }
 
 #[cfg(test)]

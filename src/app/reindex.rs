@@ -3,6 +3,12 @@
 use std::sync::Arc;
 
 use super::App;
+use super::evidence::index_doc;
+use super::reflections;
+use crate::domain::audit::AuditDraft;
+use crate::domain::record::{EvidenceData, RecordKind};
+use crate::domain::supervision::SupervisionDraft;
+use crate::domain::training::TrainingDraft;
 
 const PAGE: u32 = 500;
 
@@ -31,15 +37,21 @@ impl App {
 
     async fn index_matches_database(&self) -> anyhow::Result<bool> {
         let mut in_db = self.store().reflection_versions().await?;
+        for kind in RecordKind::ALL.into_iter().skip(1) {
+            in_db.extend(self.store().record_versions(kind).await?);
+        }
         in_db.sort();
         let search = Arc::clone(self.search());
         let in_index = tokio::task::spawn_blocking(move || search.versions()).await??;
         Ok(in_db == in_index)
     }
 
-    /// Drops the index and re-adds every entry, reporting `(done, total)`.
+    /// Drops the index and re-adds every record, reporting `(done, total)`.
     pub async fn rebuild_index(&self, progress: impl Fn(u64, u64)) -> anyhow::Result<u64> {
-        let total = self.store().count_reflections().await?;
+        let mut total = self.store().count_reflections().await?;
+        for kind in RecordKind::ALL.into_iter().skip(1) {
+            total += self.store().record_versions(kind).await?.len() as u64;
+        }
         self.search().clear()?;
         let mut done = 0u64;
         let mut after: Option<String> = None;
@@ -51,12 +63,39 @@ impl App {
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
             for reflection in &page {
-                self.search().upsert(reflection)?;
+                self.search().upsert(&reflections::index_doc(reflection))?;
             }
             done += page.len() as u64;
             progress(done, total);
         }
+        done = self.reindex_kind::<SupervisionDraft>(done, total, &progress).await?;
+        done = self.reindex_kind::<AuditDraft>(done, total, &progress).await?;
+        done = self.reindex_kind::<TrainingDraft>(done, total, &progress).await?;
         self.flush_search().await?;
+        Ok(done)
+    }
+
+    async fn reindex_kind<D: EvidenceData>(
+        &self,
+        mut done: u64,
+        total: u64,
+        progress: &impl Fn(u64, u64),
+    ) -> anyhow::Result<u64> {
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store()
+                .evidence_page(D::KIND, after.as_deref(), PAGE)
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            for stored in page {
+                let record = super::evidence::decode::<D>(stored)?;
+                self.search().upsert(&index_doc(&record))?;
+                done += 1;
+            }
+            progress(done, total);
+        }
         Ok(done)
     }
 }

@@ -4,6 +4,9 @@
 
 use time::{Date, Month};
 
+// `Date` as "YYYY-MM-DD" in stored JSON (`iso_date` and `iso_date::option`).
+time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
+
 /// `date` moved by `months` calendar months, clamping the day to the length
 /// of the target month. Returns `None` only outside `time`'s date range.
 pub fn add_months(date: Date, months: i32) -> Option<Date> {

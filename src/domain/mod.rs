@@ -1,11 +1,15 @@
 //! Pure domain rules: no I/O, no clocks, no database. Everything here is
 //! deterministic and unit-tested beside the code.
 
+pub mod access;
 pub mod alerts;
+pub mod audit;
 pub mod dates;
 pub mod filetype;
 pub mod profile;
+pub mod record;
 pub mod reflection;
+pub mod supervision;
 pub mod text;
 pub mod training;
 pub mod user;

@@ -9,6 +9,8 @@ use time::Date;
 
 use crate::error::FieldError;
 
+use super::record::RecordLink;
+
 use super::text::{char_len, is_blank};
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -16,6 +18,8 @@ pub const BODY_MAX_CHARS: usize = 100_000;
 pub const FIELD_MAX_CHARS: usize = 10_000;
 pub const TAG_MAX_CHARS: usize = 40;
 pub const TAGS_MAX: usize = 20;
+pub const LINKS_MAX: usize = 20;
+pub const SHARES_MAX: usize = 50;
 pub const HOURS_MAX: f64 = 1_000.0;
 /// The HCPC standards of proficiency are numbered 1 to 15.
 pub const STANDARDS: std::ops::RangeInclusive<u8> = 1..=15;
@@ -122,6 +126,8 @@ pub struct ReflectionDraft {
     pub benefit: String,
     pub tags: Vec<String>,
     pub standards: Vec<u8>,
+    /// Other records of the author's this entry reflects on.
+    pub links: Vec<RecordLink>,
 }
 
 /// A stored entry.
@@ -130,6 +136,8 @@ pub struct Reflection {
     pub id: String,
     pub author_id: String,
     pub draft: ReflectionDraft,
+    /// Users the author has shared this entry with (read-only).
+    pub shared_with: Vec<String>,
     pub created_at: time::OffsetDateTime,
     pub updated_at: time::OffsetDateTime,
     pub version: u32,
@@ -185,6 +193,16 @@ impl ReflectionDraft {
             ));
         }
         self.standards = standards.into_iter().collect();
+        let mut links: Vec<RecordLink> = Vec::new();
+        for link in self.links.drain(..) {
+            if !links.contains(&link) {
+                links.push(link);
+            }
+        }
+        self.links = links;
+        if self.links.len() > LINKS_MAX {
+            errors.push(FieldError::new("links", "at most 20 links"));
+        }
         if errors.is_empty() {
             Ok(self)
         } else {
@@ -237,6 +255,7 @@ mod tests {
                 "grading".into(),
             ],
             standards: vec![10, 1, 10],
+            links: vec![],
         }
     }
 

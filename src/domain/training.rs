@@ -3,10 +3,16 @@
 //! (31 January + 1 month is the end of February; 29 February + 12 months is
 //! 28 February), unless the certificate states its own expiry.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::dates::add_months;
+use super::record::{EvidenceData, RecordKind, SearchText};
+use super::text::char_len;
+use crate::error::FieldError;
+
+pub const PROVIDER_MAX_CHARS: usize = 200;
+pub const NOTES_MAX_CHARS: usize = 10_000;
 
 /// One course in `content/training/catalogue.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -62,10 +68,115 @@ pub fn check_catalogue(courses: &[Course]) -> Result<(), String> {
     Ok(())
 }
 
+/// A completed course as the practitioner records it. `course_title` and
+/// `expires_on` are filled in from the catalogue by validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingDraft {
+    pub course: String,
+    #[serde(with = "crate::domain::dates::iso_date")]
+    pub completed_on: Date,
+    pub provider: String,
+    /// The expiry printed on the certificate, when it states one.
+    #[serde(default, with = "crate::domain::dates::iso_date::option")]
+    pub certificate_expires_on: Option<Date>,
+    pub notes: String,
+    #[serde(default)]
+    pub course_title: String,
+    #[serde(default, with = "crate::domain::dates::iso_date::option")]
+    pub expires_on: Option<Date>,
+}
+
+impl TrainingDraft {
+    /// Checks the fields, resolves the course in `catalogue` and computes
+    /// the expiry date.
+    pub fn validated(mut self, today: Date, catalogue: &[Course]) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        self.course = self.course.trim().to_owned();
+        self.provider = self.provider.trim().to_owned();
+        let course = catalogue.iter().find(|c| c.key == self.course);
+        if course.is_none() {
+            errors.push(FieldError::new(
+                "course",
+                "is not a course in the training catalogue (GET /api/v1/catalogue/training)",
+            ));
+        }
+        if self.completed_on > today {
+            errors.push(FieldError::new("completed_on", "must not be in the future"));
+        }
+        if self.completed_on.year() < 1990 {
+            errors.push(FieldError::new("completed_on", "must be in 1990 or later"));
+        }
+        if let Some(stated) = self.certificate_expires_on
+            && stated <= self.completed_on
+        {
+            errors.push(FieldError::new(
+                "certificate_expires_on",
+                "must be after completed_on",
+            ));
+        }
+        if char_len(&self.provider) > PROVIDER_MAX_CHARS {
+            errors.push(FieldError::new("provider", "must be at most 200 characters"));
+        }
+        if char_len(&self.notes) > NOTES_MAX_CHARS {
+            errors.push(FieldError::new("notes", "must be at most 10000 characters"));
+        }
+        match course {
+            Some(course) if errors.is_empty() => {
+                self.course_title = course.title.clone();
+                self.expires_on = expiry(course, self.completed_on, self.certificate_expires_on);
+                Ok(self)
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+impl EvidenceData for TrainingDraft {
+    const KIND: RecordKind = RecordKind::Training;
+
+    fn date(&self) -> Date {
+        self.completed_on
+    }
+
+    fn title(&self) -> String {
+        self.course_title.clone()
+    }
+
+    fn search_text(&self) -> SearchText {
+        SearchText {
+            body: self.notes.clone(),
+            notes: self.provider.clone(),
+            tags: vec![self.course.clone()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_training_record_takes_its_title_and_expiry_from_the_catalogue() {
+        let mut c = course(12);
+        c.title = "Fire safety".into();
+        let draft = TrainingDraft {
+            course: " k ".into(),
+            completed_on: date!(2028 - 02 - 29),
+            provider: "ESR".into(),
+            certificate_expires_on: None,
+            notes: String::new(),
+            course_title: String::new(),
+            expires_on: None,
+        };
+        let ok = draft.clone().validated(date!(2028 - 03 - 01), &[c.clone()]).unwrap();
+        assert_eq!(ok.course_title, "Fire safety");
+        assert_eq!(ok.expires_on, Some(date!(2029 - 02 - 28)));
+        let mut unknown = draft;
+        unknown.course = "juggling".into();
+        let errors = unknown.validated(date!(2028 - 03 - 01), &[c]).unwrap_err();
+        assert_eq!(errors[0].field, "course");
+    }
 
     fn course(months: u32) -> Course {
         Course {

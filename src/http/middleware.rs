@@ -50,9 +50,13 @@ fn error_to_problem(err: poem::Error) -> Response {
     problem_response(status, detail)
 }
 
-/// Refuses bodies over `limit` bytes with 413: at once when the declared
-/// length is too large, otherwise by reading at most `limit` bytes.
-pub struct BodyLimit(pub usize);
+/// Refuses bodies over the limit with 413: at once when the declared
+/// length is too large, otherwise by reading at most the limit. Attachment
+/// uploads (`POST …/attachments`) have their own, larger limit.
+pub struct BodyLimit {
+    pub json: usize,
+    pub upload: usize,
+}
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
@@ -60,21 +64,25 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     fn transform(&self, inner: E) -> Self::Output {
         BodyLimitEndpoint {
             inner,
-            limit: self.0,
+            json: self.json,
+            upload: self.upload,
         }
     }
 }
 
 pub struct BodyLimitEndpoint<E> {
     inner: E,
-    limit: usize,
+    json: usize,
+    upload: usize,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Response> {
-        let limit = self.limit;
+        let is_upload =
+            req.method() == poem::http::Method::POST && req.uri().path().ends_with("/attachments");
+        let limit = if is_upload { self.upload } else { self.json };
         let too_large = || {
             AppError::PayloadTooLarge(format!(
                 "the request body is larger than the limit of {limit} bytes"

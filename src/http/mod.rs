@@ -14,6 +14,9 @@ use crate::app::App;
 
 pub const API_TITLE: &str = "cpdfolio";
 
+/// Room for multipart boundaries and part headers around an attachment.
+const MULTIPART_OVERHEAD_BYTES: usize = 64 * 1024;
+
 /// The OpenAPI service with every operation.
 pub fn openapi(server_url: &str) -> OpenApiService<api::Api, ()> {
     OpenApiService::new(api::all(), API_TITLE, env!("CARGO_PKG_VERSION"))
@@ -26,12 +29,15 @@ pub fn routes(app: App) -> impl Endpoint {
     let service = openapi(&app.config().base_url);
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
-    let limit = app.config().max_body_bytes;
+    let limit = middleware::BodyLimit {
+        json: app.config().max_body_bytes,
+        upload: app.config().max_attachment_bytes + MULTIPART_OVERHEAD_BYTES,
+    };
     Route::new()
         .nest("/", service)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
-        .with(middleware::BodyLimit(limit))
+        .with(limit)
         .around(middleware::problems)
         .around(middleware::security_headers)
         .data(app)

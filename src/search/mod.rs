@@ -1,11 +1,11 @@
-//! Full-text search over a practitioner's own evidence with tantivy.
+//! Full-text search over the evidence a caller may see, with tantivy.
 //!
 //! The database is the source of truth and the index is derived from it:
 //! every change is applied to the writer at once and committed by a
 //! background task within `search_commit_ms`; on start-up an index that is
 //! missing, unreadable or out of step with the database is rebuilt.
-//! Visibility is part of the query itself (a required term on the owner),
-//! never a filter applied to results afterwards.
+//! Visibility is part of the query itself (a required clause on readers and
+//! team owners), never a filter applied to results afterwards.
 
 mod query;
 mod schema;
@@ -22,18 +22,41 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::domain::reflection::Reflection;
+use crate::domain::record::{RecordKind, SearchText};
 
 pub use query::QueryError;
 use schema::Fields;
 
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
 
+/// What the index holds of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexDoc {
+    pub id: String,
+    pub kind: RecordKind,
+    pub owner_id: String,
+    /// Users who may read it directly: owner, supervisor, shared-with.
+    pub readers: Vec<String>,
+    pub title: String,
+    pub text: SearchText,
+    pub date: time::Date,
+    pub version: u32,
+}
+
+/// Whose records a search may return: anything `me` reads directly, and
+/// the team-visible kinds of `team_owner_ids`.
+#[derive(Debug, Clone, Default)]
+pub struct SearchScope {
+    pub me: String,
+    pub team_owner_ids: Vec<String>,
+}
+
 /// One hit: which record, its title, a highlighted snippet and the score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub id: String,
     pub kind: String,
+    pub owner_id: String,
     pub title: String,
     pub date: String,
     pub snippet_html: String,
@@ -109,11 +132,11 @@ impl SearchIndex {
             .map_err(|_| anyhow::anyhow!("search writer lock poisoned"))
     }
 
-    /// Adds or replaces an entry (committed by the next commit).
-    pub fn upsert(&self, reflection: &Reflection) -> anyhow::Result<()> {
+    /// Adds or replaces a record (committed by the next commit).
+    pub fn upsert(&self, doc: &IndexDoc) -> anyhow::Result<()> {
         let writer = self.writer()?;
-        writer.delete_term(Term::from_field_text(self.fields.id, &reflection.id));
-        writer.add_document(self.fields.document(reflection))?;
+        writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
+        writer.add_document(self.fields.document(doc))?;
         self.dirty.store(true, Ordering::Release);
         Ok(())
     }
@@ -160,21 +183,44 @@ impl SearchIndex {
         })
     }
 
-    /// The caller's matching entries, best first.
+    /// The clause that limits results to what `scope` may see.
+    fn visibility(&self, scope: &SearchScope) -> Box<dyn Query> {
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut allowed = vec![(Occur::Should, term(self.fields.reader, &scope.me))];
+        if !scope.team_owner_ids.is_empty() {
+            let owners = scope
+                .team_owner_ids
+                .iter()
+                .map(|id| (Occur::Should, term(self.fields.owner, id)))
+                .collect();
+            let team_records = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(BooleanQuery::new(owners)) as Box<dyn Query>),
+                (
+                    Occur::MustNot,
+                    term(self.fields.kind, RecordKind::Reflection.as_str()),
+                ),
+            ]);
+            allowed.push((Occur::Should, Box::new(team_records)));
+        }
+        Box::new(BooleanQuery::new(allowed))
+    }
+
+    /// The matching records `scope` may see, best first.
     pub fn search(
         &self,
-        owner_id: &str,
+        scope: &SearchScope,
         text: &str,
         limit: usize,
         offset: usize,
     ) -> Result<SearchPage, SearchError> {
         let user_query = query::parse(&self.index, &self.fields, text)?;
-        let owner: Box<dyn Query> = Box::new(TermQuery::new(
-            Term::from_field_text(self.fields.owner, owner_id),
-            IndexRecordOption::Basic,
-        ));
         let combined = BooleanQuery::new(vec![
-            (Occur::Must, owner),
+            (Occur::Must, self.visibility(scope)),
             (Occur::Must, user_query.box_clone()),
         ]);
         let searcher = self.reader.searcher();
@@ -206,6 +252,7 @@ impl SearchIndex {
             hits.push(Hit {
                 id: self.fields.text(&doc, self.fields.id),
                 kind: self.fields.text(&doc, self.fields.kind),
+                owner_id: self.fields.text(&doc, self.fields.owner),
                 title: self.fields.text(&doc, self.fields.title),
                 date: self.fields.text(&doc, self.fields.date),
                 snippet_html: snippet.to_html(),

@@ -6,8 +6,8 @@ use tantivy::schema::{
 };
 use tantivy::{TantivyDocument, doc};
 
+use super::IndexDoc;
 use crate::domain::dates::iso;
-use crate::domain::reflection::Reflection;
 
 /// English stemming ("supervising" finds "supervision"), lower-casing and
 /// dropping very long tokens: tantivy's built-in `en_stem` analyser.
@@ -17,6 +17,9 @@ const ANALYSER: &str = "en_stem";
 pub struct Fields {
     pub id: tantivy::schema::Field,
     pub owner: tantivy::schema::Field,
+    /// Every user who may read the record as its owner, supervisor or a
+    /// user it is shared with (team leads are matched through `owner`).
+    pub reader: tantivy::schema::Field,
     pub kind: tantivy::schema::Field,
     pub title: tantivy::schema::Field,
     pub body: tantivy::schema::Field,
@@ -37,7 +40,8 @@ pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        owner: b.add_text_field("owner", STRING),
+        owner: b.add_text_field("owner", STRING | STORED),
+        reader: b.add_text_field("reader", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         title: b.add_text_field("title", text.clone()),
         body: b.add_text_field("body", text.clone()),
@@ -50,20 +54,22 @@ pub fn build() -> (Schema, Fields) {
 }
 
 impl Fields {
-    pub fn document(&self, r: &Reflection) -> TantivyDocument {
-        let d = &r.draft;
-        let notes = [d.learning.as_str(), d.impact.as_str(), d.benefit.as_str()].join("\n");
-        doc!(
-            self.id => r.id.clone(),
-            self.owner => r.author_id.clone(),
-            self.kind => "reflection",
+    pub fn document(&self, d: &IndexDoc) -> TantivyDocument {
+        let mut doc = doc!(
+            self.id => d.id.clone(),
+            self.owner => d.owner_id.clone(),
+            self.kind => d.kind.as_str(),
             self.title => d.title.clone(),
-            self.body => d.body.clone(),
-            self.notes => notes,
-            self.tags => d.tags.join(" "),
-            self.date => iso(d.activity_date),
-            self.version => u64::from(r.version),
-        )
+            self.body => d.text.body.clone(),
+            self.notes => d.text.notes.clone(),
+            self.tags => d.text.tags.join(" "),
+            self.date => iso(d.date),
+            self.version => u64::from(d.version),
+        );
+        for reader in &d.readers {
+            doc.add_text(self.reader, reader);
+        }
+        doc
     }
 
     pub fn text(&self, doc: &TantivyDocument, field: tantivy::schema::Field) -> String {

@@ -82,6 +82,18 @@ impl BlobStore {
             Err(e) => Err(anyhow::Error::new(e).context("cannot read attachment")),
         }
     }
+
+    /// Removes a stored blob (no error if it is already gone).
+    pub fn remove(&self, sha256: &str) -> anyhow::Result<()> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(anyhow::Error::new(e).context("cannot remove attachment")),
+        }
+    }
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

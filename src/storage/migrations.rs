@@ -51,10 +51,16 @@ struct Applied {
 impl Migrations {
     /// The migrations compiled into this binary.
     pub fn embedded() -> Self {
-        Self(vec![Migration {
-            name: "0001_initial.surql".to_owned(),
-            sql: include_str!("../../migrations/0001_initial.surql").to_owned(),
-        }])
+        Self(vec![
+            Migration {
+                name: "0001_initial.surql".to_owned(),
+                sql: include_str!("../../migrations/0001_initial.surql").to_owned(),
+            },
+            Migration {
+                name: "0002_evidence.surql".to_owned(),
+                sql: include_str!("../../migrations/0002_evidence.surql").to_owned(),
+            },
+        ])
     }
 
     /// Every `*.surql` file in `dir`, in name order.

@@ -3,12 +3,17 @@
 //! survives `kill -9`), `mem://` in tests, or a SurrealDB server by URL.
 //! Each submodule owns one table family; SurrealQL stays in this folder.
 
+pub mod access_log;
 pub mod alerts;
+pub mod attachments;
 pub mod blobs;
+pub mod evidence;
+pub mod history;
 mod migrations;
 pub mod reflections;
 mod rows;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 use anyhow::Context;

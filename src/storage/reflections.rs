@@ -1,12 +1,15 @@
-//! Reflective entries. Every read is scoped to the author in the query
-//! itself, so another user's entry is simply absent.
+//! Reflective entries. Lists are scoped in the query itself (the author's
+//! own and those shared with the caller); single reads return the entry and
+//! leave the access decision to the caller.
 
 use anyhow::Context;
 use surrealdb::types::SurrealValue;
 use time::Date;
 
+use super::evidence::{SNAPSHOT, conflict_or_other, CONFLICT};
 use super::rows::{date, date_to_db, datetime};
-use super::{Store, new_id};
+use super::{Store, execute, new_id};
+use crate::domain::record::RecordLink;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 
 #[derive(SurrealValue)]
@@ -24,6 +27,8 @@ struct ReflectionRow {
     benefit: String,
     tags: Vec<String>,
     standards: Vec<i64>,
+    links: serde_json::Value,
+    shared_with: Vec<String>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -43,12 +48,15 @@ struct LastActivityRow {
 
 const FIELDS: &str = "record::id(id) AS id, record::id(author) AS author, title,
     time::format(activity_date, '%Y-%m-%d') AS activity_date, activity_type, hours, model, body,
-    learning, impact, benefit, tags, standards, <string> created_at AS created_at,
+    learning, impact, benefit, tags, standards, links,
+    shared_with.map(|$u| record::id($u)) AS shared_with, <string> created_at AS created_at,
     <string> updated_at AS updated_at, version";
 
 /// Filters and paging for a list.
 #[derive(Debug, Clone, Default)]
 pub struct ReflectionFilter {
+    /// Only entries by this author (the caller's own or shared with them).
+    pub author: Option<String>,
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub activity_type: Option<ActivityType>,
@@ -76,11 +84,14 @@ impl ReflectionRow {
             impact: self.impact,
             benefit: self.benefit,
             tags: self.tags,
+            links: serde_json::from_value::<Vec<RecordLink>>(self.links)
+                .context("stored links")?,
         };
         Ok(Reflection {
             id: self.id,
             author_id: self.author,
             draft,
+            shared_with: self.shared_with,
             created_at: datetime(&self.created_at)?,
             updated_at: datetime(&self.updated_at)?,
             version: u32::try_from(self.version).unwrap_or(1),
@@ -113,68 +124,80 @@ impl Store {
         row.context("create returned nothing")?.into_domain()
     }
 
-    /// The entry if it exists and `author_id` wrote it.
-    pub async fn reflection(
-        &self,
-        author_id: &str,
-        id: &str,
-    ) -> anyhow::Result<Option<Reflection>> {
+    /// The entry with this id, whoever wrote it: callers decide access.
+    pub async fn reflection(&self, id: &str) -> anyhow::Result<Option<Reflection>> {
         let row: Option<ReflectionRow> = self
             .db()
-            .query(format!(
-                "SELECT {FIELDS} FROM type::record('reflection', $id) WHERE author = type::record('user', $author)"
-            ))
+            .query(format!("SELECT {FIELDS} FROM type::record('reflection', $id)"))
             .bind(("id", id.to_owned()))
-            .bind(("author", author_id.to_owned()))
             .await?
             .take(0)?;
         row.map(ReflectionRow::into_domain).transpose()
     }
 
-    /// Replaces the entry's content; `None` when it is not the author's.
+    /// Replaces the entry's content if it is still at `expected_version`,
+    /// keeping the replaced version in the history.
     pub async fn update_reflection(
         &self,
-        author_id: &str,
         id: &str,
+        expected_version: u32,
+        actor_id: &str,
         draft: &ReflectionDraft,
-    ) -> anyhow::Result<Option<Reflection>> {
-        let row: Option<ReflectionRow> = self
+    ) -> anyhow::Result<Reflection> {
+        let query = self
             .db()
             .query(format!(
-                "UPDATE type::record('reflection', $id) SET {SET_DRAFT}, updated_at = time::now(), version += 1
-                 WHERE author = type::record('user', $author) RETURN {FIELDS}"
+                "BEGIN TRANSACTION;
+                 {SNAPSHOT}
+                 UPDATE type::record('reflection', $id) SET {SET_DRAFT}, updated_at = time::now(), version += 1;
+                 COMMIT TRANSACTION;"
             ))
+            .bind(("table", "reflection"))
             .bind(("id", id.to_owned()))
-            .bind(("author", author_id.to_owned()))
-            .bind(draft_vars(draft))
-            .await?
-            .take(0)?;
-        row.map(ReflectionRow::into_domain).transpose()
+            .bind(("expected", i64::from(expected_version)))
+            .bind(("actor", actor_id.to_owned()))
+            .bind(("conflict", CONFLICT))
+            .bind(draft_vars(draft));
+        execute(query).await.map_err(conflict_or_other)?;
+        self.reflection(id).await?.context("updated entry not found")
     }
 
-    /// Deletes the entry; false when it is not the author's.
-    pub async fn delete_reflection(&self, author_id: &str, id: &str) -> anyhow::Result<bool> {
-        let deleted: Option<i64> = self
+    /// Sets who the entry is shared with (a new version of the entry).
+    pub async fn share_reflection(
+        &self,
+        id: &str,
+        expected_version: u32,
+        actor_id: &str,
+        shared_with: &[String],
+    ) -> anyhow::Result<Reflection> {
+        let query = self
             .db()
-            .query(
-                "LET $found = SELECT VALUE id FROM type::record('reflection', $id) WHERE author = type::record('user', $author);
-                 DELETE $found;
-                 RETURN array::len($found);",
-            )
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 {SNAPSHOT}
+                 UPDATE type::record('reflection', $id)
+                     SET shared_with = $shared.map(|$u| type::record('user', $u)), updated_at = time::now(), version += 1;
+                 COMMIT TRANSACTION;"
+            ))
+            .bind(("table", "reflection"))
             .bind(("id", id.to_owned()))
-            .bind(("author", author_id.to_owned()))
-            .await?
-            .take(2)?;
-        Ok(deleted.unwrap_or(0) > 0)
+            .bind(("expected", i64::from(expected_version)))
+            .bind(("actor", actor_id.to_owned()))
+            .bind(("conflict", CONFLICT))
+            .bind(("shared", shared_with.to_vec()));
+        execute(query).await.map_err(conflict_or_other)?;
+        self.reflection(id).await?.context("shared entry not found")
     }
 
-    /// A page of the author's entries, newest activity first, and the total.
+    /// A page of the caller's own entries and those shared with them,
+    /// newest activity first, and the total.
     pub async fn list_reflections(
         &self,
-        author_id: &str,
+        me_id: &str,
         f: &ReflectionFilter,
     ) -> anyhow::Result<(Vec<Reflection>, u64)> {
-        let condition = "author = type::record('user', $author)
+        let condition = "(author = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
+            AND ($author = NONE OR author = type::record('user', $author))
             AND ($from = NONE OR activity_date >= <datetime> $from)
             AND ($to = NONE OR activity_date <= <datetime> $to)
             AND ($type = NONE OR activity_type = $type)
@@ -185,7 +208,8 @@ impl Store {
                 "SELECT {FIELDS} FROM reflection WHERE {condition} ORDER BY activity_date DESC, created_at DESC LIMIT $limit START $offset;
                  RETURN count(SELECT id FROM reflection WHERE {condition});"
             ))
-            .bind(("author", author_id.to_owned()))
+            .bind(("me", me_id.to_owned()))
+            .bind(("author", f.author.clone()))
             .bind(("from", f.from.map(date_to_db)))
             .bind(("to", f.to.map(date_to_db)))
             .bind(("type", f.activity_type.map(|t| t.as_str())))
@@ -281,7 +305,7 @@ impl Store {
 const SET_DRAFT: &str =
     "title = $title, activity_date = <datetime> $activity_date, activity_type = $activity_type,
     hours = $hours, model = $model, body = $body, learning = $learning, impact = $impact,
-    benefit = $benefit, tags = $tags, standards = $standards";
+    benefit = $benefit, tags = $tags, standards = $standards, links = $links";
 
 #[derive(SurrealValue)]
 struct DraftVars {
@@ -296,6 +320,7 @@ struct DraftVars {
     benefit: String,
     tags: Vec<String>,
     standards: Vec<i64>,
+    links: serde_json::Value,
 }
 
 fn draft_vars(d: &ReflectionDraft) -> DraftVars {
@@ -311,5 +336,6 @@ fn draft_vars(d: &ReflectionDraft) -> DraftVars {
         benefit: d.benefit.clone(),
         tags: d.tags.clone(),
         standards: d.standards.iter().map(|s| i64::from(*s)).collect(),
+        links: serde_json::to_value(&d.links).unwrap_or_default(),
     }
 }

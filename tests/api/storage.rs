@@ -44,6 +44,7 @@ async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
             benefit: String::new(),
             tags: vec![],
             standards: vec![8],
+            links: vec![],
         };
         let entry = app
             .store()
@@ -62,13 +63,17 @@ async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
     assert_eq!(user.teams[0].team, "Disk Team");
     let entry = app
         .store()
-        .reflection(&user_id, &entry_id)
+        .reflection(&entry_id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(entry.draft.title, "Durable reflection about mentoring");
     assert_eq!(entry.draft.standards, vec![8]);
-    let page = app.search().search(&user_id, "mentor", 10, 0).unwrap();
+    let scope = cpdfolio::search::SearchScope {
+        me: user_id.clone(),
+        team_owner_ids: vec![],
+    };
+    let page = app.search().search(&scope, "mentor", 10, 0).unwrap();
     assert_eq!(page.total, 1, "the rebuilt index finds the entry");
     assert_eq!(app.search().versions().unwrap(), vec![(entry_id, 1)]);
 }
@@ -95,10 +100,13 @@ async fn a_changed_migration_file_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let migrations_dir = dir.path().join("migrations");
     std::fs::create_dir(&migrations_dir).unwrap();
-    let original =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/0001_initial.surql");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for file in std::fs::read_dir(&shipped).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), migrations_dir.join(file.file_name())).unwrap();
+    }
+    let original = shipped.join("0001_initial.surql");
     let copy = migrations_dir.join("0001_initial.surql");
-    std::fs::copy(&original, &copy).unwrap();
     let data = dir.path().join("data");
     {
         let app = App::open(

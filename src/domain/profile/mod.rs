@@ -45,6 +45,8 @@ pub struct Activity {
     pub standards: Vec<u8>,
     /// What kind of record this is, as evidence ("Reflective record").
     pub record_kind: String,
+    /// File names of the record's attachments, each its own evidence item.
+    pub attachments: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Object)]
@@ -142,18 +144,19 @@ pub fn build(person: Person, from: Date, to: Date, activities: &[Activity]) -> C
         .collect();
     in_period.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.title.cmp(&b.title)));
 
-    let evidence = evidence_list(&in_period);
+    let (evidence, evidence_of) = evidence_list(&in_period);
     let listed = in_period
         .iter()
+        .zip(evidence_of)
         .enumerate()
-        .map(|(i, a)| ListedActivity {
+        .map(|(i, (a, evidence))| ListedActivity {
             number: i + 1,
             date: a.date,
             title: a.title.clone(),
             activity_type: a.activity_type,
             hours: a.hours,
             record_id: a.record_id.clone(),
-            evidence: vec![i + 2],
+            evidence,
         })
         .collect::<Vec<_>>();
     let dates: Vec<Date> = in_period.iter().map(|a| a.date).collect();
@@ -181,24 +184,41 @@ pub fn build(person: Person, from: Date, to: Date, activities: &[Activity]) -> C
     }
 }
 
-/// Evidence 1 is the dated activity list itself; then one item per record.
-fn evidence_list(activities: &[&Activity]) -> Vec<EvidenceItem> {
+/// Evidence 1 is the dated activity list itself; then one item per record;
+/// then one per attachment. Also returns each activity's evidence numbers,
+/// its record first.
+fn evidence_list(activities: &[&Activity]) -> (Vec<EvidenceItem>, Vec<Vec<usize>>) {
     let mut items = vec![EvidenceItem {
         number: 1,
         description: "Dated list of all CPD activities in the period (section 2)".to_owned(),
         activity: None,
     }];
-    items.extend(activities.iter().enumerate().map(|(i, a)| EvidenceItem {
-        number: i + 2,
-        description: format!(
-            "{}: {} ({})",
-            a.record_kind,
-            a.title,
-            crate::domain::dates::long_uk(a.date)
-        ),
-        activity: Some(i + 1),
-    }));
-    items
+    let mut evidence_of: Vec<Vec<usize>> = Vec::with_capacity(activities.len());
+    for (i, a) in activities.iter().enumerate() {
+        items.push(EvidenceItem {
+            number: i + 2,
+            description: format!(
+                "{}: {} ({})",
+                a.record_kind,
+                a.title,
+                crate::domain::dates::long_uk(a.date)
+            ),
+            activity: Some(i + 1),
+        });
+        evidence_of.push(vec![i + 2]);
+    }
+    for (i, a) in activities.iter().enumerate() {
+        for name in &a.attachments {
+            let number = items.len() + 1;
+            items.push(EvidenceItem {
+                number,
+                description: format!("Attachment to activity {}: {name}", i + 1),
+                activity: Some(i + 1),
+            });
+            evidence_of[i].push(number);
+        }
+    }
+    (items, evidence_of)
 }
 
 fn mixture(activities: &[&Activity]) -> Mixture {

@@ -1,4 +1,5 @@
 use poem::web::Data;
+use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use time::OffsetDateTime;
@@ -66,6 +67,29 @@ struct MeUpdate {
     practice_summary: Option<Text>,
 }
 
+/// One logged read or change of the caller's records.
+#[derive(Object)]
+struct AccessLogEntry {
+    at: OffsetDateTime,
+    actor_id: String,
+    actor_name: String,
+    /// reflection, supervision, audit or training.
+    kind: String,
+    record_id: String,
+    /// read, history, download, create, update, delete, share, unshare,
+    /// submit, sign-off, return, addendum, close-action, verify, attach,
+    /// detach.
+    action: String,
+}
+
+#[derive(Object)]
+struct AccessLogPage {
+    items: Vec<AccessLogEntry>,
+    total: u64,
+    limit: u32,
+    offset: u32,
+}
+
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Me")]
 impl MeApi {
     /// The caller's account.
@@ -89,5 +113,43 @@ impl MeApi {
             practice_summary: body.practice_summary.map(String::from),
         };
         Ok(Json(app.update_me(&auth.0, update).await?.into()))
+    }
+
+    /// Who read or changed the caller's records, newest first. By default
+    /// only other people's accesses; `include_mine=true` adds the caller's
+    /// own changes.
+    #[oai(path = "/access-log", method = "get")]
+    async fn access_log(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        include_mine: Query<Option<bool>>,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))]
+        offset: Query<Option<u32>>,
+    ) -> AppResult<Json<AccessLogPage>> {
+        let (limit, offset) = (limit.0.unwrap_or(50), offset.0.unwrap_or(0));
+        let (entries, total) = app
+            .store()
+            .access_log(auth.0.id(), !include_mine.0.unwrap_or(false), limit, offset)
+            .await?;
+        Ok(Json(AccessLogPage {
+            items: entries
+                .into_iter()
+                .map(|e| AccessLogEntry {
+                    at: e.at,
+                    actor_id: e.actor_id,
+                    actor_name: e.actor_name,
+                    kind: e.kind,
+                    record_id: e.record_id,
+                    action: e.action,
+                })
+                .collect(),
+            total,
+            limit,
+            offset,
+        }))
     }
 }

@@ -1,13 +1,19 @@
 //! The operations of `/api/v1`, grouped by resource, one file each.
 
 mod admin;
+mod audits;
 mod auth;
+mod evidence;
 mod health;
 mod me;
 mod models;
 mod profile;
+mod records;
 mod reflections;
 mod search;
+mod supervision;
+mod teams;
+mod training;
 
 use poem_openapi::Tags;
 
@@ -17,14 +23,24 @@ pub enum Tag {
     Auth,
     /// The caller's own account.
     Me,
-    /// Reflective entries (private to their author).
+    /// Reflective entries (private to their author unless shared).
     Reflections,
-    /// Full-text search over the caller's own evidence.
+    /// Supervision records and their sign-off.
+    Supervision,
+    /// Audits, service evaluations and quality improvement.
+    Audits,
+    /// Statutory and mandatory training records.
+    Training,
+    /// History and attachments of any record.
+    Records,
+    /// Full-text search over every record the caller may see.
     Search,
     /// HCPC CPD profile generation.
     Profile,
     /// Account management and jobs (admin only).
     Admin,
+    /// Teams, their members and leads.
+    Teams,
     /// Reference content: reflective models.
     Content,
     /// Liveness and readiness.
@@ -35,9 +51,14 @@ pub type Api = (
     auth::AuthApi,
     me::MeApi,
     reflections::ReflectionsApi,
+    supervision::SupervisionApi,
+    audits::AuditsApi,
+    training::TrainingApi,
+    records::RecordsApi,
     search::SearchApi,
     profile::ProfileApi,
     admin::AdminApi,
+    teams::TeamsApi,
     models::ModelsApi,
     health::HealthApi,
 );
@@ -47,16 +68,21 @@ pub fn all() -> Api {
         auth::AuthApi,
         me::MeApi,
         reflections::ReflectionsApi,
+        supervision::SupervisionApi,
+        audits::AuditsApi,
+        training::TrainingApi,
+        records::RecordsApi,
         search::SearchApi,
         profile::ProfileApi,
         admin::AdminApi,
+        teams::TeamsApi,
         models::ModelsApi,
         health::HealthApi,
     )
 }
 
 /// Record ids are 32 lower-case hex characters; anything else cannot exist.
-pub(crate) fn is_record_id(id: &str) -> bool {
+pub fn is_record_id(id: &str) -> bool {
     id.len() == 32
         && id
             .bytes()

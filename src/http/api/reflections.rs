@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 
 use super::{Tag, is_record_id};
 use crate::app::App;
+use crate::domain::record::RecordLink;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::BearerAuth;
@@ -52,6 +53,10 @@ struct ReflectionInput {
     /// HCPC standards of proficiency evidenced (1 to 15).
     #[oai(default)]
     standards: Vec<u8>,
+    /// Up to 20 of the author's other records this entry reflects on
+    /// (a supervision session, a training day, an audit).
+    #[oai(default)]
+    links: Vec<RecordLink>,
 }
 
 impl From<ReflectionInput> for ReflectionDraft {
@@ -68,6 +73,7 @@ impl From<ReflectionInput> for ReflectionDraft {
             benefit: i.benefit.into(),
             tags: i.tags.into_iter().map(String::from).collect(),
             standards: i.standards,
+            links: i.links,
         }
     }
 }
@@ -76,6 +82,7 @@ impl From<ReflectionInput> for ReflectionDraft {
 #[derive(Object)]
 struct ReflectionView {
     id: String,
+    author_id: String,
     title: String,
     activity_date: Date,
     activity_type: ActivityType,
@@ -88,6 +95,9 @@ struct ReflectionView {
     benefit: String,
     tags: Vec<String>,
     standards: Vec<u8>,
+    links: Vec<RecordLink>,
+    /// Users who may read this entry besides its author.
+    shared_with: Vec<String>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     version: u32,
@@ -99,6 +109,9 @@ impl From<Reflection> for ReflectionView {
         Self {
             body_html: to_safe_html(&d.body),
             id: r.id,
+            author_id: r.author_id,
+            shared_with: r.shared_with,
+            links: d.links,
             title: d.title,
             activity_date: d.activity_date,
             activity_type: d.activity_type,
@@ -147,6 +160,13 @@ fn check_id(id: &str) -> AppResult<()> {
     }
 }
 
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct ShareInput {
+    /// The user to share with (e.g. your supervisor or lead).
+    user_id: Text,
+}
+
 #[OpenApi(prefix_path = "/api/v1/reflections", tag = "Tag::Reflections")]
 impl ReflectionsApi {
     /// Record a reflective entry (private to the caller).
@@ -162,13 +182,16 @@ impl ReflectionsApi {
         Ok(CreatedResponse::Created(Json(stored.into()), location))
     }
 
-    /// The caller's entries, newest activity first, with filters and paging.
+    /// The caller's entries and those shared with them, newest activity
+    /// first, with filters and paging.
     #[oai(path = "/", method = "get")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         app: Data<&App>,
         auth: BearerAuth,
+        /// Only entries by this author.
+        author: Query<Option<String>>,
         /// Earliest activity date (inclusive).
         from: Query<Option<Date>>,
         /// Latest activity date (inclusive).
@@ -185,6 +208,7 @@ impl ReflectionsApi {
         offset: Query<Option<u32>>,
     ) -> AppResult<Json<ReflectionPage>> {
         let filter = ReflectionFilter {
+            author: author.0.map(|a| a.trim().to_owned()),
             from: from.0,
             to: to.0,
             activity_type: activity_type.0,
@@ -201,7 +225,7 @@ impl ReflectionsApi {
         }))
     }
 
-    /// One of the caller's entries.
+    /// An entry the caller wrote or that is shared with them.
     #[oai(path = "/:id", method = "get")]
     async fn get(
         &self,
@@ -210,7 +234,7 @@ impl ReflectionsApi {
         id: Path<String>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
-        Ok(Json(app.reflection(&auth.0, &id).await?.into()))
+        Ok(Json(app.reflection(&auth.0, &id).await?.0.into()))
     }
 
     /// Replace one of the caller's entries.
@@ -241,5 +265,32 @@ impl ReflectionsApi {
         check_id(&id)?;
         app.delete_reflection(&auth.0, &id).await?;
         Ok(DeletedResponse::Deleted)
+    }
+
+    /// Share the entry with a named user, read-only.
+    #[oai(path = "/:id/shares", method = "post")]
+    async fn share(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<ShareInput>,
+    ) -> AppResult<Json<ReflectionView>> {
+        check_id(&id)?;
+        let shared = app.share_reflection(&auth.0, &id, &body.0.user_id.0).await?;
+        Ok(Json(shared.into()))
+    }
+
+    /// Withdraw sharing from a user.
+    #[oai(path = "/:id/shares/:user_id", method = "delete")]
+    async fn unshare(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        user_id: Path<String>,
+    ) -> AppResult<Json<ReflectionView>> {
+        check_id(&id)?;
+        Ok(Json(app.unshare_reflection(&auth.0, &id, &user_id).await?.into()))
     }
 }

@@ -52,7 +52,7 @@ impl SearchApi {
     ) -> AppResult<Json<SearchResults>> {
         let (limit, offset) = (limit.0.unwrap_or(20), offset.0.unwrap_or(0));
         let page = app
-            .search_reflections(&auth.0, &q, limit as usize, offset as usize)
+            .search_records(&auth.0, &q, limit as usize, offset as usize)
             .await?;
         Ok(Json(SearchResults {
             hits: page

@@ -1,0 +1,138 @@
+//! Turning the caller into a [`Viewer`] (who they lead), deciding access to
+//! one record, and writing the access log. Every read of someone else's
+//! record and every change goes through [`App::log`].
+
+use super::{App, CurrentUser};
+use crate::domain::access::{Access, RecordAccess, Viewer};
+use crate::domain::record::RecordKind;
+use crate::error::{AppError, AppResult};
+use crate::storage::access_log::NewAccess;
+
+/// What every record has for deciding access, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct RecordHeader {
+    pub kind: RecordKind,
+    pub id: String,
+    pub owner_id: String,
+    pub supervisor_id: Option<String>,
+    pub shared_with: Vec<String>,
+    pub version: u32,
+    /// A signed supervision record: its content and attachments are fixed.
+    pub signed: bool,
+}
+
+impl RecordHeader {
+    pub fn access_for(&self, viewer: &Viewer) -> Option<Access> {
+        viewer.access(&RecordAccess {
+            kind: self.kind,
+            owner_id: &self.owner_id,
+            supervisor_id: self.supervisor_id.as_deref(),
+            shared_with: &self.shared_with,
+        })
+    }
+}
+
+/// The 404 for a record the caller may not see or that does not exist.
+pub fn not_found(kind: RecordKind) -> AppError {
+    AppError::NotFound(kind.label())
+}
+
+impl App {
+    /// The caller with the members of every team they lead.
+    pub async fn viewer(&self, me: &CurrentUser) -> AppResult<Viewer> {
+        let is_admin = !me.user.role.keeps_portfolio();
+        let led_members = if is_admin {
+            Default::default()
+        } else {
+            self.store()
+                .led_member_ids(me.id())
+                .await?
+                .into_iter()
+                .collect()
+        };
+        Ok(Viewer {
+            id: me.id().to_owned(),
+            is_admin,
+            led_members,
+        })
+    }
+
+    /// The header of any record, whoever owns it.
+    pub async fn record_header(&self, kind: RecordKind, id: &str) -> AppResult<Option<RecordHeader>> {
+        if kind == RecordKind::Reflection {
+            let found = self.store().reflection(id).await?;
+            return Ok(found.map(|r| RecordHeader {
+                kind,
+                id: r.id,
+                owner_id: r.author_id,
+                supervisor_id: None,
+                shared_with: r.shared_with,
+                version: r.version,
+                signed: false,
+            }));
+        }
+        let found = self.store().evidence(kind, id).await?;
+        Ok(found.map(|e| RecordHeader {
+            kind,
+            supervisor_id: e
+                .data
+                .get("supervisor_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            signed: e.flow.get("status").and_then(|v| v.as_str()) == Some("signed"),
+            id: e.id,
+            owner_id: e.owner_id,
+            shared_with: Vec::new(),
+            version: e.version,
+        }))
+    }
+
+    /// The record's header and the caller's access to it, or 404.
+    pub async fn visible_header(
+        &self,
+        me: &CurrentUser,
+        kind: RecordKind,
+        id: &str,
+    ) -> AppResult<(RecordHeader, Access)> {
+        let viewer = self.viewer(me).await?;
+        let header = self
+            .record_header(kind, id)
+            .await?
+            .ok_or_else(|| not_found(kind))?;
+        let access = header.access_for(&viewer).ok_or_else(|| not_found(kind))?;
+        Ok((header, access))
+    }
+
+    /// Appends to the access log; a change made by the owner is logged too,
+    /// a read by the owner is not.
+    pub async fn log(
+        &self,
+        me: &CurrentUser,
+        owner_id: &str,
+        kind: RecordKind,
+        record_id: &str,
+        action: &str,
+    ) -> AppResult<()> {
+        if action == "read" && owner_id == me.id() {
+            return Ok(());
+        }
+        self.store()
+            .log_access(vec![NewAccess::new(me.id(), owner_id, kind, record_id, action)])
+            .await?;
+        Ok(())
+    }
+
+    /// Logs reads of every listed record the caller does not own.
+    pub async fn log_reads<'a>(
+        &self,
+        me: &CurrentUser,
+        records: impl Iterator<Item = (RecordKind, &'a str, &'a str)>,
+    ) -> AppResult<()> {
+        let entries: Vec<NewAccess> = records
+            .filter(|(_, owner, _)| *owner != me.id())
+            .map(|(kind, owner, id)| NewAccess::new(me.id(), owner, kind, id, "read"))
+            .collect();
+        self.store().log_access(entries).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,262 @@
+//! Supervision, audit and training records, through one set of generic use
+//! cases: create, read, update, delete and list, each checking access,
+//! writing the access log and keeping the search index in step. What
+//! differs by kind (validation, sign-off, verification) is in
+//! `supervision.rs` and `training.rs` beside this file.
+
+use std::future::Future;
+
+use anyhow::Context;
+
+use super::access::{RecordHeader, not_found};
+use super::{App, CurrentUser, today};
+use crate::domain::access::Access;
+use crate::domain::audit::AuditDraft;
+use crate::domain::record::{Evidence, EvidenceData, RecordKind, Workflow};
+use crate::domain::supervision::{self, SupervisionDraft};
+use crate::domain::training::TrainingDraft;
+use crate::error::{AppError, AppResult};
+use crate::search::IndexDoc;
+use crate::storage::evidence::{EvidenceFilter, EvidenceWrite, Scope, StoredEvidence};
+
+/// Validation of a kind's content, which may need the catalogue or the
+/// database (a supervisor must be an existing user).
+pub trait Checked: EvidenceData {
+    fn check(self, app: &App, me: &CurrentUser) -> impl Future<Output = AppResult<Self>> + Send;
+}
+
+impl Checked for AuditDraft {
+    async fn check(self, _app: &App, _me: &CurrentUser) -> AppResult<Self> {
+        self.validated(today()).map_err(AppError::Validation)
+    }
+}
+
+impl Checked for TrainingDraft {
+    async fn check(self, app: &App, _me: &CurrentUser) -> AppResult<Self> {
+        self.validated(today(), &app.content().training)
+            .map_err(AppError::Validation)
+    }
+}
+
+impl Checked for SupervisionDraft {
+    async fn check(self, app: &App, me: &CurrentUser) -> AppResult<Self> {
+        let draft = self.validated(today()).map_err(AppError::Validation)?;
+        if let Some(id) = &draft.supervisor_id {
+            let bad = || AppError::invalid("supervisor_id", "is not a cpdfolio user who keeps a portfolio");
+            if id == me.id() {
+                return Err(AppError::invalid("supervisor_id", "you cannot supervise yourself"));
+            }
+            if !crate::http::api::is_record_id(id) {
+                return Err(bad());
+            }
+            let user = app.store().user(id).await?.ok_or_else(bad)?;
+            if !user.role.keeps_portfolio() {
+                return Err(bad());
+            }
+        }
+        Ok(draft)
+    }
+}
+
+pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<Evidence<D>> {
+    Ok(Evidence {
+        data: serde_json::from_value(stored.data).context("stored record content")?,
+        workflow: serde_json::from_value(stored.flow).context("stored record workflow")?,
+        id: stored.id,
+        owner_id: stored.owner_id,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+        version: stored.version,
+    })
+}
+
+fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
+    Ok(EvidenceWrite {
+        supervisor_id: data.supervisor_id().map(str::to_owned),
+        date: data.date(),
+        title: data.title(),
+        data: serde_json::to_value(data).map_err(AppError::internal)?,
+        flow: serde_json::to_value(workflow).map_err(AppError::internal)?,
+    })
+}
+
+/// What the index holds of a record; its readers are the owner and the
+/// supervisor (team leads match on the owner).
+pub fn index_doc<D: EvidenceData>(e: &Evidence<D>) -> IndexDoc {
+    let mut readers = vec![e.owner_id.clone()];
+    readers.extend(e.data.supervisor_id().map(str::to_owned));
+    IndexDoc {
+        id: e.id.clone(),
+        kind: D::KIND,
+        owner_id: e.owner_id.clone(),
+        readers,
+        title: e.data.title(),
+        text: e.data.search_text(),
+        date: e.data.date(),
+        version: e.version,
+    }
+}
+
+fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
+    RecordHeader {
+        kind: D::KIND,
+        id: e.id.clone(),
+        owner_id: e.owner_id.clone(),
+        supervisor_id: e.data.supervisor_id().map(str::to_owned),
+        shared_with: Vec::new(),
+        version: e.version,
+        signed: e.workflow.status == crate::domain::record::SignOffStatus::Signed,
+    }
+}
+
+/// The owner's changes are refused while a supervision record is waiting
+/// for, or has, its sign-off.
+fn check_owner_may_edit<D: EvidenceData>(e: &Evidence<D>) -> AppResult<()> {
+    if D::KIND == RecordKind::Supervision {
+        supervision::check_editable(&e.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
+    }
+    Ok(())
+}
+
+impl App {
+    pub async fn create_evidence<D: Checked>(&self, me: &CurrentUser, data: D) -> AppResult<Evidence<D>> {
+        me.require_portfolio()?;
+        let data = data.check(self, me).await?;
+        let write = encode(&data, &Workflow::default())?;
+        let stored = self.store().create_evidence(D::KIND, me.id(), write).await?;
+        let record = decode::<D>(stored)?;
+        self.log(me, me.id(), D::KIND, &record.id, "create").await?;
+        self.index(&index_doc(&record));
+        Ok(record)
+    }
+
+    /// The record and the caller's access to it (404 when none), logging
+    /// a read of someone else's record.
+    pub async fn evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<(Evidence<D>, Access)> {
+        let viewer = self.viewer(me).await?;
+        let stored = self
+            .store()
+            .evidence(D::KIND, id)
+            .await?
+            .ok_or_else(|| not_found(D::KIND))?;
+        let record = decode::<D>(stored)?;
+        let access = header_of(&record)
+            .access_for(&viewer)
+            .ok_or_else(|| not_found(D::KIND))?;
+        self.log(me, &record.owner_id, D::KIND, id, "read").await?;
+        Ok((record, access))
+    }
+
+    /// The owner's own record for changing; others get 404 if they cannot
+    /// see it and 403 if they can but may not change it.
+    async fn owned_evidence<D: EvidenceData>(&self, me: &CurrentUser, id: &str) -> AppResult<Evidence<D>> {
+        let (record, access) = self.evidence::<D>(me, id).await?;
+        if access != Access::Owner {
+            return Err(AppError::Forbidden(format!(
+                "only the owner can change this {}",
+                D::KIND.label()
+            )));
+        }
+        Ok(record)
+    }
+
+    pub async fn update_evidence<D: Checked>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        data: D,
+    ) -> AppResult<Evidence<D>> {
+        let current = self.owned_evidence::<D>(me, id).await?;
+        check_owner_may_edit(&current)?;
+        let data = data.check(self, me).await?;
+        let mut workflow = current.workflow.clone();
+        if D::KIND == RecordKind::Training {
+            workflow.verified_by = None;
+            workflow.verified_at = None;
+        }
+        self.save_evidence(me, &current, &data, &workflow, "update").await
+    }
+
+    /// Writes a new version of `current` and logs `action`.
+    pub(super) async fn save_evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        current: &Evidence<D>,
+        data: &D,
+        workflow: &Workflow,
+        action: &str,
+    ) -> AppResult<Evidence<D>> {
+        let write = encode(data, workflow)?;
+        let stored = self
+            .store()
+            .update_evidence(D::KIND, &current.id, current.version, me.id(), write)
+            .await?;
+        let record = decode::<D>(stored)?;
+        self.log(me, &record.owner_id, D::KIND, &record.id, action).await?;
+        self.index(&index_doc(&record));
+        Ok(record)
+    }
+
+    pub async fn delete_evidence<D: EvidenceData>(&self, me: &CurrentUser, id: &str) -> AppResult<()> {
+        let current = self.owned_evidence::<D>(me, id).await?;
+        if D::KIND == RecordKind::Supervision {
+            supervision::check_deletable(&current.workflow)
+                .map_err(|r| AppError::Conflict(r.to_owned()))?;
+        }
+        self.delete_any(me, D::KIND, &current.id, &current.owner_id).await
+    }
+
+    /// A page of what the caller may see, logging reads of others' records.
+    pub async fn list_evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        filter: &EvidenceFilter,
+    ) -> AppResult<(Vec<Evidence<D>>, u64)> {
+        let viewer = self.viewer(me).await?;
+        if viewer.is_admin {
+            return Ok((Vec::new(), 0));
+        }
+        let scope = Scope {
+            me: viewer.id.clone(),
+            team_owner_ids: viewer.team_owner_ids(),
+        };
+        let (rows, total) = self.store().list_evidence(D::KIND, &scope, filter).await?;
+        let records = rows.into_iter().map(decode::<D>).collect::<anyhow::Result<Vec<_>>>()?;
+        self.log_reads(me, records.iter().map(|r| (D::KIND, r.owner_id.as_str(), r.id.as_str())))
+            .await?;
+        Ok((records, total))
+    }
+
+    /// Deletes any record with its attachments and history, then removes
+    /// it from the index and drops files no other attachment uses.
+    pub(super) async fn delete_any(
+        &self,
+        me: &CurrentUser,
+        kind: RecordKind,
+        id: &str,
+        owner_id: &str,
+    ) -> AppResult<()> {
+        let digests = self.store().delete_record(kind, id).await?;
+        self.log(me, owner_id, kind, id, "delete").await?;
+        if let Err(err) = self.search().remove(id) {
+            tracing::warn!(error = format!("{err:#}"), "search index delete failed; the next start-up will rebuild");
+        }
+        self.drop_unused_blobs(digests).await;
+        Ok(())
+    }
+
+    /// The database already holds the change; an index failure is logged
+    /// and repaired by the start-up consistency check.
+    pub(super) fn index(&self, doc: &IndexDoc) {
+        if let Err(err) = self.search().upsert(doc) {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "search index update failed; the next start-up will rebuild"
+            );
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! What every kind of evidence has in common: its kind, the workflow state
+//! that sits beside the content (sign-off, addenda, verification), and the
+//! links a reflection can make to other records.
+
+use poem_openapi::{Enum, Object};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use super::reflection::ActivityType;
+
+/// The four kinds of evidence a portfolio holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum RecordKind {
+    Reflection,
+    Supervision,
+    Audit,
+    Training,
+}
+
+impl RecordKind {
+    pub const ALL: [Self; 4] = [
+        Self::Reflection,
+        Self::Supervision,
+        Self::Audit,
+        Self::Training,
+    ];
+
+    /// The table name and the `kind` value in the index and the logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reflection => "reflection",
+            Self::Supervision => "supervision",
+            Self::Audit => "audit",
+            Self::Training => "training",
+        }
+    }
+
+    /// The collection's path segment under `/api/v1`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Reflection => "reflections",
+            Self::Supervision => "supervision",
+            Self::Audit => "audits",
+            Self::Training => "training",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Reflection => "reflective entry",
+            Self::Supervision => "supervision record",
+            Self::Audit => "audit or QI record",
+            Self::Training => "training record",
+        }
+    }
+
+    /// The HCPC activity type a record of this kind counts as in the profile
+    /// (reflections state their own). Supervision is discussion with and
+    /// coaching from colleagues, audit is audit of service users and project
+    /// work (both work-based learning); mandatory training is a course.
+    pub fn activity_type(self) -> Option<ActivityType> {
+        match self {
+            Self::Reflection => None,
+            Self::Supervision | Self::Audit => Some(ActivityType::WorkBasedLearning),
+            Self::Training => Some(ActivityType::FormalEducation),
+        }
+    }
+
+    /// Leads of the owner's teams may read records of this kind.
+    pub fn visible_to_team_leads(self) -> bool {
+        self != Self::Reflection
+    }
+}
+
+/// A reference from a reflection to another record of the same author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RecordLink {
+    pub kind: RecordKind,
+    pub id: String,
+}
+
+/// Where a supervision record is in its sign-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum SignOffStatus {
+    /// Being written by the supervisee (or kept without sign-off).
+    #[default]
+    Draft,
+    /// Waiting for the supervisor.
+    Submitted,
+    /// Sent back by the supervisor with a comment.
+    Returned,
+    /// Countersigned: the content is fixed; corrections are addenda.
+    Signed,
+}
+
+/// A correction or note added after sign-off; the original stays as it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+pub struct Addendum {
+    pub text: String,
+    pub author_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub added_at: OffsetDateTime,
+}
+
+/// Workflow state kept beside a record's content.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Workflow {
+    pub status: SignOffStatus,
+    pub return_comment: Option<String>,
+    pub signed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub signed_at: Option<OffsetDateTime>,
+    pub addenda: Vec<Addendum>,
+    pub verified_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub verified_at: Option<OffsetDateTime>,
+}
+
+/// A stored record of any kind other than a reflection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence<D> {
+    pub id: String,
+    pub owner_id: String,
+    pub data: D,
+    pub workflow: Workflow,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub version: u32,
+}
+
+/// The content of one kind of record.
+pub trait EvidenceData:
+    Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static
+{
+    const KIND: RecordKind;
+    /// The date the record is listed and filtered by.
+    fn date(&self) -> Date;
+    /// A one-line title for lists, search hits and the profile.
+    fn title(&self) -> String;
+    /// The cpdfolio user who supervises this record, if any.
+    fn supervisor_id(&self) -> Option<&str> {
+        None
+    }
+    /// Text for the search index: body, notes and tags.
+    fn search_text(&self) -> SearchText;
+}
+
+/// What the search index holds of a record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchText {
+    pub body: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_map_to_hcpc_activity_types() {
+        for kind in RecordKind::ALL {
+            assert_eq!(RecordKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(RecordKind::parse("reflections"), None);
+        assert_eq!(
+            RecordKind::Training.activity_type(),
+            Some(ActivityType::FormalEducation)
+        );
+        assert_eq!(
+            RecordKind::Supervision.activity_type(),
+            Some(ActivityType::WorkBasedLearning)
+        );
+        assert!(!RecordKind::Reflection.visible_to_team_leads());
+    }
+
+    #[test]
+    fn workflow_reads_back_from_an_empty_object() {
+        let w: Workflow = serde_json::from_str("{}").unwrap();
+        assert_eq!(w, Workflow::default());
+    }
+}

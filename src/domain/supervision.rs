@@ -1,0 +1,370 @@
+//! Supervision records and their sign-off. The supervisee writes the
+//! record; when the supervisor is a cpdfolio user it is submitted, then
+//! countersigned or returned with a comment. A signed record is fixed:
+//! corrections are addenda, and agreed actions can still be closed one by
+//! one.
+
+use poem_openapi::{Enum, Object};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use super::record::{Addendum, EvidenceData, RecordKind, SearchText, SignOffStatus, Workflow};
+use super::text::{char_len, is_blank};
+use crate::error::FieldError;
+
+pub const REFLECTION_MAX_CHARS: usize = 100_000;
+pub const SHORT_MAX_CHARS: usize = 200;
+pub const ACTION_MAX_CHARS: usize = 1_000;
+pub const TOPICS_MAX: usize = 20;
+pub const ACTIONS_MAX: usize = 50;
+pub const DURATION_MAX_MINUTES: u32 = 600;
+pub const COMMENT_MAX_CHARS: usize = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum SupervisionType {
+    Clinical,
+    ProfessionalManagerial,
+    Peer,
+    Group,
+}
+
+impl SupervisionType {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Clinical => "Clinical supervision",
+            Self::ProfessionalManagerial => "Professional/managerial supervision",
+            Self::Peer => "Peer supervision",
+            Self::Group => "Group supervision",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ActionStatus {
+    #[default]
+    Open,
+    Closed,
+}
+
+/// An action agreed in supervision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AgreedAction {
+    /// What will be done (1 to 1,000 characters).
+    pub text: String,
+    /// Who will do it (free text, e.g. "supervisee").
+    pub owner: String,
+    #[serde(default, with = "crate::domain::dates::iso_date::option")]
+    pub due: Option<Date>,
+    #[oai(default)]
+    #[serde(default)]
+    pub status: ActionStatus,
+}
+
+/// What the supervisee writes about a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupervisionDraft {
+    #[serde(with = "crate::domain::dates::iso_date")]
+    pub date: Date,
+    pub duration_minutes: u32,
+    pub supervision_type: SupervisionType,
+    /// A cpdfolio user who can countersign, or `None` for an external one.
+    pub supervisor_id: Option<String>,
+    pub external_supervisor_name: Option<String>,
+    pub external_supervisor_role: Option<String>,
+    pub topics: Vec<String>,
+    pub reflection: String,
+    pub safeguarding_discussed: bool,
+    pub wellbeing_discussed: bool,
+    pub actions: Vec<AgreedAction>,
+    #[serde(default, with = "crate::domain::dates::iso_date::option")]
+    pub next_date: Option<Date>,
+}
+
+fn trim_opt(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    if char_len(value) > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+}
+
+impl SupervisionDraft {
+    /// Trims, normalises and checks every field; `today` bounds the date.
+    pub fn validated(mut self, today: Date) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        self.supervisor_id = trim_opt(self.supervisor_id);
+        self.external_supervisor_name = trim_opt(self.external_supervisor_name);
+        self.external_supervisor_role = trim_opt(self.external_supervisor_role);
+        self.topics = self
+            .topics
+            .iter()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if self.date > today {
+            errors.push(FieldError::new("date", "must not be in the future"));
+        }
+        if self.date.year() < 1990 {
+            errors.push(FieldError::new("date", "must be in 1990 or later"));
+        }
+        if self.duration_minutes == 0 || self.duration_minutes > DURATION_MAX_MINUTES {
+            errors.push(FieldError::new(
+                "duration_minutes",
+                "must be between 1 and 600",
+            ));
+        }
+        match (&self.supervisor_id, &self.external_supervisor_name) {
+            (None, None) => errors.push(FieldError::new(
+                "supervisor_id",
+                "name the supervisor: a cpdfolio user (supervisor_id) or an external name",
+            )),
+            (Some(_), Some(_)) => errors.push(FieldError::new(
+                "external_supervisor_name",
+                "give either supervisor_id or an external supervisor, not both",
+            )),
+            _ => {}
+        }
+        for (field, value) in [
+            ("external_supervisor_name", &self.external_supervisor_name),
+            ("external_supervisor_role", &self.external_supervisor_role),
+        ] {
+            check_len(&mut errors, field, value.as_deref().unwrap_or(""), SHORT_MAX_CHARS);
+        }
+        if self.topics.len() > TOPICS_MAX {
+            errors.push(FieldError::new("topics", "at most 20 topics"));
+        }
+        for topic in &self.topics {
+            check_len(&mut errors, "topics", topic, SHORT_MAX_CHARS);
+        }
+        check_len(&mut errors, "reflection", &self.reflection, REFLECTION_MAX_CHARS);
+        if self.actions.len() > ACTIONS_MAX {
+            errors.push(FieldError::new("actions", "at most 50 actions"));
+        }
+        for (i, action) in self.actions.iter_mut().enumerate() {
+            action.text = action.text.trim().to_owned();
+            action.owner = action.owner.trim().to_owned();
+            if is_blank(&action.text) {
+                errors.push(FieldError::new(format!("actions[{i}].text"), "must not be empty"));
+            }
+            check_len(&mut errors, &format!("actions[{i}].text"), &action.text, ACTION_MAX_CHARS);
+            check_len(&mut errors, &format!("actions[{i}].owner"), &action.owner, SHORT_MAX_CHARS);
+        }
+        if let Some(next) = self.next_date
+            && next < self.date
+        {
+            errors.push(FieldError::new(
+                "next_date",
+                "must not be before the session's date",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl EvidenceData for SupervisionDraft {
+    const KIND: RecordKind = RecordKind::Supervision;
+
+    fn date(&self) -> Date {
+        self.date
+    }
+
+    fn title(&self) -> String {
+        self.supervision_type.label().to_owned()
+    }
+
+    fn supervisor_id(&self) -> Option<&str> {
+        self.supervisor_id.as_deref()
+    }
+
+    fn search_text(&self) -> SearchText {
+        let actions: Vec<&str> = self.actions.iter().map(|a| a.text.as_str()).collect();
+        SearchText {
+            body: self.reflection.clone(),
+            notes: actions.join("\n"),
+            tags: self.topics.clone(),
+        }
+    }
+}
+
+/// Why a sign-off step is not possible now (a 409 to the caller).
+pub type Refusal = &'static str;
+
+/// Only a draft or a returned record may change.
+pub fn check_editable(flow: &Workflow) -> Result<(), Refusal> {
+    match flow.status {
+        SignOffStatus::Draft | SignOffStatus::Returned => Ok(()),
+        SignOffStatus::Submitted => Err(
+            "the record is waiting for the supervisor's sign-off; it cannot be changed until it is signed or returned",
+        ),
+        SignOffStatus::Signed => Err(
+            "the record is signed and cannot be changed; add an addendum to correct it",
+        ),
+    }
+}
+
+/// The supervisee may delete anything that is not signed.
+pub fn check_deletable(flow: &Workflow) -> Result<(), Refusal> {
+    if flow.status == SignOffStatus::Signed {
+        Err("a signed supervision record cannot be deleted by the supervisee alone")
+    } else {
+        Ok(())
+    }
+}
+
+pub fn submit(flow: &Workflow, has_user_supervisor: bool) -> Result<Workflow, Refusal> {
+    if !has_user_supervisor {
+        return Err("only a record whose supervisor is a cpdfolio user can be submitted for sign-off");
+    }
+    check_editable(flow)?;
+    Ok(Workflow {
+        status: SignOffStatus::Submitted,
+        ..flow.clone()
+    })
+}
+
+pub fn sign(flow: &Workflow, supervisor_id: &str, at: OffsetDateTime) -> Result<Workflow, Refusal> {
+    if flow.status != SignOffStatus::Submitted {
+        return Err("only a submitted record can be signed");
+    }
+    Ok(Workflow {
+        status: SignOffStatus::Signed,
+        signed_by: Some(supervisor_id.to_owned()),
+        signed_at: Some(at),
+        return_comment: None,
+        ..flow.clone()
+    })
+}
+
+pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, Vec<FieldError>> {
+    let comment = comment.trim();
+    if is_blank(comment) || char_len(comment) > COMMENT_MAX_CHARS {
+        return Err(vec![FieldError::new(
+            "comment",
+            "say what needs changing (1 to 5000 characters)",
+        )]);
+    }
+    if flow.status != SignOffStatus::Submitted {
+        return Err(vec![FieldError::new(
+            "status",
+            "only a submitted record can be returned",
+        )]);
+    }
+    Ok(Workflow {
+        status: SignOffStatus::Returned,
+        return_comment: Some(comment.to_owned()),
+        ..flow.clone()
+    })
+}
+
+pub fn add_addendum(
+    flow: &Workflow,
+    text: &str,
+    author_id: &str,
+    at: OffsetDateTime,
+) -> Result<Workflow, Vec<FieldError>> {
+    let text = text.trim();
+    if is_blank(text) || char_len(text) > COMMENT_MAX_CHARS {
+        return Err(vec![FieldError::new("text", "must be 1 to 5000 characters")]);
+    }
+    let mut next = flow.clone();
+    next.addenda.push(Addendum {
+        text: text.to_owned(),
+        author_id: author_id.to_owned(),
+        added_at: at,
+    });
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn draft() -> SupervisionDraft {
+        SupervisionDraft {
+            date: date!(2026 - 03 - 10),
+            duration_minutes: 60,
+            supervision_type: SupervisionType::Clinical,
+            supervisor_id: Some(" sup ".to_owned()),
+            external_supervisor_name: Some("  ".to_owned()),
+            external_supervisor_role: None,
+            topics: vec![" caseload ".to_owned(), "".to_owned()],
+            reflection: "Discussed risk.".to_owned(),
+            safeguarding_discussed: true,
+            wellbeing_discussed: false,
+            actions: vec![AgreedAction {
+                text: " Read NICE NG222 ".to_owned(),
+                owner: "me".to_owned(),
+                due: None,
+                status: ActionStatus::Open,
+            }],
+            next_date: Some(date!(2026 - 04 - 10)),
+        }
+    }
+
+    #[test]
+    fn validation_trims_and_accepts_a_user_supervisor() {
+        let d = draft().validated(date!(2026 - 03 - 10)).unwrap();
+        assert_eq!(d.supervisor_id.as_deref(), Some("sup"));
+        assert_eq!(d.external_supervisor_name, None);
+        assert_eq!(d.topics, vec!["caseload".to_owned()]);
+        assert_eq!(d.actions[0].text, "Read NICE NG222");
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        let mut d = draft();
+        d.supervisor_id = None;
+        d.external_supervisor_name = None;
+        d.duration_minutes = 0;
+        d.next_date = Some(date!(2026 - 03 - 09));
+        d.actions[0].text = " ".to_owned();
+        let errors = d.validated(date!(2026 - 03 - 09)).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["date", "duration_minutes", "supervisor_id", "actions[0].text", "next_date"]
+        );
+    }
+
+    #[test]
+    fn sign_off_flow() {
+        let draft = Workflow::default();
+        assert!(submit(&draft, false).is_err());
+        let submitted = submit(&draft, true).unwrap();
+        assert!(check_editable(&submitted).is_err());
+        let returned = return_with(&submitted, "add the actions").unwrap();
+        assert_eq!(returned.status, SignOffStatus::Returned);
+        assert_eq!(returned.return_comment.as_deref(), Some("add the actions"));
+        assert!(check_editable(&returned).is_ok());
+        assert!(sign(&returned, "sup", datetime!(2026-03-11 10:00 UTC)).is_err());
+        let signed = sign(&submit(&returned, true).unwrap(), "sup", datetime!(2026-03-11 10:00 UTC)).unwrap();
+        assert_eq!(signed.status, SignOffStatus::Signed);
+        assert_eq!(signed.signed_by.as_deref(), Some("sup"));
+        assert_eq!(signed.return_comment, None);
+        assert!(check_editable(&signed).is_err());
+        assert!(check_deletable(&signed).is_err());
+        assert!(submit(&signed, true).is_err());
+        let with_note = add_addendum(&signed, " date was 9 March ", "me", datetime!(2026-03-12 09:00 UTC)).unwrap();
+        assert_eq!(with_note.addenda.len(), 1);
+        assert_eq!(with_note.addenda[0].text, "date was 9 March");
+        assert_eq!(with_note.status, SignOffStatus::Signed);
+        assert!(add_addendum(&signed, "", "me", datetime!(2026-03-12 09:00 UTC)).is_err());
+    }
+}

@@ -1,0 +1,288 @@
+//! What every kind of record shares: history and attachments, addressed as
+//! `/api/v1/{kind}/{id}/…` where `kind` is `reflections`, `supervision`,
+//! `audits` or `training`.
+
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::types::multipart::Upload;
+use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
+use time::OffsetDateTime;
+
+use super::{Tag, is_record_id};
+use crate::app::App;
+use crate::domain::record::RecordKind;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::BearerAuth;
+use crate::storage::attachments::Attachment;
+use crate::storage::history::PastVersion;
+
+pub struct RecordsApi;
+
+/// The collection a record belongs to.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum Collection {
+    Reflections,
+    Supervision,
+    Audits,
+    Training,
+}
+
+impl From<Collection> for RecordKind {
+    fn from(c: Collection) -> Self {
+        match c {
+            Collection::Reflections => Self::Reflection,
+            Collection::Supervision => Self::Supervision,
+            Collection::Audits => Self::Audit,
+            Collection::Training => Self::Training,
+        }
+    }
+}
+
+/// 404 for anything that cannot be a record id.
+pub fn check_id(kind: RecordKind, id: &str) -> AppResult<()> {
+    if is_record_id(id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(kind.label()))
+    }
+}
+
+/// A file attached to a record.
+#[derive(Object)]
+pub struct AttachmentView {
+    id: String,
+    file_name: String,
+    /// Decided from the file's content, not its name.
+    media_type: String,
+    size: u64,
+    sha256: String,
+    created_at: OffsetDateTime,
+    /// Where to download it.
+    href: String,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(a: Attachment) -> Self {
+        Self {
+            href: format!(
+                "/api/v1/{}/{}/attachments/{}",
+                a.kind.path(),
+                a.record_id,
+                a.id
+            ),
+            id: a.id,
+            file_name: a.file_name,
+            media_type: a.media_type,
+            size: a.size,
+            sha256: a.sha256,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+struct VersionView {
+    version: u32,
+    /// When this version was replaced by the next.
+    replaced_at: OffsetDateTime,
+    replaced_by: String,
+    /// The record as it was.
+    content: serde_json::Value,
+}
+
+impl From<PastVersion> for VersionView {
+    fn from(v: PastVersion) -> Self {
+        Self {
+            version: v.version,
+            replaced_at: v.replaced_at,
+            replaced_by: v.replaced_by,
+            content: v.snapshot,
+        }
+    }
+}
+
+#[derive(Object)]
+struct History {
+    current_version: u32,
+    /// Earlier versions, newest first.
+    versions: Vec<VersionView>,
+}
+
+#[derive(Multipart)]
+struct UploadForm {
+    /// The file (PDF, PNG, JPEG, DOCX, ODT or plain text).
+    file: Upload,
+}
+
+#[derive(ApiResponse)]
+enum AttachedResponse {
+    /// Attached.
+    #[oai(status = 201)]
+    Created(Json<AttachmentView>),
+}
+
+#[derive(ApiResponse)]
+enum RemovedResponse {
+    /// Removed.
+    #[oai(status = 204)]
+    Removed,
+}
+
+#[derive(ApiResponse)]
+enum DownloadResponse {
+    /// The file's bytes.
+    #[oai(status = 200)]
+    File(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Disposition")] String,
+    ),
+}
+
+/// `attachment` with an ASCII fallback name and the exact name in RFC 8187
+/// form, so no header ever carries raw non-ASCII or quote characters.
+pub fn content_disposition(file_name: &str) -> String {
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';' | '%') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in file_name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Records")]
+impl RecordsApi {
+    /// Earlier versions of a record the caller may see.
+    #[oai(path = "/:kind/:id/history", method = "get")]
+    async fn history(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        kind: Path<Collection>,
+        id: Path<String>,
+    ) -> AppResult<Json<History>> {
+        let kind = RecordKind::from(kind.0);
+        check_id(kind, &id)?;
+        let (current_version, versions) = app.history(&auth.0, kind, &id).await?;
+        Ok(Json(History {
+            current_version,
+            versions: versions.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Attach a file to one of the caller's records (multipart field
+    /// `file`). The type is decided from the content; others get 415, files
+    /// over `max_attachment_bytes` 413. The same file is stored once.
+    #[oai(path = "/:kind/:id/attachments", method = "post")]
+    async fn upload(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        kind: Path<Collection>,
+        id: Path<String>,
+        form: UploadForm,
+    ) -> AppResult<AttachedResponse> {
+        let kind = RecordKind::from(kind.0);
+        check_id(kind, &id)?;
+        let file_name = form.file.file_name().map(str::to_owned);
+        let bytes = form
+            .file
+            .into_vec()
+            .await
+            .map_err(|e| AppError::BadRequest(format!("cannot read the uploaded file: {e}")))?;
+        let attachment = app
+            .add_attachment(&auth.0, kind, &id, file_name.as_deref(), bytes)
+            .await?;
+        Ok(AttachedResponse::Created(Json(attachment.into())))
+    }
+
+    /// The files attached to a record the caller may see.
+    #[oai(path = "/:kind/:id/attachments", method = "get")]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        kind: Path<Collection>,
+        id: Path<String>,
+    ) -> AppResult<Json<Vec<AttachmentView>>> {
+        let kind = RecordKind::from(kind.0);
+        check_id(kind, &id)?;
+        let files = app.attachments(&auth.0, kind, &id).await?;
+        Ok(Json(files.into_iter().map(Into::into).collect()))
+    }
+
+    /// Download an attachment (always as a download, never inline).
+    #[oai(path = "/:kind/:id/attachments/:attachment_id", method = "get")]
+    async fn download(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        kind: Path<Collection>,
+        id: Path<String>,
+        attachment_id: Path<String>,
+    ) -> AppResult<DownloadResponse> {
+        let kind = RecordKind::from(kind.0);
+        check_id(kind, &id)?;
+        if !is_record_id(&attachment_id) {
+            return Err(AppError::NotFound("attachment"));
+        }
+        let (attachment, bytes) = app
+            .download_attachment(&auth.0, kind, &id, &attachment_id)
+            .await?;
+        Ok(DownloadResponse::File(
+            Binary(bytes),
+            content_disposition(&attachment.file_name),
+        ))
+    }
+
+    /// Remove an attachment from one of the caller's records.
+    #[oai(path = "/:kind/:id/attachments/:attachment_id", method = "delete")]
+    async fn remove(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        kind: Path<Collection>,
+        id: Path<String>,
+        attachment_id: Path<String>,
+    ) -> AppResult<RemovedResponse> {
+        let kind = RecordKind::from(kind.0);
+        check_id(kind, &id)?;
+        if !is_record_id(&attachment_id) {
+            return Err(AppError::NotFound("attachment"));
+        }
+        app.delete_attachment(&auth.0, kind, &id, &attachment_id)
+            .await?;
+        Ok(RemovedResponse::Removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn content_disposition_is_ascii_with_the_exact_name_encoded() {
+        assert_eq!(
+            content_disposition("fire safety.pdf"),
+            "attachment; filename=\"fire safety.pdf\"; filename*=UTF-8''fire%20safety.pdf"
+        );
+        assert_eq!(
+            content_disposition("Gwenllïan \"cert\".pdf"),
+            "attachment; filename=\"Gwenll_an _cert_.pdf\"; filename*=UTF-8''Gwenll%C3%AFan%20%22cert%22.pdf"
+        );
+    }
+}

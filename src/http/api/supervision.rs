@@ -1,0 +1,260 @@
+//! `/api/v1/supervision`: supervision records and their sign-off.
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use time::{Date, OffsetDateTime};
+
+use super::Tag;
+use super::evidence::{WorkflowView, filter};
+use super::records::check_id;
+use crate::app::App;
+use crate::domain::record::{Evidence, RecordKind};
+use crate::domain::supervision::{AgreedAction, SupervisionDraft, SupervisionType};
+use crate::error::AppResult;
+use crate::http::auth::BearerAuth;
+use crate::http::text::Text;
+use crate::markdown::to_safe_html;
+
+pub struct SupervisionApi;
+
+const KIND: RecordKind = RecordKind::Supervision;
+
+/// A supervision session as the supervisee records it.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct SupervisionInput {
+    /// The day of the session (YYYY-MM-DD), not in the future.
+    date: Date,
+    /// 1 to 600 minutes.
+    duration_minutes: u32,
+    supervision_type: SupervisionType,
+    /// The supervisor, if they are a cpdfolio user (they can countersign).
+    supervisor_id: Option<Text>,
+    /// Otherwise the supervisor's name…
+    external_supervisor_name: Option<Text>,
+    /// …and role.
+    external_supervisor_role: Option<Text>,
+    /// Up to 20 topics discussed.
+    #[oai(default)]
+    topics: Vec<Text>,
+    /// Reflection on the session in Markdown (no patient-identifiable data).
+    #[oai(default)]
+    reflection: Text,
+    #[oai(default)]
+    safeguarding_discussed: bool,
+    #[oai(default)]
+    wellbeing_discussed: bool,
+    /// Up to 50 agreed actions.
+    #[oai(default)]
+    actions: Vec<AgreedAction>,
+    next_date: Option<Date>,
+}
+
+impl From<SupervisionInput> for SupervisionDraft {
+    fn from(i: SupervisionInput) -> Self {
+        Self {
+            date: i.date,
+            duration_minutes: i.duration_minutes,
+            supervision_type: i.supervision_type,
+            supervisor_id: i.supervisor_id.map(String::from),
+            external_supervisor_name: i.external_supervisor_name.map(String::from),
+            external_supervisor_role: i.external_supervisor_role.map(String::from),
+            topics: i.topics.into_iter().map(String::from).collect(),
+            reflection: i.reflection.into(),
+            safeguarding_discussed: i.safeguarding_discussed,
+            wellbeing_discussed: i.wellbeing_discussed,
+            actions: i.actions,
+            next_date: i.next_date,
+        }
+    }
+}
+
+#[derive(Object)]
+struct SupervisionView {
+    id: String,
+    owner_id: String,
+    title: String,
+    date: Date,
+    duration_minutes: u32,
+    supervision_type: SupervisionType,
+    supervisor_id: Option<String>,
+    external_supervisor_name: Option<String>,
+    external_supervisor_role: Option<String>,
+    topics: Vec<String>,
+    reflection: String,
+    reflection_html: String,
+    safeguarding_discussed: bool,
+    wellbeing_discussed: bool,
+    actions: Vec<AgreedAction>,
+    next_date: Option<Date>,
+    workflow: WorkflowView,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    version: u32,
+}
+
+impl From<Evidence<SupervisionDraft>> for SupervisionView {
+    fn from(e: Evidence<SupervisionDraft>) -> Self {
+        let d = e.data;
+        Self {
+            title: d.supervision_type.label().to_owned(),
+            reflection_html: to_safe_html(&d.reflection),
+            id: e.id,
+            owner_id: e.owner_id,
+            date: d.date,
+            duration_minutes: d.duration_minutes,
+            supervision_type: d.supervision_type,
+            supervisor_id: d.supervisor_id,
+            external_supervisor_name: d.external_supervisor_name,
+            external_supervisor_role: d.external_supervisor_role,
+            topics: d.topics,
+            reflection: d.reflection,
+            safeguarding_discussed: d.safeguarding_discussed,
+            wellbeing_discussed: d.wellbeing_discussed,
+            actions: d.actions,
+            next_date: d.next_date,
+            workflow: e.workflow.into(),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+            version: e.version,
+        }
+    }
+}
+
+#[derive(Object)]
+struct SupervisionPage {
+    items: Vec<SupervisionView>,
+    total: u64,
+    limit: u32,
+    offset: u32,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct ReturnInput {
+    /// What the supervisee should change (1 to 5,000 characters).
+    comment: Text,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct AddendumInput {
+    /// The correction or note (1 to 5,000 characters).
+    text: Text,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<SupervisionView>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    /// Deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+#[OpenApi(prefix_path = "/api/v1/supervision", tag = "Tag::Supervision")]
+impl SupervisionApi {
+    /// Record a supervision session (the caller is the supervisee).
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<SupervisionInput>) -> AppResult<Created> {
+        let stored = app.create_evidence::<SupervisionDraft>(&auth.0, body.0.into()).await?;
+        let location = format!("/api/v1/supervision/{}", stored.id);
+        Ok(Created::Created(Json(stored.into()), location))
+    }
+
+    /// Supervision records the caller may see: their own, those they
+    /// supervise, and (for a lead) their team members'.
+    #[oai(path = "/", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// Only this supervisee's records.
+        owner: Query<Option<String>>,
+        /// Earliest session date (inclusive).
+        from: Query<Option<Date>>,
+        /// Latest session date (inclusive).
+        to: Query<Option<Date>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// Records to skip.
+        #[oai(validator(maximum(value = "1000000")))]
+        offset: Query<Option<u32>>,
+    ) -> AppResult<Json<SupervisionPage>> {
+        let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
+        let (items, total) = app.list_evidence::<SupervisionDraft>(&auth.0, &f).await?;
+        Ok(Json(SupervisionPage {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            limit: f.limit,
+            offset: f.offset,
+        }))
+    }
+
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.evidence::<SupervisionDraft>(&auth.0, &id).await?.0.into()))
+    }
+
+    /// Replace a draft or returned record (409 once submitted or signed).
+    #[oai(path = "/:id", method = "put")]
+    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<SupervisionInput>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.update_evidence::<SupervisionDraft>(&auth.0, &id, body.0.into()).await?.into()))
+    }
+
+    /// Delete a record that is not signed.
+    #[oai(path = "/:id", method = "delete")]
+    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Deleted> {
+        check_id(KIND, &id)?;
+        app.delete_evidence::<SupervisionDraft>(&auth.0, &id).await?;
+        Ok(Deleted::Deleted)
+    }
+
+    /// Send the record to the supervisor for countersigning.
+    #[oai(path = "/:id/submit", method = "post")]
+    async fn submit(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.submit_supervision(&auth.0, &id).await?.into()))
+    }
+
+    /// Countersign a submitted record (the named supervisor only).
+    #[oai(path = "/:id/sign-off", method = "post")]
+    async fn sign_off(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.sign_off_supervision(&auth.0, &id).await?.into()))
+    }
+
+    /// Return a submitted record to the supervisee with a comment.
+    #[oai(path = "/:id/return", method = "post")]
+    async fn return_record(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<ReturnInput>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.return_supervision(&auth.0, &id, &body.0.comment.0).await?.into()))
+    }
+
+    /// Add a correction or note; the signed content is kept as it was.
+    #[oai(path = "/:id/addenda", method = "post")]
+    async fn addendum(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<AddendumInput>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        Ok(Json(app.add_supervision_addendum(&auth.0, &id, &body.0.text.0).await?.into()))
+    }
+
+    /// Close one agreed action (numbered from 0), also on a signed record.
+    #[oai(path = "/:id/actions/:index/close", method = "post")]
+    async fn close_action(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, index: Path<u32>) -> AppResult<Json<SupervisionView>> {
+        check_id(KIND, &id)?;
+        let index = usize::try_from(index.0).unwrap_or(usize::MAX);
+        Ok(Json(app.close_supervision_action(&auth.0, &id, index).await?.into()))
+    }
+}
+

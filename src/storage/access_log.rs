@@ -1,0 +1,116 @@
+//! The append-only access log: who read or changed which record, when.
+//! The table refuses updates and deletes (a database event throws), so an
+//! entry once written stays.
+
+use surrealdb::types::SurrealValue;
+use time::OffsetDateTime;
+
+use super::Store;
+use super::rows::datetime;
+use crate::domain::record::RecordKind;
+
+/// An entry to append.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+pub struct NewAccess {
+    pub actor: String,
+    pub owner: String,
+    pub kind: String,
+    pub record: String,
+    pub action: String,
+}
+
+impl NewAccess {
+    pub fn new(actor: &str, owner: &str, kind: RecordKind, record: &str, action: &str) -> Self {
+        Self {
+            actor: actor.to_owned(),
+            owner: owner.to_owned(),
+            kind: kind.as_str().to_owned(),
+            record: record.to_owned(),
+            action: action.to_owned(),
+        }
+    }
+}
+
+/// A logged access, with the actor's name for display.
+#[derive(Debug, Clone)]
+pub struct AccessEntry {
+    pub at: OffsetDateTime,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub kind: String,
+    pub record_id: String,
+    pub action: String,
+}
+
+#[derive(SurrealValue)]
+struct AccessRow {
+    at: String,
+    actor_id: String,
+    actor_name: Option<String>,
+    kind: String,
+    record: String,
+    action: String,
+}
+
+impl Store {
+    /// Appends entries in one transaction.
+    pub async fn log_access(&self, entries: Vec<NewAccess>) -> anyhow::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let query = self
+            .db()
+            .query(
+                "BEGIN TRANSACTION;
+                 FOR $e IN $entries {
+                     CREATE access_log SET at = time::now(), actor = type::record('user', $e.actor),
+                         owner = type::record('user', $e.owner), kind = $e.kind, record = $e.record,
+                         action = $e.action;
+                 };
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("entries", entries));
+        super::execute(query).await?;
+        Ok(())
+    }
+
+    /// Entries about `owner_id`'s records, newest first, and the total.
+    pub async fn access_log(
+        &self,
+        owner_id: &str,
+        others_only: bool,
+        limit: u32,
+        offset: u32,
+    ) -> anyhow::Result<(Vec<AccessEntry>, u64)> {
+        let condition = "owner = type::record('user', $owner) AND (!$others OR actor != owner)";
+        let mut response = self
+            .db()
+            .query(format!(
+                "SELECT <string> at AS at, record::id(actor) AS actor_id, actor.name AS actor_name,
+                     kind, record, action
+                 FROM access_log WHERE {condition} ORDER BY at DESC LIMIT $limit START $offset;
+                 RETURN count(SELECT id FROM access_log WHERE {condition});"
+            ))
+            .bind(("owner", owner_id.to_owned()))
+            .bind(("others", others_only))
+            .bind(("limit", i64::from(limit)))
+            .bind(("offset", i64::from(offset)))
+            .await?;
+        let rows: Vec<AccessRow> = response.take(0)?;
+        let total: Option<i64> = response.take(1)?;
+        let entries = rows
+            .into_iter()
+            .map(|r| {
+                Ok(AccessEntry {
+                    at: datetime(&r.at)?,
+                    actor_id: r.actor_id,
+                    actor_name: r.actor_name.unwrap_or_default(),
+                    kind: r.kind,
+                    record_id: r.record,
+                    action: r.action,
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((entries, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+    }
+}

@@ -1,0 +1,138 @@
+//! Attachment metadata: which stored file (by SHA-256) belongs to which
+//! record under which name. The bytes live in the blob store.
+
+use anyhow::Context;
+use surrealdb::types::SurrealValue;
+use time::OffsetDateTime;
+
+use super::rows::datetime;
+use super::{Store, new_id};
+use crate::domain::record::RecordKind;
+
+/// An attachment on a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub owner_id: String,
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub size: u64,
+    pub media_type: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// What to record about a newly attached file.
+#[derive(Debug, Clone, SurrealValue)]
+pub struct NewAttachment {
+    pub owner: String,
+    pub kind: String,
+    pub record: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub size: i64,
+    pub media_type: String,
+}
+
+#[derive(SurrealValue)]
+struct AttachmentRow {
+    id: String,
+    owner: String,
+    kind: String,
+    record: String,
+    sha256: String,
+    file_name: String,
+    size: i64,
+    media_type: String,
+    created_at: String,
+}
+
+const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, kind, record, sha256,
+    file_name, size, media_type, <string> created_at AS created_at";
+
+impl AttachmentRow {
+    fn into_domain(self) -> anyhow::Result<Attachment> {
+        Ok(Attachment {
+            kind: RecordKind::parse(&self.kind).context("stored attachment kind")?,
+            created_at: datetime(&self.created_at)?,
+            size: u64::try_from(self.size)?,
+            id: self.id,
+            owner_id: self.owner,
+            record_id: self.record,
+            sha256: self.sha256,
+            file_name: self.file_name,
+            media_type: self.media_type,
+        })
+    }
+}
+
+fn rows_to_domain(rows: Vec<AttachmentRow>) -> anyhow::Result<Vec<Attachment>> {
+    rows.into_iter().map(AttachmentRow::into_domain).collect()
+}
+
+impl Store {
+    pub async fn add_attachment(&self, new: NewAttachment) -> anyhow::Result<Attachment> {
+        let row: Option<AttachmentRow> = self
+            .db()
+            .query(format!(
+                "CREATE type::record('attachment', $id) SET owner = type::record('user', $a.owner),
+                     kind = $a.kind, record = $a.record, sha256 = $a.sha256, file_name = $a.file_name,
+                     size = $a.size, media_type = $a.media_type, created_at = time::now()
+                 RETURN {FIELDS}"
+            ))
+            .bind(("id", new_id()))
+            .bind(("a", new))
+            .await?
+            .take(0)?;
+        row.context("create returned nothing")?.into_domain()
+    }
+
+    pub async fn attachment(&self, id: &str) -> anyhow::Result<Option<Attachment>> {
+        let row: Option<AttachmentRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM type::record('attachment', $id)"
+            ))
+            .bind(("id", id.to_owned()))
+            .await?
+            .take(0)?;
+        row.map(AttachmentRow::into_domain).transpose()
+    }
+
+    /// The attachments of these records, oldest first.
+    pub async fn attachments_of(&self, record_ids: &[String]) -> anyhow::Result<Vec<Attachment>> {
+        if record_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<AttachmentRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM attachment WHERE record IN $ids ORDER BY created_at"
+            ))
+            .bind(("ids", record_ids.to_vec()))
+            .await?
+            .take(0)?;
+        rows_to_domain(rows)
+    }
+
+    pub async fn delete_attachment(&self, id: &str) -> anyhow::Result<()> {
+        self.db()
+            .query("DELETE type::record('attachment', $id)")
+            .bind(("id", id.to_owned()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// True while any attachment still refers to the stored file.
+    pub async fn digest_in_use(&self, sha256: &str) -> anyhow::Result<bool> {
+        let n: Option<i64> = self
+            .db()
+            .query("RETURN count(SELECT id FROM attachment WHERE sha256 = $sha)")
+            .bind(("sha", sha256.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(n.unwrap_or(0) > 0)
+    }
+}
