@@ -151,7 +151,8 @@ async fn seed_entries<'a>(
         .validated(today())
         .map_err(|errors| anyhow::anyhow!("demo entry {:?} is not valid: {errors:?}", e.title))?;
         let stored = app.store().create_reflection(author_id, &draft).await?;
-        app.search().upsert(&crate::app::reflections::index_doc(&stored))?;
+        app.search()
+            .upsert(&crate::app::reflections::index_doc(&stored))?;
     }
     Ok(())
 }

@@ -224,7 +224,10 @@ const DOCUMENTED_STATUSES: [(u16, &str); 9] = [
     (404, "Not found, or not visible to the caller."),
     (409, "Conflicts with the current state."),
     (413, "The request body is larger than the configured limit."),
-    (415, "The uploaded file is not an accepted type (decided by its content)."),
+    (
+        415,
+        "The uploaded file is not an accepted type (decided by its content).",
+    ),
     (422, "Well-formed but not valid; `errors` lists each field."),
     (
         429,

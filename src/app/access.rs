@@ -58,7 +58,11 @@ impl App {
     }
 
     /// The header of any record, whoever owns it.
-    pub async fn record_header(&self, kind: RecordKind, id: &str) -> AppResult<Option<RecordHeader>> {
+    pub async fn record_header(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> AppResult<Option<RecordHeader>> {
         if kind == RecordKind::Reflection {
             let found = self.store().reflection(id).await?;
             return Ok(found.map(|r| RecordHeader {
@@ -117,7 +121,13 @@ impl App {
             return Ok(());
         }
         self.store()
-            .log_access(vec![NewAccess::new(me.id(), owner_id, kind, record_id, action)])
+            .log_access(vec![NewAccess::new(
+                me.id(),
+                owner_id,
+                kind,
+                record_id,
+                action,
+            )])
             .await?;
         Ok(())
     }

@@ -100,7 +100,12 @@ impl App {
         Ok(attachment)
     }
 
-    pub async fn attachments(&self, me: &CurrentUser, kind: RecordKind, id: &str) -> AppResult<Vec<Attachment>> {
+    pub async fn attachments(
+        &self,
+        me: &CurrentUser,
+        kind: RecordKind,
+        id: &str,
+    ) -> AppResult<Vec<Attachment>> {
         let (header, _) = self.visible_header(me, kind, id).await?;
         self.log(me, &header.owner_id, kind, id, "read").await?;
         Ok(self.store().attachments_of(&[id.to_owned()]).await?)
@@ -148,7 +153,11 @@ impl App {
         Ok(())
     }
 
-    async fn attachment_of(&self, header: &RecordHeader, attachment_id: &str) -> AppResult<Attachment> {
+    async fn attachment_of(
+        &self,
+        header: &RecordHeader,
+        attachment_id: &str,
+    ) -> AppResult<Attachment> {
         self.store()
             .attachment(attachment_id)
             .await?
@@ -164,17 +173,27 @@ impl App {
             match self.store().digest_in_use(&sha).await {
                 Ok(false) => {
                     if let Err(err) = self.inner.blobs.remove(&sha) {
-                        tracing::warn!(error = format!("{err:#}"), "could not remove an unused attachment file");
+                        tracing::warn!(
+                            error = format!("{err:#}"),
+                            "could not remove an unused attachment file"
+                        );
                     }
                 }
                 Ok(true) => {}
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "could not check attachment use"),
+                Err(err) => {
+                    tracing::warn!(error = format!("{err:#}"), "could not check attachment use")
+                }
             }
         }
     }
 
     /// The record's earlier versions (newest first) and its current version.
-    pub async fn history(&self, me: &CurrentUser, kind: RecordKind, id: &str) -> AppResult<(u32, Vec<PastVersion>)> {
+    pub async fn history(
+        &self,
+        me: &CurrentUser,
+        kind: RecordKind,
+        id: &str,
+    ) -> AppResult<(u32, Vec<PastVersion>)> {
         let (header, _) = self.visible_header(me, kind, id).await?;
         let versions = self.store().history(id).await?;
         self.log(me, &header.owner_id, kind, id, "history").await?;
@@ -189,10 +208,18 @@ mod tests {
     #[test]
     fn file_names_lose_paths_quotes_and_control_characters() {
         assert_eq!(clean_file_name(Some("../../etc/passwd"), "txt"), "passwd");
-        assert_eq!(clean_file_name(Some("C:\\certs\\fire \"safety\".pdf"), "pdf"), "fire safety.pdf");
+        assert_eq!(
+            clean_file_name(Some("C:\\certs\\fire \"safety\".pdf"), "pdf"),
+            "fire safety.pdf"
+        );
         assert_eq!(clean_file_name(Some("a\r\nb.pdf"), "pdf"), "ab.pdf");
         assert_eq!(clean_file_name(Some(".."), "png"), "attachment.png");
         assert_eq!(clean_file_name(None, "png"), "attachment.png");
-        assert_eq!(clean_file_name(Some(&"é".repeat(300)), "pdf").chars().count(), 255);
+        assert_eq!(
+            clean_file_name(Some(&"é".repeat(300)), "pdf")
+                .chars()
+                .count(),
+            255
+        );
     }
 }

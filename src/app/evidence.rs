@@ -42,9 +42,17 @@ impl Checked for SupervisionDraft {
     async fn check(self, app: &App, me: &CurrentUser) -> AppResult<Self> {
         let draft = self.validated(today()).map_err(AppError::Validation)?;
         if let Some(id) = &draft.supervisor_id {
-            let bad = || AppError::invalid("supervisor_id", "is not a cpdfolio user who keeps a portfolio");
+            let bad = || {
+                AppError::invalid(
+                    "supervisor_id",
+                    "is not a cpdfolio user who keeps a portfolio",
+                )
+            };
             if id == me.id() {
-                return Err(AppError::invalid("supervisor_id", "you cannot supervise yourself"));
+                return Err(AppError::invalid(
+                    "supervisor_id",
+                    "you cannot supervise yourself",
+                ));
             }
             if !crate::http::api::is_record_id(id) {
                 return Err(bad());
@@ -119,11 +127,18 @@ fn check_owner_may_edit<D: EvidenceData>(e: &Evidence<D>) -> AppResult<()> {
 }
 
 impl App {
-    pub async fn create_evidence<D: Checked>(&self, me: &CurrentUser, data: D) -> AppResult<Evidence<D>> {
+    pub async fn create_evidence<D: Checked>(
+        &self,
+        me: &CurrentUser,
+        data: D,
+    ) -> AppResult<Evidence<D>> {
         me.require_portfolio()?;
         let data = data.check(self, me).await?;
         let write = encode(&data, &Workflow::default())?;
-        let stored = self.store().create_evidence(D::KIND, me.id(), write).await?;
+        let stored = self
+            .store()
+            .create_evidence(D::KIND, me.id(), write)
+            .await?;
         let record = decode::<D>(stored)?;
         self.log(me, me.id(), D::KIND, &record.id, "create").await?;
         self.index(&index_doc(&record));
@@ -153,7 +168,11 @@ impl App {
 
     /// The owner's own record for changing; others get 404 if they cannot
     /// see it and 403 if they can but may not change it.
-    async fn owned_evidence<D: EvidenceData>(&self, me: &CurrentUser, id: &str) -> AppResult<Evidence<D>> {
+    async fn owned_evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<Evidence<D>> {
         let (record, access) = self.evidence::<D>(me, id).await?;
         if access != Access::Owner {
             return Err(AppError::Forbidden(format!(
@@ -178,7 +197,8 @@ impl App {
             workflow.verified_by = None;
             workflow.verified_at = None;
         }
-        self.save_evidence(me, &current, &data, &workflow, "update").await
+        self.save_evidence(me, &current, &data, &workflow, "update")
+            .await
     }
 
     /// Writes a new version of `current` and logs `action`.
@@ -196,18 +216,24 @@ impl App {
             .update_evidence(D::KIND, &current.id, current.version, me.id(), write)
             .await?;
         let record = decode::<D>(stored)?;
-        self.log(me, &record.owner_id, D::KIND, &record.id, action).await?;
+        self.log(me, &record.owner_id, D::KIND, &record.id, action)
+            .await?;
         self.index(&index_doc(&record));
         Ok(record)
     }
 
-    pub async fn delete_evidence<D: EvidenceData>(&self, me: &CurrentUser, id: &str) -> AppResult<()> {
+    pub async fn delete_evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<()> {
         let current = self.owned_evidence::<D>(me, id).await?;
         if D::KIND == RecordKind::Supervision {
             supervision::check_deletable(&current.workflow)
                 .map_err(|r| AppError::Conflict(r.to_owned()))?;
         }
-        self.delete_any(me, D::KIND, &current.id, &current.owner_id).await
+        self.delete_any(me, D::KIND, &current.id, &current.owner_id)
+            .await
     }
 
     /// A page of what the caller may see, logging reads of others' records.
@@ -225,9 +251,17 @@ impl App {
             team_owner_ids: viewer.team_owner_ids(),
         };
         let (rows, total) = self.store().list_evidence(D::KIND, &scope, filter).await?;
-        let records = rows.into_iter().map(decode::<D>).collect::<anyhow::Result<Vec<_>>>()?;
-        self.log_reads(me, records.iter().map(|r| (D::KIND, r.owner_id.as_str(), r.id.as_str())))
-            .await?;
+        let records = rows
+            .into_iter()
+            .map(decode::<D>)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        self.log_reads(
+            me,
+            records
+                .iter()
+                .map(|r| (D::KIND, r.owner_id.as_str(), r.id.as_str())),
+        )
+        .await?;
         Ok((records, total))
     }
 
@@ -243,7 +277,10 @@ impl App {
         let digests = self.store().delete_record(kind, id).await?;
         self.log(me, owner_id, kind, id, "delete").await?;
         if let Err(err) = self.search().remove(id) {
-            tracing::warn!(error = format!("{err:#}"), "search index delete failed; the next start-up will rebuild");
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "search index delete failed; the next start-up will rebuild"
+            );
         }
         self.drop_unused_blobs(digests).await;
         Ok(())

@@ -32,9 +32,9 @@ use crate::storage::{Migrations, Store};
 
 pub use access::RecordHeader;
 pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
+pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use attachments::ATTACHMENTS_PER_RECORD;
 pub use evidence::Checked;
-pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use lock::{DataDirLock, LockError};
 pub use profile::ProfileRequest;
 pub use reindex::IndexState;

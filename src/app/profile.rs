@@ -58,8 +58,16 @@ impl App {
         let (from, to) = request.resolve(today())?;
         let entries = self.store().reflections_between(me.id(), from, to).await?;
         let mut activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
-        for kind in [RecordKind::Supervision, RecordKind::Audit, RecordKind::Training] {
-            for stored in self.store().evidence_between(kind, me.id(), from, to).await? {
+        for kind in [
+            RecordKind::Supervision,
+            RecordKind::Audit,
+            RecordKind::Training,
+        ] {
+            for stored in self
+                .store()
+                .evidence_between(kind, me.id(), from, to)
+                .await?
+            {
                 activities.push(match kind {
                     RecordKind::Supervision => from_supervision(&decode(stored)?),
                     RecordKind::Audit => from_audit(&decode(stored)?),
@@ -102,7 +110,12 @@ fn activity_from_reflection(r: &Reflection) -> Activity {
 }
 
 /// An activity for a non-reflection record, with the kind's HCPC type.
-fn activity_of<D: EvidenceData>(e: &Evidence<D>, hours: Option<f64>, learning: &str, impact: &str) -> Activity {
+fn activity_of<D: EvidenceData>(
+    e: &Evidence<D>,
+    hours: Option<f64>,
+    learning: &str,
+    impact: &str,
+) -> Activity {
     Activity {
         record_id: e.id.clone(),
         date: e.data.date(),

@@ -39,7 +39,11 @@ pub fn index_doc(r: &Reflection) -> IndexDoc {
 }
 
 impl App {
-    pub async fn create_reflection(&self, me: &CurrentUser, draft: ReflectionDraft) -> AppResult<Reflection> {
+    pub async fn create_reflection(
+        &self,
+        me: &CurrentUser,
+        draft: ReflectionDraft,
+    ) -> AppResult<Reflection> {
         me.require_portfolio()?;
         let draft = self.checked_reflection(me, draft).await?;
         let stored = self.store().create_reflection(me.id(), &draft).await?;
@@ -49,7 +53,11 @@ impl App {
     }
 
     /// Validates the draft and that every link is to the caller's own record.
-    async fn checked_reflection(&self, me: &CurrentUser, draft: ReflectionDraft) -> AppResult<ReflectionDraft> {
+    async fn checked_reflection(
+        &self,
+        me: &CurrentUser,
+        draft: ReflectionDraft,
+    ) -> AppResult<ReflectionDraft> {
         let draft = draft.validated(today()).map_err(AppError::Validation)?;
         let mut errors = Vec::new();
         for (i, link) in draft.links.iter().enumerate() {
@@ -59,16 +67,27 @@ impl App {
                     .await?
                     .is_some_and(|h| h.owner_id == me.id());
             if !owned {
-                errors.push(FieldError::new(format!("links[{i}]"), "is not one of your records"));
+                errors.push(FieldError::new(
+                    format!("links[{i}]"),
+                    "is not one of your records",
+                ));
             }
         }
-        if errors.is_empty() { Ok(draft) } else { Err(AppError::Validation(errors)) }
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(AppError::Validation(errors))
+        }
     }
 
     /// The entry if the caller wrote it or it is shared with them.
     pub async fn reflection(&self, me: &CurrentUser, id: &str) -> AppResult<(Reflection, Access)> {
         let viewer = self.viewer(me).await?;
-        let found = self.store().reflection(id).await?.ok_or_else(|| not_found(KIND))?;
+        let found = self
+            .store()
+            .reflection(id)
+            .await?
+            .ok_or_else(|| not_found(KIND))?;
         let access = viewer
             .access(&crate::domain::access::RecordAccess {
                 kind: KIND,
@@ -84,12 +103,19 @@ impl App {
     async fn own_reflection(&self, me: &CurrentUser, id: &str) -> AppResult<Reflection> {
         let (found, access) = self.reflection(me, id).await?;
         if access != Access::Owner {
-            return Err(AppError::Forbidden("only the author can change this entry".to_owned()));
+            return Err(AppError::Forbidden(
+                "only the author can change this entry".to_owned(),
+            ));
         }
         Ok(found)
     }
 
-    pub async fn update_reflection(&self, me: &CurrentUser, id: &str, draft: ReflectionDraft) -> AppResult<Reflection> {
+    pub async fn update_reflection(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        draft: ReflectionDraft,
+    ) -> AppResult<Reflection> {
         let current = self.own_reflection(me, id).await?;
         let draft = self.checked_reflection(me, draft).await?;
         let stored = self
@@ -103,15 +129,24 @@ impl App {
 
     pub async fn delete_reflection(&self, me: &CurrentUser, id: &str) -> AppResult<()> {
         let current = self.own_reflection(me, id).await?;
-        self.delete_any(me, KIND, &current.id, &current.author_id).await
+        self.delete_any(me, KIND, &current.id, &current.author_id)
+            .await
     }
 
     /// Shares the entry with one more user (read-only).
-    pub async fn share_reflection(&self, me: &CurrentUser, id: &str, user_id: &str) -> AppResult<Reflection> {
+    pub async fn share_reflection(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        user_id: &str,
+    ) -> AppResult<Reflection> {
         let current = self.own_reflection(me, id).await?;
         let bad = || AppError::invalid("user_id", "is not a cpdfolio user who keeps a portfolio");
         if user_id == me.id() {
-            return Err(AppError::invalid("user_id", "you cannot share an entry with yourself"));
+            return Err(AppError::invalid(
+                "user_id",
+                "you cannot share an entry with yourself",
+            ));
         }
         if !is_record_id(user_id) {
             return Err(bad());
@@ -124,7 +159,10 @@ impl App {
             return Ok(current);
         }
         if current.shared_with.len() >= SHARES_MAX {
-            return Err(AppError::invalid("user_id", "an entry can be shared with at most 50 users"));
+            return Err(AppError::invalid(
+                "user_id",
+                "an entry can be shared with at most 50 users",
+            ));
         }
         let mut shared = current.shared_with.clone();
         shared.push(user_id.to_owned());
@@ -132,7 +170,12 @@ impl App {
     }
 
     /// Withdraws sharing from one user.
-    pub async fn unshare_reflection(&self, me: &CurrentUser, id: &str, user_id: &str) -> AppResult<Reflection> {
+    pub async fn unshare_reflection(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        user_id: &str,
+    ) -> AppResult<Reflection> {
         let current = self.own_reflection(me, id).await?;
         if !current.shared_with.iter().any(|u| u == user_id) {
             return Err(AppError::NotFound("share"));
@@ -146,7 +189,13 @@ impl App {
         self.set_sharing(me, &current, &shared, "unshare").await
     }
 
-    async fn set_sharing(&self, me: &CurrentUser, current: &Reflection, shared: &[String], action: &str) -> AppResult<Reflection> {
+    async fn set_sharing(
+        &self,
+        me: &CurrentUser,
+        current: &Reflection,
+        shared: &[String],
+        action: &str,
+    ) -> AppResult<Reflection> {
         let stored = self
             .store()
             .share_reflection(&current.id, current.version, me.id(), shared)
@@ -157,22 +206,40 @@ impl App {
     }
 
     /// The caller's entries and those shared with them.
-    pub async fn list_reflections(&self, me: &CurrentUser, filter: &ReflectionFilter) -> AppResult<(Vec<Reflection>, u64)> {
+    pub async fn list_reflections(
+        &self,
+        me: &CurrentUser,
+        filter: &ReflectionFilter,
+    ) -> AppResult<(Vec<Reflection>, u64)> {
         if !me.user.role.keeps_portfolio() {
             return Ok((Vec::new(), 0));
         }
         let (items, total) = self.store().list_reflections(me.id(), filter).await?;
-        self.log_reads(me, items.iter().map(|r| (KIND, r.author_id.as_str(), r.id.as_str())))
-            .await?;
+        self.log_reads(
+            me,
+            items
+                .iter()
+                .map(|r| (KIND, r.author_id.as_str(), r.id.as_str())),
+        )
+        .await?;
         Ok((items, total))
     }
 
     /// Full-text search over every record the caller may see, with the
     /// visibility rules inside the index query.
-    pub async fn search_records(&self, me: &CurrentUser, query: &str, limit: usize, offset: usize) -> AppResult<SearchPage> {
+    pub async fn search_records(
+        &self,
+        me: &CurrentUser,
+        query: &str,
+        limit: usize,
+        offset: usize,
+    ) -> AppResult<SearchPage> {
         let viewer = self.viewer(me).await?;
         if viewer.is_admin {
-            return Ok(SearchPage { hits: Vec::new(), total: 0 });
+            return Ok(SearchPage {
+                hits: Vec::new(),
+                total: 0,
+            });
         }
         let scope = SearchScope {
             team_owner_ids: viewer.team_owner_ids(),
@@ -180,9 +247,10 @@ impl App {
         };
         let search = Arc::clone(self.search());
         let query = query.to_owned();
-        let result = tokio::task::spawn_blocking(move || search.search(&scope, &query, limit, offset))
-            .await
-            .map_err(AppError::internal)?;
+        let result =
+            tokio::task::spawn_blocking(move || search.search(&scope, &query, limit, offset))
+                .await
+                .map_err(AppError::internal)?;
         let page = result.map_err(|err| match err {
             SearchError::Query(q) => AppError::BadRequest(q.to_string()),
             SearchError::Internal(e) => AppError::Internal(e),

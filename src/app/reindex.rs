@@ -68,9 +68,15 @@ impl App {
             done += page.len() as u64;
             progress(done, total);
         }
-        done = self.reindex_kind::<SupervisionDraft>(done, total, &progress).await?;
-        done = self.reindex_kind::<AuditDraft>(done, total, &progress).await?;
-        done = self.reindex_kind::<TrainingDraft>(done, total, &progress).await?;
+        done = self
+            .reindex_kind::<SupervisionDraft>(done, total, &progress)
+            .await?;
+        done = self
+            .reindex_kind::<AuditDraft>(done, total, &progress)
+            .await?;
+        done = self
+            .reindex_kind::<TrainingDraft>(done, total, &progress)
+            .await?;
         self.flush_search().await?;
         Ok(done)
     }

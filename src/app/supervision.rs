@@ -27,18 +27,25 @@ impl App {
         }
         let flow = supervision::submit(&record.workflow, record.data.supervisor_id.is_some())
             .map_err(conflict)?;
-        self.save_evidence(me, &record, &record.data, &flow, "submit").await
+        self.save_evidence(me, &record, &record.data, &flow, "submit")
+            .await
     }
 
     /// The supervisor countersigns a submitted record.
     pub async fn sign_off_supervision(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
         let flow = supervision::sign(&record.workflow, me.id(), now()).map_err(conflict)?;
-        self.save_evidence(me, &record, &record.data, &flow, "sign-off").await
+        self.save_evidence(me, &record, &record.data, &flow, "sign-off")
+            .await
     }
 
     /// The supervisor sends a submitted record back with a comment.
-    pub async fn return_supervision(&self, me: &CurrentUser, id: &str, comment: &str) -> AppResult<Supervision> {
+    pub async fn return_supervision(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        comment: &str,
+    ) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
         let flow = supervision::return_with(&record.workflow, comment).map_err(|errors| {
             if errors.iter().any(|e| e.field == "status") {
@@ -47,26 +54,42 @@ impl App {
                 AppError::Validation(errors)
             }
         })?;
-        self.save_evidence(me, &record, &record.data, &flow, "return").await
+        self.save_evidence(me, &record, &record.data, &flow, "return")
+            .await
     }
 
     /// Supervisee or supervisor adds a note after sign-off (or at any time);
     /// the signed content is untouched.
-    pub async fn add_supervision_addendum(&self, me: &CurrentUser, id: &str, text: &str) -> AppResult<Supervision> {
+    pub async fn add_supervision_addendum(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        text: &str,
+    ) -> AppResult<Supervision> {
         let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
         if !matches!(access, Access::Owner | Access::Supervisor) {
-            return Err(forbidden("only the supervisee or the supervisor can add an addendum"));
+            return Err(forbidden(
+                "only the supervisee or the supervisor can add an addendum",
+            ));
         }
         let flow = supervision::add_addendum(&record.workflow, text, me.id(), now())
             .map_err(AppError::Validation)?;
-        self.save_evidence(me, &record, &record.data, &flow, "addendum").await
+        self.save_evidence(me, &record, &record.data, &flow, "addendum")
+            .await
     }
 
     /// Closes one agreed action (numbered from 0), even on a signed record.
-    pub async fn close_supervision_action(&self, me: &CurrentUser, id: &str, index: usize) -> AppResult<Supervision> {
+    pub async fn close_supervision_action(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        index: usize,
+    ) -> AppResult<Supervision> {
         let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
         if !matches!(access, Access::Owner | Access::Supervisor) {
-            return Err(forbidden("only the supervisee or the supervisor can close an action"));
+            return Err(forbidden(
+                "only the supervisee or the supervisor can close an action",
+            ));
         }
         let mut data = record.data.clone();
         let action = data
@@ -77,22 +100,31 @@ impl App {
             return Err(conflict("the action is already closed"));
         }
         action.status = ActionStatus::Closed;
-        self.save_evidence(me, &record, &data, &record.workflow, "close-action").await
+        self.save_evidence(me, &record, &data, &record.workflow, "close-action")
+            .await
     }
 
     async fn as_supervisor(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
         let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
         if access != Access::Supervisor {
-            return Err(forbidden("only the supervisor named on the record can do this"));
+            return Err(forbidden(
+                "only the supervisor named on the record can do this",
+            ));
         }
         Ok(record)
     }
 
     /// A lead of the owner's team confirms a training record.
-    pub async fn verify_training(&self, me: &CurrentUser, id: &str) -> AppResult<Evidence<TrainingDraft>> {
+    pub async fn verify_training(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<Evidence<TrainingDraft>> {
         let (record, access) = self.evidence::<TrainingDraft>(me, id).await?;
         if access != Access::Lead {
-            return Err(forbidden("only a lead of the owner's team can verify training"));
+            return Err(forbidden(
+                "only a lead of the owner's team can verify training",
+            ));
         }
         if record.workflow.verified_at.is_some() {
             return Err(conflict("the training record is already verified"));
@@ -100,6 +132,7 @@ impl App {
         let mut flow = record.workflow.clone();
         flow.verified_by = Some(me.id().to_owned());
         flow.verified_at = Some(now());
-        self.save_evidence(me, &record, &record.data, &flow, "verify").await
+        self.save_evidence(me, &record, &record.data, &flow, "verify")
+            .await
     }
 }

@@ -65,7 +65,12 @@ impl App {
         self.store().team(team_id).await?.ok_or(NO_TEAM)
     }
 
-    pub async fn remove_team_member(&self, me: &CurrentUser, team_id: &str, user_id: &str) -> AppResult<()> {
+    pub async fn remove_team_member(
+        &self,
+        me: &CurrentUser,
+        team_id: &str,
+        user_id: &str,
+    ) -> AppResult<()> {
         me.require_admin()?;
         if !is_record_id(team_id) || !is_record_id(user_id) {
             return Err(AppError::NotFound("team member"));

@@ -106,22 +106,37 @@ mod tests {
     #[test]
     fn a_lead_reads_team_records_but_not_private_reflections() {
         let lead = viewer("lead", &["author"]);
-        assert_eq!(lead.access(&record(RecordKind::Training, &[])), Some(Access::Lead));
-        assert_eq!(lead.access(&record(RecordKind::Audit, &[])), Some(Access::Lead));
-        assert_eq!(lead.access(&record(RecordKind::Supervision, &[])), Some(Access::Lead));
+        assert_eq!(
+            lead.access(&record(RecordKind::Training, &[])),
+            Some(Access::Lead)
+        );
+        assert_eq!(
+            lead.access(&record(RecordKind::Audit, &[])),
+            Some(Access::Lead)
+        );
+        assert_eq!(
+            lead.access(&record(RecordKind::Supervision, &[])),
+            Some(Access::Lead)
+        );
         assert_eq!(lead.access(&record(RecordKind::Reflection, &[])), None);
         let shared = ["lead".to_owned()];
         assert_eq!(
             lead.access(&record(RecordKind::Reflection, &shared)),
             Some(Access::SharedWith)
         );
-        assert_eq!(viewer("lead", &["someone"]).access(&record(RecordKind::Training, &[])), None);
+        assert_eq!(
+            viewer("lead", &["someone"]).access(&record(RecordKind::Training, &[])),
+            None
+        );
     }
 
     #[test]
     fn a_supervisor_reads_only_supervision_they_give() {
         let sup = viewer("sup", &[]);
-        assert_eq!(sup.access(&record(RecordKind::Supervision, &[])), Some(Access::Supervisor));
+        assert_eq!(
+            sup.access(&record(RecordKind::Supervision, &[])),
+            Some(Access::Supervisor)
+        );
         assert_eq!(sup.access(&record(RecordKind::Audit, &[])), None);
         assert_eq!(sup.access(&record(RecordKind::Reflection, &[])), None);
     }

@@ -71,7 +71,10 @@ impl AuditDraft {
             ("actions", &self.actions, TEXT_MAX_CHARS),
         ] {
             if char_len(value) > max {
-                errors.push(FieldError::new(field, format!("must be at most {max} characters")));
+                errors.push(FieldError::new(
+                    field,
+                    format!("must be at most {max} characters"),
+                ));
             }
         }
         if self.started_on > today {
@@ -82,7 +85,10 @@ impl AuditDraft {
         }
         if let Some(done) = self.completed_on {
             if done < self.started_on {
-                errors.push(FieldError::new("completed_on", "must not be before started_on"));
+                errors.push(FieldError::new(
+                    "completed_on",
+                    "must not be before started_on",
+                ));
             }
             if done > today {
                 errors.push(FieldError::new("completed_on", "must not be in the future"));
@@ -91,13 +97,19 @@ impl AuditDraft {
         if let Some(due) = self.reaudit_due
             && due < self.started_on
         {
-            errors.push(FieldError::new("reaudit_due", "must not be before started_on"));
+            errors.push(FieldError::new(
+                "reaudit_due",
+                "must not be before started_on",
+            ));
         }
         if self.outcome_measures.len() > MEASURES_MAX {
             errors.push(FieldError::new("outcome_measures", "at most 20 measures"));
         }
         if self.outcome_measures.iter().any(|m| char_len(m) > 60) {
-            errors.push(FieldError::new("outcome_measures", "each must be at most 60 characters"));
+            errors.push(FieldError::new(
+                "outcome_measures",
+                "each must be at most 60 characters",
+            ));
         }
         if errors.is_empty() {
             Ok(self)

@@ -9,7 +9,9 @@ use time::{Date, OffsetDateTime};
 use super::reflection::ActivityType;
 
 /// The four kinds of evidence a portfolio holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum,
+)]
 #[serde(rename_all = "snake_case")]
 #[oai(rename_all = "snake_case")]
 pub enum RecordKind {

@@ -86,9 +86,7 @@ pub struct SupervisionDraft {
 }
 
 fn trim_opt(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
@@ -140,7 +138,12 @@ impl SupervisionDraft {
             ("external_supervisor_name", &self.external_supervisor_name),
             ("external_supervisor_role", &self.external_supervisor_role),
         ] {
-            check_len(&mut errors, field, value.as_deref().unwrap_or(""), SHORT_MAX_CHARS);
+            check_len(
+                &mut errors,
+                field,
+                value.as_deref().unwrap_or(""),
+                SHORT_MAX_CHARS,
+            );
         }
         if self.topics.len() > TOPICS_MAX {
             errors.push(FieldError::new("topics", "at most 20 topics"));
@@ -148,7 +151,12 @@ impl SupervisionDraft {
         for topic in &self.topics {
             check_len(&mut errors, "topics", topic, SHORT_MAX_CHARS);
         }
-        check_len(&mut errors, "reflection", &self.reflection, REFLECTION_MAX_CHARS);
+        check_len(
+            &mut errors,
+            "reflection",
+            &self.reflection,
+            REFLECTION_MAX_CHARS,
+        );
         if self.actions.len() > ACTIONS_MAX {
             errors.push(FieldError::new("actions", "at most 50 actions"));
         }
@@ -156,10 +164,23 @@ impl SupervisionDraft {
             action.text = action.text.trim().to_owned();
             action.owner = action.owner.trim().to_owned();
             if is_blank(&action.text) {
-                errors.push(FieldError::new(format!("actions[{i}].text"), "must not be empty"));
+                errors.push(FieldError::new(
+                    format!("actions[{i}].text"),
+                    "must not be empty",
+                ));
             }
-            check_len(&mut errors, &format!("actions[{i}].text"), &action.text, ACTION_MAX_CHARS);
-            check_len(&mut errors, &format!("actions[{i}].owner"), &action.owner, SHORT_MAX_CHARS);
+            check_len(
+                &mut errors,
+                &format!("actions[{i}].text"),
+                &action.text,
+                ACTION_MAX_CHARS,
+            );
+            check_len(
+                &mut errors,
+                &format!("actions[{i}].owner"),
+                &action.owner,
+                SHORT_MAX_CHARS,
+            );
         }
         if let Some(next) = self.next_date
             && next < self.date
@@ -212,9 +233,9 @@ pub fn check_editable(flow: &Workflow) -> Result<(), Refusal> {
         SignOffStatus::Submitted => Err(
             "the record is waiting for the supervisor's sign-off; it cannot be changed until it is signed or returned",
         ),
-        SignOffStatus::Signed => Err(
-            "the record is signed and cannot be changed; add an addendum to correct it",
-        ),
+        SignOffStatus::Signed => {
+            Err("the record is signed and cannot be changed; add an addendum to correct it")
+        }
     }
 }
 
@@ -229,7 +250,9 @@ pub fn check_deletable(flow: &Workflow) -> Result<(), Refusal> {
 
 pub fn submit(flow: &Workflow, has_user_supervisor: bool) -> Result<Workflow, Refusal> {
     if !has_user_supervisor {
-        return Err("only a record whose supervisor is a cpdfolio user can be submitted for sign-off");
+        return Err(
+            "only a record whose supervisor is a cpdfolio user can be submitted for sign-off",
+        );
     }
     check_editable(flow)?;
     Ok(Workflow {
@@ -280,7 +303,10 @@ pub fn add_addendum(
 ) -> Result<Workflow, Vec<FieldError>> {
     let text = text.trim();
     if is_blank(text) || char_len(text) > COMMENT_MAX_CHARS {
-        return Err(vec![FieldError::new("text", "must be 1 to 5000 characters")]);
+        return Err(vec![FieldError::new(
+            "text",
+            "must be 1 to 5000 characters",
+        )]);
     }
     let mut next = flow.clone();
     next.addenda.push(Addendum {
@@ -339,7 +365,13 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["date", "duration_minutes", "supervisor_id", "actions[0].text", "next_date"]
+            [
+                "date",
+                "duration_minutes",
+                "supervisor_id",
+                "actions[0].text",
+                "next_date"
+            ]
         );
     }
 
@@ -354,14 +386,25 @@ mod tests {
         assert_eq!(returned.return_comment.as_deref(), Some("add the actions"));
         assert!(check_editable(&returned).is_ok());
         assert!(sign(&returned, "sup", datetime!(2026-03-11 10:00 UTC)).is_err());
-        let signed = sign(&submit(&returned, true).unwrap(), "sup", datetime!(2026-03-11 10:00 UTC)).unwrap();
+        let signed = sign(
+            &submit(&returned, true).unwrap(),
+            "sup",
+            datetime!(2026-03-11 10:00 UTC),
+        )
+        .unwrap();
         assert_eq!(signed.status, SignOffStatus::Signed);
         assert_eq!(signed.signed_by.as_deref(), Some("sup"));
         assert_eq!(signed.return_comment, None);
         assert!(check_editable(&signed).is_err());
         assert!(check_deletable(&signed).is_err());
         assert!(submit(&signed, true).is_err());
-        let with_note = add_addendum(&signed, " date was 9 March ", "me", datetime!(2026-03-12 09:00 UTC)).unwrap();
+        let with_note = add_addendum(
+            &signed,
+            " date was 9 March ",
+            "me",
+            datetime!(2026-03-12 09:00 UTC),
+        )
+        .unwrap();
         assert_eq!(with_note.addenda.len(), 1);
         assert_eq!(with_note.addenda[0].text, "date was 9 March");
         assert_eq!(with_note.status, SignOffStatus::Signed);

@@ -115,7 +115,10 @@ impl TrainingDraft {
             ));
         }
         if char_len(&self.provider) > PROVIDER_MAX_CHARS {
-            errors.push(FieldError::new("provider", "must be at most 200 characters"));
+            errors.push(FieldError::new(
+                "provider",
+                "must be at most 200 characters",
+            ));
         }
         if char_len(&self.notes) > NOTES_MAX_CHARS {
             errors.push(FieldError::new("notes", "must be at most 10000 characters"));
@@ -169,7 +172,10 @@ mod tests {
             course_title: String::new(),
             expires_on: None,
         };
-        let ok = draft.clone().validated(date!(2028 - 03 - 01), &[c.clone()]).unwrap();
+        let ok = draft
+            .clone()
+            .validated(date!(2028 - 03 - 01), &[c.clone()])
+            .unwrap();
         assert_eq!(ok.course_title, "Fire safety");
         assert_eq!(ok.expires_on, Some(date!(2029 - 02 - 28)));
         let mut unknown = draft;

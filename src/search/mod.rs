@@ -149,12 +149,15 @@ impl SearchIndex {
     }
 
     /// Commits pending changes and makes them visible to searches.
+    /// The writer lock is held until the reader has reloaded, so a caller
+    /// that finds nothing to commit returns only after any commit in
+    /// progress is visible.
     pub fn commit(&self) -> anyhow::Result<bool> {
+        let mut writer = self.writer()?;
         if !self.dirty.swap(false, Ordering::AcqRel) {
             return Ok(false);
         }
-        let result = self.writer()?.commit();
-        if let Err(err) = result {
+        if let Err(err) = writer.commit() {
             self.dirty.store(true, Ordering::Release);
             return Err(err.into());
         }
@@ -199,7 +202,10 @@ impl SearchIndex {
                 .map(|id| (Occur::Should, term(self.fields.owner, id)))
                 .collect();
             let team_records = BooleanQuery::new(vec![
-                (Occur::Must, Box::new(BooleanQuery::new(owners)) as Box<dyn Query>),
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(owners)) as Box<dyn Query>,
+                ),
                 (
                     Occur::MustNot,
                     term(self.fields.kind, RecordKind::Reflection.as_str()),

@@ -100,7 +100,8 @@ fn into_stored(rows: Vec<EvidenceRow>) -> anyhow::Result<Vec<StoredEvidence>> {
 }
 
 /// `SET` clause shared by create and update.
-const SET_WRITE: &str = "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
+const SET_WRITE: &str =
+    "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
     date = $date, title = $title, data = $data, flow = $flow";
 
 impl Store {
@@ -233,7 +234,10 @@ impl Store {
             .await?;
         let rows: Vec<EvidenceRow> = response.take(3)?;
         let total: Option<i64> = response.take(4)?;
-        Ok((into_stored(rows)?, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+        Ok((
+            into_stored(rows)?,
+            u64::try_from(total.unwrap_or(0)).unwrap_or(0),
+        ))
     }
 
     /// All of an owner's records dated within `[from, to]`, oldest first.

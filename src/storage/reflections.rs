@@ -6,7 +6,7 @@ use anyhow::Context;
 use surrealdb::types::SurrealValue;
 use time::Date;
 
-use super::evidence::{SNAPSHOT, conflict_or_other, CONFLICT};
+use super::evidence::{CONFLICT, SNAPSHOT, conflict_or_other};
 use super::rows::{date, date_to_db, datetime};
 use super::{Store, execute, new_id};
 use crate::domain::record::RecordLink;
@@ -84,8 +84,7 @@ impl ReflectionRow {
             impact: self.impact,
             benefit: self.benefit,
             tags: self.tags,
-            links: serde_json::from_value::<Vec<RecordLink>>(self.links)
-                .context("stored links")?,
+            links: serde_json::from_value::<Vec<RecordLink>>(self.links).context("stored links")?,
         };
         Ok(Reflection {
             id: self.id,
@@ -128,7 +127,9 @@ impl Store {
     pub async fn reflection(&self, id: &str) -> anyhow::Result<Option<Reflection>> {
         let row: Option<ReflectionRow> = self
             .db()
-            .query(format!("SELECT {FIELDS} FROM type::record('reflection', $id)"))
+            .query(format!(
+                "SELECT {FIELDS} FROM type::record('reflection', $id)"
+            ))
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;
@@ -159,7 +160,9 @@ impl Store {
             .bind(("conflict", CONFLICT))
             .bind(draft_vars(draft));
         execute(query).await.map_err(conflict_or_other)?;
-        self.reflection(id).await?.context("updated entry not found")
+        self.reflection(id)
+            .await?
+            .context("updated entry not found")
     }
 
     /// Sets who the entry is shared with (a new version of the entry).
@@ -196,7 +199,8 @@ impl Store {
         me_id: &str,
         f: &ReflectionFilter,
     ) -> anyhow::Result<(Vec<Reflection>, u64)> {
-        let condition = "(author = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
+        let condition =
+            "(author = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
             AND ($author = NONE OR author = type::record('user', $author))
             AND ($from = NONE OR activity_date >= <datetime> $from)
             AND ($to = NONE OR activity_date <= <datetime> $to)

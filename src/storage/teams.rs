@@ -4,7 +4,7 @@
 use anyhow::Context;
 use surrealdb::types::SurrealValue;
 
-use super::{Store, is_unique_violation};
+use super::{Store, is_unique_violation, new_id};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
@@ -53,9 +53,10 @@ impl Store {
         let result = self
             .db()
             .query(format!(
-                "CREATE team SET name = $name, created_at = time::now() RETURN {TEAM_FIELDS}"
+                "CREATE type::record('team', $id) SET name = $name, created_at = time::now() RETURN {TEAM_FIELDS}"
             ))
             .bind(("name", name.to_owned()))
+            .bind(("id", new_id()))
             .await
             .and_then(|mut r| r.take::<Option<TeamRow>>(0));
         match result {
@@ -68,7 +69,9 @@ impl Store {
     pub async fn team(&self, id: &str) -> anyhow::Result<Option<Team>> {
         let row: Option<TeamRow> = self
             .db()
-            .query(format!("SELECT {TEAM_FIELDS} FROM type::record('team', $id)"))
+            .query(format!(
+                "SELECT {TEAM_FIELDS} FROM type::record('team', $id)"
+            ))
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;

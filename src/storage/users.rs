@@ -84,7 +84,7 @@ impl Store {
                      practice_summary = '', password_hash = $hash, created_at = time::now(), updated_at = time::now();
                  IF $team != NONE {
                      LET $existing = (SELECT VALUE id FROM team WHERE name = $team LIMIT 1)[0];
-                     LET $t = IF $existing != NONE { $existing } ELSE { (CREATE team SET name = $team, created_at = time::now() RETURN VALUE id)[0] };
+                     LET $t = IF $existing != NONE { $existing } ELSE { (CREATE type::record('team', $team_id) SET name = $team, created_at = time::now() RETURN VALUE id)[0] };
                      CREATE membership SET user = $u, team = $t, is_lead = $is_lead;
                  };
                  COMMIT TRANSACTION;",
@@ -96,6 +96,7 @@ impl Store {
             .bind(("hcpc", user.hcpc_number.clone()))
             .bind(("hash", password_hash))
             .bind(("team", user.team.clone()))
+            .bind(("team_id", new_id()))
             .bind(("is_lead", user.role == Role::Lead))
             ;
         super::execute(query).await?;

@@ -208,3 +208,97 @@ pub fn assert_problem(status: u16, body: &Value, expected: u16) {
 pub fn role(r: &str) -> Role {
     r.parse().unwrap()
 }
+
+/// A PNG signature and enough bytes to be a plausible image.
+pub fn png_bytes() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&[0u8; 64]);
+    bytes
+}
+
+pub fn pdf_bytes(text: &str) -> Vec<u8> {
+    format!("%PDF-1.7\n% {text}\n%%EOF\n").into_bytes()
+}
+
+impl TestApp {
+    /// Uploads `bytes` as multipart field `file` named `file_name`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> (u16, Value) {
+        let boundary = "cpdfolio-test-boundary-7d1f";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = self
+            .http
+            .post(self.url(path))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        let (s, b, _) = self.send(req, token).await;
+        (s, b)
+    }
+
+    /// Commits the search index so searches see every change.
+    pub async fn flush(&self) {
+        self.app.flush_search().await.unwrap();
+    }
+}
+
+pub fn supervision(date: &str, supervisor_id: Option<&str>, reflection: &str) -> Value {
+    let mut body = json!({
+        "date": date,
+        "duration_minutes": 60,
+        "supervision_type": "clinical",
+        "topics": ["caseload"],
+        "reflection": reflection,
+        "safeguarding_discussed": true,
+        "wellbeing_discussed": true,
+        "actions": [
+            {"text": "Read the falls guidance", "owner": "supervisee", "due": "2026-04-01"},
+            {"text": "Book joint visit", "owner": "supervisor"}
+        ],
+        "next_date": "2026-04-10"
+    });
+    match supervisor_id {
+        Some(id) => body["supervisor_id"] = json!(id),
+        None => {
+            body["external_supervisor_name"] = json!("Dr Ann Example");
+            body["external_supervisor_role"] = json!("Consultant OT");
+        }
+    }
+    body
+}
+
+pub fn audit(title: &str, findings: &str) -> Value {
+    json!({
+        "title": title,
+        "audit_kind": "clinical_audit",
+        "my_role": "lead auditor",
+        "standard": "NICE NG249 falls",
+        "started_on": "2026-01-05",
+        "completed_on": "2026-02-27",
+        "outcome_measures": ["COPM", "WEMWBS"],
+        "findings": findings,
+        "actions": "Teach the pathway",
+        "reaudit_due": "2027-02-27"
+    })
+}
+
+pub fn training(course: &str, completed_on: &str, notes: &str) -> Value {
+    json!({
+        "course": course,
+        "completed_on": completed_on,
+        "provider": "e-Learning for Healthcare",
+        "notes": notes
+    })
+}

@@ -4,6 +4,8 @@ mod alerts;
 mod auth;
 mod bad_input;
 mod helpers;
+mod permissions;
+mod portfolio;
 mod profile;
 mod reflections;
 mod search;

@@ -61,12 +61,7 @@ async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
     assert_eq!(user.email, "disk@example.nhs.uk");
     assert_eq!(user.hcpc_number.as_deref(), Some("OT99999"));
     assert_eq!(user.teams[0].team, "Disk Team");
-    let entry = app
-        .store()
-        .reflection(&entry_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let entry = app.store().reflection(&entry_id).await.unwrap().unwrap();
     assert_eq!(entry.draft.title, "Durable reflection about mentoring");
     assert_eq!(entry.draft.standards, vec![8]);
     let scope = cpdfolio::search::SearchScope {

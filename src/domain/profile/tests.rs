@@ -34,7 +34,12 @@ fn attachments_are_numbered_after_the_records_and_cited_by_their_activity() {
         with_file,
         activity("b", date!(2025 - 03 - 01), ActivityType::WorkBasedLearning),
     ];
-    let p = build(person(""), date!(2025 - 01 - 01), date!(2025 - 07 - 01), &acts);
+    let p = build(
+        person(""),
+        date!(2025 - 01 - 01),
+        date!(2025 - 07 - 01),
+        &acts,
+    );
     assert_eq!(p.activities[0].evidence, vec![2, 4, 5]);
     assert_eq!(p.activities[1].evidence, vec![3]);
     let described: Vec<(usize, &str, Option<usize>)> = p
@@ -42,8 +47,14 @@ fn attachments_are_numbered_after_the_records_and_cited_by_their_activity() {
         .iter()
         .map(|e| (e.number, e.description.as_str(), e.activity))
         .collect();
-    assert_eq!(described[3], (4, "Attachment to activity 1: fire-safety.pdf", Some(1)));
-    assert_eq!(described[4], (5, "Attachment to activity 1: notes.txt", Some(1)));
+    assert_eq!(
+        described[3],
+        (4, "Attachment to activity 1: fire-safety.pdf", Some(1))
+    );
+    assert_eq!(
+        described[4],
+        (5, "Attachment to activity 1: notes.txt", Some(1))
+    );
     assert_eq!(p.evidence.len(), 5);
 }
 

@@ -139,8 +139,15 @@ enum Deleted {
 impl AuditsApi {
     /// Record an audit or quality-improvement project.
     #[oai(path = "/", method = "post")]
-    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<AuditInput>) -> AppResult<Created> {
-        let stored = app.create_evidence::<AuditDraft>(&auth.0, body.0.into()).await?;
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<AuditInput>,
+    ) -> AppResult<Created> {
+        let stored = app
+            .create_evidence::<AuditDraft>(&auth.0, body.0.into())
+            .await?;
         let location = format!("/api/v1/audits/{}", stored.id);
         Ok(Created::Created(Json(stored.into()), location))
     }
@@ -160,8 +167,7 @@ impl AuditsApi {
         /// Page size, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
-        #[oai(validator(maximum(value = "1000000")))]
-        offset: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
     ) -> AppResult<Json<AuditPage>> {
         let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
         let (items, total) = app.list_evidence::<AuditDraft>(&auth.0, &f).await?;
@@ -174,19 +180,41 @@ impl AuditsApi {
     }
 
     #[oai(path = "/:id", method = "get")]
-    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<AuditView>> {
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<AuditView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.evidence::<AuditDraft>(&auth.0, &id).await?.0.into()))
+        Ok(Json(
+            app.evidence::<AuditDraft>(&auth.0, &id).await?.0.into(),
+        ))
     }
 
     #[oai(path = "/:id", method = "put")]
-    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<AuditInput>) -> AppResult<Json<AuditView>> {
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<AuditInput>,
+    ) -> AppResult<Json<AuditView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.update_evidence::<AuditDraft>(&auth.0, &id, body.0.into()).await?.into()))
+        Ok(Json(
+            app.update_evidence::<AuditDraft>(&auth.0, &id, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     #[oai(path = "/:id", method = "delete")]
-    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Deleted> {
+    async fn delete(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Deleted> {
         check_id(KIND, &id)?;
         app.delete_evidence::<AuditDraft>(&auth.0, &id).await?;
         Ok(Deleted::Deleted)

@@ -127,8 +127,7 @@ impl MeApi {
         /// Page size, 1 to 100 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
-        #[oai(validator(maximum(value = "1000000")))]
-        offset: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
     ) -> AppResult<Json<AccessLogPage>> {
         let (limit, offset) = (limit.0.unwrap_or(50), offset.0.unwrap_or(0));
         let (entries, total) = app

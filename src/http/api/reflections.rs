@@ -277,7 +277,9 @@ impl ReflectionsApi {
         body: Json<ShareInput>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
-        let shared = app.share_reflection(&auth.0, &id, &body.0.user_id.0).await?;
+        let shared = app
+            .share_reflection(&auth.0, &id, &body.0.user_id.0)
+            .await?;
         Ok(Json(shared.into()))
     }
 
@@ -291,6 +293,8 @@ impl ReflectionsApi {
         user_id: Path<String>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
-        Ok(Json(app.unshare_reflection(&auth.0, &id, &user_id).await?.into()))
+        Ok(Json(
+            app.unshare_reflection(&auth.0, &id, &user_id).await?.into(),
+        ))
     }
 }

@@ -163,8 +163,15 @@ enum Deleted {
 impl SupervisionApi {
     /// Record a supervision session (the caller is the supervisee).
     #[oai(path = "/", method = "post")]
-    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<SupervisionInput>) -> AppResult<Created> {
-        let stored = app.create_evidence::<SupervisionDraft>(&auth.0, body.0.into()).await?;
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<SupervisionInput>,
+    ) -> AppResult<Created> {
+        let stored = app
+            .create_evidence::<SupervisionDraft>(&auth.0, body.0.into())
+            .await?;
         let location = format!("/api/v1/supervision/{}", stored.id);
         Ok(Created::Created(Json(stored.into()), location))
     }
@@ -201,60 +208,125 @@ impl SupervisionApi {
     }
 
     #[oai(path = "/:id", method = "get")]
-    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.evidence::<SupervisionDraft>(&auth.0, &id).await?.0.into()))
+        Ok(Json(
+            app.evidence::<SupervisionDraft>(&auth.0, &id)
+                .await?
+                .0
+                .into(),
+        ))
     }
 
     /// Replace a draft or returned record (409 once submitted or signed).
     #[oai(path = "/:id", method = "put")]
-    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<SupervisionInput>) -> AppResult<Json<SupervisionView>> {
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<SupervisionInput>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.update_evidence::<SupervisionDraft>(&auth.0, &id, body.0.into()).await?.into()))
+        Ok(Json(
+            app.update_evidence::<SupervisionDraft>(&auth.0, &id, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete a record that is not signed.
     #[oai(path = "/:id", method = "delete")]
-    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Deleted> {
+    async fn delete(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Deleted> {
         check_id(KIND, &id)?;
-        app.delete_evidence::<SupervisionDraft>(&auth.0, &id).await?;
+        app.delete_evidence::<SupervisionDraft>(&auth.0, &id)
+            .await?;
         Ok(Deleted::Deleted)
     }
 
     /// Send the record to the supervisor for countersigning.
     #[oai(path = "/:id/submit", method = "post")]
-    async fn submit(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+    async fn submit(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
         Ok(Json(app.submit_supervision(&auth.0, &id).await?.into()))
     }
 
     /// Countersign a submitted record (the named supervisor only).
     #[oai(path = "/:id/sign-off", method = "post")]
-    async fn sign_off(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<SupervisionView>> {
+    async fn sign_off(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
         Ok(Json(app.sign_off_supervision(&auth.0, &id).await?.into()))
     }
 
     /// Return a submitted record to the supervisee with a comment.
     #[oai(path = "/:id/return", method = "post")]
-    async fn return_record(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<ReturnInput>) -> AppResult<Json<SupervisionView>> {
+    async fn return_record(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<ReturnInput>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.return_supervision(&auth.0, &id, &body.0.comment.0).await?.into()))
+        Ok(Json(
+            app.return_supervision(&auth.0, &id, &body.0.comment.0)
+                .await?
+                .into(),
+        ))
     }
 
     /// Add a correction or note; the signed content is kept as it was.
     #[oai(path = "/:id/addenda", method = "post")]
-    async fn addendum(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<AddendumInput>) -> AppResult<Json<SupervisionView>> {
+    async fn addendum(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<AddendumInput>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.add_supervision_addendum(&auth.0, &id, &body.0.text.0).await?.into()))
+        Ok(Json(
+            app.add_supervision_addendum(&auth.0, &id, &body.0.text.0)
+                .await?
+                .into(),
+        ))
     }
 
     /// Close one agreed action (numbered from 0), also on a signed record.
     #[oai(path = "/:id/actions/:index/close", method = "post")]
-    async fn close_action(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, index: Path<u32>) -> AppResult<Json<SupervisionView>> {
+    async fn close_action(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        index: Path<u32>,
+    ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
         let index = usize::try_from(index.0).unwrap_or(usize::MAX);
-        Ok(Json(app.close_supervision_action(&auth.0, &id, index).await?.into()))
+        Ok(Json(
+            app.close_supervision_action(&auth.0, &id, index)
+                .await?
+                .into(),
+        ))
     }
 }
-

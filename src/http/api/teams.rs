@@ -82,7 +82,12 @@ enum Removed {
 impl TeamsApi {
     /// Create a team (admin only).
     #[oai(path = "/api/v1/admin/teams", method = "post")]
-    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<NewTeam>) -> AppResult<CreatedTeam> {
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<NewTeam>,
+    ) -> AppResult<CreatedTeam> {
         let team = app.create_team(&auth.0, &body.0.name.0).await?;
         Ok(CreatedTeam::Created(Json(team.into())))
     }
@@ -111,7 +116,10 @@ impl TeamsApi {
     }
 
     /// Remove a user from a team (admin only).
-    #[oai(path = "/api/v1/admin/teams/:team_id/members/:user_id", method = "delete")]
+    #[oai(
+        path = "/api/v1/admin/teams/:team_id/members/:user_id",
+        method = "delete"
+    )]
     async fn remove_member(
         &self,
         app: Data<&App>,

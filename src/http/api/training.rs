@@ -117,8 +117,15 @@ enum Deleted {
 impl TrainingApi {
     /// Record a completed course; the expiry date is computed.
     #[oai(path = "/", method = "post")]
-    async fn create(&self, app: Data<&App>, auth: BearerAuth, body: Json<TrainingInput>) -> AppResult<Created> {
-        let stored = app.create_evidence::<TrainingDraft>(&auth.0, body.0.into()).await?;
+    async fn create(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<TrainingInput>,
+    ) -> AppResult<Created> {
+        let stored = app
+            .create_evidence::<TrainingDraft>(&auth.0, body.0.into())
+            .await?;
         let location = format!("/api/v1/training/{}", stored.id);
         Ok(Created::Created(Json(stored.into()), location))
     }
@@ -138,8 +145,7 @@ impl TrainingApi {
         /// Page size, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
-        #[oai(validator(maximum(value = "1000000")))]
-        offset: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
     ) -> AppResult<Json<TrainingPage>> {
         let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
         let (items, total) = app.list_evidence::<TrainingDraft>(&auth.0, &f).await?;
@@ -152,20 +158,42 @@ impl TrainingApi {
     }
 
     #[oai(path = "/:id", method = "get")]
-    async fn get(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<TrainingView>> {
+    async fn get(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<TrainingView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.evidence::<TrainingDraft>(&auth.0, &id).await?.0.into()))
+        Ok(Json(
+            app.evidence::<TrainingDraft>(&auth.0, &id).await?.0.into(),
+        ))
     }
 
     /// Replace a record (clears any verification).
     #[oai(path = "/:id", method = "put")]
-    async fn update(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>, body: Json<TrainingInput>) -> AppResult<Json<TrainingView>> {
+    async fn update(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+        body: Json<TrainingInput>,
+    ) -> AppResult<Json<TrainingView>> {
         check_id(KIND, &id)?;
-        Ok(Json(app.update_evidence::<TrainingDraft>(&auth.0, &id, body.0.into()).await?.into()))
+        Ok(Json(
+            app.update_evidence::<TrainingDraft>(&auth.0, &id, body.0.into())
+                .await?
+                .into(),
+        ))
     }
 
     #[oai(path = "/:id", method = "delete")]
-    async fn delete(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Deleted> {
+    async fn delete(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Deleted> {
         check_id(KIND, &id)?;
         app.delete_evidence::<TrainingDraft>(&auth.0, &id).await?;
         Ok(Deleted::Deleted)
@@ -173,7 +201,12 @@ impl TrainingApi {
 
     /// Mark a team member's record verified (a lead of their team only).
     #[oai(path = "/:id/verify", method = "post")]
-    async fn verify(&self, app: Data<&App>, auth: BearerAuth, id: Path<String>) -> AppResult<Json<TrainingView>> {
+    async fn verify(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Json<TrainingView>> {
         check_id(KIND, &id)?;
         Ok(Json(app.verify_training(&auth.0, &id).await?.into()))
     }
