@@ -6,6 +6,7 @@ mod bad_input;
 mod helpers;
 mod permissions;
 mod portfolio;
+mod portfolio_bad_input;
 mod profile;
 mod reflections;
 mod search;
