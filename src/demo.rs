@@ -104,9 +104,42 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
             demo.entries.iter().filter(|e| e.author == u.email),
         )
         .await?;
+        seed_training(app, created).await?;
     }
     app.flush_search().await?;
-    println!("  {} reflective entries seeded\n", demo.entries.len());
+    println!(
+        "  {} reflective entries and {} training records seeded\n",
+        demo.entries.len(),
+        demo.users.len() * 3
+    );
+    Ok(())
+}
+
+/// Three mandatory-training records per person: one recent, one close to
+/// its refresher date and one lapsed, so compliance has something to show.
+async fn seed_training(app: &App, user: crate::domain::user::User) -> anyhow::Result<()> {
+    let me = crate::app::CurrentUser {
+        user,
+        token_digest: String::new(),
+    };
+    for (course, days_ago) in [
+        ("information-governance-l1", 40),
+        ("fire-safety-l1", 700),
+        ("resuscitation-adult-bls", 400),
+    ] {
+        let draft = crate::domain::training::TrainingDraft {
+            course: course.to_owned(),
+            completed_on: today() - Duration::days(days_ago),
+            provider: "e-Learning for Healthcare".to_owned(),
+            certificate_expires_on: None,
+            notes: String::new(),
+            course_title: String::new(),
+            expires_on: None,
+        };
+        app.create_evidence(&me, draft)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo training {course}: {e}"))?;
+    }
     Ok(())
 }
 

@@ -273,7 +273,10 @@ async fn training_expiry_uses_calendar_months_and_a_lead_verifies() {
     stated["certificate_expires_on"] = json!("2026-06-30");
     let (_, record) = t.post("/api/v1/training", Some(&sam), &stated).await;
     assert_eq!(record["expires_on"], "2026-06-30");
-    assert_eq!(record["course_title"], "Resuscitation: adult basic life support");
+    assert_eq!(
+        record["course_title"],
+        "Resuscitation: adult basic life support"
+    );
 
     let base = format!("/api/v1/training/{}", record["id"].as_str().unwrap());
     let (status, problem) = t
@@ -752,5 +755,39 @@ async fn the_profile_draws_on_every_kind_and_lists_attachments_by_name() {
         profile["activities"].as_array().unwrap().len(),
         3,
         "a deleted record leaves the profile"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_seeds_training_that_the_demo_lead_can_read() {
+    let t = TestApp::spawn().await;
+    cpdfolio::demo::seed_if_empty(&t.app).await.unwrap();
+    let (status, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "ot1@demo.cpdfolio.test", "password": "demo-portfolio-2026"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    let ot = login["token"].as_str().unwrap();
+    let (_, own) = t.get("/api/v1/training", Some(ot)).await;
+    assert_eq!(own["total"], 3);
+    let (_, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "lead@demo.cpdfolio.test", "password": "demo-portfolio-2026"}),
+        )
+        .await;
+    let (_, team) = t
+        .get(
+            "/api/v1/training?limit=100",
+            Some(login["token"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(
+        team["total"], 21,
+        "seven demo staff with three records each: {team}"
     );
 }
