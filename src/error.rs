@@ -150,7 +150,7 @@ impl AppError {
 impl From<anyhow::Error> for AppError {
     fn from(err: anyhow::Error) -> Self {
         if err
-            .downcast_ref::<crate::storage::evidence::VersionConflict>()
+            .downcast_ref::<crate::storage::history::VersionConflict>()
             .is_some()
         {
             Self::Conflict(

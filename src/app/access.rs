@@ -4,9 +4,10 @@
 
 use super::{App, CurrentUser};
 use crate::domain::access::{Access, RecordAccess, Viewer};
-use crate::domain::record::RecordKind;
+use crate::domain::record::{RecordKind, is_record_id};
+use crate::domain::user::User;
 use crate::error::{AppError, AppResult};
-use crate::storage::access_log::NewAccess;
+use crate::storage::access_log::{AccessEntry, NewAccess};
 
 /// What every record has for deciding access, whatever its kind.
 #[derive(Debug, Clone)]
@@ -55,6 +56,19 @@ impl App {
             is_admin,
             led_members,
         })
+    }
+
+    /// The account `id` names if it keeps a portfolio (someone a record
+    /// can be shared with, supervised by or added to a team); otherwise a
+    /// 422 on `field`.
+    pub async fn portfolio_user(&self, field: &str, id: &str) -> AppResult<User> {
+        let user = if is_record_id(id) {
+            self.store().user(id).await?
+        } else {
+            None
+        };
+        user.filter(|u| u.role.keeps_portfolio())
+            .ok_or_else(|| AppError::invalid(field, "is not a cpdfolio user who keeps a portfolio"))
     }
 
     /// The header of any record, whoever owns it.
@@ -144,5 +158,20 @@ impl App {
             .collect();
         self.store().log_access(entries).await?;
         Ok(())
+    }
+
+    /// Who read or changed the caller's records, newest first; the
+    /// caller's own changes only when `include_mine`.
+    pub async fn access_log(
+        &self,
+        me: &CurrentUser,
+        include_mine: bool,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<AccessEntry>, u64)> {
+        Ok(self
+            .store()
+            .access_log(me.id(), !include_mine, limit, offset)
+            .await?)
     }
 }

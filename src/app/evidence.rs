@@ -42,25 +42,13 @@ impl Checked for SupervisionDraft {
     async fn check(self, app: &App, me: &CurrentUser) -> AppResult<Self> {
         let draft = self.validated(today()).map_err(AppError::Validation)?;
         if let Some(id) = &draft.supervisor_id {
-            let bad = || {
-                AppError::invalid(
-                    "supervisor_id",
-                    "is not a cpdfolio user who keeps a portfolio",
-                )
-            };
             if id == me.id() {
                 return Err(AppError::invalid(
                     "supervisor_id",
                     "you cannot supervise yourself",
                 ));
             }
-            if !crate::http::api::is_record_id(id) {
-                return Err(bad());
-            }
-            let user = app.store().user(id).await?.ok_or_else(bad)?;
-            if !user.role.keeps_portfolio() {
-                return Err(bad());
-            }
+            app.portfolio_user("supervisor_id", id).await?;
         }
         Ok(draft)
     }

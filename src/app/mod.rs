@@ -13,6 +13,7 @@ mod lock;
 mod profile;
 pub mod reflections;
 mod reindex;
+mod search;
 mod supervision;
 mod teams;
 mod throttle;

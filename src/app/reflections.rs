@@ -2,16 +2,14 @@
 //! users, who may read but not change them. Every change is stored first,
 //! then applied to the search index.
 
-use std::sync::Arc;
-
 use super::access::not_found;
 use super::{App, CurrentUser, today};
 use crate::domain::access::Access;
+use crate::domain::record::is_record_id;
 use crate::domain::record::{RecordKind, SearchText};
 use crate::domain::reflection::{Reflection, ReflectionDraft, SHARES_MAX};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::http::api::is_record_id;
-use crate::search::{IndexDoc, SearchError, SearchPage, SearchScope};
+use crate::search::IndexDoc;
 use crate::storage::reflections::ReflectionFilter;
 
 const KIND: RecordKind = RecordKind::Reflection;
@@ -141,20 +139,13 @@ impl App {
         user_id: &str,
     ) -> AppResult<Reflection> {
         let current = self.own_reflection(me, id).await?;
-        let bad = || AppError::invalid("user_id", "is not a cpdfolio user who keeps a portfolio");
         if user_id == me.id() {
             return Err(AppError::invalid(
                 "user_id",
                 "you cannot share an entry with yourself",
             ));
         }
-        if !is_record_id(user_id) {
-            return Err(bad());
-        }
-        let user = self.store().user(user_id).await?.ok_or_else(bad)?;
-        if !user.role.keeps_portfolio() {
-            return Err(bad());
-        }
+        self.portfolio_user("user_id", user_id).await?;
         if current.shared_with.iter().any(|u| u == user_id) {
             return Ok(current);
         }
@@ -223,45 +214,5 @@ impl App {
         )
         .await?;
         Ok((items, total))
-    }
-
-    /// Full-text search over every record the caller may see, with the
-    /// visibility rules inside the index query.
-    pub async fn search_records(
-        &self,
-        me: &CurrentUser,
-        query: &str,
-        limit: usize,
-        offset: usize,
-    ) -> AppResult<SearchPage> {
-        let viewer = self.viewer(me).await?;
-        if viewer.is_admin {
-            return Ok(SearchPage {
-                hits: Vec::new(),
-                total: 0,
-            });
-        }
-        let scope = SearchScope {
-            team_owner_ids: viewer.team_owner_ids(),
-            me: viewer.id,
-        };
-        let search = Arc::clone(self.search());
-        let query = query.to_owned();
-        let result =
-            tokio::task::spawn_blocking(move || search.search(&scope, &query, limit, offset))
-                .await
-                .map_err(AppError::internal)?;
-        let page = result.map_err(|err| match err {
-            SearchError::Query(q) => AppError::BadRequest(q.to_string()),
-            SearchError::Internal(e) => AppError::Internal(e),
-        })?;
-        self.log_reads(
-            me,
-            page.hits.iter().filter_map(|h| {
-                RecordKind::parse(&h.kind).map(|k| (k, h.owner_id.as_str(), h.id.as_str()))
-            }),
-        )
-        .await?;
-        Ok(page)
     }
 }

@@ -4,7 +4,7 @@
 use super::{App, CurrentUser, now};
 use crate::domain::access::Access;
 use crate::domain::record::Evidence;
-use crate::domain::supervision::{self, ActionStatus, SupervisionDraft};
+use crate::domain::supervision::{self, ActionStatus, StepError, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
 use crate::error::{AppError, AppResult};
 
@@ -47,13 +47,11 @@ impl App {
         comment: &str,
     ) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
-        let flow = supervision::return_with(&record.workflow, comment).map_err(|errors| {
-            if errors.iter().any(|e| e.field == "status") {
-                conflict("only a submitted record can be returned")
-            } else {
-                AppError::Validation(errors)
-            }
-        })?;
+        let flow =
+            supervision::return_with(&record.workflow, comment).map_err(|err| match err {
+                StepError::Invalid(errors) => AppError::Validation(errors),
+                StepError::Refused(reason) => conflict(reason),
+            })?;
         self.save_evidence(me, &record, &record.data, &flow, "return")
             .await
     }

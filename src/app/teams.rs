@@ -2,9 +2,9 @@
 //! sees the members of the teams they lead.
 
 use super::{App, CurrentUser};
+use crate::domain::record::is_record_id;
 use crate::domain::user::check_team_name;
 use crate::error::{AppError, AppResult};
-use crate::http::api::is_record_id;
 use crate::storage::teams::{Team, TeamError};
 
 const NO_TEAM: AppError = AppError::NotFound("team");
@@ -45,20 +45,7 @@ impl App {
         if !is_record_id(team_id) || self.store().team(team_id).await?.is_none() {
             return Err(NO_TEAM);
         }
-        let user = if is_record_id(user_id) {
-            self.store().user(user_id).await?
-        } else {
-            None
-        };
-        match user {
-            Some(u) if u.role.keeps_portfolio() => {}
-            _ => {
-                return Err(AppError::invalid(
-                    "user_id",
-                    "is not a cpdfolio user who keeps a portfolio",
-                ));
-            }
-        }
+        self.portfolio_user("user_id", user_id).await?;
         self.store()
             .set_membership(team_id, user_id, is_lead)
             .await?;

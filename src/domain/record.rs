@@ -80,6 +80,14 @@ impl RecordKind {
     }
 }
 
+/// Record ids are 32 lower-case hex characters; anything else cannot exist.
+pub fn is_record_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
 /// A reference from a reflection to another record of the same author.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
 #[oai(deny_unknown_fields)]
@@ -184,6 +192,14 @@ mod tests {
             Some(ActivityType::WorkBasedLearning)
         );
         assert!(!RecordKind::Reflection.visible_to_team_leads());
+    }
+
+    #[test]
+    fn record_ids_are_32_lower_case_hex() {
+        assert!(is_record_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_record_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_record_id("'; DELETE user; --"));
+        assert!(!is_record_id(""));
     }
 
     #[test]

@@ -226,6 +226,13 @@ impl EvidenceData for SupervisionDraft {
 /// Why a sign-off step is not possible now (a 409 to the caller).
 pub type Refusal = &'static str;
 
+/// A step that takes input can fail on the input or on the record's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepError {
+    Invalid(Vec<FieldError>),
+    Refused(Refusal),
+}
+
 /// Only a draft or a returned record may change.
 pub fn check_editable(flow: &Workflow) -> Result<(), Refusal> {
     match flow.status {
@@ -274,19 +281,18 @@ pub fn sign(flow: &Workflow, supervisor_id: &str, at: OffsetDateTime) -> Result<
     })
 }
 
-pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, Vec<FieldError>> {
+pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, StepError> {
     let comment = comment.trim();
     if is_blank(comment) || char_len(comment) > COMMENT_MAX_CHARS {
-        return Err(vec![FieldError::new(
+        return Err(StepError::Invalid(vec![FieldError::new(
             "comment",
             "say what needs changing (1 to 5000 characters)",
-        )]);
+        )]));
     }
     if flow.status != SignOffStatus::Submitted {
-        return Err(vec![FieldError::new(
-            "status",
+        return Err(StepError::Refused(
             "only a submitted record can be returned",
-        )]);
+        ));
     }
     Ok(Workflow {
         status: SignOffStatus::Returned,
@@ -386,6 +392,16 @@ mod tests {
         assert_eq!(returned.return_comment.as_deref(), Some("add the actions"));
         assert!(check_editable(&returned).is_ok());
         assert!(sign(&returned, "sup", datetime!(2026-03-11 10:00 UTC)).is_err());
+        assert_eq!(
+            return_with(&returned, "again"),
+            Err(StepError::Refused(
+                "only a submitted record can be returned"
+            ))
+        );
+        assert!(matches!(
+            return_with(&submitted, " "),
+            Err(StepError::Invalid(_))
+        ));
         let signed = sign(
             &submit(&returned, true).unwrap(),
             "sup",

@@ -54,11 +54,6 @@ pub struct EvidenceFilter {
     pub offset: u32,
 }
 
-/// An update lost a race with another change to the same record.
-#[derive(Debug, thiserror::Error)]
-#[error("the record changed while this update was being made")]
-pub struct VersionConflict;
-
 #[derive(SurrealValue)]
 struct EvidenceRow {
     id: String,
@@ -78,8 +73,6 @@ struct VersionRow {
 
 const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, data, flow,
     <string> created_at AS created_at, <string> updated_at AS updated_at, version";
-
-const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
 
 impl EvidenceRow {
     fn into_stored(self) -> anyhow::Result<StoredEvidence> {
@@ -152,21 +145,15 @@ impl Store {
         actor_id: &str,
         write: EvidenceWrite,
     ) -> anyhow::Result<StoredEvidence> {
-        let query = self
-            .db()
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 {SNAPSHOT}
-                 UPDATE type::record($table, $id) SET {SET_WRITE}, updated_at = time::now(), version += 1;
-                 COMMIT TRANSACTION;"
-            ))
-            .bind(("table", kind.as_str()))
-            .bind(("id", id.to_owned()))
-            .bind(("expected", i64::from(expected_version)))
-            .bind(("actor", actor_id.to_owned()))
-            .bind(("conflict", CONFLICT_MARK))
-            .bind(write_vars(write));
-        execute(query).await.map_err(conflict_or_other)?;
+        self.update_keeping_history(
+            kind,
+            id,
+            expected_version,
+            actor_id,
+            SET_WRITE,
+            write_vars(write),
+        )
+        .await?;
         self.evidence(kind, id)
             .await?
             .context("updated record not found")
@@ -298,25 +285,6 @@ impl Store {
             .collect())
     }
 }
-
-/// Copies the current version of `type::record($table, $id)` into the
-/// history, or throws when it is no longer at `$expected`. For use inside a
-/// transaction.
-pub(crate) const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, author, supervisor, shared_with
-         FROM type::record($table, $id) WHERE version = $expected)[0];
-     IF $before = NONE { THROW $conflict; };
-     CREATE record_version SET kind = $table, record = $id, version = $before.version,
-         replaced_at = time::now(), replaced_by = type::record('user', $actor), snapshot = $before;";
-
-pub(crate) fn conflict_or_other(err: surrealdb::Error) -> anyhow::Error {
-    if err.to_string().contains(CONFLICT_MARK) {
-        VersionConflict.into()
-    } else {
-        err.into()
-    }
-}
-
-pub(crate) const CONFLICT: &str = CONFLICT_MARK;
 
 #[derive(SurrealValue)]
 struct WriteVars {

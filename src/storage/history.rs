@@ -1,12 +1,31 @@
-//! Earlier versions of records, written by every update (see
-//! `evidence::SNAPSHOT`) and read back for `GET /{kind}/{id}/history`.
+//! Earlier versions of records: every update goes through
+//! [`Store::update_keeping_history`], which copies the version it replaces
+//! into `record_version` in the same transaction; they are read back for
+//! `GET /{kind}/{id}/history`.
 
 use serde_json::Value;
+use surrealdb::method::IntoVariables;
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
 
-use super::Store;
 use super::rows::datetime;
+use super::{Store, execute};
+use crate::domain::record::RecordKind;
+
+/// An update lost a race with another change to the same record.
+#[derive(Debug, thiserror::Error)]
+#[error("the record changed while this update was being made")]
+pub struct VersionConflict;
+
+const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
+
+/// Copies the current version into the history, or throws when the record
+/// is no longer at `$expected`.
+const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, author, supervisor, shared_with
+         FROM type::record($table, $id) WHERE version = $expected)[0];
+     IF $before = NONE { THROW $conflict; };
+     CREATE record_version SET kind = $table, record = $id, version = $before.version,
+         replaced_at = time::now(), replaced_by = type::record('user', $actor), snapshot = $before;";
 
 /// One replaced version: its content as it was, and who replaced it when.
 #[derive(Debug, Clone)]
@@ -26,6 +45,41 @@ struct PastVersionRow {
 }
 
 impl Store {
+    /// Applies `set` (a SurrealQL `SET` list using `vars`) to the record if
+    /// it is still at `expected_version`, bumping its version and keeping
+    /// the replaced version; [`VersionConflict`] when it has moved on.
+    pub(crate) async fn update_keeping_history(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        expected_version: u32,
+        actor_id: &str,
+        set: &str,
+        vars: impl IntoVariables,
+    ) -> anyhow::Result<()> {
+        let query = self
+            .db()
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 {SNAPSHOT}
+                 UPDATE type::record($table, $id) SET {set}, updated_at = time::now(), version += 1;
+                 COMMIT TRANSACTION;"
+            ))
+            .bind(("table", kind.as_str()))
+            .bind(("id", id.to_owned()))
+            .bind(("expected", i64::from(expected_version)))
+            .bind(("actor", actor_id.to_owned()))
+            .bind(("conflict", CONFLICT_MARK))
+            .bind(vars);
+        execute(query).await.map_err(|err| {
+            if err.to_string().contains(CONFLICT_MARK) {
+                VersionConflict.into()
+            } else {
+                anyhow::Error::from(err)
+            }
+        })
+    }
+
     /// The replaced versions of a record, newest first.
     pub async fn history(&self, record_id: &str) -> anyhow::Result<Vec<PastVersion>> {
         let rows: Vec<PastVersionRow> = self

@@ -6,10 +6,9 @@ use anyhow::Context;
 use surrealdb::types::SurrealValue;
 use time::Date;
 
-use super::evidence::{CONFLICT, SNAPSHOT, conflict_or_other};
 use super::rows::{date, date_to_db, datetime};
-use super::{Store, execute, new_id};
-use crate::domain::record::RecordLink;
+use super::{Store, new_id};
+use crate::domain::record::{RecordKind, RecordLink};
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 
 #[derive(SurrealValue)]
@@ -145,21 +144,15 @@ impl Store {
         actor_id: &str,
         draft: &ReflectionDraft,
     ) -> anyhow::Result<Reflection> {
-        let query = self
-            .db()
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 {SNAPSHOT}
-                 UPDATE type::record('reflection', $id) SET {SET_DRAFT}, updated_at = time::now(), version += 1;
-                 COMMIT TRANSACTION;"
-            ))
-            .bind(("table", "reflection"))
-            .bind(("id", id.to_owned()))
-            .bind(("expected", i64::from(expected_version)))
-            .bind(("actor", actor_id.to_owned()))
-            .bind(("conflict", CONFLICT))
-            .bind(draft_vars(draft));
-        execute(query).await.map_err(conflict_or_other)?;
+        self.update_keeping_history(
+            RecordKind::Reflection,
+            id,
+            expected_version,
+            actor_id,
+            SET_DRAFT,
+            draft_vars(draft),
+        )
+        .await?;
         self.reflection(id)
             .await?
             .context("updated entry not found")
@@ -173,22 +166,15 @@ impl Store {
         actor_id: &str,
         shared_with: &[String],
     ) -> anyhow::Result<Reflection> {
-        let query = self
-            .db()
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 {SNAPSHOT}
-                 UPDATE type::record('reflection', $id)
-                     SET shared_with = $shared.map(|$u| type::record('user', $u)), updated_at = time::now(), version += 1;
-                 COMMIT TRANSACTION;"
-            ))
-            .bind(("table", "reflection"))
-            .bind(("id", id.to_owned()))
-            .bind(("expected", i64::from(expected_version)))
-            .bind(("actor", actor_id.to_owned()))
-            .bind(("conflict", CONFLICT))
-            .bind(("shared", shared_with.to_vec()));
-        execute(query).await.map_err(conflict_or_other)?;
+        self.update_keeping_history(
+            RecordKind::Reflection,
+            id,
+            expected_version,
+            actor_id,
+            "shared_with = $shared.map(|$u| type::record('user', $u))",
+            ("shared", shared_with.to_vec()),
+        )
+        .await?;
         self.reflection(id).await?.context("shared entry not found")
     }
 

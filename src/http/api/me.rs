@@ -131,8 +131,7 @@ impl MeApi {
     ) -> AppResult<Json<AccessLogPage>> {
         let (limit, offset) = (limit.0.unwrap_or(50), offset.0.unwrap_or(0));
         let (entries, total) = app
-            .store()
-            .access_log(auth.0.id(), !include_mine.0.unwrap_or(false), limit, offset)
+            .access_log(&auth.0, include_mine.0.unwrap_or(false), limit, offset)
             .await?;
         Ok(Json(AccessLogPage {
             items: entries

@@ -81,10 +81,4 @@ pub fn all() -> Api {
     )
 }
 
-/// Record ids are 32 lower-case hex characters; anything else cannot exist.
-pub fn is_record_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
+pub use crate::domain::record::is_record_id;
