@@ -85,7 +85,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         data_dir: dir.path().to_owned(),
-        content_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
+        content_dir: None,
         alerts_enabled: false,
         ..Config::default()
     };

@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use crate::app::App;
+use crate::app::AppError;
 use crate::config::Config;
 use crate::domain::user::{NewUser, Role};
-use crate::error::AppError;
 use crate::storage::Migrations;
 
 #[derive(Parser)]

@@ -47,9 +47,12 @@ pub struct Config {
     pub database_user: Option<String>,
     /// Root password for a remote SurrealDB server (`CPDFOLIO_DATABASE_PASSWORD`).
     pub database_password: Option<Secret>,
-    /// Directory of editable content: reflective models, email templates, demo
-    /// data (`CPDFOLIO_CONTENT_DIR`).
-    pub content_dir: PathBuf,
+    /// Directory of local content (`CPDFOLIO_CONTENT_DIR`). The shipped
+    /// reflective models, email templates, training catalogue and demo data
+    /// are built into the binary; a file here with the same path under the
+    /// directory (e.g. `training/catalogue.toml`) replaces that one file.
+    /// Empty means the built-in content only.
+    pub content_dir: Option<PathBuf>,
     /// Public address of this server, used in links inside emails
     /// (`CPDFOLIO_BASE_URL`).
     pub base_url: String,
@@ -92,7 +95,7 @@ impl Default for Config {
             database_url: None,
             database_user: None,
             database_password: None,
-            content_dir: PathBuf::from("content"),
+            content_dir: None,
             base_url: "http://127.0.0.1:8080".to_owned(),
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
@@ -122,7 +125,7 @@ pub enum ConfigError {
         source: toml::de::Error,
     },
     #[error("environment variable {name} is not valid: {reason}")]
-    Env { name: &'static str, reason: String },
+    Env { name: String, reason: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -150,60 +153,38 @@ impl Config {
         })
     }
 
-    /// Overrides fields from environment variables read through `var`.
+    /// Overrides fields from environment variables read through `var`:
+    /// each field `name` is read from `CPDFOLIO_NAME`; blank values are
+    /// ignored.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        let get = |name: &'static str| var(name).filter(|v| !v.trim().is_empty());
-        if let Some(v) = get("CPDFOLIO_LISTEN") {
-            self.listen = parse_env("CPDFOLIO_LISTEN", &v)?;
+        macro_rules! from_env {
+            ($($field:ident),* $(,)?) => {$(
+                let name = concat!("CPDFOLIO_", stringify!($field)).to_uppercase();
+                if let Some(value) = var(&name).filter(|v| !v.trim().is_empty()) {
+                    self.$field = FromEnv::from_env(&value)
+                        .map_err(|reason| ConfigError::Env { name, reason })?;
+                }
+            )*};
         }
-        if let Some(v) = get("CPDFOLIO_DATA_DIR") {
-            self.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("CPDFOLIO_DATABASE_URL") {
-            self.database_url = Some(v);
-        }
-        if let Some(v) = get("CPDFOLIO_DATABASE_USER") {
-            self.database_user = Some(v);
-        }
-        if let Some(v) = get("CPDFOLIO_DATABASE_PASSWORD") {
-            self.database_password = Some(Secret::new(v));
-        }
-        if let Some(v) = get("CPDFOLIO_CONTENT_DIR") {
-            self.content_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("CPDFOLIO_BASE_URL") {
-            self.base_url = v;
-        }
-        if let Some(v) = get("CPDFOLIO_MAX_BODY_BYTES") {
-            self.max_body_bytes = parse_env("CPDFOLIO_MAX_BODY_BYTES", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_MAX_ATTACHMENT_BYTES") {
-            self.max_attachment_bytes = parse_env("CPDFOLIO_MAX_ATTACHMENT_BYTES", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_SESSION_IDLE_MINUTES") {
-            self.session_idle_minutes = parse_env("CPDFOLIO_SESSION_IDLE_MINUTES", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_SESSION_LIFETIME_HOURS") {
-            self.session_lifetime_hours = parse_env("CPDFOLIO_SESSION_LIFETIME_HOURS", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_SEARCH_COMMIT_MS") {
-            self.search_commit_ms = parse_env("CPDFOLIO_SEARCH_COMMIT_MS", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_SMTP_URL") {
-            self.smtp_url = Some(Secret::new(v));
-        }
-        if let Some(v) = get("CPDFOLIO_MAIL_FROM") {
-            self.mail_from = v;
-        }
-        if let Some(v) = get("CPDFOLIO_ALERTS_ENABLED") {
-            self.alerts_enabled = parse_env("CPDFOLIO_ALERTS_ENABLED", &v)?;
-        }
-        if let Some(v) = get("CPDFOLIO_ALERTS_TIME") {
-            self.alerts_time = v;
-        }
-        if let Some(v) = get("CPDFOLIO_INACTIVITY_DAYS") {
-            self.inactivity_days = parse_env("CPDFOLIO_INACTIVITY_DAYS", &v)?;
-        }
+        from_env!(
+            listen,
+            data_dir,
+            database_url,
+            database_user,
+            database_password,
+            content_dir,
+            base_url,
+            max_body_bytes,
+            max_attachment_bytes,
+            session_idle_minutes,
+            session_lifetime_hours,
+            search_commit_ms,
+            smtp_url,
+            mail_from,
+            alerts_enabled,
+            alerts_time,
+            inactivity_days,
+        );
         Ok(())
     }
 
@@ -273,15 +254,46 @@ impl Config {
     }
 }
 
-fn parse_env<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
-where
-    T::Err: fmt::Display,
-{
-    value.trim().parse().map_err(|e: T::Err| ConfigError::Env {
-        name,
-        reason: e.to_string(),
-    })
+/// A configuration value that can be read from an environment variable.
+trait FromEnv: Sized {
+    fn from_env(text: &str) -> Result<Self, String>;
 }
+
+impl FromEnv for String {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+}
+
+impl FromEnv for PathBuf {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(PathBuf::from(text))
+    }
+}
+
+impl FromEnv for Secret {
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(Secret::new(text))
+    }
+}
+
+impl<T: FromEnv> FromEnv for Option<T> {
+    fn from_env(text: &str) -> Result<Self, String> {
+        T::from_env(text).map(Some)
+    }
+}
+
+macro_rules! from_env_by_parsing {
+    ($($t:ty),*) => {$(
+        impl FromEnv for $t {
+            fn from_env(text: &str) -> Result<Self, String> {
+                text.trim().parse().map_err(|e: <$t as std::str::FromStr>::Err| e.to_string())
+            }
+        }
+    )*};
+}
+
+from_env_by_parsing!(SocketAddr, usize, u32, u64, bool);
 
 #[cfg(test)]
 mod tests {
@@ -313,6 +325,26 @@ mod tests {
             .unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:9100");
         assert_eq!(c.inactivity_days, 60);
+    }
+
+    #[test]
+    fn every_field_reads_its_environment_variable() {
+        let mut c = Config::default();
+        c.apply_env(env(&[
+            ("CPDFOLIO_DATA_DIR", "/srv/cpd"),
+            ("CPDFOLIO_CONTENT_DIR", "/etc/cpdfolio/content"),
+            ("CPDFOLIO_MAX_ATTACHMENT_BYTES", "1048576"),
+            ("CPDFOLIO_ALERTS_ENABLED", "false"),
+            ("CPDFOLIO_DATABASE_PASSWORD", "s3cret"),
+            ("CPDFOLIO_MAIL_FROM", "  "),
+        ]))
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/cpd"));
+        assert_eq!(c.content_dir, Some(PathBuf::from("/etc/cpdfolio/content")));
+        assert_eq!(c.max_attachment_bytes, 1_048_576);
+        assert!(!c.alerts_enabled);
+        assert_eq!(c.database_password, Some(Secret::new("s3cret")));
+        assert_eq!(c.mail_from, "cpdfolio <cpdfolio@localhost>");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Loads the files people edit in `content/`: reflective models (Markdown
-//! with a small front matter) and email templates. Loaded once at start-up;
-//! a missing or malformed file stops start-up with a message naming it.
+//! with a small front matter), email templates, the training catalogue and
+//! the demo team. The shipped files are compiled into the binary, so it
+//! runs from any directory; a configured `content_dir` overrides them file
+//! by file (a deployment that only changes the catalogue holds only
+//! `training/catalogue.toml`). Loaded once at start-up; a malformed file
+//! stops start-up with a message naming it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,40 +42,112 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// The shipped content, by path under `content/`.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("demo/team.toml", include_str!("../content/demo/team.toml")),
+    (
+        "email/inactivity.md",
+        include_str!("../content/email/inactivity.md"),
+    ),
+    (
+        "reflective-models/driscoll.md",
+        include_str!("../content/reflective-models/driscoll.md"),
+    ),
+    (
+        "reflective-models/free.md",
+        include_str!("../content/reflective-models/free.md"),
+    ),
+    (
+        "reflective-models/gibbs.md",
+        include_str!("../content/reflective-models/gibbs.md"),
+    ),
+    (
+        "reflective-models/kolb.md",
+        include_str!("../content/reflective-models/kolb.md"),
+    ),
+    (
+        "reflective-models/rolfe.md",
+        include_str!("../content/reflective-models/rolfe.md"),
+    ),
+    (
+        "reflective-models/schon.md",
+        include_str!("../content/reflective-models/schon.md"),
+    ),
+    (
+        "training/catalogue.toml",
+        include_str!("../content/training/catalogue.toml"),
+    ),
+];
+
+/// Where content files come from: the override directory first, then the
+/// copy compiled into the binary.
+#[derive(Debug, Clone, Default)]
+pub struct ContentSource {
+    overrides: Option<PathBuf>,
+}
+
+impl ContentSource {
+    /// Files under `overrides` (when given) replace the shipped ones.
+    pub fn new(overrides: Option<&Path>) -> anyhow::Result<Self> {
+        if let Some(dir) = overrides
+            && !dir.is_dir()
+        {
+            bail!(
+                "content directory {} does not exist (set content_dir or CPDFOLIO_CONTENT_DIR to a folder, or leave it unset to use the built-in content)",
+                dir.display()
+            );
+        }
+        Ok(Self {
+            overrides: overrides.map(Path::to_owned),
+        })
+    }
+
+    /// The text of `relative` (e.g. `training/catalogue.toml`) and where it
+    /// came from, for messages.
+    pub fn read(&self, relative: &str) -> anyhow::Result<(String, String)> {
+        if let Some(dir) = &self.overrides {
+            let path = dir.join(relative);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                return Ok((text, path.display().to_string()));
+            }
+        }
+        EMBEDDED
+            .iter()
+            .find(|(name, _)| *name == relative)
+            .map(|(_, text)| ((*text).to_owned(), format!("built-in content/{relative}")))
+            .with_context(|| format!("no content file {relative}"))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Content {
-    pub dir: PathBuf,
+    pub source: ContentSource,
     pub models: Vec<ModelGuide>,
     pub email: BTreeMap<String, EmailTemplate>,
     pub training: Vec<Course>,
 }
 
 impl Content {
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
-        if !dir.is_dir() {
-            bail!(
-                "content directory {} does not exist (set content_dir or CPDFOLIO_CONTENT_DIR)",
-                dir.display()
-            );
-        }
+    /// The shipped content with the files under `overrides` in their place.
+    pub fn load(overrides: Option<&Path>) -> anyhow::Result<Self> {
+        let source = ContentSource::new(overrides)?;
         let models = ReflectiveModel::ALL
             .into_iter()
             .map(|m| {
-                load_model(
-                    &dir.join("reflective-models")
-                        .join(format!("{}.md", m.as_str())),
-                    m,
-                )
+                let file = source.read(&format!("reflective-models/{}.md", m.as_str()))?;
+                load_model(file, m)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut email = BTreeMap::new();
         email.insert(
             "inactivity".to_owned(),
-            load_email(&dir.join("email").join("inactivity.md"))?,
+            load_email(source.read("email/inactivity.md")?)?,
         );
-        let training = load_catalogue(&dir.join("training").join("catalogue.toml"))?;
+        let training = load_catalogue(source.read("training/catalogue.toml")?)?;
         Ok(Self {
-            dir: dir.to_owned(),
+            source,
             models,
             email,
             training,
@@ -85,20 +161,19 @@ impl Content {
     }
 }
 
-fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn load_model(path: &Path, model: ReflectiveModel) -> anyhow::Result<ModelGuide> {
-    let (meta, markdown) = split_front_matter(&read(path)?)
-        .with_context(|| format!("{}: no front matter", path.display()))?;
+fn load_model(
+    (text, origin): (String, String),
+    model: ReflectiveModel,
+) -> anyhow::Result<ModelGuide> {
+    let (meta, markdown) =
+        split_front_matter(&text).with_context(|| format!("{origin}: no front matter"))?;
     let field = |k: &str| {
         meta.get(k)
             .cloned()
-            .with_context(|| format!("{}: front matter lacks `{k}`", path.display()))
+            .with_context(|| format!("{origin}: front matter lacks `{k}`"))
     };
     if field("key")? != model.as_str() {
-        bail!("{}: key must be {}", path.display(), model.as_str());
+        bail!("{origin}: key must be {}", model.as_str());
     }
     let stages = markdown
         .lines()
@@ -115,13 +190,13 @@ fn load_model(path: &Path, model: ReflectiveModel) -> anyhow::Result<ModelGuide>
     })
 }
 
-fn load_email(path: &Path) -> anyhow::Result<EmailTemplate> {
-    let (meta, body) = split_front_matter(&read(path)?)
-        .with_context(|| format!("{}: no front matter", path.display()))?;
+fn load_email((text, origin): (String, String)) -> anyhow::Result<EmailTemplate> {
+    let (meta, body) =
+        split_front_matter(&text).with_context(|| format!("{origin}: no front matter"))?;
     let subject = meta
         .get("subject")
         .cloned()
-        .with_context(|| format!("{}: front matter lacks `subject`", path.display()))?;
+        .with_context(|| format!("{origin}: front matter lacks `subject`"))?;
     Ok(EmailTemplate { subject, body })
 }
 
@@ -131,10 +206,10 @@ struct CatalogueFile {
     course: Vec<Course>,
 }
 
-fn load_catalogue(path: &Path) -> anyhow::Result<Vec<Course>> {
+fn load_catalogue((text, origin): (String, String)) -> anyhow::Result<Vec<Course>> {
     let file: CatalogueFile =
-        toml::from_str(&read(path)?).with_context(|| format!("{} is not valid", path.display()))?;
-    check_catalogue(&file.course).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    check_catalogue(&file.course).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     Ok(file.course)
 }
 
@@ -233,8 +308,55 @@ mod tests {
     }
 
     #[test]
+    fn an_override_replaces_one_file_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("email")).unwrap();
+        std::fs::write(
+            dir.path().join("email/inactivity.md"),
+            "---\nsubject: Local wording\n---\nHello {{name}}\n",
+        )
+        .unwrap();
+        let c = Content::load(Some(dir.path())).unwrap();
+        assert_eq!(c.email["inactivity"].subject, "Local wording");
+        assert_eq!(c.models.len(), 6);
+        let (_, origin) = c.source.read("training/catalogue.toml").unwrap();
+        assert_eq!(origin, "built-in content/training/catalogue.toml");
+    }
+
+    #[test]
+    fn a_missing_override_directory_is_refused_with_its_name() {
+        let err = Content::load(Some(Path::new("/no/such/cpdfolio-content"))).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("content directory /no/such/cpdfolio-content does not exist"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_shipped_file_is_built_in() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+        let mut on_disk = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path.strip_prefix(&root).unwrap();
+                    on_disk.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        on_disk.sort();
+        let built_in: Vec<String> = EMBEDDED.iter().map(|(n, _)| (*n).to_owned()).collect();
+        assert_eq!(on_disk, built_in);
+    }
+
+    #[test]
     fn the_shipped_content_loads() {
-        let c = Content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).unwrap();
+        let c = Content::load(None).unwrap();
         assert_eq!(c.models.len(), 6);
         let gibbs = &c.models[0];
         assert_eq!(gibbs.model, ReflectiveModel::Gibbs);

@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use time::Duration;
 
-use crate::app::{App, today};
+use crate::app::App;
 use crate::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
 use crate::domain::user::{NewUser, Role};
 
@@ -52,11 +52,8 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
         println!("demo: the database already has accounts; not seeding");
         return Ok(());
     }
-    let path = app.content().dir.join("demo").join("team.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let demo: DemoFile =
-        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+    let (text, origin) = app.content().source.read("demo/team.toml")?;
+    let demo: DemoFile = toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
     let admin = new_user(
         DEMO_ADMIN_EMAIL,
         "Demo Administrator",
@@ -129,7 +126,7 @@ async fn seed_training(app: &App, user: crate::domain::user::User) -> anyhow::Re
     ] {
         let draft = crate::domain::training::TrainingDraft {
             course: course.to_owned(),
-            completed_on: today() - Duration::days(days_ago),
+            completed_on: app.today() - Duration::days(days_ago),
             provider: "e-Learning for Healthcare".to_owned(),
             certificate_expires_on: None,
             notes: String::new(),
@@ -169,7 +166,7 @@ async fn seed_entries<'a>(
     for e in entries {
         let draft = ReflectionDraft {
             title: e.title.clone(),
-            activity_date: today() - Duration::days(e.days_ago),
+            activity_date: app.today() - Duration::days(e.days_ago),
             activity_type: e.activity_type,
             hours: e.hours,
             model: e.model,
@@ -181,7 +178,7 @@ async fn seed_entries<'a>(
             standards: e.standards.clone(),
             links: vec![],
         }
-        .validated(today())
+        .validated(app.today())
         .map_err(|errors| anyhow::anyhow!("demo entry {:?} is not valid: {errors:?}", e.title))?;
         let stored = app.store().create_reflection(author_id, &draft).await?;
         app.search()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use time::{OffsetDateTime, Time};
 
-use crate::app::{App, now};
+use crate::app::App;
 
 /// Seconds from `at` until the next `time_of_day` (UTC), never zero.
 pub fn until_next(at: OffsetDateTime, time_of_day: Time) -> Duration {
@@ -30,7 +30,7 @@ pub fn spawn_daily_alerts(app: App) -> Option<tokio::task::JoinHandle<()>> {
     }
     Some(tokio::spawn(async move {
         loop {
-            tokio::time::sleep(until_next(now(), at)).await;
+            tokio::time::sleep(until_next(app.now(), at)).await;
             if let Err(err) = app.run_alerts(false).await {
                 tracing::error!(error = %err, "scheduled alert run failed");
             }

@@ -18,7 +18,6 @@ pub mod config;
 pub mod content;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod mail;
@@ -29,5 +28,5 @@ pub mod server;
 pub mod storage;
 
 pub use app::App;
+pub use app::AppError;
 pub use config::Config;
-pub use error::AppError;

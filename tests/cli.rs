@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 fn cpdfolio(data: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpdfolio"));
-    cmd.env("CPDFOLIO_DATA_DIR", data)
-        .env(
-            "CPDFOLIO_CONTENT_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
-        )
+    // Started outside the checkout with no content directory configured:
+    // the binary must run on its built-in content.
+    cmd.current_dir(data)
+        .env_remove("CPDFOLIO_CONTENT_DIR")
+        .env("CPDFOLIO_DATA_DIR", data)
         .env("CPDFOLIO_LISTEN", "127.0.0.1:0")
         .env("CPDFOLIO_ALERTS_ENABLED", "false")
         .env("CPDFOLIO_PASSWORD", "a perfectly long passphrase");

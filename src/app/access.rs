@@ -3,10 +3,10 @@
 //! record and every change goes through [`App::log`].
 
 use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::access::{Access, RecordAccess, Viewer};
 use crate::domain::record::{RecordKind, is_record_id};
 use crate::domain::user::User;
-use crate::error::{AppError, AppResult};
 use crate::storage::access_log::{AccessEntry, NewAccess};
 
 /// What every record has for deciding access, whatever its kind.

@@ -3,9 +3,10 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{App, now};
+use super::App;
+use crate::app::{AppError, AppResult};
+use crate::domain::error::FieldError;
 use crate::domain::user::{self, NewUser, Role, User};
-use crate::error::{AppError, AppResult, FieldError};
 use crate::security::{password, token};
 use crate::storage::users::CreateUserError;
 
@@ -77,7 +78,7 @@ impl App {
             Err(CreateUserError::DuplicateEmail) => Err(AppError::Conflict(
                 "an account with this email already exists".to_owned(),
             )),
-            Err(CreateUserError::Other(e)) => Err(AppError::Internal(e)),
+            Err(CreateUserError::Storage(e)) => Err(e.into()),
         }
     }
 
@@ -86,7 +87,7 @@ impl App {
     pub async fn login(&self, email: &str, password: &str) -> AppResult<LoginResult> {
         let email = user::normalise_email(email);
         let throttle = &self.inner.login_throttle;
-        if !throttle.allows(&email, now()) {
+        if !throttle.allows(&email, self.now()) {
             tracing::warn!("login refused: too many failed attempts for one address");
             return Err(AppError::TooManyRequests(
                 "too many failed logins for this email address; try again in 15 minutes".to_owned(),
@@ -102,13 +103,13 @@ impl App {
             .await
             .map_err(AppError::internal)?;
         let Some(user_id) = user_id.filter(|_| matches) else {
-            throttle.record_failure(&email, now());
+            throttle.record_failure(&email, self.now());
             tracing::info!("login refused");
             return Err(AppError::InvalidCredentials);
         };
         throttle.record_success(&email);
         let token = token::generate();
-        let created = now();
+        let created = self.now();
         let expires_at = created + Duration::hours(i64::from(self.config().session_lifetime_hours));
         self.store()
             .create_session(&token::digest(&token), &user_id, created, expires_at)
@@ -133,7 +134,7 @@ impl App {
             .session(&digest)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let at = now();
+        let at = self.now();
         let idle = Duration::minutes(i64::from(self.config().session_idle_minutes));
         if at >= session.expires_at || at - session.last_seen_at >= idle {
             self.store().delete_session(&digest).await?;

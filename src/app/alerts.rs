@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::{App, today};
+use super::App;
+use crate::app::AppResult;
 use crate::domain::alerts::{InactivityAlert, inactivity};
 use crate::domain::dates::{iso, long_uk};
 use crate::domain::user::User;
-use crate::error::AppResult;
 use crate::storage::alerts::OutboxEmail;
 use crate::storage::new_id;
 
@@ -94,7 +94,7 @@ impl App {
                 let alert = inactivity(
                     last.get(&u.id).copied(),
                     u.created_at.date(),
-                    today(),
+                    self.today(),
                     threshold,
                 )?;
                 Some((u, alert))

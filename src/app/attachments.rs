@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use super::access::RecordHeader;
 use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
 use crate::domain::record::RecordKind;
-use crate::error::{AppError, AppResult};
-use crate::storage::attachments::{Attachment, NewAttachment};
+use crate::domain::record::{Attachment, PastVersion};
+use crate::storage::attachments::NewAttachment;
 use crate::storage::blobs::BlobError;
-use crate::storage::history::PastVersion;
 
 /// At most this many files on one record.
 pub const ATTACHMENTS_PER_RECORD: usize = 20;

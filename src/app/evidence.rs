@@ -9,15 +9,16 @@ use std::future::Future;
 use anyhow::Context;
 
 use super::access::{RecordHeader, not_found};
-use super::{App, CurrentUser, today};
+use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
 use crate::domain::audit::AuditDraft;
+use crate::domain::record::EvidenceFilter;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind, Workflow};
 use crate::domain::supervision::{self, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
-use crate::error::{AppError, AppResult};
 use crate::search::IndexDoc;
-use crate::storage::evidence::{EvidenceFilter, EvidenceWrite, Scope, StoredEvidence};
+use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
 
 /// Validation of a kind's content, which may need the catalogue or the
 /// database (a supervisor must be an existing user).
@@ -26,21 +27,21 @@ pub trait Checked: EvidenceData {
 }
 
 impl Checked for AuditDraft {
-    async fn check(self, _app: &App, _me: &CurrentUser) -> AppResult<Self> {
-        self.validated(today()).map_err(AppError::Validation)
+    async fn check(self, app: &App, _me: &CurrentUser) -> AppResult<Self> {
+        self.validated(app.today()).map_err(AppError::Validation)
     }
 }
 
 impl Checked for TrainingDraft {
     async fn check(self, app: &App, _me: &CurrentUser) -> AppResult<Self> {
-        self.validated(today(), &app.content().training)
+        self.validated(app.today(), &app.content().training)
             .map_err(AppError::Validation)
     }
 }
 
 impl Checked for SupervisionDraft {
     async fn check(self, app: &App, me: &CurrentUser) -> AppResult<Self> {
-        let draft = self.validated(today()).map_err(AppError::Validation)?;
+        let draft = self.validated(app.today()).map_err(AppError::Validation)?;
         if let Some(id) = &draft.supervisor_id {
             if id == me.id() {
                 return Err(AppError::invalid(

@@ -8,6 +8,8 @@ mod access;
 mod accounts;
 mod alerts;
 mod attachments;
+mod clock;
+mod error;
 mod evidence;
 mod lock;
 mod profile;
@@ -35,6 +37,8 @@ pub use access::RecordHeader;
 pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
 pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use attachments::ATTACHMENTS_PER_RECORD;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{AppError, AppResult};
 pub use evidence::Checked;
 pub use lock::{DataDirLock, LockError};
 pub use profile::ProfileRequest;
@@ -54,6 +58,7 @@ struct Inner {
     content: Content,
     login_throttle: throttle::LoginThrottle,
     blobs: Arc<BlobStore>,
+    clock: Arc<dyn Clock>,
     /// Serialises storing a file with removing unused ones, so a file
     /// being attached is never removed as unused.
     blob_lock: tokio::sync::Mutex<()>,
@@ -65,6 +70,15 @@ impl App {
     /// migrations), loads content, opens the search index and rebuilds it if
     /// it is missing or out of step with the database.
     pub async fn open(config: Config, migrations: &Migrations) -> anyhow::Result<Self> {
+        Self::open_with_clock(config, migrations, Arc::new(SystemClock)).await
+    }
+
+    /// As [`App::open`], reading the time from `clock`.
+    pub async fn open_with_clock(
+        config: Config,
+        migrations: &Migrations,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
@@ -72,7 +86,7 @@ impl App {
             )
         })?;
         let lock = DataDirLock::acquire(&config.data_dir)?;
-        let content = Content::load(&config.content_dir)?;
+        let content = Content::load(config.content_dir.as_deref())?;
         let mailer = Mailer::from_config(&config)?;
         let store = Store::open(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
@@ -86,12 +100,23 @@ impl App {
                 content,
                 login_throttle: throttle::LoginThrottle::default(),
                 blobs,
+                clock,
                 blob_lock: tokio::sync::Mutex::new(()),
                 _lock: Some(lock),
             }),
         };
         app.bring_index_in_step(fresh, false).await?;
         Ok(app)
+    }
+
+    /// The current instant, from the application's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Today's UK calendar date, from the application's clock.
+    pub fn today(&self) -> Date {
+        self.inner.clock.today()
     }
 
     pub fn config(&self) -> &Config {
@@ -135,14 +160,4 @@ impl App {
             self.inner.search.is_readable(),
         )
     }
-}
-
-/// Now, in UTC.
-pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
-}
-
-/// Today's date in UTC.
-pub fn today() -> Date {
-    now().date()
 }

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::evidence::decode;
-use super::{App, CurrentUser, today};
+use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::dates::add_months;
+use crate::domain::error::FieldError;
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
 use crate::domain::record::{Evidence, EvidenceData, RecordKind};
 use crate::domain::reflection::{ActivityType, Reflection};
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
-use crate::error::{AppError, AppResult, FieldError};
 
 /// The period asked for; missing ends default to the two years to today.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,7 +56,7 @@ impl App {
         request: ProfileRequest,
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
-        let (from, to) = request.resolve(today())?;
+        let (from, to) = request.resolve(self.today())?;
         let entries = self.store().reflections_between(me.id(), from, to).await?;
         let mut activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
         for kind in [

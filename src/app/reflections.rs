@@ -3,14 +3,15 @@
 //! then applied to the search index.
 
 use super::access::not_found;
-use super::{App, CurrentUser, today};
+use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
+use crate::domain::error::FieldError;
+use crate::domain::record::ReflectionFilter;
 use crate::domain::record::is_record_id;
 use crate::domain::record::{RecordKind, SearchText};
 use crate::domain::reflection::{Reflection, ReflectionDraft, SHARES_MAX};
-use crate::error::{AppError, AppResult, FieldError};
 use crate::search::IndexDoc;
-use crate::storage::reflections::ReflectionFilter;
 
 const KIND: RecordKind = RecordKind::Reflection;
 
@@ -56,7 +57,9 @@ impl App {
         me: &CurrentUser,
         draft: ReflectionDraft,
     ) -> AppResult<ReflectionDraft> {
-        let draft = draft.validated(today()).map_err(AppError::Validation)?;
+        let draft = draft
+            .validated(self.today())
+            .map_err(AppError::Validation)?;
         let mut errors = Vec::new();
         for (i, link) in draft.links.iter().enumerate() {
             let owned = is_record_id(&link.id)

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::record::RecordKind;
-use crate::error::{AppError, AppResult};
 use crate::search::{SearchError, SearchPage, SearchScope};
 
 impl App {

@@ -1,12 +1,12 @@
 //! Supervision sign-off and training verification: the steps where someone
 //! other than the owner acts on a record.
 
-use super::{App, CurrentUser, now};
+use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
 use crate::domain::record::Evidence;
 use crate::domain::supervision::{self, ActionStatus, StepError, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
-use crate::error::{AppError, AppResult};
 
 type Supervision = Evidence<SupervisionDraft>;
 
@@ -34,7 +34,7 @@ impl App {
     /// The supervisor countersigns a submitted record.
     pub async fn sign_off_supervision(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
-        let flow = supervision::sign(&record.workflow, me.id(), now()).map_err(conflict)?;
+        let flow = supervision::sign(&record.workflow, me.id(), self.now()).map_err(conflict)?;
         self.save_evidence(me, &record, &record.data, &flow, "sign-off")
             .await
     }
@@ -70,7 +70,7 @@ impl App {
                 "only the supervisee or the supervisor can add an addendum",
             ));
         }
-        let flow = supervision::add_addendum(&record.workflow, text, me.id(), now())
+        let flow = supervision::add_addendum(&record.workflow, text, me.id(), self.now())
             .map_err(AppError::Validation)?;
         self.save_evidence(me, &record, &record.data, &flow, "addendum")
             .await
@@ -129,7 +129,7 @@ impl App {
         }
         let mut flow = record.workflow.clone();
         flow.verified_by = Some(me.id().to_owned());
-        flow.verified_at = Some(now());
+        flow.verified_at = Some(self.now());
         self.save_evidence(me, &record, &record.data, &flow, "verify")
             .await
     }

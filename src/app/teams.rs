@@ -2,10 +2,11 @@
 //! sees the members of the teams they lead.
 
 use super::{App, CurrentUser};
+use crate::app::{AppError, AppResult};
 use crate::domain::record::is_record_id;
+use crate::domain::team::Team;
 use crate::domain::user::check_team_name;
-use crate::error::{AppError, AppResult};
-use crate::storage::teams::{Team, TeamError};
+use crate::storage::teams::TeamError;
 
 const NO_TEAM: AppError = AppError::NotFound("team");
 
@@ -24,7 +25,7 @@ impl App {
             Err(TeamError::DuplicateName) => Err(AppError::Conflict(
                 "a team with this name already exists".to_owned(),
             )),
-            Err(TeamError::Other(e)) => Err(AppError::Internal(e)),
+            Err(TeamError::Storage(e)) => Err(e.into()),
         }
     }
 

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::record::{EvidenceData, RecordKind, SearchText};
-use super::text::{char_len, is_blank};
-use crate::error::FieldError;
+use super::text::char_len;
+use super::validate::Checks;
+use crate::domain::error::FieldError;
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const SHORT_MAX_CHARS: usize = 300;
@@ -48,7 +49,6 @@ pub struct AuditDraft {
 
 impl AuditDraft {
     pub fn validated(mut self, today: Date) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
         self.title = self.title.trim().to_owned();
         self.my_role = self.my_role.trim().to_owned();
         self.standard = self.standard.trim().to_owned();
@@ -60,62 +60,40 @@ impl AuditDraft {
             }
         }
         self.outcome_measures = measures;
-        if is_blank(&self.title) {
-            errors.push(FieldError::new("title", "must not be empty"));
-        }
-        for (field, value, max) in [
-            ("title", &self.title, TITLE_MAX_CHARS),
-            ("my_role", &self.my_role, SHORT_MAX_CHARS),
-            ("standard", &self.standard, SHORT_MAX_CHARS),
-            ("findings", &self.findings, TEXT_MAX_CHARS),
-            ("actions", &self.actions, TEXT_MAX_CHARS),
-        ] {
-            if char_len(value) > max {
-                errors.push(FieldError::new(
-                    field,
-                    format!("must be at most {max} characters"),
-                ));
-            }
-        }
-        if self.started_on > today {
-            errors.push(FieldError::new("started_on", "must not be in the future"));
-        }
-        if self.started_on.year() < 1990 {
-            errors.push(FieldError::new("started_on", "must be in 1990 or later"));
-        }
+        let mut checks = Checks::new();
+        checks
+            .required("title", &self.title, TITLE_MAX_CHARS)
+            .max_chars("my_role", &self.my_role, SHORT_MAX_CHARS)
+            .max_chars("standard", &self.standard, SHORT_MAX_CHARS)
+            .max_chars("findings", &self.findings, TEXT_MAX_CHARS)
+            .max_chars("actions", &self.actions, TEXT_MAX_CHARS)
+            .past_date("started_on", self.started_on, today);
         if let Some(done) = self.completed_on {
-            if done < self.started_on {
-                errors.push(FieldError::new(
+            checks
+                .rule(
+                    done >= self.started_on,
                     "completed_on",
                     "must not be before started_on",
-                ));
-            }
-            if done > today {
-                errors.push(FieldError::new("completed_on", "must not be in the future"));
-            }
+                )
+                .rule(done <= today, "completed_on", "must not be in the future");
         }
-        if let Some(due) = self.reaudit_due
-            && due < self.started_on
-        {
-            errors.push(FieldError::new(
+        checks
+            .rule(
+                self.reaudit_due.is_none_or(|due| due >= self.started_on),
                 "reaudit_due",
                 "must not be before started_on",
-            ));
-        }
-        if self.outcome_measures.len() > MEASURES_MAX {
-            errors.push(FieldError::new("outcome_measures", "at most 20 measures"));
-        }
-        if self.outcome_measures.iter().any(|m| char_len(m) > 60) {
-            errors.push(FieldError::new(
+            )
+            .rule(
+                self.outcome_measures.len() <= MEASURES_MAX,
+                "outcome_measures",
+                "at most 20 measures",
+            )
+            .rule(
+                self.outcome_measures.iter().all(|m| char_len(m) <= 60),
                 "outcome_measures",
                 "each must be at most 60 characters",
-            ));
-        }
-        if errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(errors)
-        }
+            )
+            .finish(self)
     }
 }
 

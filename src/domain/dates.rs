@@ -2,7 +2,7 @@
 //! months are calendar months, clamped to the end of a shorter month
 //! (31 January + 1 month = the last day of February).
 
-use time::{Date, Month};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 // `Date` as "YYYY-MM-DD" in stored JSON (`iso_date` and `iso_date::option`).
 time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
@@ -39,10 +39,102 @@ pub fn parse_iso(text: &str) -> Option<Date> {
     Date::parse(text, &format).ok()
 }
 
+/// The calendar date in the UK (Europe/London) at the instant `at`.
+///
+/// People read due dates as UK calendar dates: a certificate that expires
+/// "on 31 March" is valid all of 31 March in the UK, including the hour of
+/// it that is still 30 March in UTC while British Summer Time runs. Since
+/// 1996 BST starts at 01:00 UTC on the last Sunday of March and ends at
+/// 01:00 UTC on the last Sunday of October (Summer Time Order 2002).
+pub fn uk_date(at: OffsetDateTime) -> Date {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let offset_hours = if is_british_summer_time(utc) { 1 } else { 0 };
+    (utc + time::Duration::hours(offset_hours)).date()
+}
+
+fn is_british_summer_time(utc: OffsetDateTime) -> bool {
+    let year = utc.year();
+    let starts = last_sunday_1am_utc(year, Month::March);
+    let ends = last_sunday_1am_utc(year, Month::October);
+    match (starts, ends) {
+        (Some(starts), Some(ends)) => utc >= starts && utc < ends,
+        _ => false,
+    }
+}
+
+fn last_sunday_1am_utc(year: i32, month: Month) -> Option<OffsetDateTime> {
+    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    let sunday = last - time::Duration::days(back);
+    debug_assert_eq!(sunday.weekday(), Weekday::Sunday);
+    Some(PrimitiveDateTime::new(sunday, Time::from_hms(1, 0, 0).ok()?).assume_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn uk_date_follows_british_summer_time() {
+        // Summer: 23:30 UTC is already the next day in London.
+        assert_eq!(
+            uk_date(datetime!(2026-03-30 23:30 UTC)),
+            date!(2026 - 03 - 31)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-06-30 22:59 UTC)),
+            date!(2026 - 06 - 30)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-06-30 23:00 UTC)),
+            date!(2026 - 07 - 01)
+        );
+        // Winter: London is on UTC.
+        assert_eq!(
+            uk_date(datetime!(2026-12-31 23:30 UTC)),
+            date!(2026 - 12 - 31)
+        );
+        assert_eq!(
+            uk_date(datetime!(2027-01-01 00:00 UTC)),
+            date!(2027 - 01 - 01)
+        );
+    }
+
+    #[test]
+    fn uk_date_changes_at_one_in_the_morning_utc_on_the_last_sundays() {
+        // 2026: BST from Sunday 29 March 01:00 UTC to Sunday 25 October 01:00 UTC.
+        assert_eq!(
+            uk_date(datetime!(2026-03-28 23:30 UTC)),
+            date!(2026 - 03 - 28)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-03-29 23:30 UTC)),
+            date!(2026 - 03 - 30)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-10-24 23:30 UTC)),
+            date!(2026 - 10 - 25)
+        );
+        assert_eq!(
+            uk_date(datetime!(2026-10-25 23:30 UTC)),
+            date!(2026 - 10 - 25)
+        );
+        // An offset other than UTC is read as the same instant.
+        assert_eq!(
+            uk_date(datetime!(2026-07-01 01:30 +02:00)),
+            date!(2026 - 07 - 01)
+        );
+        // 2024 is a leap year whose last March Sunday is the 31st.
+        assert_eq!(
+            uk_date(datetime!(2024-03-31 00:59 UTC)),
+            date!(2024 - 03 - 31)
+        );
+        assert_eq!(
+            uk_date(datetime!(2024-03-31 23:30 UTC)),
+            date!(2024 - 04 - 01)
+        );
+    }
 
     #[test]
     fn month_end_is_clamped() {

@@ -173,6 +173,52 @@ pub struct SearchText {
     pub tags: Vec<String>,
 }
 
+/// An attachment on a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub owner_id: String,
+    pub kind: RecordKind,
+    pub record_id: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub size: u64,
+    pub media_type: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// One replaced version: its content as it was, and who replaced it when.
+#[derive(Debug, Clone)]
+pub struct PastVersion {
+    pub version: u32,
+    pub replaced_at: OffsetDateTime,
+    pub replaced_by: String,
+    pub snapshot: serde_json::Value,
+}
+
+/// Filters and paging for a list of supervision, audit or training records.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceFilter {
+    pub owner: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// Filters and paging for a list.
+#[derive(Debug, Clone, Default)]
+pub struct ReflectionFilter {
+    /// Only entries by this author (the caller's own or shared with them).
+    pub author: Option<String>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub activity_type: Option<ActivityType>,
+    pub tag: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

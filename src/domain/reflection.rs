@@ -7,11 +7,12 @@ use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::error::FieldError;
+use super::validate::Checks;
+use crate::domain::error::FieldError;
 
 use super::record::RecordLink;
 
-use super::text::{char_len, is_blank};
+use super::text::char_len;
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const BODY_MAX_CHARS: usize = 100_000;
@@ -150,48 +151,6 @@ impl ReflectionDraft {
         self.title = self.title.trim().to_owned();
         self.tags = normalise_tags(&self.tags);
         let standards: BTreeSet<u8> = self.standards.iter().copied().collect();
-        let mut errors = Vec::new();
-        if is_blank(&self.title) {
-            errors.push(FieldError::new("title", "must not be empty"));
-        } else if char_len(&self.title) > TITLE_MAX_CHARS {
-            errors.push(FieldError::new("title", "must be at most 200 characters"));
-        }
-        if self.activity_date > today {
-            errors.push(FieldError::new(
-                "activity_date",
-                "must not be in the future",
-            ));
-        }
-        if self.activity_date.year() < 1990 {
-            errors.push(FieldError::new("activity_date", "must be in 1990 or later"));
-        }
-        if let Some(hours) = self.hours
-            && !(hours.is_finite() && hours > 0.0 && hours <= HOURS_MAX)
-        {
-            errors.push(FieldError::new(
-                "hours",
-                "must be more than 0 and at most 1000",
-            ));
-        }
-        if char_len(&self.body) > BODY_MAX_CHARS {
-            errors.push(FieldError::new("body", "must be at most 100000 characters"));
-        }
-        for (field, value) in [
-            ("learning", &self.learning),
-            ("impact", &self.impact),
-            ("benefit", &self.benefit),
-        ] {
-            if char_len(value) > FIELD_MAX_CHARS {
-                errors.push(FieldError::new(field, "must be at most 10000 characters"));
-            }
-        }
-        errors.extend(check_tags(&self.tags));
-        if let Some(bad) = standards.iter().find(|s| !STANDARDS.contains(s)) {
-            errors.push(FieldError::new(
-                "standards",
-                format!("{bad} is not an HCPC standard of proficiency (1 to 15)"),
-            ));
-        }
         self.standards = standards.into_iter().collect();
         let mut links: Vec<RecordLink> = Vec::new();
         for link in self.links.drain(..) {
@@ -200,14 +159,32 @@ impl ReflectionDraft {
             }
         }
         self.links = links;
-        if self.links.len() > LINKS_MAX {
-            errors.push(FieldError::new("links", "at most 20 links"));
+        let mut checks = Checks::new();
+        checks
+            .required("title", &self.title, TITLE_MAX_CHARS)
+            .past_date("activity_date", self.activity_date, today)
+            .rule(
+                self.hours
+                    .is_none_or(|h| h.is_finite() && h > 0.0 && h <= HOURS_MAX),
+                "hours",
+                "must be more than 0 and at most 1000",
+            )
+            .max_chars("body", &self.body, BODY_MAX_CHARS)
+            .max_chars("learning", &self.learning, FIELD_MAX_CHARS)
+            .max_chars("impact", &self.impact, FIELD_MAX_CHARS)
+            .max_chars("benefit", &self.benefit, FIELD_MAX_CHARS);
+        if let Some(error) = check_tags(&self.tags) {
+            checks.push(error);
         }
-        if errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(errors)
+        if let Some(bad) = self.standards.iter().find(|s| !STANDARDS.contains(s)) {
+            checks.push(FieldError::new(
+                "standards",
+                format!("{bad} is not an HCPC standard of proficiency (1 to 15)"),
+            ));
         }
+        checks
+            .rule(self.links.len() <= LINKS_MAX, "links", "at most 20 links")
+            .finish(self)
     }
 }
 

@@ -10,7 +10,8 @@ use time::{Date, OffsetDateTime};
 
 use super::record::{Addendum, EvidenceData, RecordKind, SearchText, SignOffStatus, Workflow};
 use super::text::{char_len, is_blank};
-use crate::error::FieldError;
+use super::validate::Checks;
+use crate::domain::error::FieldError;
 
 pub const REFLECTION_MAX_CHARS: usize = 100_000;
 pub const SHORT_MAX_CHARS: usize = 200;
@@ -89,19 +90,9 @@ fn trim_opt(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn check_len(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
-    if char_len(value) > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-}
-
 impl SupervisionDraft {
     /// Trims, normalises and checks every field; `today` bounds the date.
     pub fn validated(mut self, today: Date) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
         self.supervisor_id = trim_opt(self.supervisor_id);
         self.external_supervisor_name = trim_opt(self.external_supervisor_name);
         self.external_supervisor_role = trim_opt(self.external_supervisor_role);
@@ -111,90 +102,73 @@ impl SupervisionDraft {
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty())
             .collect();
-        if self.date > today {
-            errors.push(FieldError::new("date", "must not be in the future"));
+        for action in &mut self.actions {
+            action.text = action.text.trim().to_owned();
+            action.owner = action.owner.trim().to_owned();
         }
-        if self.date.year() < 1990 {
-            errors.push(FieldError::new("date", "must be in 1990 or later"));
-        }
-        if self.duration_minutes == 0 || self.duration_minutes > DURATION_MAX_MINUTES {
-            errors.push(FieldError::new(
-                "duration_minutes",
-                "must be between 1 and 600",
-            ));
-        }
+        let mut checks = Checks::new();
+        checks.past_date("date", self.date, today).rule(
+            (1..=DURATION_MAX_MINUTES).contains(&self.duration_minutes),
+            "duration_minutes",
+            "must be between 1 and 600",
+        );
         match (&self.supervisor_id, &self.external_supervisor_name) {
-            (None, None) => errors.push(FieldError::new(
+            (None, None) => checks.push(FieldError::new(
                 "supervisor_id",
                 "name the supervisor: a cpdfolio user (supervisor_id) or an external name",
             )),
-            (Some(_), Some(_)) => errors.push(FieldError::new(
+            (Some(_), Some(_)) => checks.push(FieldError::new(
                 "external_supervisor_name",
                 "give either supervisor_id or an external supervisor, not both",
             )),
-            _ => {}
-        }
-        for (field, value) in [
-            ("external_supervisor_name", &self.external_supervisor_name),
-            ("external_supervisor_role", &self.external_supervisor_role),
-        ] {
-            check_len(
-                &mut errors,
-                field,
-                value.as_deref().unwrap_or(""),
+            _ => &mut checks,
+        };
+        checks
+            .max_chars(
+                "external_supervisor_name",
+                self.external_supervisor_name.as_deref().unwrap_or(""),
                 SHORT_MAX_CHARS,
+            )
+            .max_chars(
+                "external_supervisor_role",
+                self.external_supervisor_role.as_deref().unwrap_or(""),
+                SHORT_MAX_CHARS,
+            )
+            .rule(
+                self.topics.len() <= TOPICS_MAX,
+                "topics",
+                "at most 20 topics",
             );
-        }
-        if self.topics.len() > TOPICS_MAX {
-            errors.push(FieldError::new("topics", "at most 20 topics"));
-        }
         for topic in &self.topics {
-            check_len(&mut errors, "topics", topic, SHORT_MAX_CHARS);
+            checks.max_chars("topics", topic, SHORT_MAX_CHARS);
         }
-        check_len(
-            &mut errors,
-            "reflection",
-            &self.reflection,
-            REFLECTION_MAX_CHARS,
-        );
-        if self.actions.len() > ACTIONS_MAX {
-            errors.push(FieldError::new("actions", "at most 50 actions"));
-        }
-        for (i, action) in self.actions.iter_mut().enumerate() {
-            action.text = action.text.trim().to_owned();
-            action.owner = action.owner.trim().to_owned();
-            if is_blank(&action.text) {
-                errors.push(FieldError::new(
-                    format!("actions[{i}].text"),
-                    "must not be empty",
-                ));
-            }
-            check_len(
-                &mut errors,
-                &format!("actions[{i}].text"),
-                &action.text,
-                ACTION_MAX_CHARS,
+        checks
+            .max_chars("reflection", &self.reflection, REFLECTION_MAX_CHARS)
+            .rule(
+                self.actions.len() <= ACTIONS_MAX,
+                "actions",
+                "at most 50 actions",
             );
-            check_len(
-                &mut errors,
-                &format!("actions[{i}].owner"),
-                &action.owner,
-                SHORT_MAX_CHARS,
-            );
+        for (i, action) in self.actions.iter().enumerate() {
+            checks
+                .required(
+                    &format!("actions[{i}].text"),
+                    &action.text,
+                    ACTION_MAX_CHARS,
+                )
+                .max_chars(
+                    &format!("actions[{i}].owner"),
+                    &action.owner,
+                    SHORT_MAX_CHARS,
+                );
         }
-        if let Some(next) = self.next_date
-            && next < self.date
-        {
-            errors.push(FieldError::new(
+        checks
+            .rule(
+                self.next_date.is_none_or(|next| next >= self.date),
                 "next_date",
                 "must not be before the session's date",
-            ));
-        }
-        if errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(errors)
-        }
+            )
+            .finish(self)
     }
 }
 

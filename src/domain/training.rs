@@ -8,8 +8,8 @@ use time::Date;
 
 use super::dates::add_months;
 use super::record::{EvidenceData, RecordKind, SearchText};
-use super::text::char_len;
-use crate::error::FieldError;
+use super::validate::Checks;
+use crate::domain::error::FieldError;
 
 pub const PROVIDER_MAX_CHARS: usize = 200;
 pub const NOTES_MAX_CHARS: usize = 10_000;
@@ -90,47 +90,30 @@ impl TrainingDraft {
     /// Checks the fields, resolves the course in `catalogue` and computes
     /// the expiry date.
     pub fn validated(mut self, today: Date, catalogue: &[Course]) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
         self.course = self.course.trim().to_owned();
         self.provider = self.provider.trim().to_owned();
         let course = catalogue.iter().find(|c| c.key == self.course);
-        if course.is_none() {
-            errors.push(FieldError::new(
+        Checks::new()
+            .rule(
+                course.is_some(),
                 "course",
                 "is not a course in the training catalogue (GET /api/v1/catalogue/training)",
-            ));
-        }
-        if self.completed_on > today {
-            errors.push(FieldError::new("completed_on", "must not be in the future"));
-        }
-        if self.completed_on.year() < 1990 {
-            errors.push(FieldError::new("completed_on", "must be in 1990 or later"));
-        }
-        if let Some(stated) = self.certificate_expires_on
-            && stated <= self.completed_on
-        {
-            errors.push(FieldError::new(
+            )
+            .past_date("completed_on", self.completed_on, today)
+            .rule(
+                self.certificate_expires_on
+                    .is_none_or(|stated| stated > self.completed_on),
                 "certificate_expires_on",
                 "must be after completed_on",
-            ));
+            )
+            .max_chars("provider", &self.provider, PROVIDER_MAX_CHARS)
+            .max_chars("notes", &self.notes, NOTES_MAX_CHARS)
+            .finish(())?;
+        if let Some(course) = course {
+            self.course_title = course.title.clone();
+            self.expires_on = expiry(course, self.completed_on, self.certificate_expires_on);
         }
-        if char_len(&self.provider) > PROVIDER_MAX_CHARS {
-            errors.push(FieldError::new(
-                "provider",
-                "must be at most 200 characters",
-            ));
-        }
-        if char_len(&self.notes) > NOTES_MAX_CHARS {
-            errors.push(FieldError::new("notes", "must be at most 10000 characters"));
-        }
-        match course {
-            Some(course) if errors.is_empty() => {
-                self.course_title = course.title.clone();
-                self.expires_on = expiry(course, self.completed_on, self.certificate_expires_on);
-                Ok(self)
-            }
-            _ => Err(errors),
-        }
+        Ok(self)
     }
 }
 

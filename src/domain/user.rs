@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::FieldError;
+use crate::domain::error::FieldError;
 
 use super::text::{char_len, is_blank};
 

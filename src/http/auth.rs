@@ -5,8 +5,8 @@ use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
+use crate::app::AppError;
 use crate::app::{App, CurrentUser};
-use crate::error::AppError;
 
 /// A session token from `POST /api/v1/auth/login`.
 #[derive(SecurityScheme)]

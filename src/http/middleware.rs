@@ -7,7 +7,8 @@ use std::time::Instant;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::error::{AppError, PROBLEM_CONTENT_TYPE, problem_response};
+use crate::app::AppError;
+use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
 
 /// Turns any error (ours, poem's, poem-openapi's parse errors) into an
 /// RFC 9457 problem response with a useful detail.

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 mod middleware;
+pub mod problem;
 pub mod text;
 
 use poem::{Endpoint, EndpointExt, Route};

@@ -6,6 +6,7 @@ use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
 
 use super::Store;
+use super::error::StorageResult;
 use super::rows::datetime;
 use crate::domain::record::RecordKind;
 
@@ -54,7 +55,7 @@ struct AccessRow {
 
 impl Store {
     /// Appends entries in one transaction.
-    pub async fn log_access(&self, entries: Vec<NewAccess>) -> anyhow::Result<()> {
+    pub async fn log_access(&self, entries: Vec<NewAccess>) -> StorageResult<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -81,7 +82,7 @@ impl Store {
         others_only: bool,
         limit: u32,
         offset: u32,
-    ) -> anyhow::Result<(Vec<AccessEntry>, u64)> {
+    ) -> StorageResult<(Vec<AccessEntry>, u64)> {
         let condition = "owner = type::record('user', $owner) AND (!$others OR actor != owner)";
         let mut response = self
             .db()
@@ -110,7 +111,7 @@ impl Store {
                     action: r.action,
                 })
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<StorageResult<Vec<_>>>()?;
         Ok((entries, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
     }
 }

@@ -5,7 +5,9 @@
 
 use surrealdb::types::SurrealValue;
 
-use super::{Store, is_unique_violation};
+use super::Store;
+use super::error::StorageError;
+use super::error::StorageResult;
 
 /// After this many failed attempts an alert is marked `failed` and left for
 /// an admin to look at.
@@ -31,7 +33,7 @@ const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) A
 
 impl Store {
     /// Queues an email; `Ok(false)` when this key was queued before.
-    pub async fn enqueue_email(&self, email: &OutboxEmail) -> anyhow::Result<bool> {
+    pub async fn enqueue_email(&self, email: &OutboxEmail) -> StorageResult<bool> {
         if self.email_queued(&email.dedupe_key).await? {
             return Ok(false);
         }
@@ -52,15 +54,16 @@ impl Store {
             .bind(("html", email.html.clone()))
             .bind(("message_id", email.message_id.clone()))
             .await?
-            .check();
+            .check()
+            .map_err(StorageError::from);
         match result {
             Ok(_) => Ok(true),
-            Err(err) if is_unique_violation(&err) => Ok(false),
-            Err(err) => Err(err.into()),
+            Err(err) if err.is_unique("alert_key") => Ok(false),
+            Err(err) => Err(err),
         }
     }
 
-    pub async fn email_queued(&self, dedupe_key: &str) -> anyhow::Result<bool> {
+    pub async fn email_queued(&self, dedupe_key: &str) -> StorageResult<bool> {
         let n: Option<i64> = self
             .db()
             .query("RETURN count(SELECT id FROM alert WHERE dedupe_key = $key)")
@@ -71,7 +74,7 @@ impl Store {
     }
 
     /// Emails still to deliver, oldest first.
-    pub async fn pending_emails(&self, limit: u32) -> anyhow::Result<Vec<OutboxEmail>> {
+    pub async fn pending_emails(&self, limit: u32) -> StorageResult<Vec<OutboxEmail>> {
         Ok(self
             .db()
             .query(format!("SELECT {FIELDS} FROM alert WHERE status = 'pending' ORDER BY created_at LIMIT $limit"))
@@ -80,7 +83,7 @@ impl Store {
             .take(0)?)
     }
 
-    pub async fn mark_email_sent(&self, id: &str) -> anyhow::Result<()> {
+    pub async fn mark_email_sent(&self, id: &str) -> StorageResult<()> {
         self.db()
             .query("UPDATE type::record('alert', $id) SET status = 'sent', sent_at = time::now(), attempts += 1")
             .bind(("id", id.to_owned()))
@@ -96,7 +99,7 @@ impl Store {
         id: &str,
         error: &str,
         permanent: bool,
-    ) -> anyhow::Result<()> {
+    ) -> StorageResult<()> {
         self.db()
             .query(
                 "UPDATE type::record('alert', $id) SET attempts += 1, last_error = $error,

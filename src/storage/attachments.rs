@@ -3,25 +3,11 @@
 
 use anyhow::Context;
 use surrealdb::types::SurrealValue;
-use time::OffsetDateTime;
 
+use super::error::StorageResult;
 use super::rows::datetime;
 use super::{Store, new_id};
-use crate::domain::record::RecordKind;
-
-/// An attachment on a record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attachment {
-    pub id: String,
-    pub owner_id: String,
-    pub kind: RecordKind,
-    pub record_id: String,
-    pub sha256: String,
-    pub file_name: String,
-    pub size: u64,
-    pub media_type: String,
-    pub created_at: OffsetDateTime,
-}
+use crate::domain::record::{Attachment, RecordKind};
 
 /// What to record about a newly attached file.
 #[derive(Debug, Clone, SurrealValue)]
@@ -52,11 +38,11 @@ const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, kind, re
     file_name, size, media_type, <string> created_at AS created_at";
 
 impl AttachmentRow {
-    fn into_domain(self) -> anyhow::Result<Attachment> {
+    fn into_domain(self) -> StorageResult<Attachment> {
         Ok(Attachment {
             kind: RecordKind::parse(&self.kind).context("stored attachment kind")?,
             created_at: datetime(&self.created_at)?,
-            size: u64::try_from(self.size)?,
+            size: u64::try_from(self.size).context("stored size")?,
             id: self.id,
             owner_id: self.owner,
             record_id: self.record,
@@ -67,12 +53,12 @@ impl AttachmentRow {
     }
 }
 
-fn rows_to_domain(rows: Vec<AttachmentRow>) -> anyhow::Result<Vec<Attachment>> {
+fn rows_to_domain(rows: Vec<AttachmentRow>) -> StorageResult<Vec<Attachment>> {
     rows.into_iter().map(AttachmentRow::into_domain).collect()
 }
 
 impl Store {
-    pub async fn add_attachment(&self, new: NewAttachment) -> anyhow::Result<Attachment> {
+    pub async fn add_attachment(&self, new: NewAttachment) -> StorageResult<Attachment> {
         let row: Option<AttachmentRow> = self
             .db()
             .query(format!(
@@ -88,7 +74,7 @@ impl Store {
         row.context("create returned nothing")?.into_domain()
     }
 
-    pub async fn attachment(&self, id: &str) -> anyhow::Result<Option<Attachment>> {
+    pub async fn attachment(&self, id: &str) -> StorageResult<Option<Attachment>> {
         let row: Option<AttachmentRow> = self
             .db()
             .query(format!(
@@ -101,7 +87,7 @@ impl Store {
     }
 
     /// The attachments of these records, oldest first.
-    pub async fn attachments_of(&self, record_ids: &[String]) -> anyhow::Result<Vec<Attachment>> {
+    pub async fn attachments_of(&self, record_ids: &[String]) -> StorageResult<Vec<Attachment>> {
         if record_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -116,7 +102,7 @@ impl Store {
         rows_to_domain(rows)
     }
 
-    pub async fn delete_attachment(&self, id: &str) -> anyhow::Result<()> {
+    pub async fn delete_attachment(&self, id: &str) -> StorageResult<()> {
         self.db()
             .query("DELETE type::record('attachment', $id)")
             .bind(("id", id.to_owned()))
@@ -126,7 +112,7 @@ impl Store {
     }
 
     /// True while any attachment still refers to the stored file.
-    pub async fn digest_in_use(&self, sha256: &str) -> anyhow::Result<bool> {
+    pub async fn digest_in_use(&self, sha256: &str) -> StorageResult<bool> {
         let n: Option<i64> = self
             .db()
             .query("RETURN count(SELECT id FROM attachment WHERE sha256 = $sha)")

@@ -9,10 +9,11 @@ use serde_json::Value;
 use surrealdb::types::SurrealValue;
 use time::{Date, OffsetDateTime};
 
+use super::error::{StorageError, StorageResult};
 use super::rows::datetime;
 use super::{Store, execute, new_id};
 use crate::domain::dates::iso;
-use crate::domain::record::RecordKind;
+use crate::domain::record::{EvidenceFilter, RecordKind};
 
 /// A stored record before its content is read into a domain type.
 #[derive(Debug, Clone)]
@@ -45,15 +46,6 @@ pub struct Scope {
     pub team_owner_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct EvidenceFilter {
-    pub owner: Option<String>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
 #[derive(SurrealValue)]
 struct EvidenceRow {
     id: String,
@@ -75,7 +67,7 @@ const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, data, fl
     <string> created_at AS created_at, <string> updated_at AS updated_at, version";
 
 impl EvidenceRow {
-    fn into_stored(self) -> anyhow::Result<StoredEvidence> {
+    fn into_stored(self) -> StorageResult<StoredEvidence> {
         Ok(StoredEvidence {
             id: self.id,
             owner_id: self.owner,
@@ -88,7 +80,7 @@ impl EvidenceRow {
     }
 }
 
-fn into_stored(rows: Vec<EvidenceRow>) -> anyhow::Result<Vec<StoredEvidence>> {
+fn into_stored(rows: Vec<EvidenceRow>) -> StorageResult<Vec<StoredEvidence>> {
     rows.into_iter().map(EvidenceRow::into_stored).collect()
 }
 
@@ -103,7 +95,7 @@ impl Store {
         kind: RecordKind,
         owner_id: &str,
         write: EvidenceWrite,
-    ) -> anyhow::Result<StoredEvidence> {
+    ) -> StorageResult<StoredEvidence> {
         let row: Option<EvidenceRow> = self
             .db()
             .query(format!(
@@ -124,7 +116,7 @@ impl Store {
         &self,
         kind: RecordKind,
         id: &str,
-    ) -> anyhow::Result<Option<StoredEvidence>> {
+    ) -> StorageResult<Option<StoredEvidence>> {
         let row: Option<EvidenceRow> = self
             .db()
             .query(format!("SELECT {FIELDS} FROM type::record($table, $id)"))
@@ -144,7 +136,7 @@ impl Store {
         expected_version: u32,
         actor_id: &str,
         write: EvidenceWrite,
-    ) -> anyhow::Result<StoredEvidence> {
+    ) -> StorageResult<StoredEvidence> {
         self.update_keeping_history(
             kind,
             id,
@@ -154,14 +146,12 @@ impl Store {
             write_vars(write),
         )
         .await?;
-        self.evidence(kind, id)
-            .await?
-            .context("updated record not found")
+        self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
     }
 
     /// Deletes the record with its history and attachment rows; returns the
     /// digests of the attachments it had (for removing unused files).
-    pub async fn delete_record(&self, kind: RecordKind, id: &str) -> anyhow::Result<Vec<String>> {
+    pub async fn delete_record(&self, kind: RecordKind, id: &str) -> StorageResult<Vec<String>> {
         let digests: Vec<String> = self
             .db()
             .query("SELECT VALUE sha256 FROM attachment WHERE record = $id")
@@ -189,7 +179,7 @@ impl Store {
         kind: RecordKind,
         scope: &Scope,
         f: &EvidenceFilter,
-    ) -> anyhow::Result<(Vec<StoredEvidence>, u64)> {
+    ) -> StorageResult<(Vec<StoredEvidence>, u64)> {
         let leads = if kind.visible_to_team_leads() {
             "OR owner IN $team"
         } else {
@@ -234,7 +224,7 @@ impl Store {
         owner_id: &str,
         from: Date,
         to: Date,
-    ) -> anyhow::Result<Vec<StoredEvidence>> {
+    ) -> StorageResult<Vec<StoredEvidence>> {
         let rows: Vec<EvidenceRow> = self
             .db()
             .query(format!(
@@ -256,7 +246,7 @@ impl Store {
         kind: RecordKind,
         after_id: Option<&str>,
         limit: u32,
-    ) -> anyhow::Result<Vec<StoredEvidence>> {
+    ) -> StorageResult<Vec<StoredEvidence>> {
         let rows: Vec<EvidenceRow> = self
             .db()
             .query(format!(
@@ -272,7 +262,7 @@ impl Store {
     }
 
     /// `(id, version)` of every record of `kind`.
-    pub async fn record_versions(&self, kind: RecordKind) -> anyhow::Result<Vec<(String, u32)>> {
+    pub async fn record_versions(&self, kind: RecordKind) -> StorageResult<Vec<(String, u32)>> {
         let rows: Vec<VersionRow> = self
             .db()
             .query("SELECT record::id(id) AS id, version FROM type::table($table)")

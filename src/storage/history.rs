@@ -3,21 +3,15 @@
 //! into `record_version` in the same transaction; they are read back for
 //! `GET /{kind}/{id}/history`.
 
+use anyhow::Context;
 use serde_json::Value;
 use surrealdb::method::IntoVariables;
 use surrealdb::types::SurrealValue;
-use time::OffsetDateTime;
 
+use super::error::{CONFLICT_MARK, StorageResult};
 use super::rows::datetime;
 use super::{Store, execute};
-use crate::domain::record::RecordKind;
-
-/// An update lost a race with another change to the same record.
-#[derive(Debug, thiserror::Error)]
-#[error("the record changed while this update was being made")]
-pub struct VersionConflict;
-
-const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
+use crate::domain::record::{PastVersion, RecordKind};
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
@@ -26,15 +20,6 @@ const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, author, supervis
      IF $before = NONE { THROW $conflict; };
      CREATE record_version SET kind = $table, record = $id, version = $before.version,
          replaced_at = time::now(), replaced_by = type::record('user', $actor), snapshot = $before;";
-
-/// One replaced version: its content as it was, and who replaced it when.
-#[derive(Debug, Clone)]
-pub struct PastVersion {
-    pub version: u32,
-    pub replaced_at: OffsetDateTime,
-    pub replaced_by: String,
-    pub snapshot: Value,
-}
 
 #[derive(SurrealValue)]
 struct PastVersionRow {
@@ -47,7 +32,7 @@ struct PastVersionRow {
 impl Store {
     /// Applies `set` (a SurrealQL `SET` list using `vars`) to the record if
     /// it is still at `expected_version`, bumping its version and keeping
-    /// the replaced version; [`VersionConflict`] when it has moved on.
+    /// the replaced version; `StorageError::VersionConflict` when it has moved on.
     pub(crate) async fn update_keeping_history(
         &self,
         kind: RecordKind,
@@ -56,7 +41,7 @@ impl Store {
         actor_id: &str,
         set: &str,
         vars: impl IntoVariables,
-    ) -> anyhow::Result<()> {
+    ) -> StorageResult<()> {
         let query = self
             .db()
             .query(format!(
@@ -71,17 +56,11 @@ impl Store {
             .bind(("actor", actor_id.to_owned()))
             .bind(("conflict", CONFLICT_MARK))
             .bind(vars);
-        execute(query).await.map_err(|err| {
-            if err.to_string().contains(CONFLICT_MARK) {
-                VersionConflict.into()
-            } else {
-                anyhow::Error::from(err)
-            }
-        })
+        execute(query).await
     }
 
     /// The replaced versions of a record, newest first.
-    pub async fn history(&self, record_id: &str) -> anyhow::Result<Vec<PastVersion>> {
+    pub async fn history(&self, record_id: &str) -> StorageResult<Vec<PastVersion>> {
         let rows: Vec<PastVersionRow> = self
             .db()
             .query(
@@ -95,7 +74,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(PastVersion {
-                    version: u32::try_from(r.version)?,
+                    version: u32::try_from(r.version).context("stored version")?,
                     replaced_at: datetime(&r.replaced_at)?,
                     replaced_by: r.replaced_by,
                     snapshot: r.snapshot,

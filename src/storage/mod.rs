@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod alerts;
 pub mod attachments;
 pub mod blobs;
+pub mod error;
 pub mod evidence;
 pub mod history;
 mod migrations;
@@ -22,6 +23,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::opt::auth::Root;
 
 use crate::config::Config;
+use error::StorageError;
 
 pub use migrations::{Migration, MigrationError, Migrations};
 
@@ -92,7 +94,13 @@ async fn connect_when_released(endpoint: &str) -> surrealdb::Result<Surreal<Any>
     let mut attempts = 0;
     loop {
         match surrealdb::engine::any::connect(endpoint).await {
-            Err(err) if attempts < 50 && err.to_string().contains("already locked") => {
+            Err(err)
+                if attempts < 50
+                    && matches!(
+                        error::classify(&err.to_string()),
+                        Some(StorageError::Locked)
+                    ) =>
+            {
                 attempts += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
@@ -120,9 +128,7 @@ pub fn new_id() -> String {
 /// Runs a multi-statement query and returns the first statement error that
 /// is a cause rather than the "not executed due to a failed transaction"
 /// echo of one.
-pub(crate) async fn execute(
-    query: surrealdb::method::Query<'_, Any>,
-) -> Result<(), surrealdb::Error> {
+pub(crate) async fn execute(query: surrealdb::method::Query<'_, Any>) -> error::StorageResult<()> {
     let mut response = query.await?;
     let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
     errors.sort_by_key(|(i, _)| *i);
@@ -131,12 +137,10 @@ pub(crate) async fn execute(
             .contains("not executed due to a failed transaction")
     });
     match cause {
-        Some(i) => Err(errors.swap_remove(i).1),
-        None => errors.into_iter().next().map_or(Ok(()), |(_, e)| Err(e)),
+        Some(i) => Err(errors.swap_remove(i).1.into()),
+        None => errors
+            .into_iter()
+            .next()
+            .map_or(Ok(()), |(_, e)| Err(e.into())),
     }
-}
-
-/// True when a SurrealDB error is a unique-index violation.
-pub(crate) fn is_unique_violation(err: &surrealdb::Error) -> bool {
-    err.to_string().contains("already contains")
 }

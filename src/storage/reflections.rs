@@ -6,9 +6,10 @@ use anyhow::Context;
 use surrealdb::types::SurrealValue;
 use time::Date;
 
+use super::error::{StorageError, StorageResult};
 use super::rows::{date, date_to_db, datetime};
 use super::{Store, new_id};
-use crate::domain::record::{RecordKind, RecordLink};
+use crate::domain::record::{RecordKind, RecordLink, ReflectionFilter};
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 
 #[derive(SurrealValue)]
@@ -51,21 +52,8 @@ const FIELDS: &str = "record::id(id) AS id, record::id(author) AS author, title,
     shared_with.map(|$u| record::id($u)) AS shared_with, <string> created_at AS created_at,
     <string> updated_at AS updated_at, version";
 
-/// Filters and paging for a list.
-#[derive(Debug, Clone, Default)]
-pub struct ReflectionFilter {
-    /// Only entries by this author (the caller's own or shared with them).
-    pub author: Option<String>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
-    pub activity_type: Option<ActivityType>,
-    pub tag: Option<String>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
 impl ReflectionRow {
-    fn into_domain(self) -> anyhow::Result<Reflection> {
+    fn into_domain(self) -> StorageResult<Reflection> {
         let draft = ReflectionDraft {
             activity_date: date(&self.activity_date)?,
             activity_type: ActivityType::parse(&self.activity_type)
@@ -97,7 +85,7 @@ impl ReflectionRow {
     }
 }
 
-fn rows_to_domain(rows: Vec<ReflectionRow>) -> anyhow::Result<Vec<Reflection>> {
+fn rows_to_domain(rows: Vec<ReflectionRow>) -> StorageResult<Vec<Reflection>> {
     rows.into_iter().map(ReflectionRow::into_domain).collect()
 }
 
@@ -106,7 +94,7 @@ impl Store {
         &self,
         author_id: &str,
         draft: &ReflectionDraft,
-    ) -> anyhow::Result<Reflection> {
+    ) -> StorageResult<Reflection> {
         let id = new_id();
         let row: Option<ReflectionRow> = self
             .db()
@@ -123,7 +111,7 @@ impl Store {
     }
 
     /// The entry with this id, whoever wrote it: callers decide access.
-    pub async fn reflection(&self, id: &str) -> anyhow::Result<Option<Reflection>> {
+    pub async fn reflection(&self, id: &str) -> StorageResult<Option<Reflection>> {
         let row: Option<ReflectionRow> = self
             .db()
             .query(format!(
@@ -143,7 +131,7 @@ impl Store {
         expected_version: u32,
         actor_id: &str,
         draft: &ReflectionDraft,
-    ) -> anyhow::Result<Reflection> {
+    ) -> StorageResult<Reflection> {
         self.update_keeping_history(
             RecordKind::Reflection,
             id,
@@ -153,9 +141,7 @@ impl Store {
             draft_vars(draft),
         )
         .await?;
-        self.reflection(id)
-            .await?
-            .context("updated entry not found")
+        self.reflection(id).await?.ok_or(StorageError::NotFound)
     }
 
     /// Sets who the entry is shared with (a new version of the entry).
@@ -165,7 +151,7 @@ impl Store {
         expected_version: u32,
         actor_id: &str,
         shared_with: &[String],
-    ) -> anyhow::Result<Reflection> {
+    ) -> StorageResult<Reflection> {
         self.update_keeping_history(
             RecordKind::Reflection,
             id,
@@ -175,7 +161,7 @@ impl Store {
             ("shared", shared_with.to_vec()),
         )
         .await?;
-        self.reflection(id).await?.context("shared entry not found")
+        self.reflection(id).await?.ok_or(StorageError::NotFound)
     }
 
     /// A page of the caller's own entries and those shared with them,
@@ -184,7 +170,7 @@ impl Store {
         &self,
         me_id: &str,
         f: &ReflectionFilter,
-    ) -> anyhow::Result<(Vec<Reflection>, u64)> {
+    ) -> StorageResult<(Vec<Reflection>, u64)> {
         let condition =
             "(author = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
             AND ($author = NONE OR author = type::record('user', $author))
@@ -221,7 +207,7 @@ impl Store {
         author_id: &str,
         from: Date,
         to: Date,
-    ) -> anyhow::Result<Vec<Reflection>> {
+    ) -> StorageResult<Vec<Reflection>> {
         let rows: Vec<ReflectionRow> = self
             .db()
             .query(format!(
@@ -241,7 +227,7 @@ impl Store {
         &self,
         after_id: Option<&str>,
         limit: u32,
-    ) -> anyhow::Result<Vec<Reflection>> {
+    ) -> StorageResult<Vec<Reflection>> {
         let rows: Vec<ReflectionRow> = self
             .db()
             .query(format!(
@@ -255,7 +241,7 @@ impl Store {
     }
 
     /// `(id, version)` of every entry, for checking the index is in step.
-    pub async fn reflection_versions(&self) -> anyhow::Result<Vec<(String, u32)>> {
+    pub async fn reflection_versions(&self) -> StorageResult<Vec<(String, u32)>> {
         let rows: Vec<VersionRow> = self
             .db()
             .query("SELECT record::id(id) AS id, version FROM reflection")
@@ -268,7 +254,7 @@ impl Store {
     }
 
     /// The latest activity date of every author who has one.
-    pub async fn last_activity_dates(&self) -> anyhow::Result<Vec<(String, Date)>> {
+    pub async fn last_activity_dates(&self) -> StorageResult<Vec<(String, Date)>> {
         let rows: Vec<LastActivityRow> = self
             .db()
             .query(
@@ -282,7 +268,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn count_reflections(&self) -> anyhow::Result<u64> {
+    pub async fn count_reflections(&self) -> StorageResult<u64> {
         let n: Option<i64> = self
             .db()
             .query("RETURN count(SELECT id FROM reflection)")

@@ -4,6 +4,7 @@ use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
 
 use super::Store;
+use super::error::StorageResult;
 use super::rows::{datetime, datetime_to_db};
 
 #[derive(SurrealValue)]
@@ -28,7 +29,7 @@ impl Store {
         user_id: &str,
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
-    ) -> anyhow::Result<()> {
+    ) -> StorageResult<()> {
         self.db()
             .query(
                 "CREATE session SET token_digest = $digest, user = type::record('user', $user),
@@ -43,7 +44,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn session(&self, digest: &str) -> anyhow::Result<Option<Session>> {
+    pub async fn session(&self, digest: &str) -> StorageResult<Option<Session>> {
         let row: Option<SessionRow> = self
             .db()
             .query(
@@ -63,7 +64,7 @@ impl Store {
         .transpose()
     }
 
-    pub async fn touch_session(&self, digest: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    pub async fn touch_session(&self, digest: &str, now: OffsetDateTime) -> StorageResult<()> {
         self.db()
             .query("UPDATE session SET last_seen_at = <datetime> $now WHERE token_digest = $digest")
             .bind(("digest", digest.to_owned()))
@@ -73,7 +74,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_session(&self, digest: &str) -> anyhow::Result<()> {
+    pub async fn delete_session(&self, digest: &str) -> StorageResult<()> {
         self.db()
             .query("DELETE session WHERE token_digest = $digest")
             .bind(("digest", digest.to_owned()))
@@ -83,7 +84,7 @@ impl Store {
     }
 
     /// Removes sessions past their absolute expiry.
-    pub async fn purge_expired_sessions(&self, now: OffsetDateTime) -> anyhow::Result<()> {
+    pub async fn purge_expired_sessions(&self, now: OffsetDateTime) -> StorageResult<()> {
         self.db()
             .query("DELETE session WHERE expires_at < <datetime> $now")
             .bind(("now", datetime_to_db(now)))

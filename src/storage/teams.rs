@@ -4,28 +4,23 @@
 use anyhow::Context;
 use surrealdb::types::SurrealValue;
 
-use super::{Store, is_unique_violation, new_id};
+use super::error::{StorageError, StorageResult};
+use super::{Store, new_id};
+use crate::domain::team::{Team, TeamMember};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Team {
-    pub id: String,
-    pub name: String,
-    pub members: Vec<TeamMember>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
-pub struct TeamMember {
-    pub user_id: String,
-    pub name: String,
-    pub email: String,
-    pub is_lead: bool,
+#[derive(SurrealValue)]
+struct TeamMemberRow {
+    user_id: String,
+    name: String,
+    email: String,
+    is_lead: bool,
 }
 
 #[derive(SurrealValue)]
 struct TeamRow {
     id: String,
     name: String,
-    members: Vec<TeamMember>,
+    members: Vec<TeamMemberRow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +28,13 @@ pub enum TeamError {
     #[error("a team with this name already exists")]
     DuplicateName,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Storage(#[from] StorageError),
+}
+
+impl From<anyhow::Error> for TeamError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Storage(err.into())
+    }
 }
 
 const TEAM_FIELDS: &str = "record::id(id) AS id, name,
@@ -44,7 +45,16 @@ fn into_team(row: TeamRow) -> Team {
     Team {
         id: row.id,
         name: row.name,
-        members: row.members,
+        members: row
+            .members
+            .into_iter()
+            .map(|m| TeamMember {
+                user_id: m.user_id,
+                name: m.name,
+                email: m.email,
+                is_lead: m.is_lead,
+            })
+            .collect(),
     }
 }
 
@@ -58,15 +68,16 @@ impl Store {
             .bind(("name", name.to_owned()))
             .bind(("id", new_id()))
             .await
-            .and_then(|mut r| r.take::<Option<TeamRow>>(0));
+            .and_then(|mut r| r.take::<Option<TeamRow>>(0))
+            .map_err(StorageError::from);
         match result {
             Ok(row) => Ok(into_team(row.context("create returned nothing")?)),
-            Err(err) if is_unique_violation(&err) => Err(TeamError::DuplicateName),
-            Err(err) => Err(TeamError::Other(err.into())),
+            Err(err) if err.is_unique("team_name") => Err(TeamError::DuplicateName),
+            Err(err) => Err(err.into()),
         }
     }
 
-    pub async fn team(&self, id: &str) -> anyhow::Result<Option<Team>> {
+    pub async fn team(&self, id: &str) -> StorageResult<Option<Team>> {
         let row: Option<TeamRow> = self
             .db()
             .query(format!(
@@ -79,7 +90,7 @@ impl Store {
     }
 
     /// Every team with its members, by name.
-    pub async fn teams(&self) -> anyhow::Result<Vec<Team>> {
+    pub async fn teams(&self) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self
             .db()
             .query(format!("SELECT {TEAM_FIELDS} FROM team ORDER BY name"))
@@ -89,7 +100,7 @@ impl Store {
     }
 
     /// The teams `user_id` leads, with their members.
-    pub async fn teams_led_by(&self, user_id: &str) -> anyhow::Result<Vec<Team>> {
+    pub async fn teams_led_by(&self, user_id: &str) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self
             .db()
             .query(format!(
@@ -104,7 +115,7 @@ impl Store {
     }
 
     /// Ids of everyone in a team `user_id` leads (other than themselves).
-    pub async fn led_member_ids(&self, user_id: &str) -> anyhow::Result<Vec<String>> {
+    pub async fn led_member_ids(&self, user_id: &str) -> StorageResult<Vec<String>> {
         let ids: Vec<String> = self
             .db()
             .query(
@@ -125,7 +136,7 @@ impl Store {
         team_id: &str,
         user_id: &str,
         is_lead: bool,
-    ) -> anyhow::Result<()> {
+    ) -> StorageResult<()> {
         self.db()
             .query(
                 "LET $t = type::record('team', $team); LET $u = type::record('user', $user);
@@ -144,7 +155,7 @@ impl Store {
     }
 
     /// Removes the user from the team; false when they were not in it.
-    pub async fn remove_membership(&self, team_id: &str, user_id: &str) -> anyhow::Result<bool> {
+    pub async fn remove_membership(&self, team_id: &str, user_id: &str) -> StorageResult<bool> {
         let removed: Option<i64> = self
             .db()
             .query(

@@ -1,10 +1,11 @@
 //! Users, teams and team membership.
 
-use anyhow::Context;
 use surrealdb::types::SurrealValue;
 
+use super::error::StorageError;
+use super::error::StorageResult;
 use super::rows::datetime;
-use super::{Store, is_unique_violation, new_id};
+use super::{Store, new_id};
 use crate::domain::user::{NewUser, Role, TeamMembership, User};
 
 #[derive(SurrealValue)]
@@ -38,21 +39,33 @@ pub enum CreateUserError {
     #[error("an account with this email already exists")]
     DuplicateEmail,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Storage(StorageError),
 }
 
-impl From<surrealdb::Error> for CreateUserError {
-    fn from(err: surrealdb::Error) -> Self {
-        if is_unique_violation(&err) {
+impl From<StorageError> for CreateUserError {
+    fn from(err: StorageError) -> Self {
+        if err.is_unique("user_email") {
             Self::DuplicateEmail
         } else {
-            Self::Other(err.into())
+            Self::Storage(err)
         }
     }
 }
 
+impl From<surrealdb::Error> for CreateUserError {
+    fn from(err: surrealdb::Error) -> Self {
+        StorageError::from(err).into()
+    }
+}
+
+impl From<anyhow::Error> for CreateUserError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::Storage(err.into())
+    }
+}
+
 impl UserRow {
-    fn into_user(self, teams: Vec<TeamMembership>) -> anyhow::Result<User> {
+    fn into_user(self, teams: Vec<TeamMembership>) -> StorageResult<User> {
         Ok(User {
             role: self.role.parse::<Role>().map_err(anyhow::Error::msg)?,
             created_at: datetime(&self.created_at)?,
@@ -102,11 +115,10 @@ impl Store {
         super::execute(query).await?;
         self.user(&id)
             .await?
-            .context("created user not found")
-            .map_err(CreateUserError::Other)
+            .ok_or(CreateUserError::Storage(StorageError::NotFound))
     }
 
-    pub async fn user(&self, id: &str) -> anyhow::Result<Option<User>> {
+    pub async fn user(&self, id: &str) -> StorageResult<Option<User>> {
         let row: Option<UserRow> = self
             .db()
             .query(format!(
@@ -124,7 +136,7 @@ impl Store {
         }
     }
 
-    async fn memberships(&self, user_id: &str) -> anyhow::Result<Vec<TeamMembership>> {
+    async fn memberships(&self, user_id: &str) -> StorageResult<Vec<TeamMembership>> {
         let rows: Vec<MembershipRow> = self
             .db()
             .query("SELECT team.name AS team, is_lead FROM membership WHERE user = type::record('user', $id) ORDER BY team")
@@ -141,7 +153,7 @@ impl Store {
     }
 
     /// The id and password hash for a login attempt.
-    pub async fn credentials(&self, email: &str) -> anyhow::Result<Option<(String, String)>> {
+    pub async fn credentials(&self, email: &str) -> StorageResult<Option<(String, String)>> {
         let row: Option<CredentialRow> = self
             .db()
             .query(
@@ -159,7 +171,7 @@ impl Store {
         name: Option<String>,
         hcpc_number: Option<Option<String>>,
         practice_summary: Option<String>,
-    ) -> anyhow::Result<()> {
+    ) -> StorageResult<()> {
         self.db()
             .query(
                 "UPDATE type::record('user', $id) SET
@@ -179,7 +191,7 @@ impl Store {
     }
 
     /// Every account that keeps a portfolio, for the alert job.
-    pub async fn portfolio_users(&self) -> anyhow::Result<Vec<User>> {
+    pub async fn portfolio_users(&self) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
             .query(format!(
@@ -190,7 +202,7 @@ impl Store {
         rows.into_iter().map(|r| r.into_user(Vec::new())).collect()
     }
 
-    pub async fn count_users(&self) -> anyhow::Result<usize> {
+    pub async fn count_users(&self) -> StorageResult<usize> {
         let n: Option<i64> = self
             .db()
             .query("RETURN count(SELECT id FROM user)")

@@ -2,7 +2,6 @@
 //! temporary directory, the shipped content, and HTTP over loopback.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use cpdfolio::domain::user::{NewUser, Role};
 use cpdfolio::storage::Migrations;
@@ -19,15 +18,10 @@ pub struct TestApp {
     pub data: tempfile::TempDir,
 }
 
-pub fn content_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("content")
-}
-
 pub fn test_config(data: &std::path::Path) -> Config {
     Config {
         data_dir: data.to_owned(),
         database_url: Some("mem://".to_owned()),
-        content_dir: content_dir(),
         search_commit_ms: 50,
         alerts_enabled: false,
         ..Config::default()

@@ -6,8 +6,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::Tag;
 use super::me::UserView;
 use crate::app::App;
+use crate::app::{AppError, AppResult};
 use crate::domain::user::{NewUser, Role};
-use crate::error::{AppError, AppResult};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::Tag;
 use crate::app::App;
-use crate::error::AppResult;
+use crate::app::AppResult;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 

@@ -4,8 +4,8 @@
 use poem_openapi::Object;
 use time::{Date, OffsetDateTime};
 
+use crate::domain::record::EvidenceFilter;
 use crate::domain::record::{Addendum, SignOffStatus, Workflow};
-use crate::storage::evidence::EvidenceFilter;
 
 /// Sign-off, addenda and verification state of a record.
 #[derive(Object)]

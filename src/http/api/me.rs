@@ -5,9 +5,9 @@ use poem_openapi::{Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::Tag;
+use crate::app::AppResult;
 use crate::app::{App, ProfileUpdate};
 use crate::domain::user::User;
-use crate::error::AppResult;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 

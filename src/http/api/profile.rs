@@ -7,9 +7,9 @@ use poem_openapi::{ApiResponse, Enum, OpenApi};
 use time::Date;
 
 use super::Tag;
+use crate::app::AppResult;
 use crate::app::{App, ProfileRequest};
 use crate::domain::profile::{CpdProfile, render_markdown};
-use crate::error::AppResult;
 use crate::http::auth::BearerAuth;
 use crate::markdown::to_safe_html;
 

@@ -11,11 +11,10 @@ use time::OffsetDateTime;
 
 use super::{Tag, is_record_id};
 use crate::app::App;
+use crate::app::{AppError, AppResult};
 use crate::domain::record::RecordKind;
-use crate::error::{AppError, AppResult};
+use crate::domain::record::{Attachment, PastVersion};
 use crate::http::auth::BearerAuth;
-use crate::storage::attachments::Attachment;
-use crate::storage::history::PastVersion;
 
 pub struct RecordsApi;
 

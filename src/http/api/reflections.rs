@@ -6,13 +6,13 @@ use time::{Date, OffsetDateTime};
 
 use super::{Tag, is_record_id};
 use crate::app::App;
+use crate::app::{AppError, AppResult};
 use crate::domain::record::RecordLink;
+use crate::domain::record::ReflectionFilter;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
-use crate::error::{AppError, AppResult};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 use crate::markdown::to_safe_html;
-use crate::storage::reflections::ReflectionFilter;
 
 pub struct ReflectionsApi;
 

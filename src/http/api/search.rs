@@ -5,7 +5,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
 use crate::app::App;
-use crate::error::AppResult;
+use crate::app::AppResult;
 use crate::http::auth::BearerAuth;
 
 pub struct SearchApi;

@@ -8,10 +8,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::Tag;
 use crate::app::App;
-use crate::error::AppResult;
+use crate::app::AppResult;
+use crate::domain::team::Team;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
-use crate::storage::teams::Team;
 
 pub struct TeamsApi;
 

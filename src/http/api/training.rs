@@ -11,9 +11,9 @@ use super::Tag;
 use super::evidence::{WorkflowView, filter};
 use super::records::check_id;
 use crate::app::App;
+use crate::app::AppResult;
 use crate::domain::record::{Evidence, RecordKind};
 use crate::domain::training::TrainingDraft;
-use crate::error::AppResult;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 

@@ -1,0 +1,98 @@
+//! What can go wrong in storage, as a closed set the application can act
+//! on. SurrealDB reports constraint failures only as message text; this is
+//! the one place that reads those messages, so an engine upgrade that
+//! rewords them breaks one function and its tests, not every caller.
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The row that an operation needs is not there.
+    #[error("the row does not exist")]
+    NotFound,
+    /// An update lost a race with another change to the same record.
+    #[error("the record changed while this update was being made")]
+    VersionConflict,
+    /// A unique index already holds the value. Only the index is named:
+    /// the value may be personal data.
+    #[error("the unique index {index} already holds this value")]
+    Unique { index: String },
+    /// Another process holds the embedded database's files.
+    #[error("the database files are locked by another process")]
+    Locked,
+    /// Any other database failure.
+    #[error("database error")]
+    Database(#[source] surrealdb::Error),
+    /// Stored data that does not read back as the domain expects, or a
+    /// file-system failure beside the database.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Thrown by a transaction whose optimistic version check failed.
+pub(crate) const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
+
+impl From<surrealdb::Error> for StorageError {
+    fn from(err: surrealdb::Error) -> Self {
+        classify(&err.to_string()).unwrap_or(Self::Database(err))
+    }
+}
+
+/// The typed error a SurrealDB message stands for, if it is one we act on.
+pub(super) fn classify(message: &str) -> Option<StorageError> {
+    if message.contains(CONFLICT_MARK) {
+        return Some(StorageError::VersionConflict);
+    }
+    if message.contains("already locked") {
+        return Some(StorageError::Locked);
+    }
+    if message.contains("already contains") {
+        let index = message
+            .split_once("index `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map_or("unknown", |(name, _)| name);
+        return Some(StorageError::Unique {
+            index: index.to_owned(),
+        });
+    }
+    None
+}
+
+impl StorageError {
+    /// True when a unique index named `index` refused the write.
+    pub fn is_unique(&self, index: &str) -> bool {
+        matches!(self, Self::Unique { index: i } if i == index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violation_names_only_the_index() {
+        let err = classify(
+            "Database index `user_email` already contains 'ann@example.nhs.uk', with record `user:abc`",
+        )
+        .unwrap();
+        assert!(err.is_unique("user_email"));
+        assert_eq!(
+            err.to_string(),
+            "the unique index user_email already holds this value"
+        );
+    }
+
+    #[test]
+    fn conflict_mark_and_lock_are_recognised() {
+        assert!(matches!(
+            classify("An error occurred: cpdfolio-version-conflict"),
+            Some(StorageError::VersionConflict)
+        ));
+        assert!(matches!(
+            classify("The datastore is already locked by another process"),
+            Some(StorageError::Locked)
+        ));
+        assert!(classify("Found NONE for field `title`").is_none());
+    }
+}
