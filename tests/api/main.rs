@@ -4,6 +4,7 @@ mod alerts;
 mod auth;
 mod bad_input;
 mod helpers;
+mod openapi;
 mod permissions;
 mod portfolio;
 mod portfolio_bad_input;
