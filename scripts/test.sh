@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests beside the code, the HTTP integration tests
 # (real embedded SurrealDB, tantivy index in a temp dir, SMTP server on
-# loopback) and the CLI tests against the real binary. Needs only the Rust
-# toolchain; cargo fetches and builds everything else.
+# loopback), the CLI tests against the real binary, then the contract test
+# (schemathesis against the real server, scripts/contract.sh). Needs the
+# Rust toolchain and Python 3; cargo and pip fetch everything else.
+# Arguments go to cargo test; with arguments the contract test is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cpdfolio-target}"
-exec cargo test --locked "$@"
+cargo test --locked "$@"
+if [ $# -eq 0 ]; then
+  scripts/contract.sh "$CARGO_TARGET_DIR/debug/cpdfolio"
+fi

@@ -205,7 +205,8 @@ impl App {
         me: &CurrentUser,
         filter: &ReflectionFilter,
     ) -> AppResult<(Vec<Reflection>, u64)> {
-        if !me.user.role.keeps_portfolio() {
+        let names_nobody = filter.author.as_deref().is_some_and(|a| !is_record_id(a));
+        if !me.user.role.keeps_portfolio() || names_nobody {
             return Ok((Vec::new(), 0));
         }
         let (items, total) = self.store().list_reflections(me.id(), filter).await?;

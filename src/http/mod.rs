@@ -4,11 +4,16 @@
 
 pub mod api;
 pub mod auth;
+pub mod contract;
 mod middleware;
 pub mod problem;
 pub mod text;
 
-use poem::{Endpoint, EndpointExt, Route};
+use std::sync::Arc;
+
+use poem::http::HeaderValue;
+use poem::web::Json;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route};
 use poem_openapi::OpenApiService;
 
 use crate::app::App;
@@ -28,7 +33,9 @@ pub fn openapi(server_url: &str) -> OpenApiService<api::Api, ()> {
 /// The whole HTTP application for `app`.
 pub fn routes(app: App) -> impl Endpoint {
     let service = openapi(&app.config().base_url);
-    let spec = service.spec_endpoint();
+    let document = contract::document(&app.config().base_url);
+    let allow = Arc::new(contract::allowed_methods(&document));
+    let spec = poem::endpoint::make_sync(move |_| Json(document.clone()).into_response());
     let docs = service.swagger_ui();
     let limit = middleware::BodyLimit {
         json: app.config().max_body_bytes,
@@ -40,6 +47,20 @@ pub fn routes(app: App) -> impl Endpoint {
         .nest("/docs", docs)
         .with(limit)
         .around(middleware::problems)
+        .around(move |next, req| {
+            let allow = Arc::clone(&allow);
+            async move {
+                let path = req.uri().path().to_owned();
+                let mut resp = next.call(req).await?.into_response();
+                if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+                    && let Some(methods) = contract::allow_for(&allow, &path)
+                    && let Ok(value) = HeaderValue::from_str(methods)
+                {
+                    resp.headers_mut().insert(poem::http::header::ALLOW, value);
+                }
+                Ok(resp)
+            }
+        })
         .around(middleware::security_headers)
         .data(app)
 }

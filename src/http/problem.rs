@@ -145,12 +145,16 @@ impl IntoResponse for AppError {
     }
 }
 
-const DOCUMENTED_STATUSES: [(u16, &str); 9] = [
+const DOCUMENTED_STATUSES: [(u16, &str); 11] = [
     (
         400,
         "The request is malformed: bad JSON, wrong types, bad query.",
     ),
     (401, "No valid bearer token."),
+    (
+        403,
+        "Signed in, but the caller's role does not allow this action.",
+    ),
     (404, "Not found, or not visible to the caller."),
     (409, "Conflicts with the current state."),
     (413, "The request body is larger than the configured limit."),
@@ -164,6 +168,10 @@ const DOCUMENTED_STATUSES: [(u16, &str); 9] = [
         "Too many failed logins for one address; try again later.",
     ),
     (500, "An internal error; details are logged, not returned."),
+    (
+        503,
+        "The database or the search index is not reachable; try again.",
+    ),
 ];
 
 impl ApiResponse for AppError {

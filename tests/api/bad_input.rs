@@ -204,3 +204,34 @@ async fn bad_ids_query_parameters_and_routes_are_4xx() {
     assert_problem(status, &body, 422);
     assert_eq!(body["errors"][0]["field"], "hcpc_number");
 }
+
+#[tokio::test]
+async fn a_filter_naming_no_possible_user_lists_nothing() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    t.create_entry(&token, &entry("Mine", "2026-01-10", "other"))
+        .await;
+    for path in [
+        "/api/v1/reflections?author=",
+        "/api/v1/reflections?author=%27%20OR%201%3D1",
+        "/api/v1/supervision?owner=",
+        "/api/v1/training?owner=nobody",
+    ] {
+        let (status, page) = t.get(path, Some(&token)).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        assert_eq!(page["total"], 0, "{path}");
+        assert_eq!(page["items"], json!([]), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_method_the_path_does_not_answer_is_405_with_allow() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let req = t
+        .http
+        .request(reqwest::Method::PATCH, t.url("/api/v1/reflections"));
+    let (status, problem, headers) = t.send(req, Some(&token)).await;
+    assert_problem(status, &problem, 405);
+    assert_eq!(headers["allow"], "GET, POST");
+}

@@ -13,8 +13,7 @@ fn snapshot_path() -> PathBuf {
 
 #[test]
 fn openapi_document_matches_the_snapshot() {
-    let spec: serde_json::Value =
-        serde_json::from_str(&cpdfolio::http::openapi(SERVER).spec()).unwrap();
+    let spec = cpdfolio::http::contract::document(SERVER);
     let actual = serde_json::to_string_pretty(&spec).unwrap() + "\n";
     let path = snapshot_path();
     if std::env::var_os("CPDFOLIO_UPDATE_SNAPSHOTS").is_some() {

@@ -50,137 +50,162 @@ async fn bad_bodies_on_every_new_endpoint_are_4xx_and_change_nothing() {
     ];
     let long = "x".repeat(300_000);
     let injection = "'; DELETE user; --";
-    let mut bad: Vec<(&str, String, String)> = Vec::new();
+    let mut bad: Vec<(&str, String, String, u16)> = Vec::new();
     for (collection, id) in &ids {
         let create = format!("/api/v1/{collection}");
         let one = format!("/api/v1/{collection}/{id}");
         for body in ["{", "[]", "null", "{\"date\": 5}", "{\"unknown\": true}"] {
-            bad.push(("POST", create.clone(), body.to_owned()));
-            bad.push(("PUT", one.clone(), body.to_owned()));
+            bad.push(("POST", create.clone(), body.to_owned(), 400));
+            bad.push(("PUT", one.clone(), body.to_owned(), 400));
         }
     }
     let sup = &ids[0].1;
-    let mut push = |method: &'static str, path: String, body: Value| {
-        bad.push((method, path, body.to_string()))
+    let mut push = |method: &'static str, path: String, body: Value, expected: u16| {
+        bad.push((method, path, body.to_string(), expected))
     };
     let mut wrong = supervision("2026-02-30", Some(&jo_id), "x");
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 400);
     wrong["date"] = json!("2026-03-02");
     wrong["duration_minutes"] = json!("sixty");
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 400);
     wrong["duration_minutes"] = json!(-5);
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 400);
     wrong["duration_minutes"] = json!(60);
     wrong["supervision_type"] = json!("telepathic");
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 400);
     wrong["supervision_type"] = json!("clinical");
     wrong["supervisor_id"] = json!(injection);
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 422);
     wrong["supervisor_id"] = json!(jo_id);
     wrong["reflection"] = json!(long);
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 422);
     wrong["reflection"] = json!("ok");
     wrong["actions"] = json!([{"text": "", "owner": "me"}]);
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 422);
     wrong["actions"] = json!([]);
     wrong["date"] = json!("2999-01-01");
-    push("POST", "/api/v1/supervision".into(), wrong.clone());
+    push("POST", "/api/v1/supervision".into(), wrong.clone(), 422);
     push(
         "POST",
         format!("/api/v1/supervision/{sup}/return"),
         json!({"comment": 5}),
+        400,
     );
     push(
         "POST",
         format!("/api/v1/supervision/{sup}/return"),
         json!({"comment": "x", "extra": 1}),
+        400,
     );
     push(
         "POST",
         format!("/api/v1/supervision/{sup}/addenda"),
         json!({"text": ""}),
+        422,
     );
     push(
         "POST",
         format!("/api/v1/supervision/{sup}/addenda"),
         json!({"text": long}),
+        422,
     );
     push(
         "POST",
         format!("/api/v1/supervision/{sup}/actions/99/close"),
         json!({}),
+        404,
     );
     let mut wrong = audit("", "x");
-    push("POST", "/api/v1/audits".into(), wrong.clone());
+    push("POST", "/api/v1/audits".into(), wrong.clone(), 422);
     wrong["title"] = json!("ok");
     wrong["audit_kind"] = json!("vibes");
-    push("POST", "/api/v1/audits".into(), wrong.clone());
+    push("POST", "/api/v1/audits".into(), wrong.clone(), 400);
     wrong["audit_kind"] = json!("re_audit");
     wrong["completed_on"] = json!("2025-01-01");
-    push("POST", "/api/v1/audits".into(), wrong.clone());
+    push("POST", "/api/v1/audits".into(), wrong.clone(), 422);
     wrong["completed_on"] = json!(null);
     wrong["outcome_measures"] = json!([1, 2]);
-    push("POST", "/api/v1/audits".into(), wrong.clone());
+    push("POST", "/api/v1/audits".into(), wrong.clone(), 400);
     push(
         "POST",
         "/api/v1/training".into(),
         training(injection, "2026-01-01", ""),
+        422,
     );
     push(
         "POST",
         "/api/v1/training".into(),
         training("fire-safety-l1", "2026-13-01", ""),
+        400,
     );
     push(
         "POST",
         "/api/v1/training".into(),
         training("fire-safety-l1", "1980-01-01", ""),
+        422,
     );
     let mut cert = training("fire-safety-l1", "2026-01-10", "");
     cert["certificate_expires_on"] = json!("2026-01-01");
-    push("POST", "/api/v1/training".into(), cert);
+    push("POST", "/api/v1/training".into(), cert, 422);
     let r = &ids[3].1;
     push(
         "POST",
         format!("/api/v1/reflections/{r}/shares"),
         json!({"user_id": injection}),
+        422,
     );
     push(
         "POST",
         format!("/api/v1/reflections/{r}/shares"),
         json!({"user_id": 42}),
+        400,
     );
     let mut linked = entry("Linked", "2026-03-01", "other");
     linked["links"] = json!([{"kind": "audit", "id": "0123456789abcdef0123456789abcdef"}]);
-    push("PUT", format!("/api/v1/reflections/{r}"), linked.clone());
+    push(
+        "PUT",
+        format!("/api/v1/reflections/{r}"),
+        linked.clone(),
+        422,
+    );
     linked["links"] = json!([{"kind": "spaceship", "id": sup}]);
-    push("PUT", format!("/api/v1/reflections/{r}"), linked);
-    push("GET", "/api/v1/supervision?limit=0".into(), Value::Null);
-    push("GET", "/api/v1/audits?from=yesterday".into(), Value::Null);
-    push("GET", "/api/v1/training?offset=-1".into(), Value::Null);
+    push("PUT", format!("/api/v1/reflections/{r}"), linked, 400);
+    push(
+        "GET",
+        "/api/v1/supervision?limit=0".into(),
+        Value::Null,
+        400,
+    );
+    push(
+        "GET",
+        "/api/v1/audits?from=yesterday".into(),
+        Value::Null,
+        400,
+    );
+    push("GET", "/api/v1/training?offset=-1".into(), Value::Null, 400);
     push(
         "GET",
         "/api/v1/me/access-log?limit=1000".into(),
         Value::Null,
+        400,
     );
     push(
         "GET",
         "/api/v1/spaceships/0123456789abcdef0123456789abcdef/history".into(),
         Value::Null,
+        400,
     );
     push(
         "GET",
         format!("/api/v1/audits/{injection}/history"),
         Value::Null,
+        404,
     );
 
     let before = snapshot(&t, &sam, &ids).await;
-    for (method, path, body) in &bad {
+    for (method, path, body, expected) in &bad {
         let (status, problem) = send_raw(&t, method, path, &sam, body).await;
-        assert!(
-            (400..500).contains(&status),
-            "{method} {path} {body}: {status} {problem}"
-        );
+        assert_eq!(status, *expected, "{method} {path} {body}: {problem}");
         assert_eq!(
             problem["status"], status,
             "{method} {path}: problem+json expected, got {problem}"
@@ -228,7 +253,7 @@ async fn bad_uploads_are_4xx_and_store_nothing() {
         .header("content-type", "application/json")
         .body("{}");
     let (status, problem, _) = t.send(req, Some(&sam)).await;
-    assert!((400..500).contains(&status), "{problem}");
+    assert_problem(status, &problem, 415);
     let (_, listed) = t.get(&path, Some(&sam)).await;
     assert_eq!(listed, json!([]));
     assert!(

@@ -41,7 +41,9 @@ impl SearchApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        /// The query.
+        /// The query: 1 to 500 characters, not all white space. An empty
+        /// query or one that cannot be understood (an unclosed quote, a
+        /// dangling AND) is a 400 that says why.
         q: Query<String>,
         /// Page size, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
