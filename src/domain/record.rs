@@ -74,6 +74,16 @@ impl RecordKind {
         }
     }
 
+    /// Records of this kind are countersigned by a supervisor.
+    pub fn signs_off(self) -> bool {
+        self == Self::Supervision
+    }
+
+    /// Records of this kind are verified by a lead.
+    pub fn is_verified(self) -> bool {
+        self == Self::Training
+    }
+
     /// Leads of the owner's teams may read records of this kind.
     pub fn visible_to_team_leads(self) -> bool {
         self != Self::Reflection

@@ -1,12 +1,15 @@
 //! Supervision, audit and training records: one table per kind with the
-//! same shape. Content is a JSON object validated by the domain layer;
-//! owner, supervisor, date and title are typed fields because lists,
-//! permissions and the index depend on them. Every update first copies the
-//! current version into `record_version` in the same transaction.
+//! same frame (owner, supervisor, date, title, version). The kind's fields
+//! are a typed, asserted `content` object (migration 0003); sign-off and
+//! verification are typed objects beside it. The application hands this
+//! module the content as JSON (dates as `YYYY-MM-DD`); the schema stores
+//! dates as datetimes, and they come back as `YYYY-MM-DD`. Every update
+//! first copies the current version into `record_version` in the same
+//! transaction.
 
 use anyhow::Context;
 use serde_json::Value;
-use surrealdb::types::SurrealValue;
+use surrealdb::types::{Datetime, SurrealValue, Value as Db};
 use time::{Date, OffsetDateTime};
 
 use super::error::{StorageError, StorageResult};
@@ -50,7 +53,7 @@ pub struct Scope {
 struct EvidenceRow {
     id: String,
     owner: String,
-    data: Value,
+    content: Db,
     flow: Value,
     created_at: String,
     updated_at: String,
@@ -63,7 +66,20 @@ struct VersionRow {
     version: i64,
 }
 
-const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, data, flow,
+/// Reads sign-off and verification back as one workflow object, with
+/// timestamps as RFC 3339 text.
+const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, content,
+    {
+        status: signoff.status ?? 'draft',
+        return_comment: signoff.return_comment,
+        signed_by: signoff.signed_by,
+        signed_at: IF signoff.signed_at { <string> signoff.signed_at } ELSE { NONE },
+        addenda: (signoff.addenda ?? []).map(|$a| {
+            text: $a.text, author_id: $a.author_id, added_at: <string> $a.added_at
+        }),
+        verified_by: verification.verified_by,
+        verified_at: IF verification.verified_at { <string> verification.verified_at } ELSE { NONE },
+    } AS flow,
     <string> created_at AS created_at, <string> updated_at AS updated_at, version";
 
 impl EvidenceRow {
@@ -71,7 +87,7 @@ impl EvidenceRow {
         Ok(StoredEvidence {
             id: self.id,
             owner_id: self.owner,
-            data: self.data,
+            data: content_to_json(self.content),
             flow: self.flow,
             created_at: datetime(&self.created_at)?,
             updated_at: datetime(&self.updated_at)?,
@@ -84,10 +100,55 @@ fn into_stored(rows: Vec<EvidenceRow>) -> StorageResult<Vec<StoredEvidence>> {
     rows.into_iter().map(EvidenceRow::into_stored).collect()
 }
 
-/// `SET` clause shared by create and update.
-const SET_WRITE: &str =
-    "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
-    date = $date, title = $title, data = $data, flow = $flow";
+/// `SET` clause shared by create and update: the frame and the content,
+/// then sign-off or verification for the kinds that have them.
+fn set_write(kind: RecordKind) -> String {
+    let mut set =
+        "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
+    date = <datetime> $date, title = $title, content = $content, schema_version = 2"
+            .to_owned();
+    if kind.signs_off() {
+        set.push_str(", signoff = $signoff");
+    }
+    if kind.is_verified() {
+        set.push_str(", verification = $verification");
+    }
+    set
+}
+
+/// Stored content as the JSON the domain reads: dates (the only datetimes
+/// in content) as `YYYY-MM-DD`.
+pub(super) fn content_to_json(value: Db) -> Value {
+    match value {
+        Db::Datetime(_) => match value.into_json_value() {
+            Value::String(text) => Value::String(text.chars().take(10).collect()),
+            other => other,
+        },
+        Db::Array(items) => Value::Array(items.iter().cloned().map(content_to_json).collect()),
+        Db::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), content_to_json(v.clone())))
+                .collect(),
+        ),
+        other => other.into_json_value(),
+    }
+}
+
+/// JSON for a typed object field: nulls left out, so optional fields are
+/// absent (NONE) rather than NULL.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
 
 impl Store {
     pub async fn create_evidence(
@@ -99,13 +160,14 @@ impl Store {
         let row: Option<EvidenceRow> = self
             .db()
             .query(format!(
-                "CREATE type::record($table, $id) SET owner = type::record('user', $owner), {SET_WRITE},
-                     created_at = time::now(), updated_at = time::now(), version = 1 RETURN {FIELDS}"
+                "CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
+                     created_at = time::now(), updated_at = time::now(), version = 1 RETURN {FIELDS}",
+                set_write(kind)
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", new_id()))
             .bind(("owner", owner_id.to_owned()))
-            .bind(write_vars(write))
+            .bind(write_vars(kind, write))
             .await?
             .take(0)?;
         row.context("create returned nothing")?.into_stored()
@@ -142,8 +204,8 @@ impl Store {
             id,
             expected_version,
             actor_id,
-            SET_WRITE,
-            write_vars(write),
+            &set_write(kind),
+            write_vars(kind, write),
         )
         .await?;
         self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
@@ -188,7 +250,7 @@ impl Store {
         let condition = format!(
             "(owner = $me OR supervisor = $me {leads})
              AND ($owner = NONE OR owner = $owner)
-             AND ($from = NONE OR date >= $from) AND ($to = NONE OR date <= $to)"
+             AND ($from = NONE OR date >= <datetime> $from) AND ($to = NONE OR date <= <datetime> $to)"
         );
         let mut response = self
             .db()
@@ -229,7 +291,7 @@ impl Store {
             .db()
             .query(format!(
                 "SELECT {FIELDS} FROM type::table($table) WHERE owner = type::record('user', $owner)
-                 AND date >= $from AND date <= $to ORDER BY date"
+                 AND date >= <datetime> $from AND date <= <datetime> $to ORDER BY date"
             ))
             .bind(("table", kind.as_str()))
             .bind(("owner", owner_id.to_owned()))
@@ -281,16 +343,94 @@ struct WriteVars {
     supervisor: Option<String>,
     date: String,
     title: String,
-    data: Value,
-    flow: Value,
+    content: Db,
+    signoff: Db,
+    verification: Option<Db>,
 }
 
-fn write_vars(w: EvidenceWrite) -> WriteVars {
+/// Where the dates are in each kind's content (`*` is every array item).
+fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
+    match kind {
+        RecordKind::Supervision => &[&["date"], &["next_date"], &["actions", "*", "due"]],
+        RecordKind::Audit => &[&["started_on"], &["completed_on"], &["reaudit_due"]],
+        RecordKind::Training => &[
+            &["completed_on"],
+            &["certificate_expires_on"],
+            &["expires_on"],
+        ],
+        RecordKind::Reflection => &[],
+    }
+}
+
+const SIGNOFF_TIMES: &[&[&str]] = &[&["signed_at"], &["addenda", "*", "added_at"]];
+const VERIFICATION_TIMES: &[&[&str]] = &[&["verified_at"]];
+
+/// The JSON as a database value, with the text at `paths` as datetimes.
+fn typed(json: Value, paths: &[&[&str]]) -> Db {
+    let mut value = without_nulls(json).into_value();
+    for path in paths {
+        datetimes_at(&mut value, path);
+    }
+    value
+}
+
+fn datetimes_at(value: &mut Db, path: &[&str]) {
+    match (path.split_first(), value) {
+        (None, value) => {
+            if let Db::String(text) = value
+                && let Some(at) = parse_instant(text)
+            {
+                *value = Db::Datetime(at);
+            }
+        }
+        (Some((&"*", rest)), Db::Array(items)) => {
+            items.iter_mut().for_each(|item| datetimes_at(item, rest));
+        }
+        (Some((key, rest)), Db::Object(fields)) => {
+            if let Some(field) = fields.get_mut(*key) {
+                datetimes_at(field, rest);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `YYYY-MM-DD` (midnight UTC) or an RFC 3339 timestamp.
+fn parse_instant(text: &str) -> Option<Datetime> {
+    let at = match crate::domain::dates::parse_iso(text) {
+        Some(date) => date.midnight().assume_utc(),
+        None => OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?,
+    };
+    Datetime::from_timestamp(at.unix_timestamp(), at.nanosecond())
+}
+
+/// Splits the workflow into sign-off and verification, each typed apart.
+fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
+    let flow = without_nulls(w.flow);
+    let pick = |keys: &[&str]| -> Value {
+        Value::Object(
+            keys.iter()
+                .filter_map(|k| flow.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                .collect(),
+        )
+    };
+    let signoff = pick(&[
+        "status",
+        "return_comment",
+        "signed_by",
+        "signed_at",
+        "addenda",
+    ]);
+    let verification = flow
+        .get("verified_by")
+        .is_some()
+        .then(|| pick(&["verified_by", "verified_at"]));
     WriteVars {
         supervisor: w.supervisor_id,
         date: iso(w.date),
         title: w.title,
-        data: w.data,
-        flow: w.flow,
+        content: typed(w.data, content_dates(kind)),
+        signoff: typed(signoff, SIGNOFF_TIMES),
+        verification: verification.map(|v| typed(v, VERIFICATION_TIMES)),
     }
 }

@@ -4,18 +4,19 @@
 //! `GET /{kind}/{id}/history`.
 
 use anyhow::Context;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use surrealdb::method::IntoVariables;
-use surrealdb::types::SurrealValue;
+use surrealdb::types::{SurrealValue, Value as Db};
 
 use super::error::{CONFLICT_MARK, StorageResult};
+use super::evidence::content_to_json;
 use super::rows::datetime;
 use super::{Store, execute};
-use crate::domain::record::{PastVersion, RecordKind};
+use crate::domain::record::{PastVersion, RecordKind, Workflow};
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
-const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, author, supervisor, shared_with
+const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, supervisor, shared_with
          FROM type::record($table, $id) WHERE version = $expected)[0];
      IF $before = NONE { THROW $conflict; };
      CREATE record_version SET kind = $table, record = $id, version = $before.version,
@@ -26,7 +27,7 @@ struct PastVersionRow {
     version: i64,
     replaced_at: String,
     replaced_by: String,
-    snapshot: Value,
+    snapshot: Db,
 }
 
 impl Store {
@@ -77,9 +78,51 @@ impl Store {
                     version: u32::try_from(r.version).context("stored version")?,
                     replaced_at: datetime(&r.replaced_at)?,
                     replaced_by: r.replaced_by,
-                    snapshot: r.snapshot,
+                    snapshot: snapshot_json(r.snapshot),
                 })
             })
             .collect()
     }
+}
+
+/// A snapshot in the shape the history has always shown: the kind's fields
+/// under `data`, sign-off and verification together under `flow`, dates as
+/// `YYYY-MM-DD`, and a reflection's date as `activity_date`. Snapshots taken
+/// before the typed schema (migration 0003) already have that shape.
+fn snapshot_json(snapshot: Db) -> Value {
+    let Db::Object(fields) = snapshot else {
+        return snapshot.into_json_value();
+    };
+    let mut out = Map::new();
+    let mut flow = Map::new();
+    let typed = fields.contains_key("content");
+    let reflection = fields.contains_key("activity_type");
+    for (key, value) in fields.iter() {
+        match key.as_str() {
+            "content" => {
+                out.insert("data".to_owned(), content_to_json(value.clone()));
+            }
+            "signoff" | "verification" => {
+                if let Value::Object(part) = value.clone().into_json_value() {
+                    flow.extend(part);
+                }
+            }
+            "schema_version" => {}
+            "date" => {
+                let name = if reflection { "activity_date" } else { "date" };
+                out.insert(name.to_owned(), content_to_json(value.clone()));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone().into_json_value());
+            }
+        }
+    }
+    if typed {
+        let workflow: Workflow = serde_json::from_value(Value::Object(flow)).unwrap_or_default();
+        out.insert(
+            "flow".to_owned(),
+            serde_json::to_value(workflow).unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(out)
 }

@@ -60,6 +60,10 @@ impl Migrations {
                 name: "0002_evidence.surql".to_owned(),
                 sql: include_str!("../../migrations/0002_evidence.surql").to_owned(),
             },
+            Migration {
+                name: "0003_typed_records.surql".to_owned(),
+                sql: include_str!("../../migrations/0003_typed_records.surql").to_owned(),
+            },
         ])
     }
 

@@ -46,8 +46,8 @@ struct LastActivityRow {
     last: String,
 }
 
-const FIELDS: &str = "record::id(id) AS id, record::id(author) AS author, title,
-    time::format(activity_date, '%Y-%m-%d') AS activity_date, activity_type, hours, model, body,
+const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS author, title,
+    time::format(date, '%Y-%m-%d') AS activity_date, activity_type, hours, model, body,
     learning, impact, benefit, tags, standards, links,
     shared_with.map(|$u| record::id($u)) AS shared_with, <string> created_at AS created_at,
     <string> updated_at AS updated_at, version";
@@ -99,7 +99,7 @@ impl Store {
         let row: Option<ReflectionRow> = self
             .db()
             .query(format!(
-                "CREATE type::record('reflection', $id) SET author = type::record('user', $author), {SET_DRAFT},
+                "CREATE type::record('reflection', $id) SET owner = type::record('user', $author), {SET_DRAFT},
                      created_at = time::now(), updated_at = time::now(), version = 1 RETURN {FIELDS}"
             ))
             .bind(("id", id))
@@ -172,16 +172,16 @@ impl Store {
         f: &ReflectionFilter,
     ) -> StorageResult<(Vec<Reflection>, u64)> {
         let condition =
-            "(author = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
-            AND ($author = NONE OR author = type::record('user', $author))
-            AND ($from = NONE OR activity_date >= <datetime> $from)
-            AND ($to = NONE OR activity_date <= <datetime> $to)
+            "(owner = type::record('user', $me) OR shared_with CONTAINS type::record('user', $me))
+            AND ($author = NONE OR owner = type::record('user', $author))
+            AND ($from = NONE OR date >= <datetime> $from)
+            AND ($to = NONE OR date <= <datetime> $to)
             AND ($type = NONE OR activity_type = $type)
             AND ($tag = NONE OR tags CONTAINS $tag)";
         let mut response = self
             .db()
             .query(format!(
-                "SELECT {FIELDS} FROM reflection WHERE {condition} ORDER BY activity_date DESC, created_at DESC LIMIT $limit START $offset;
+                "SELECT {FIELDS} FROM reflection WHERE {condition} ORDER BY date DESC, created_at DESC LIMIT $limit START $offset;
                  RETURN count(SELECT id FROM reflection WHERE {condition});"
             ))
             .bind(("me", me_id.to_owned()))
@@ -211,8 +211,8 @@ impl Store {
         let rows: Vec<ReflectionRow> = self
             .db()
             .query(format!(
-                "SELECT {FIELDS} FROM reflection WHERE author = type::record('user', $author)
-                 AND activity_date >= <datetime> $from AND activity_date <= <datetime> $to ORDER BY activity_date"
+                "SELECT {FIELDS} FROM reflection WHERE owner = type::record('user', $author)
+                 AND date >= <datetime> $from AND date <= <datetime> $to ORDER BY date"
             ))
             .bind(("author", author_id.to_owned()))
             .bind(("from", date_to_db(from)))
@@ -258,7 +258,7 @@ impl Store {
         let rows: Vec<LastActivityRow> = self
             .db()
             .query(
-                "SELECT record::id(author) AS author, time::format(time::max(activity_date), '%Y-%m-%d') AS last
+                "SELECT record::id(owner) AS author, time::format(time::max(date), '%Y-%m-%d') AS last
                  FROM reflection GROUP BY author",
             )
             .await?
@@ -279,7 +279,7 @@ impl Store {
 }
 
 const SET_DRAFT: &str =
-    "title = $title, activity_date = <datetime> $activity_date, activity_type = $activity_type,
+    "title = $title, date = <datetime> $activity_date, activity_type = $activity_type,
     hours = $hours, model = $model, body = $body, learning = $learning, impact = $impact,
     benefit = $benefit, tags = $tags, standards = $standards, links = $links";
 

@@ -38,6 +38,11 @@ impl TestApp {
         let mut config = test_config(data.path());
         adjust(&mut config);
         let app = App::open(config, &Migrations::embedded()).await.unwrap();
+        Self::serve(app, data).await
+    }
+
+    /// Serves an opened application on a loopback port.
+    pub async fn serve(app: App, data: tempfile::TempDir) -> Self {
         app.spawn_background_tasks();
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()

@@ -1,0 +1,209 @@
+//! A data directory written by the previous release (schema 0001 + 0002,
+//! content as FLEXIBLE JSON with string dates) opens under this release:
+//! migration 0003 converts every row to typed fields without loss, and
+//! reads, lists, history and search work on the converted rows.
+
+use cpdfolio::domain::user::{NewUser, Role};
+use cpdfolio::storage::Migrations;
+use cpdfolio::{App, Config};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const SUPERVISION: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+const AUDIT: &str = "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
+const TRAINING: &str = "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e";
+const REFLECTION: &str = "fefefefefefefefefefefefefefefefe";
+
+/// Rows exactly as the previous release's storage code wrote them.
+fn old_rows(sam: &str, jo: &str, lead: &str) -> String {
+    format!(
+        r#"
+CREATE type::record('reflection', '{REFLECTION}') SET author = type::record('user', '{sam}'),
+    title = 'Graded exposure in primary care', activity_date = d'2025-06-01T00:00:00Z',
+    activity_type = 'work_based_learning', hours = 1.5, model = 'gibbs',
+    body = 'We planned small steps towards the shops.', learning = 'Agree the first step.',
+    impact = 'I co-write the first step.', benefit = 'People start sooner.',
+    tags = ['anxiety'], standards = [8, 10], links = [],
+    shared_with = [type::record('user', '{jo}')],
+    created_at = d'2025-06-01T09:00:00Z', updated_at = d'2025-06-01T09:00:00Z', version = 1;
+CREATE type::record('supervision', '{SUPERVISION}') SET owner = type::record('user', '{sam}'),
+    supervisor = type::record('user', '{jo}'), date = '2025-05-02', title = 'Clinical supervision',
+    data = {{ date: '2025-05-02', duration_minutes: 60, supervision_type: 'clinical',
+        supervisor_id: '{jo}', external_supervisor_name: NULL, external_supervisor_role: NULL,
+        topics: ['risk', 'caseload'], reflection: 'We discussed risk.',
+        safeguarding_discussed: true, wellbeing_discussed: false,
+        actions: [{{ text: 'Read the lone-working policy', owner: 'supervisee', due: '2025-06-01', status: 'closed' }},
+                  {{ text: 'Book a joint visit', owner: 'supervisor', due: NULL, status: 'open' }}],
+        next_date: '2025-06-13' }},
+    flow = {{ status: 'signed', return_comment: NULL, signed_by: '{jo}',
+        signed_at: '2025-05-03T10:00:00Z',
+        addenda: [{{ text: 'The visit is in July.', author_id: '{sam}', added_at: '2025-05-04T09:30:00Z' }}],
+        verified_by: NULL, verified_at: NULL }},
+    created_at = d'2025-05-02T12:00:00Z', updated_at = d'2025-05-04T09:30:00Z', version = 2;
+CREATE record_version SET kind = 'supervision', record = '{SUPERVISION}', version = 1,
+    replaced_at = d'2025-05-03T10:00:00Z', replaced_by = type::record('user', '{jo}'),
+    snapshot = {{ date: '2025-05-02', title: 'Clinical supervision',
+        data: {{ reflection: 'First draft.' }}, flow: {{ status: 'submitted' }}, version: 1 }};
+CREATE type::record('audit', '{AUDIT}') SET owner = type::record('user', '{sam}'), supervisor = NONE,
+    date = '2025-04-30', title = 'Falls risk screening audit',
+    data = {{ title: 'Falls risk screening audit', audit_kind: 'clinical_audit', my_role: 'lead auditor',
+        standard: 'NICE NG249', started_on: '2025-03-01', completed_on: '2025-04-30',
+        outcome_measures: ['COPM'], findings: '62% screened', actions: 'Teach the screen',
+        reaudit_due: '2025-10-01' }},
+    flow = {{ status: 'draft', return_comment: NULL, signed_by: NULL, signed_at: NULL, addenda: [],
+        verified_by: NULL, verified_at: NULL }},
+    created_at = d'2025-05-01T08:00:00Z', updated_at = d'2025-05-01T08:00:00Z', version = 1;
+CREATE type::record('training', '{TRAINING}') SET owner = type::record('user', '{sam}'), supervisor = NONE,
+    date = '2025-01-31', title = 'Fire safety awareness',
+    data = {{ course: 'fire-safety-l1', completed_on: '2025-01-31', provider: 'Riverside Trust',
+        certificate_expires_on: NULL, notes: 'Online module', course_title: 'Fire safety awareness',
+        expires_on: '2026-01-31' }},
+    flow = {{ status: 'draft', return_comment: NULL, signed_by: NULL, signed_at: NULL, addenda: [],
+        verified_by: '{lead}', verified_at: '2025-02-01T12:00:00Z' }},
+    created_at = d'2025-01-31T16:00:00Z', updated_at = d'2025-02-01T12:00:00Z', version = 1;
+"#
+    )
+}
+
+async fn create(app: &App, email: &str, role: Role, team: Option<&str>) -> String {
+    app.create_user(NewUser {
+        email: email.into(),
+        name: format!("Test {email}"),
+        role,
+        team: team.map(str::to_owned),
+        hcpc_number: None,
+        password: PASSWORD.into(),
+    })
+    .await
+    .unwrap()
+    .id
+}
+
+fn previous_release_migrations() -> (tempfile::TempDir, Migrations) {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in ["0001_initial.surql", "0002_evidence.surql"] {
+        std::fs::copy(shipped.join(name), dir.path().join(name)).unwrap();
+    }
+    let migrations = Migrations::from_dir(dir.path()).unwrap();
+    (dir, migrations)
+}
+
+#[tokio::test]
+async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: None,
+        ..test_config(data.path())
+    };
+    let (_old_dir, old) = previous_release_migrations();
+    let (sam, jo) = {
+        let app = App::open(config.clone(), &old).await.unwrap();
+        let sam = create(&app, "sam@example.nhs.uk", Role::Practitioner, None).await;
+        let jo = create(&app, "jo@example.nhs.uk", Role::Practitioner, None).await;
+        let lead = create(&app, "lead@example.nhs.uk", Role::Lead, Some("Riverside")).await;
+        app.store()
+            .raw_query_for_tests(&old_rows(&sam, &jo, &lead))
+            .await
+            .unwrap();
+        (sam, jo)
+    };
+
+    let app = App::open(config, &Migrations::embedded()).await.unwrap();
+    let t = TestApp::serve(app, data).await;
+    let token = t.login("sam@example.nhs.uk").await;
+
+    let (status, s) = t
+        .get(&format!("/api/v1/supervision/{SUPERVISION}"), Some(&token))
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["date"], "2025-05-02");
+    assert_eq!(s["duration_minutes"], 60);
+    assert_eq!(s["supervision_type"], "clinical");
+    assert_eq!(s["supervisor_id"], jo.as_str());
+    assert_eq!(s["external_supervisor_name"], json!(null));
+    assert_eq!(s["topics"], json!(["risk", "caseload"]));
+    assert_eq!(s["reflection"], "We discussed risk.");
+    assert_eq!(s["safeguarding_discussed"], true);
+    assert_eq!(s["wellbeing_discussed"], false);
+    assert_eq!(
+        s["actions"],
+        json!([
+            {"text": "Read the lone-working policy", "owner": "supervisee", "due": "2025-06-01", "status": "closed"},
+            {"text": "Book a joint visit", "owner": "supervisor", "due": null, "status": "open"}
+        ])
+    );
+    assert_eq!(s["next_date"], "2025-06-13");
+    assert_eq!(s["workflow"]["status"], "signed");
+    assert_eq!(s["workflow"]["signed_by"], jo.as_str());
+    assert_eq!(s["workflow"]["signed_at"], "2025-05-03T10:00:00Z");
+    assert_eq!(s["workflow"]["addenda"][0]["text"], "The visit is in July.");
+    assert_eq!(s["workflow"]["addenda"][0]["author_id"], sam.as_str());
+    assert_eq!(
+        s["workflow"]["addenda"][0]["added_at"],
+        "2025-05-04T09:30:00Z"
+    );
+    assert_eq!(s["version"], 2);
+
+    let (_, history) = t
+        .get(
+            &format!("/api/v1/supervision/{SUPERVISION}/history"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(history["versions"][0]["version"], 1);
+    assert_eq!(
+        history["versions"][0]["content"]["data"]["reflection"],
+        "First draft."
+    );
+
+    let (_, a) = t
+        .get(&format!("/api/v1/audits/{AUDIT}"), Some(&token))
+        .await;
+    assert_eq!(a["title"], "Falls risk screening audit");
+    assert_eq!(a["audit_kind"], "clinical_audit");
+    assert_eq!(a["my_role"], "lead auditor");
+    assert_eq!(a["standard"], "NICE NG249");
+    assert_eq!(a["started_on"], "2025-03-01");
+    assert_eq!(a["completed_on"], "2025-04-30");
+    assert_eq!(a["outcome_measures"], json!(["COPM"]));
+    assert_eq!(a["findings"], "62% screened");
+    assert_eq!(a["actions"], "Teach the screen");
+    assert_eq!(a["reaudit_due"], "2025-10-01");
+
+    let (_, tr) = t
+        .get(&format!("/api/v1/training/{TRAINING}"), Some(&token))
+        .await;
+    assert_eq!(tr["course"], "fire-safety-l1");
+    assert_eq!(tr["course_title"], "Fire safety awareness");
+    assert_eq!(tr["completed_on"], "2025-01-31");
+    assert_eq!(tr["provider"], "Riverside Trust");
+    assert_eq!(tr["certificate_expires_on"], json!(null));
+    assert_eq!(tr["expires_on"], "2026-01-31");
+    assert_eq!(tr["notes"], "Online module");
+    assert_eq!(tr["workflow"]["verified_at"], "2025-02-01T12:00:00Z");
+
+    let (_, r) = t
+        .get(&format!("/api/v1/reflections/{REFLECTION}"), Some(&token))
+        .await;
+    assert_eq!(r["author_id"], sam.as_str());
+    assert_eq!(r["activity_date"], "2025-06-01");
+    assert_eq!(r["hours"], 1.5);
+    assert_eq!(r["standards"], json!([8, 10]));
+    assert_eq!(r["shared_with"], json!([jo]));
+
+    let (_, listed) = t
+        .get(
+            "/api/v1/training?from=2025-01-31&to=2025-01-31",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(listed["total"], 1);
+    let (_, listed) = t
+        .get("/api/v1/reflections?from=2025-06-02", Some(&token))
+        .await;
+    assert_eq!(listed["total"], 0);
+    let (_, found) = t.get("/api/v1/search?q=lone-working", Some(&token)).await;
+    assert_eq!(found["hits"][0]["id"], SUPERVISION, "{found}");
+}
