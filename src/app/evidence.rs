@@ -15,7 +15,7 @@ use crate::domain::access::Access;
 use crate::domain::audit::AuditDraft;
 use crate::domain::record::EvidenceFilter;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind, Workflow, is_record_id};
-use crate::domain::supervision::{self, SupervisionDraft};
+use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
 use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
@@ -106,15 +106,6 @@ fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
     }
 }
 
-/// The owner's changes are refused while a supervision record is waiting
-/// for, or has, its sign-off.
-fn check_owner_may_edit<D: EvidenceData>(e: &Evidence<D>) -> AppResult<()> {
-    if D::KIND == RecordKind::Supervision {
-        supervision::check_editable(&e.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
-    }
-    Ok(())
-}
-
 impl App {
     pub async fn create_evidence<D: Checked>(
         &self,
@@ -179,13 +170,9 @@ impl App {
         data: D,
     ) -> AppResult<Evidence<D>> {
         let current = self.owned_evidence::<D>(me, id).await?;
-        check_owner_may_edit(&current)?;
+        D::owner_may_edit(&current.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
         let data = data.check(self, me).await?;
-        let mut workflow = current.workflow.clone();
-        if D::KIND == RecordKind::Training {
-            workflow.verified_by = None;
-            workflow.verified_at = None;
-        }
+        let workflow = D::after_owner_edit(current.workflow.clone());
         self.save_evidence(me, &current, &data, &workflow, "update")
             .await
     }
@@ -217,10 +204,7 @@ impl App {
         id: &str,
     ) -> AppResult<()> {
         let current = self.owned_evidence::<D>(me, id).await?;
-        if D::KIND == RecordKind::Supervision {
-            supervision::check_deletable(&current.workflow)
-                .map_err(|r| AppError::Conflict(r.to_owned()))?;
-        }
+        D::owner_may_delete(&current.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
         self.delete_any(me, D::KIND, &current.id, &current.owner_id)
             .await
     }

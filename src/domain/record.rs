@@ -173,6 +173,19 @@ pub trait EvidenceData:
     }
     /// Text for the search index: body, notes and tags.
     fn search_text(&self) -> SearchText;
+    /// Whether the owner may change the content in this workflow state;
+    /// the refusal says why not (a conflict, not a permission problem).
+    fn owner_may_edit(_flow: &Workflow) -> Result<(), &'static str> {
+        Ok(())
+    }
+    /// Whether the owner may delete the record in this workflow state.
+    fn owner_may_delete(_flow: &Workflow) -> Result<(), &'static str> {
+        Ok(())
+    }
+    /// The workflow after the owner changes the content.
+    fn after_owner_edit(flow: Workflow) -> Workflow {
+        flow
+    }
 }
 
 /// What the search index holds of a record.

@@ -175,6 +175,14 @@ impl SupervisionDraft {
 impl EvidenceData for SupervisionDraft {
     const KIND: RecordKind = RecordKind::Supervision;
 
+    fn owner_may_edit(flow: &Workflow) -> Result<(), Refusal> {
+        check_editable(flow)
+    }
+
+    fn owner_may_delete(flow: &Workflow) -> Result<(), Refusal> {
+        check_deletable(flow)
+    }
+
     fn date(&self) -> Date {
         self.date
     }
@@ -300,6 +308,31 @@ pub fn add_addendum(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_owner_may_edit_drafts_and_returned_records_only() {
+        let at = |status| Workflow {
+            status,
+            ..Workflow::default()
+        };
+        assert_eq!(
+            SupervisionDraft::owner_may_edit(&at(SignOffStatus::Draft)),
+            Ok(())
+        );
+        assert_eq!(
+            SupervisionDraft::owner_may_edit(&at(SignOffStatus::Returned)),
+            Ok(())
+        );
+        assert!(SupervisionDraft::owner_may_edit(&at(SignOffStatus::Submitted)).is_err());
+        assert!(SupervisionDraft::owner_may_edit(&at(SignOffStatus::Signed)).is_err());
+        assert_eq!(
+            SupervisionDraft::owner_may_delete(&at(SignOffStatus::Submitted)),
+            Ok(())
+        );
+        assert!(SupervisionDraft::owner_may_delete(&at(SignOffStatus::Signed)).is_err());
+        let signed = at(SignOffStatus::Signed);
+        assert_eq!(SupervisionDraft::after_owner_edit(signed.clone()), signed);
+    }
     use time::macros::{date, datetime};
 
     fn draft() -> SupervisionDraft {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::dates::add_months;
-use super::record::{EvidenceData, RecordKind, SearchText};
+use super::record::{EvidenceData, RecordKind, SearchText, Workflow};
 use super::validate::Checks;
 use crate::domain::error::FieldError;
 
@@ -120,6 +120,15 @@ impl TrainingDraft {
 impl EvidenceData for TrainingDraft {
     const KIND: RecordKind = RecordKind::Training;
 
+    /// A changed certificate has to be verified again.
+    fn after_owner_edit(flow: Workflow) -> Workflow {
+        Workflow {
+            verified_by: None,
+            verified_at: None,
+            ..flow
+        }
+    }
+
     fn date(&self) -> Date {
         self.completed_on
     }
@@ -140,7 +149,21 @@ impl EvidenceData for TrainingDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn an_owners_edit_clears_the_verification_and_keeps_the_rest() {
+        let verified = Workflow {
+            verified_by: Some("lead".to_owned()),
+            verified_at: Some(datetime!(2026-02-01 12:00 UTC)),
+            ..Workflow::default()
+        };
+        assert_eq!(
+            TrainingDraft::after_owner_edit(verified),
+            Workflow::default()
+        );
+        assert_eq!(TrainingDraft::owner_may_edit(&Workflow::default()), Ok(()));
+    }
 
     #[test]
     fn a_training_record_takes_its_title_and_expiry_from_the_catalogue() {
