@@ -1,26 +1,17 @@
 //! `/api/v1/audits`: clinical audits, service evaluations and quality
 //! improvement work.
 
-use poem::web::Data;
-use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::Object;
 use time::{Date, OffsetDateTime};
 
 use super::Tag;
-use super::evidence::{WorkflowView, filter};
-use super::records::check_id;
-use crate::app::App;
-use crate::app::AppResult;
+use super::evidence::WorkflowView;
 use crate::domain::audit::{AuditDraft, AuditKind};
-use crate::domain::record::{Evidence, RecordKind};
-use crate::http::auth::BearerAuth;
+use crate::domain::record::Evidence;
 use crate::http::text::Text;
 use crate::markdown::to_safe_html;
 
 pub struct AuditsApi;
-
-const KIND: RecordKind = RecordKind::Audit;
 
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
@@ -113,110 +104,21 @@ impl From<Evidence<AuditDraft>> for AuditView {
     }
 }
 
-#[derive(Object)]
-struct AuditPage {
-    items: Vec<AuditView>,
-    total: u64,
-    limit: u32,
-    offset: u32,
-}
-
-#[derive(ApiResponse)]
-enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<AuditView>, #[oai(header = "Location")] String),
-}
-
-#[derive(ApiResponse)]
-enum Deleted {
-    /// Deleted.
-    #[oai(status = 204)]
-    Deleted,
-}
-
-#[OpenApi(prefix_path = "/api/v1/audits", tag = "Tag::Audits")]
-impl AuditsApi {
+super::evidence::evidence_collection! {
+    api: AuditsApi,
+    path: "/api/v1/audits",
+    tag: "Tag::Audits",
+    draft: AuditDraft,
+    input: AuditInput,
+    view: AuditView,
+    page: AuditPage,
     /// Record an audit or quality-improvement project.
-    #[oai(path = "/", method = "post")]
-    async fn create(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        body: Json<AuditInput>,
-    ) -> AppResult<Created> {
-        let stored = app
-            .create_evidence::<AuditDraft>(&auth.0, body.0.into())
-            .await?;
-        let location = format!("/api/v1/audits/{}", stored.id);
-        Ok(Created::Created(Json(stored.into()), location))
-    }
-
+    create,
     /// Audit records the caller may see: their own and (for a lead) their
     /// team members'. Dated by completion, or start while ongoing.
-    #[oai(path = "/", method = "get")]
-    #[allow(clippy::too_many_arguments)]
-    async fn list(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        /// Only this user's records.
-        owner: Query<Option<String>>,
-        from: Query<Option<Date>>,
-        to: Query<Option<Date>>,
-        /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u32>>,
-        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
-    ) -> AppResult<Json<AuditPage>> {
-        let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
-        let (items, total) = app.list_evidence::<AuditDraft>(&auth.0, &f).await?;
-        Ok(Json(AuditPage {
-            items: items.into_iter().map(Into::into).collect(),
-            total,
-            limit: f.limit,
-            offset: f.offset,
-        }))
-    }
+    list,
 
-    #[oai(path = "/:id", method = "get")]
-    async fn get(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Json<AuditView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.evidence::<AuditDraft>(&auth.0, &id).await?.0.into(),
-        ))
-    }
-
-    #[oai(path = "/:id", method = "put")]
-    async fn update(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-        body: Json<AuditInput>,
-    ) -> AppResult<Json<AuditView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.update_evidence::<AuditDraft>(&auth.0, &id, body.0.into())
-                .await?
-                .into(),
-        ))
-    }
-
-    #[oai(path = "/:id", method = "delete")]
-    async fn delete(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Deleted> {
-        check_id(KIND, &id)?;
-        app.delete_evidence::<AuditDraft>(&auth.0, &id).await?;
-        Ok(Deleted::Deleted)
-    }
+    update,
+    /// Delete a record with its history and attachments.
+    delete,
 }

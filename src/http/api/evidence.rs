@@ -53,3 +53,136 @@ pub fn filter(
         offset: offset.unwrap_or(0),
     }
 }
+
+/// Writes the create, list, get, replace and delete operations of one
+/// evidence kind, so that the supervision, audit and training collections
+/// are one piece of code and cannot drift apart. Each kind's own steps
+/// (sign-off, verification) are a second `OpenApi` impl beside it.
+macro_rules! evidence_collection {
+    (
+        api: $api:ident,
+        path: $path:literal,
+        tag: $tag:literal,
+        draft: $draft:ty,
+        input: $input:ty,
+        view: $view:ident,
+        page: $page:ident,
+        $(#[$create:meta])* create,
+        $(#[$list:meta])* list,
+        $(#[$update:meta])* update,
+        $(#[$delete:meta])* delete,
+    ) => {
+        /// A page of records, newest first.
+        #[derive(poem_openapi::Object)]
+        struct $page {
+            items: Vec<$view>,
+            total: u64,
+            limit: u32,
+            offset: u32,
+        }
+
+        #[derive(poem_openapi::ApiResponse)]
+        enum Created {
+            /// Created.
+            #[oai(status = 201)]
+            Created(
+                poem_openapi::payload::Json<$view>,
+                #[oai(header = "Location")] String,
+            ),
+        }
+
+        #[derive(poem_openapi::ApiResponse)]
+        enum Deleted {
+            /// Deleted.
+            #[oai(status = 204)]
+            Deleted,
+        }
+
+        #[poem_openapi::OpenApi(prefix_path = $path, tag = $tag)]
+        impl $api {
+            $(#[$create])*
+            #[oai(path = "/", method = "post")]
+            async fn create(
+                &self,
+                app: poem::web::Data<&crate::app::App>,
+                auth: crate::http::auth::BearerAuth,
+                body: poem_openapi::payload::Json<$input>,
+            ) -> crate::app::AppResult<Created> {
+                let stored = app.create_evidence::<$draft>(&auth.0, body.0.into()).await?;
+                let location = format!("{}/{}", $path, stored.id);
+                Ok(Created::Created(poem_openapi::payload::Json(stored.into()), location))
+            }
+
+            $(#[$list])*
+            #[oai(path = "/", method = "get")]
+            #[allow(clippy::too_many_arguments)]
+            async fn list(
+                &self,
+                app: poem::web::Data<&crate::app::App>,
+                auth: crate::http::auth::BearerAuth,
+                /// Only this owner's records.
+                owner: poem_openapi::param::Query<Option<String>>,
+                /// Earliest date (inclusive).
+                from: poem_openapi::param::Query<Option<time::Date>>,
+                /// Latest date (inclusive).
+                to: poem_openapi::param::Query<Option<time::Date>>,
+                /// Page size, 1 to 100 (default 20).
+                #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+                limit: poem_openapi::param::Query<Option<u32>>,
+                /// Records to skip.
+                #[oai(validator(maximum(value = "1000000")))]
+                offset: poem_openapi::param::Query<Option<u32>>,
+            ) -> crate::app::AppResult<poem_openapi::payload::Json<$page>> {
+                let f = crate::http::api::evidence::filter(owner.0, from.0, to.0, limit.0, offset.0);
+                let (items, total) = app.list_evidence::<$draft>(&auth.0, &f).await?;
+                Ok(poem_openapi::payload::Json($page {
+                    items: items.into_iter().map(Into::into).collect(),
+                    total,
+                    limit: f.limit,
+                    offset: f.offset,
+                }))
+            }
+
+            #[oai(path = "/:id", method = "get")]
+            async fn get(
+                &self,
+                app: poem::web::Data<&crate::app::App>,
+                auth: crate::http::auth::BearerAuth,
+                id: poem_openapi::param::Path<String>,
+            ) -> crate::app::AppResult<poem_openapi::payload::Json<$view>> {
+                crate::http::api::records::check_id(<$draft as crate::domain::record::EvidenceData>::KIND, &id)?;
+                let (record, _) = app.evidence::<$draft>(&auth.0, &id).await?;
+                Ok(poem_openapi::payload::Json(record.into()))
+            }
+
+            $(#[$update])*
+            #[oai(path = "/:id", method = "put")]
+            async fn update(
+                &self,
+                app: poem::web::Data<&crate::app::App>,
+                auth: crate::http::auth::BearerAuth,
+                id: poem_openapi::param::Path<String>,
+                body: poem_openapi::payload::Json<$input>,
+            ) -> crate::app::AppResult<poem_openapi::payload::Json<$view>> {
+                crate::http::api::records::check_id(<$draft as crate::domain::record::EvidenceData>::KIND, &id)?;
+                let record = app.update_evidence::<$draft>(&auth.0, &id, body.0.into()).await?;
+                Ok(poem_openapi::payload::Json(record.into()))
+            }
+
+            $(#[$delete])*
+            #[oai(path = "/:id", method = "delete")]
+            async fn delete(
+                &self,
+                app: poem::web::Data<&crate::app::App>,
+                auth: crate::http::auth::BearerAuth,
+                id: poem_openapi::param::Path<String>,
+            ) -> crate::app::AppResult<Deleted> {
+                crate::http::api::records::check_id(<$draft as crate::domain::record::EvidenceData>::KIND, &id)?;
+                app.delete_evidence::<$draft>(&auth.0, &id).await?;
+                Ok(Deleted::Deleted)
+            }
+        }
+    };
+}
+
+pub(super) use evidence_collection;

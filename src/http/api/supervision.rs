@@ -1,13 +1,13 @@
 //! `/api/v1/supervision`: supervision records and their sign-off.
 
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use time::{Date, OffsetDateTime};
 
 use super::Tag;
-use super::evidence::{WorkflowView, filter};
+use super::evidence::WorkflowView;
 use super::records::check_id;
 use crate::app::App;
 use crate::app::AppResult;
@@ -124,14 +124,6 @@ impl From<Evidence<SupervisionDraft>> for SupervisionView {
 }
 
 #[derive(Object)]
-struct SupervisionPage {
-    items: Vec<SupervisionView>,
-    total: u64,
-    limit: u32,
-    offset: u32,
-}
-
-#[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct ReturnInput {
     /// What the supervisee should change (1 to 5,000 characters).
@@ -145,115 +137,30 @@ struct AddendumInput {
     text: Text,
 }
 
-#[derive(ApiResponse)]
-enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<SupervisionView>, #[oai(header = "Location")] String),
-}
-
-#[derive(ApiResponse)]
-enum Deleted {
-    /// Deleted.
-    #[oai(status = 204)]
-    Deleted,
-}
-
-#[OpenApi(prefix_path = "/api/v1/supervision", tag = "Tag::Supervision")]
-impl SupervisionApi {
+super::evidence::evidence_collection! {
+    api: SupervisionApi,
+    path: "/api/v1/supervision",
+    tag: "Tag::Supervision",
+    draft: SupervisionDraft,
+    input: SupervisionInput,
+    view: SupervisionView,
+    page: SupervisionPage,
     /// Record a supervision session (the caller is the supervisee).
-    #[oai(path = "/", method = "post")]
-    async fn create(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        body: Json<SupervisionInput>,
-    ) -> AppResult<Created> {
-        let stored = app
-            .create_evidence::<SupervisionDraft>(&auth.0, body.0.into())
-            .await?;
-        let location = format!("/api/v1/supervision/{}", stored.id);
-        Ok(Created::Created(Json(stored.into()), location))
-    }
-
+    create,
     /// Supervision records the caller may see: their own, those they
     /// supervise, and (for a lead) their team members'.
-    #[oai(path = "/", method = "get")]
-    #[allow(clippy::too_many_arguments)]
-    async fn list(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        /// Only this supervisee's records.
-        owner: Query<Option<String>>,
-        /// Earliest session date (inclusive).
-        from: Query<Option<Date>>,
-        /// Latest session date (inclusive).
-        to: Query<Option<Date>>,
-        /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u32>>,
-        /// Records to skip.
-        #[oai(validator(maximum(value = "1000000")))]
-        offset: Query<Option<u32>>,
-    ) -> AppResult<Json<SupervisionPage>> {
-        let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
-        let (items, total) = app.list_evidence::<SupervisionDraft>(&auth.0, &f).await?;
-        Ok(Json(SupervisionPage {
-            items: items.into_iter().map(Into::into).collect(),
-            total,
-            limit: f.limit,
-            offset: f.offset,
-        }))
-    }
-
-    #[oai(path = "/:id", method = "get")]
-    async fn get(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Json<SupervisionView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.evidence::<SupervisionDraft>(&auth.0, &id)
-                .await?
-                .0
-                .into(),
-        ))
-    }
-
+    list,
     /// Replace a draft or returned record (409 once submitted or signed).
-    #[oai(path = "/:id", method = "put")]
-    async fn update(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-        body: Json<SupervisionInput>,
-    ) -> AppResult<Json<SupervisionView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.update_evidence::<SupervisionDraft>(&auth.0, &id, body.0.into())
-                .await?
-                .into(),
-        ))
-    }
-
+    update,
     /// Delete a record that is not signed.
-    #[oai(path = "/:id", method = "delete")]
-    async fn delete(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Deleted> {
-        check_id(KIND, &id)?;
-        app.delete_evidence::<SupervisionDraft>(&auth.0, &id)
-            .await?;
-        Ok(Deleted::Deleted)
-    }
+    delete,
+}
 
+/// Supervision steps beyond create, read, replace and delete.
+pub struct SupervisionStepsApi;
+
+#[OpenApi(prefix_path = "/api/v1/supervision", tag = "Tag::Supervision")]
+impl SupervisionStepsApi {
     /// Send the record to the supervisor for countersigning.
     #[oai(path = "/:id/submit", method = "post")]
     async fn submit(

@@ -2,13 +2,13 @@
 //! expiry computed from the catalogue and verification by a lead.
 
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use time::{Date, OffsetDateTime};
 
 use super::Tag;
-use super::evidence::{WorkflowView, filter};
+use super::evidence::WorkflowView;
 use super::records::check_id;
 use crate::app::App;
 use crate::app::AppResult;
@@ -91,114 +91,30 @@ impl From<Evidence<TrainingDraft>> for TrainingView {
     }
 }
 
-#[derive(Object)]
-struct TrainingPage {
-    items: Vec<TrainingView>,
-    total: u64,
-    limit: u32,
-    offset: u32,
-}
-
-#[derive(ApiResponse)]
-enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Json<TrainingView>, #[oai(header = "Location")] String),
-}
-
-#[derive(ApiResponse)]
-enum Deleted {
-    /// Deleted.
-    #[oai(status = 204)]
-    Deleted,
-}
-
-#[OpenApi(prefix_path = "/api/v1/training", tag = "Tag::Training")]
-impl TrainingApi {
+super::evidence::evidence_collection! {
+    api: TrainingApi,
+    path: "/api/v1/training",
+    tag: "Tag::Training",
+    draft: TrainingDraft,
+    input: TrainingInput,
+    view: TrainingView,
+    page: TrainingPage,
     /// Record a completed course; the expiry date is computed.
-    #[oai(path = "/", method = "post")]
-    async fn create(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        body: Json<TrainingInput>,
-    ) -> AppResult<Created> {
-        let stored = app
-            .create_evidence::<TrainingDraft>(&auth.0, body.0.into())
-            .await?;
-        let location = format!("/api/v1/training/{}", stored.id);
-        Ok(Created::Created(Json(stored.into()), location))
-    }
-
+    create,
     /// Training records the caller may see: their own and (for a lead)
     /// their team members', newest completion first.
-    #[oai(path = "/", method = "get")]
-    #[allow(clippy::too_many_arguments)]
-    async fn list(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        /// Only this user's records.
-        owner: Query<Option<String>>,
-        from: Query<Option<Date>>,
-        to: Query<Option<Date>>,
-        /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u32>>,
-        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
-    ) -> AppResult<Json<TrainingPage>> {
-        let f = filter(owner.0, from.0, to.0, limit.0, offset.0);
-        let (items, total) = app.list_evidence::<TrainingDraft>(&auth.0, &f).await?;
-        Ok(Json(TrainingPage {
-            items: items.into_iter().map(Into::into).collect(),
-            total,
-            limit: f.limit,
-            offset: f.offset,
-        }))
-    }
-
-    #[oai(path = "/:id", method = "get")]
-    async fn get(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Json<TrainingView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.evidence::<TrainingDraft>(&auth.0, &id).await?.0.into(),
-        ))
-    }
-
+    list,
     /// Replace a record (clears any verification).
-    #[oai(path = "/:id", method = "put")]
-    async fn update(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-        body: Json<TrainingInput>,
-    ) -> AppResult<Json<TrainingView>> {
-        check_id(KIND, &id)?;
-        Ok(Json(
-            app.update_evidence::<TrainingDraft>(&auth.0, &id, body.0.into())
-                .await?
-                .into(),
-        ))
-    }
+    update,
+    /// Delete a record with its history and attachments.
+    delete,
+}
 
-    #[oai(path = "/:id", method = "delete")]
-    async fn delete(
-        &self,
-        app: Data<&App>,
-        auth: BearerAuth,
-        id: Path<String>,
-    ) -> AppResult<Deleted> {
-        check_id(KIND, &id)?;
-        app.delete_evidence::<TrainingDraft>(&auth.0, &id).await?;
-        Ok(Deleted::Deleted)
-    }
+/// Training steps beyond create, read, replace and delete.
+pub struct TrainingStepsApi;
 
+#[OpenApi(prefix_path = "/api/v1/training", tag = "Tag::Training")]
+impl TrainingStepsApi {
     /// Mark a team member's record verified (a lead of their team only).
     #[oai(path = "/:id/verify", method = "post")]
     async fn verify(
