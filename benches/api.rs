@@ -5,12 +5,12 @@
 //!
 //! `cargo bench --bench api` (N defaults to 10,000; set CPDFOLIO_BENCH_N).
 
-use std::time::{Duration, Instant};
+mod common;
 
-use cpdfolio::domain::user::{NewUser, Role};
-use cpdfolio::storage::Migrations;
-use cpdfolio::{App, Config};
-use poem::listener::{Acceptor, Listener, TcpListener};
+use std::time::Instant;
+
+use common::{Bench, percentile};
+use cpdfolio::domain::user::Role;
 use serde_json::json;
 
 const WORDS: [&str; 24] = [
@@ -72,55 +72,15 @@ fn body(i: usize) -> serde_json::Value {
     })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("CPDFOLIO_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        content_dir: None,
-        alerts_enabled: false,
-        ..Config::default()
-    };
-    let app = App::open(config, &Migrations::embedded()).await.unwrap();
-    app.spawn_background_tasks();
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .into_acceptor()
-        .await
-        .unwrap();
-    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-    let routes = cpdfolio::http::routes(app.clone());
-    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
-    let password = "benchmark passphrase 1";
-    app.create_user(NewUser {
-        email: "bench@example.nhs.uk".into(),
-        name: "Bench".into(),
-        role: Role::Practitioner,
-        team: None,
-        hcpc_number: None,
-        password: password.into(),
-    })
-    .await
-    .unwrap();
-    let http = reqwest::Client::new();
-    let base = format!("http://{addr}");
-    let login: serde_json::Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "bench@example.nhs.uk", "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let n = common::size(10_000);
+    let bench = Bench::start().await;
+    bench
+        .user("bench@example.nhs.uk", Role::Practitioner, None)
+        .await;
+    let token = bench.login("bench@example.nhs.uk").await;
+    let (app, base, http) = (&bench.app, bench.base.clone(), bench.http.clone());
 
     let concurrency = 8;
     let started = Instant::now();
@@ -161,25 +121,14 @@ async fn main() {
     println!("index holds {} documents", app.search().num_docs());
 
     let mut search = Vec::new();
-    for round in 0..100 {
+    for _ in 0..100 {
         for q in QUERIES {
-            let t = Instant::now();
-            let url = format!(
-                "{base}/api/v1/search?q={}&limit=20",
+            let path = format!(
+                "/api/v1/search?q={}&limit=20",
                 q.replace(' ', "%20").replace('"', "%22")
             );
-            let resp = http.get(url).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(resp.status().as_u16(), 200, "round {round} {q}");
-            let _ = resp.bytes().await.unwrap();
-            search.push(t.elapsed());
+            search.push(bench.timed_get(&path, &token).await);
         }
     }
-    search.sort();
-    println!(
-        "search: {} queries over {n} entries; median {:?}, p99 {:?}, max {:?}",
-        search.len(),
-        percentile(&search, 0.5),
-        percentile(&search, 0.99),
-        search[search.len() - 1]
-    );
+    common::report(&format!("search over {n} entries"), search);
 }

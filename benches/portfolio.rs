@@ -7,12 +7,12 @@
 //! `cargo test --bench portfolio` with the warm test build. Set
 //! CPDFOLIO_BENCH_N to change the number of records (default 2,000).
 
-use std::time::{Duration, Instant};
+mod common;
 
-use cpdfolio::domain::user::{NewUser, Role};
-use cpdfolio::storage::Migrations;
-use cpdfolio::{App, Config};
-use poem::listener::{Acceptor, Listener, TcpListener};
+use std::time::Instant;
+
+use common::{Bench, percentile, report};
+use cpdfolio::domain::user::Role;
 use serde_json::{Value, json};
 
 const COLLECTIONS: [&str; 4] = ["reflections", "supervision", "audits", "training"];
@@ -23,7 +23,6 @@ const QUERIES: [&str; 5] = [
     "course",
     "wellbeing OR caseload",
 ];
-const PASSWORD: &str = "benchmark passphrase 1";
 
 fn record(kind: &str, i: usize, supervisor: &str) -> Value {
     let day = format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
@@ -49,97 +48,32 @@ fn record(kind: &str, i: usize, supervisor: &str) -> Value {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn report(what: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    println!(
-        "{what}: {} requests; median {:?}, p99 {:?}, max {:?}",
-        samples.len(),
-        percentile(&samples, 0.5),
-        percentile(&samples, 0.99),
-        samples[samples.len() - 1]
-    );
-}
-
-async fn user(app: &App, email: &str, role: Role) -> String {
-    app.create_user(NewUser {
-        email: email.into(),
-        name: email.into(),
-        role,
-        team: Some("Bench PCN".into()),
-        hcpc_number: None,
-        password: PASSWORD.into(),
-    })
-    .await
-    .unwrap()
-    .id
-}
-
-async fn login(http: &reqwest::Client, base: &str, email: &str) -> String {
-    let body: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn timed_get(http: &reqwest::Client, url: &str, token: &str) -> Duration {
-    let t = Instant::now();
-    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
-    assert_eq!(resp.status().as_u16(), 200, "{url}");
-    let _ = resp.bytes().await.unwrap();
-    t.elapsed()
-}
-
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("CPDFOLIO_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        content_dir: None,
-        alerts_enabled: false,
-        ..Config::default()
-    };
-    let app = App::open(config, &Migrations::embedded()).await.unwrap();
-    app.spawn_background_tasks();
-    let acceptor = TcpListener::bind("127.0.0.1:0")
-        .into_acceptor()
-        .await
-        .unwrap();
-    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-    let routes = cpdfolio::http::routes(app.clone());
-    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::new();
-    user(&app, "sam@example.nhs.uk", Role::Practitioner).await;
-    let supervisor = user(&app, "jo@example.nhs.uk", Role::Practitioner).await;
-    user(&app, "lead@example.nhs.uk", Role::Lead).await;
-    let sam = login(&http, &base, "sam@example.nhs.uk").await;
-    let lead = login(&http, &base, "lead@example.nhs.uk").await;
+    let n = common::size(2_000);
+    let bench = Bench::start().await;
+    let team = Some("Bench PCN");
+    bench
+        .user("sam@example.nhs.uk", Role::Practitioner, team)
+        .await;
+    let supervisor = bench
+        .user("jo@example.nhs.uk", Role::Practitioner, team)
+        .await;
+    bench.user("lead@example.nhs.uk", Role::Lead, team).await;
+    let sam = bench.login("sam@example.nhs.uk").await;
+    let lead = bench.login("lead@example.nhs.uk").await;
+    let (app, base, http) = (&bench.app, &bench.base, &bench.http);
 
     let started = Instant::now();
     for i in 0..n {
         let kind = COLLECTIONS[i % 4];
-        let resp = http
-            .post(format!("{base}/api/v1/{kind}"))
-            .bearer_auth(&sam)
-            .json(&record(kind, i, &supervisor))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 201);
+        bench
+            .create(
+                &sam,
+                &format!("/api/v1/{kind}"),
+                &record(kind, i, &supervisor),
+            )
+            .await;
     }
     println!(
         "created {n} mixed records (a quarter of each kind) in {:.1} s",
@@ -151,18 +85,22 @@ async fn main() {
         let mut list = Vec::new();
         for _ in 0..50 {
             for kind in COLLECTIONS {
-                list.push(timed_get(&http, &format!("{base}/api/v1/{kind}?limit=20"), token).await);
+                list.push(
+                    bench
+                        .timed_get(&format!("/api/v1/{kind}?limit=20"), token)
+                        .await,
+                );
             }
         }
         report(&format!("list (page of 20) as {who}"), list);
         let mut search = Vec::new();
         for _ in 0..40 {
             for q in QUERIES {
-                let url = format!(
-                    "{base}/api/v1/search?q={}&limit=20",
+                let path = format!(
+                    "/api/v1/search?q={}&limit=20",
                     q.replace(' ', "%20").replace('"', "%22")
                 );
-                search.push(timed_get(&http, &url, token).await);
+                search.push(bench.timed_get(&path, token).await);
             }
         }
         report(&format!("search as {who}"), search);

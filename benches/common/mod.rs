@@ -1,0 +1,134 @@
+//! What every benchmark needs: a real server on loopback over embedded
+//! SurrealKV (fsync on every commit) in a temporary directory, accounts,
+//! sessions, timed requests and the median/p99 summary.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use cpdfolio::domain::user::{NewUser, Role};
+use cpdfolio::storage::Migrations;
+use cpdfolio::{App, Config};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "benchmark passphrase 1";
+
+/// A running server and the handles a benchmark drives it with.
+pub struct Bench {
+    pub app: App,
+    pub base: String,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            content_dir: None,
+            alerts_enabled: false,
+            ..Config::default()
+        };
+        let app = App::open(config, &Migrations::embedded()).await.unwrap();
+        app.spawn_background_tasks();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let routes = cpdfolio::http::routes(app.clone());
+        tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
+        Self {
+            app,
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    /// Creates an account (a lead leads `team`) and returns its id.
+    pub async fn user(&self, email: &str, role: Role, team: Option<&str>) -> String {
+        self.app
+            .create_user(NewUser {
+                email: email.into(),
+                name: email.into(),
+                role,
+                team: team.map(str::to_owned),
+                hcpc_number: None,
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body: Value = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// POSTs `body` to `path` and expects 201.
+    pub async fn create(&self, token: &str, path: &str, body: &Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201, "{path}");
+        resp.json().await.unwrap()
+    }
+
+    /// The time a GET of `path` takes, body included; expects 200.
+    pub async fn timed_get(&self, path: &str, token: &str) -> Duration {
+        let t = Instant::now();
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let _ = resp.bytes().await.unwrap();
+        t.elapsed()
+    }
+}
+
+/// The value below which a fraction `p` of the sorted samples fall.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Prints the median, p99 and maximum of `samples`.
+pub fn report(what: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{what}: {} requests; median {:?}, p99 {:?}, max {:?}",
+        samples.len(),
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.99),
+        samples[samples.len() - 1]
+    );
+}
+
+/// `CPDFOLIO_BENCH_N`, or `default`.
+pub fn size(default: usize) -> usize {
+    std::env::var("CPDFOLIO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
