@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 
 use crate::domain::reflection::ReflectiveModel;
 use crate::domain::training::{Course, check_catalogue};
-use crate::markdown::to_safe_html;
+use crate::export::html::to_safe_html;
 
 /// One reflective model with its prompts.
 #[derive(Debug, Clone)]

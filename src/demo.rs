@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use time::Duration;
 
-use crate::app::App;
+use crate::app::{App, CurrentUser, ProfileUpdate};
 use crate::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
 use crate::domain::user::{NewUser, Role};
 
@@ -48,7 +48,7 @@ struct DemoEntry {
 
 /// Seeds the demo team unless the database already has accounts.
 pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
-    if app.store().count_users().await? > 0 {
+    if app.has_accounts().await? {
         println!("demo: the database already has accounts; not seeding");
         return Ok(());
     }
@@ -86,22 +86,26 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
             ))
             .await
             .map_err(|e| anyhow::anyhow!("demo user {}: {e}", u.email))?;
-        app.store()
-            .update_profile_fields(
-                &created.id,
-                None,
-                None,
-                Some(u.practice_summary.trim().to_owned()),
-            )
-            .await?;
+        let me = CurrentUser {
+            user: created,
+            token_digest: String::new(),
+        };
+        let summary = ProfileUpdate {
+            name: None,
+            hcpc_number: None,
+            practice_summary: Some(u.practice_summary.trim().to_owned()),
+        };
+        app.update_me(&me, summary)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo user {}: {e}", u.email))?;
         println!("  {:<28} {:<26} {}", u.email, u.name, u.job_title);
         seed_entries(
             app,
-            &created.id,
+            &me,
             demo.entries.iter().filter(|e| e.author == u.email),
         )
         .await?;
-        seed_training(app, created).await?;
+        seed_training(app, &me).await?;
     }
     app.flush_search().await?;
     println!(
@@ -114,11 +118,7 @@ pub async fn seed_if_empty(app: &App) -> anyhow::Result<()> {
 
 /// Three mandatory-training records per person: one recent, one close to
 /// its refresher date and one lapsed, so compliance has something to show.
-async fn seed_training(app: &App, user: crate::domain::user::User) -> anyhow::Result<()> {
-    let me = crate::app::CurrentUser {
-        user,
-        token_digest: String::new(),
-    };
+async fn seed_training(app: &App, me: &CurrentUser) -> anyhow::Result<()> {
     for (course, days_ago) in [
         ("information-governance-l1", 40),
         ("fire-safety-l1", 700),
@@ -133,7 +133,7 @@ async fn seed_training(app: &App, user: crate::domain::user::User) -> anyhow::Re
             course_title: String::new(),
             expires_on: None,
         };
-        app.create_evidence(&me, draft)
+        app.create_evidence(me, draft)
             .await
             .map_err(|e| anyhow::anyhow!("demo training {course}: {e}"))?;
     }
@@ -160,7 +160,7 @@ fn new_user(
 
 async fn seed_entries<'a>(
     app: &App,
-    author_id: &str,
+    me: &CurrentUser,
     entries: impl Iterator<Item = &'a DemoEntry>,
 ) -> anyhow::Result<()> {
     for e in entries {
@@ -177,12 +177,10 @@ async fn seed_entries<'a>(
             tags: e.tags.clone(),
             standards: e.standards.clone(),
             links: vec![],
-        }
-        .validated(app.today())
-        .map_err(|errors| anyhow::anyhow!("demo entry {:?} is not valid: {errors:?}", e.title))?;
-        let stored = app.store().create_reflection(author_id, &draft).await?;
-        app.search()
-            .upsert(&crate::app::reflections::index_doc(&stored))?;
+        };
+        app.create_reflection(me, draft)
+            .await
+            .map_err(|err| anyhow::anyhow!("demo entry {:?}: {err}", e.title))?;
     }
     Ok(())
 }

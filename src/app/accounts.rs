@@ -67,6 +67,11 @@ async fn hash_off_runtime(password: String) -> AppResult<String> {
 
 impl App {
     /// Validates and stores a new account.
+    /// True once any account exists (the demo seeds only an empty database).
+    pub async fn has_accounts(&self) -> AppResult<bool> {
+        Ok(self.store().count_users().await? > 0)
+    }
+
     pub async fn create_user(&self, new_user: NewUser) -> AppResult<User> {
         let new_user = new_user.validated().map_err(AppError::Validation)?;
         let hash = hash_off_runtime(new_user.password.clone()).await?;

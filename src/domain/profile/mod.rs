@@ -1,10 +1,9 @@
 //! The HCPC CPD profile, built from a registrant's evidence: summary of
 //! practice, a dated and numbered activity list, a statement under CPD
 //! standards 1-4, and a numbered evidence list the statement refers to.
-//! Pure: the caller loads the evidence and renders the result.
+//! Pure: the caller loads the evidence; `export::profile` renders it.
 
 mod gaps;
-mod render;
 mod statement;
 
 use std::collections::BTreeMap;
@@ -17,7 +16,6 @@ use super::reflection::ActivityType;
 use super::text::word_count;
 
 pub use gaps::{GAP_MONTHS, Gap, find_gaps};
-pub use render::render_markdown;
 
 /// HCPC's limits for the written parts of a profile.
 pub const SUMMARY_WORD_LIMIT: usize = 500;
@@ -240,4 +238,4 @@ fn mixture(activities: &[&Activity]) -> Mixture {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

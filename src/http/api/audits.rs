@@ -8,8 +8,8 @@ use super::Tag;
 use super::evidence::WorkflowView;
 use crate::domain::audit::{AuditDraft, AuditKind};
 use crate::domain::record::Evidence;
+use crate::export::html::to_safe_html;
 use crate::http::text::Text;
-use crate::markdown::to_safe_html;
 
 pub struct AuditsApi;
 

@@ -9,9 +9,9 @@ use time::Date;
 use super::Tag;
 use crate::app::AppResult;
 use crate::app::{App, ProfileRequest};
-use crate::domain::profile::{CpdProfile, render_markdown};
+use crate::domain::profile::CpdProfile;
+use crate::export::profile::{html_page, render_markdown};
 use crate::http::auth::BearerAuth;
-use crate::markdown::to_safe_html;
 
 pub struct ProfileApi;
 
@@ -110,14 +110,4 @@ impl ProfileApi {
             ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
         })
     }
-}
-
-fn html_page(profile: &CpdProfile) -> String {
-    let body = to_safe_html(&render_markdown(profile));
-    format!(
-        "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>CPD profile</title>\
-         <style>body{{font-family:sans-serif;max-width:50rem;margin:2rem auto;line-height:1.5}}\
-         table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.25rem .5rem}}</style>\
-         </head><body>\n{body}</body></html>\n"
-    )
 }

@@ -10,9 +10,9 @@ use crate::app::{AppError, AppResult};
 use crate::domain::record::RecordLink;
 use crate::domain::record::ReflectionFilter;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
+use crate::export::html::to_safe_html;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
-use crate::markdown::to_safe_html;
 
 pub struct ReflectionsApi;
 

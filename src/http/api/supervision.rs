@@ -13,9 +13,9 @@ use crate::app::App;
 use crate::app::AppResult;
 use crate::domain::record::{Evidence, RecordKind};
 use crate::domain::supervision::{AgreedAction, SupervisionDraft, SupervisionType};
+use crate::export::html::to_safe_html;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
-use crate::markdown::to_safe_html;
 
 pub struct SupervisionApi;
 

@@ -1,10 +1,24 @@
-//! The profile as Markdown in the HCPC's layout; the HTML format is this
-//! Markdown rendered and sanitised.
+//! The CPD profile as documents: Markdown in the HCPC's layout, and an
+//! HTML page that is that Markdown rendered and sanitised. PDF and DOCX
+//! will sit beside these; the rules that build the profile stay in
+//! `domain::profile`.
 
 use std::fmt::Write;
 
-use super::CpdProfile;
+use super::html::to_safe_html;
 use crate::domain::dates::long_uk;
+use crate::domain::profile::CpdProfile;
+
+/// A standalone HTML page of the profile.
+pub fn html_page(profile: &CpdProfile) -> String {
+    let body = to_safe_html(&render_markdown(profile));
+    format!(
+        "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>CPD profile</title>\
+         <style>body{{font-family:sans-serif;max-width:50rem;margin:2rem auto;line-height:1.5}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.25rem .5rem}}</style>\
+         </head><body>\n{body}</body></html>\n"
+    )
+}
 
 /// Renders the whole profile, including the checks an assessor would make.
 pub fn render_markdown(p: &CpdProfile) -> String {
@@ -145,4 +159,68 @@ fn escape(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::domain::profile::build;
+    use crate::domain::profile::tests::{activity, person};
+    use crate::domain::reflection::ActivityType;
+
+    #[test]
+    fn the_checks_say_when_there_is_no_mixture_or_too_many_words() {
+        let acts = [
+            activity(
+                "a",
+                date!(2025 - 02 - 01),
+                ActivityType::SelfDirectedLearning,
+            ),
+            activity(
+                "b",
+                date!(2025 - 03 - 01),
+                ActivityType::SelfDirectedLearning,
+            ),
+        ];
+        let p = build(
+            person(""),
+            date!(2025 - 01 - 15),
+            date!(2025 - 04 - 01),
+            &acts,
+        );
+        let md = render_markdown(&p);
+        assert!(
+            md.contains("**Mixture of activities (standard 2):** **no**"),
+            "{md}"
+        );
+        let mut verbose = activity("a", date!(2025 - 01 - 10), ActivityType::Other);
+        verbose.learning = "insight ".repeat(1600);
+        let p = build(
+            person(""),
+            date!(2025 - 01 - 01),
+            date!(2025 - 02 - 01),
+            &[verbose],
+        );
+        assert!(render_markdown(&p).contains("(**over the limit**)"));
+    }
+
+    #[test]
+    fn markdown_escapes_user_text() {
+        let mut a = activity("a", date!(2025 - 01 - 10), ActivityType::Other);
+        a.title = "<script>alert(1)</script> [x](javascript:y)".into();
+        let p = build(
+            person(""),
+            date!(2025 - 01 - 01),
+            date!(2025 - 02 - 01),
+            &[a],
+        );
+        let md = render_markdown(&p);
+        assert!(md.contains("\\<script\\>"), "{md}");
+        assert!(!md.contains("[x](javascript"), "{md}");
+        let page = html_page(&p);
+        assert!(page.starts_with("<!doctype html>"));
+        assert!(!page.contains("<script>"), "{page}");
+    }
 }
