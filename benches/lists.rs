@@ -59,7 +59,7 @@ async fn seed_person(bench: &Bench, me: &CurrentUser, supervisor: &str, person: 
                     standards: vec![8],
                     links: Vec::new(),
                 };
-                app.create_reflection(me, draft).await.unwrap();
+                app.create_evidence(me, draft).await.unwrap();
             }
             1 => {
                 let draft: SupervisionDraft = serde_json::from_value(json!({

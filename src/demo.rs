@@ -178,7 +178,7 @@ async fn seed_entries<'a>(
             standards: e.standards.clone(),
             links: vec![],
         };
-        app.create_reflection(me, draft)
+        app.create_evidence(me, draft)
             .await
             .map_err(|err| anyhow::anyhow!("demo entry {:?}: {err}", e.title))?;
     }

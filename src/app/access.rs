@@ -77,18 +77,6 @@ impl App {
         kind: RecordKind,
         id: &str,
     ) -> AppResult<Option<RecordHeader>> {
-        if kind == RecordKind::Reflection {
-            let found = self.store().reflection(id).await?;
-            return Ok(found.map(|r| RecordHeader {
-                kind,
-                id: r.id,
-                owner_id: r.author_id,
-                supervisor_id: None,
-                shared_with: r.shared_with,
-                version: r.version,
-                signed: false,
-            }));
-        }
         let found = self.store().evidence(kind, id).await?;
         Ok(found.map(|e| RecordHeader {
             kind,
@@ -100,7 +88,7 @@ impl App {
             signed: e.flow.get("status").and_then(|v| v.as_str()) == Some("signed"),
             id: e.id,
             owner_id: e.owner_id,
-            shared_with: Vec::new(),
+            shared_with: e.shared_with,
             version: e.version,
         }))
     }

@@ -1,8 +1,10 @@
-//! Supervision, audit and training records, through one set of generic use
-//! cases: create, read, update, delete and list, each checking access,
-//! writing the access log and keeping the search index in step. What
-//! differs by kind (validation, sign-off, verification) is in
-//! `supervision.rs` and `training.rs` beside this file.
+//! Every kind of record (reflection, supervision, audit, training) through
+//! one set of generic use cases: create, read, update, delete and list, each
+//! checking access, writing the access log and keeping the search index in
+//! step. What differs by kind is a trait method of its content type (who may
+//! edit when, what an edit does) or a use case of its own beside this file
+//! (`reflections.rs`: links and sharing; `supervision.rs`: sign-off and
+//! verification).
 
 use std::future::Future;
 
@@ -59,6 +61,7 @@ pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<
     Ok(Evidence {
         data: serde_json::from_value(stored.data).context("stored record content")?,
         workflow: serde_json::from_value(stored.flow).context("stored record workflow")?,
+        shared_with: stored.shared_with,
         id: stored.id,
         owner_id: stored.owner_id,
         created_at: stored.created_at,
@@ -77,11 +80,13 @@ fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceW
     })
 }
 
-/// What the index holds of a record; its readers are the owner and the
-/// supervisor (team leads match on the owner).
+/// What the index holds of a record; its readers are the owner, the
+/// supervisor and the users it is shared with (team leads match on the
+/// owner).
 pub fn index_doc<D: EvidenceData>(e: &Evidence<D>) -> IndexDoc {
     let mut readers = vec![e.owner_id.clone()];
     readers.extend(e.data.supervisor_id().map(str::to_owned));
+    readers.extend(e.shared_with.iter().cloned());
     IndexDoc {
         id: e.id.clone(),
         kind: D::KIND,
@@ -100,7 +105,7 @@ fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
         id: e.id.clone(),
         owner_id: e.owner_id.clone(),
         supervisor_id: e.data.supervisor_id().map(str::to_owned),
-        shared_with: Vec::new(),
+        shared_with: e.shared_with.clone(),
         version: e.version,
         signed: e.workflow.status == crate::domain::record::SignOffStatus::Signed,
     }
@@ -148,7 +153,7 @@ impl App {
 
     /// The owner's own record for changing; others get 404 if they cannot
     /// see it and 403 if they can but may not change it.
-    async fn owned_evidence<D: EvidenceData>(
+    pub(super) async fn owned_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
         id: &str,

@@ -13,7 +13,7 @@ mod error;
 mod evidence;
 mod lock;
 mod profile;
-pub mod reflections;
+mod reflections;
 mod reindex;
 mod search;
 mod supervision;

@@ -13,7 +13,7 @@ use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
 use crate::domain::record::{Evidence, EvidenceData, RecordKind};
-use crate::domain::reflection::{ActivityType, Reflection};
+use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft};
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 
@@ -57,8 +57,16 @@ impl App {
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
-        let entries = self.store().reflections_between(me.id(), from, to).await?;
-        let mut activities: Vec<Activity> = entries.iter().map(activity_from_reflection).collect();
+        let mut activities = Vec::new();
+        for stored in self
+            .store()
+            .evidence_between(RecordKind::Reflection, me.id(), from, to)
+            .await?
+        {
+            activities.push(activity_from_reflection(&decode::<ReflectionDraft>(
+                stored,
+            )?));
+        }
         for kind in [
             RecordKind::Supervision,
             RecordKind::Audit,
@@ -94,7 +102,7 @@ impl App {
 }
 
 fn activity_from_reflection(r: &Reflection) -> Activity {
-    let d = &r.draft;
+    let d = &r.data;
     Activity {
         record_id: r.id.clone(),
         date: d.activity_date,

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use super::App;
 use super::evidence::index_doc;
-use super::reflections;
 use crate::domain::audit::AuditDraft;
 use crate::domain::record::{EvidenceData, RecordKind};
+use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 
@@ -36,8 +36,8 @@ impl App {
     }
 
     async fn index_matches_database(&self) -> anyhow::Result<bool> {
-        let mut in_db = self.store().reflection_versions().await?;
-        for kind in RecordKind::ALL.into_iter().skip(1) {
+        let mut in_db = Vec::new();
+        for kind in RecordKind::ALL {
             in_db.extend(self.store().record_versions(kind).await?);
         }
         in_db.sort();
@@ -48,26 +48,14 @@ impl App {
 
     /// Drops the index and re-adds every record, reporting `(done, total)`.
     pub async fn rebuild_index(&self, progress: impl Fn(u64, u64)) -> anyhow::Result<u64> {
-        let mut total = self.store().count_reflections().await?;
-        for kind in RecordKind::ALL.into_iter().skip(1) {
+        let mut total = 0u64;
+        for kind in RecordKind::ALL {
             total += self.store().record_versions(kind).await?.len() as u64;
         }
         self.search().clear()?;
-        let mut done = 0u64;
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .store()
-                .reflections_page(after.as_deref(), PAGE)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            for reflection in &page {
-                self.search().upsert(&reflections::index_doc(reflection))?;
-            }
-            done += page.len() as u64;
-            progress(done, total);
-        }
+        let mut done = self
+            .reindex_kind::<ReflectionDraft>(0, total, &progress)
+            .await?;
         done = self
             .reindex_kind::<SupervisionDraft>(done, total, &progress)
             .await?;

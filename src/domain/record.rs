@@ -146,13 +146,15 @@ pub struct Workflow {
     pub verified_at: Option<OffsetDateTime>,
 }
 
-/// A stored record of any kind other than a reflection.
+/// A stored record of any kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence<D> {
     pub id: String,
     pub owner_id: String,
     pub data: D,
     pub workflow: Workflow,
+    /// Users the owner has shared this record with (read-only).
+    pub shared_with: Vec<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: u32,
@@ -219,24 +221,16 @@ pub struct PastVersion {
     pub snapshot: serde_json::Value,
 }
 
-/// Filters and paging for a list of supervision, audit or training records.
+/// Filters and paging for a list of records of one kind.
 #[derive(Debug, Clone, Default)]
 pub struct EvidenceFilter {
+    /// Only this owner's records (among those the caller may see).
     pub owner: Option<String>,
     pub from: Option<Date>,
     pub to: Option<Date>,
-    pub limit: u32,
-    pub offset: u32,
-}
-
-/// Filters and paging for a list.
-#[derive(Debug, Clone, Default)]
-pub struct ReflectionFilter {
-    /// Only entries by this author (the caller's own or shared with them).
-    pub author: Option<String>,
-    pub from: Option<Date>,
-    pub to: Option<Date>,
+    /// Reflections only: this HCPC activity type.
     pub activity_type: Option<ActivityType>,
+    /// Reflections only: entries with this tag.
     pub tag: Option<String>,
     pub limit: u32,
     pub offset: u32,

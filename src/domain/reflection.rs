@@ -10,7 +10,7 @@ use time::Date;
 use super::validate::Checks;
 use crate::domain::error::FieldError;
 
-use super::record::RecordLink;
+use super::record::{Evidence, EvidenceData, RecordKind, RecordLink, SearchText};
 
 use super::text::char_len;
 
@@ -114,9 +114,10 @@ impl ReflectiveModel {
 }
 
 /// What the author writes; validated and normalised by [`ReflectionDraft::validated`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReflectionDraft {
     pub title: String,
+    #[serde(with = "crate::domain::dates::iso_date")]
     pub activity_date: Date,
     pub activity_type: ActivityType,
     pub hours: Option<f64>,
@@ -131,17 +132,27 @@ pub struct ReflectionDraft {
     pub links: Vec<RecordLink>,
 }
 
-/// A stored entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reflection {
-    pub id: String,
-    pub author_id: String,
-    pub draft: ReflectionDraft,
-    /// Users the author has shared this entry with (read-only).
-    pub shared_with: Vec<String>,
-    pub created_at: time::OffsetDateTime,
-    pub updated_at: time::OffsetDateTime,
-    pub version: u32,
+/// A stored entry: a record like any other, whose author is its owner.
+pub type Reflection = Evidence<ReflectionDraft>;
+
+impl EvidenceData for ReflectionDraft {
+    const KIND: RecordKind = RecordKind::Reflection;
+
+    fn date(&self) -> Date {
+        self.activity_date
+    }
+
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn search_text(&self) -> SearchText {
+        SearchText {
+            body: self.body.clone(),
+            notes: [self.learning.as_str(), &self.impact, &self.benefit].join("\n"),
+            tags: self.tags.clone(),
+        }
+    }
 }
 
 impl ReflectionDraft {

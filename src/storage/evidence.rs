@@ -25,6 +25,7 @@ pub struct StoredEvidence {
     pub owner_id: String,
     pub data: Value,
     pub flow: Value,
+    pub shared_with: Vec<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: u32,
@@ -55,6 +56,7 @@ struct EvidenceRow {
     owner: String,
     content: Db,
     flow: Value,
+    shared_with: Vec<String>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -80,6 +82,7 @@ const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, content,
         verified_by: verification.verified_by,
         verified_at: IF verification.verified_at { <string> verification.verified_at } ELSE { NONE },
     } AS flow,
+    (shared_with ?? []).map(|$u| record::id($u)) AS shared_with,
     <string> created_at AS created_at, <string> updated_at AS updated_at, version";
 
 impl EvidenceRow {
@@ -88,6 +91,7 @@ impl EvidenceRow {
             id: self.id,
             owner_id: self.owner,
             data: content_to_json(self.content),
+            shared_with: self.shared_with,
             flow: self.flow,
             created_at: datetime(&self.created_at)?,
             updated_at: datetime(&self.updated_at)?,
@@ -211,6 +215,27 @@ impl Store {
         self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
     }
 
+    /// Sets who the record is shared with, keeping the version it replaces.
+    pub async fn set_shared_with(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        expected_version: u32,
+        actor_id: &str,
+        readers: &[String],
+    ) -> StorageResult<StoredEvidence> {
+        self.update_keeping_history(
+            kind,
+            id,
+            expected_version,
+            actor_id,
+            "shared_with = $readers.map(|$u| type::record('user', $u))",
+            ("readers", readers.to_vec()),
+        )
+        .await?;
+        self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
+    }
+
     /// Deletes the record with its history and attachment rows; returns the
     /// digests of the attachments it had (for removing unused files).
     pub async fn delete_record(&self, kind: RecordKind, id: &str) -> StorageResult<Vec<String>> {
@@ -248,9 +273,11 @@ impl Store {
             ""
         };
         let condition = format!(
-            "(owner = $me OR supervisor = $me {leads})
+            "(owner = $me OR supervisor = $me OR shared_with CONTAINS $me {leads})
              AND ($owner = NONE OR owner = $owner)
-             AND ($from = NONE OR date >= <datetime> $from) AND ($to = NONE OR date <= <datetime> $to)"
+             AND ($from = NONE OR date >= <datetime> $from) AND ($to = NONE OR date <= <datetime> $to)
+             AND ($activity_type = NONE OR content.activity_type = $activity_type)
+             AND ($tag = NONE OR content.tags CONTAINS $tag)"
         );
         let mut response = self
             .db()
@@ -268,6 +295,8 @@ impl Store {
             .bind(("owner_id", f.owner.clone()))
             .bind(("from", f.from.map(iso)))
             .bind(("to", f.to.map(iso)))
+            .bind(("activity_type", f.activity_type.map(|t| t.as_str())))
+            .bind(("tag", f.tag.clone()))
             .bind(("limit", i64::from(f.limit)))
             .bind(("offset", i64::from(f.offset)))
             .await?;
@@ -358,7 +387,7 @@ fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
             &["certificate_expires_on"],
             &["expires_on"],
         ],
-        RecordKind::Reflection => &[],
+        RecordKind::Reflection => &[&["activity_date"]],
     }
 }
 

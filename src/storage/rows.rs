@@ -12,11 +12,6 @@ pub fn date(text: &str) -> anyhow::Result<Date> {
     crate::domain::dates::parse_iso(text).context("stored date is not YYYY-MM-DD")
 }
 
-/// A date as the datetime literal the database stores (midnight UTC).
-pub fn date_to_db(date: Date) -> String {
-    format!("{}T00:00:00Z", crate::domain::dates::iso(date))
-}
-
 pub fn datetime_to_db(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }

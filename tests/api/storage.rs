@@ -1,6 +1,7 @@
 //! The storage "story" on the on-disk engine, a reopen, the index rebuild,
 //! and the migration checksum guard.
 
+use cpdfolio::app::CurrentUser;
 use cpdfolio::domain::user::Role;
 use cpdfolio::storage::Migrations;
 use cpdfolio::{App, Config};
@@ -46,12 +47,12 @@ async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
             standards: vec![8],
             links: vec![],
         };
-        let entry = app
-            .store()
-            .create_reflection(&user.id, &draft)
-            .await
-            .unwrap();
-        (user.id, entry.id)
+        let me = CurrentUser {
+            user,
+            token_digest: String::new(),
+        };
+        let entry = app.create_evidence(&me, draft).await.unwrap();
+        (me.user.id, entry.id)
     };
     std::fs::remove_dir_all(dir.path().join("index")).unwrap();
     let app = App::open(disk_config(dir.path()), &Migrations::embedded())
@@ -61,9 +62,16 @@ async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
     assert_eq!(user.email, "disk@example.nhs.uk");
     assert_eq!(user.hcpc_number.as_deref(), Some("OT99999"));
     assert_eq!(user.teams[0].team, "Disk Team");
-    let entry = app.store().reflection(&entry_id).await.unwrap().unwrap();
-    assert_eq!(entry.draft.title, "Durable reflection about mentoring");
-    assert_eq!(entry.draft.standards, vec![8]);
+    let me = CurrentUser {
+        user,
+        token_digest: String::new(),
+    };
+    let (entry, _) = app
+        .evidence::<cpdfolio::domain::reflection::ReflectionDraft>(&me, &entry_id)
+        .await
+        .unwrap();
+    assert_eq!(entry.data.title, "Durable reflection about mentoring");
+    assert_eq!(entry.data.standards, vec![8]);
     let scope = cpdfolio::search::SearchScope {
         me: user_id.clone(),
         team_owner_ids: vec![],

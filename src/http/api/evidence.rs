@@ -51,6 +51,7 @@ pub fn filter(
         to,
         limit: limit.unwrap_or(20),
         offset: offset.unwrap_or(0),
+        ..EvidenceFilter::default()
     }
 }
 

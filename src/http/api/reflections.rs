@@ -7,8 +7,8 @@ use time::{Date, OffsetDateTime};
 use super::{Tag, is_record_id};
 use crate::app::App;
 use crate::app::{AppError, AppResult};
+use crate::domain::record::EvidenceFilter;
 use crate::domain::record::RecordLink;
-use crate::domain::record::ReflectionFilter;
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
 use crate::export::html::to_safe_html;
 use crate::http::auth::BearerAuth;
@@ -105,11 +105,11 @@ struct ReflectionView {
 
 impl From<Reflection> for ReflectionView {
     fn from(r: Reflection) -> Self {
-        let d = r.draft;
+        let d = r.data;
         Self {
             body_html: to_safe_html(&d.body),
             id: r.id,
-            author_id: r.author_id,
+            author_id: r.owner_id,
             shared_with: r.shared_with,
             links: d.links,
             title: d.title,
@@ -177,7 +177,9 @@ impl ReflectionsApi {
         auth: BearerAuth,
         body: Json<ReflectionInput>,
     ) -> AppResult<CreatedResponse> {
-        let stored = app.create_reflection(&auth.0, body.0.into()).await?;
+        let stored = app
+            .create_evidence::<ReflectionDraft>(&auth.0, body.0.into())
+            .await?;
         let location = format!("/api/v1/reflections/{}", stored.id);
         Ok(CreatedResponse::Created(Json(stored.into()), location))
     }
@@ -207,8 +209,8 @@ impl ReflectionsApi {
         #[oai(validator(maximum(value = "1000000")))]
         offset: Query<Option<u32>>,
     ) -> AppResult<Json<ReflectionPage>> {
-        let filter = ReflectionFilter {
-            author: author.0.map(|a| a.trim().to_owned()),
+        let filter = EvidenceFilter {
+            owner: author.0.map(|a| a.trim().to_owned()),
             from: from.0,
             to: to.0,
             activity_type: activity_type.0,
@@ -216,7 +218,9 @@ impl ReflectionsApi {
             limit: limit.0.unwrap_or(20),
             offset: offset.0.unwrap_or(0),
         };
-        let (items, total) = app.list_reflections(&auth.0, &filter).await?;
+        let (items, total) = app
+            .list_evidence::<ReflectionDraft>(&auth.0, &filter)
+            .await?;
         Ok(Json(ReflectionPage {
             items: items.into_iter().map(Into::into).collect(),
             total,
@@ -234,7 +238,8 @@ impl ReflectionsApi {
         id: Path<String>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
-        Ok(Json(app.reflection(&auth.0, &id).await?.0.into()))
+        let (entry, _) = app.evidence::<ReflectionDraft>(&auth.0, &id).await?;
+        Ok(Json(entry.into()))
     }
 
     /// Replace one of the caller's entries.
@@ -248,7 +253,7 @@ impl ReflectionsApi {
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
         Ok(Json(
-            app.update_reflection(&auth.0, &id, body.0.into())
+            app.update_evidence::<ReflectionDraft>(&auth.0, &id, body.0.into())
                 .await?
                 .into(),
         ))
@@ -263,7 +268,7 @@ impl ReflectionsApi {
         id: Path<String>,
     ) -> AppResult<DeletedResponse> {
         check_id(&id)?;
-        app.delete_reflection(&auth.0, &id).await?;
+        app.delete_evidence::<ReflectionDraft>(&auth.0, &id).await?;
         Ok(DeletedResponse::Deleted)
     }
 
