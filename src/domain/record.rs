@@ -79,6 +79,11 @@ impl RecordKind {
         self == Self::Supervision
     }
 
+    /// Records of this kind can be shared with named readers.
+    pub fn is_shareable(self) -> bool {
+        self == Self::Reflection
+    }
+
     /// Records of this kind are verified by a lead.
     pub fn is_verified(self) -> bool {
         self == Self::Training

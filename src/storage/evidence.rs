@@ -13,6 +13,7 @@ use surrealdb::types::{Datetime, SurrealValue, Value as Db};
 use time::{Date, OffsetDateTime};
 
 use super::error::{StorageError, StorageResult};
+use super::history::Change;
 use super::rows::datetime;
 use super::{Store, execute, new_id};
 use crate::domain::dates::iso;
@@ -208,7 +209,10 @@ impl Store {
             id,
             expected_version,
             actor_id,
-            &set_write(kind),
+            Change {
+                set: &set_write(kind),
+                then: "",
+            },
             write_vars(kind, write),
         )
         .await?;
@@ -229,7 +233,13 @@ impl Store {
             id,
             expected_version,
             actor_id,
-            "shared_with = $readers.map(|$u| type::record('user', $u))",
+            Change {
+                set: "shared_with = $readers.map(|$u| type::record('user', $u))",
+                then: "DELETE share WHERE record = type::record($table, $id);
+                    FOR $u IN $readers {
+                        CREATE share SET record = type::record($table, $id), reader = type::record('user', $u);
+                    };",
+            },
             ("readers", readers.to_vec()),
         )
         .await?;
@@ -250,6 +260,7 @@ impl Store {
             .query(
                 "BEGIN TRANSACTION;
                  DELETE attachment WHERE record = $id;
+                 DELETE share WHERE record = type::record($table, $id);
                  DELETE record_version WHERE record = $id;
                  DELETE type::record($table, $id);
                  COMMIT TRANSACTION;",
@@ -261,47 +272,82 @@ impl Store {
     }
 
     /// A page of the records in `scope`, newest first, and the total.
+    ///
+    /// Each way of seeing a record is its own indexed query, bounded by the
+    /// caller's scope rather than the size of the table: records owned by
+    /// the caller or (for kinds leads may read) a member of a team they
+    /// lead, through `owner, date`; supervision they give, through
+    /// `supervisor`; entries shared with them, through `shared_with`. The
+    /// branches are disjoint; each returns at most `offset + limit` rows,
+    /// newest first, and the page is cut from their merge.
     pub async fn list_evidence(
         &self,
         kind: RecordKind,
         scope: &Scope,
         f: &EvidenceFilter,
     ) -> StorageResult<(Vec<StoredEvidence>, u64)> {
-        let leads = if kind.visible_to_team_leads() {
-            "OR owner IN $team"
-        } else {
-            ""
-        };
-        let condition = format!(
-            "(owner = $me OR supervisor = $me OR shared_with CONTAINS $me {leads})
-             AND ($owner = NONE OR owner = $owner)
-             AND ($from = NONE OR date >= <datetime> $from) AND ($to = NONE OR date <= <datetime> $to)
+        let filters = "($owner = NONE OR owner = $owner)
+             AND ($from = NONE OR date >= $from) AND ($to = NONE OR date <= $to)
              AND ($activity_type = NONE OR content.activity_type = $activity_type)
-             AND ($tag = NONE OR content.tags CONTAINS $tag)"
-        );
+             AND ($tag = NONE OR content.tags CONTAINS $tag)";
+        let mut branches = vec![format!("owner IN $owners AND {filters}")];
+        if kind.signs_off() {
+            branches.push(format!(
+                "supervisor = $me AND owner NOTINSIDE $owners AND {filters}"
+            ));
+        }
+        let mut sources = vec!["type::table($table)"; branches.len()];
+        if kind.is_shareable() {
+            branches.push(format!("owner NOTINSIDE $owners AND {filters}"));
+            sources.push("(SELECT VALUE record FROM share WHERE reader = $me)");
+        }
+        let pages: Vec<String> = branches
+            .iter()
+            .zip(&sources)
+            .map(|(condition, source)| {
+                format!(
+                    "(SELECT {FIELDS}, date AS at FROM {source} WHERE {condition}
+                        ORDER BY date DESC LIMIT $first)"
+                )
+            })
+            .collect();
+        let counts: Vec<String> = branches
+            .iter()
+            .zip(&sources)
+            .map(|(condition, source)| format!("count(SELECT id FROM {source} WHERE {condition})"))
+            .collect();
+        let team: &[String] = if kind.visible_to_team_leads() {
+            &scope.team_owner_ids
+        } else {
+            &[]
+        };
         let mut response = self
             .db()
             .query(format!(
                 "LET $me = type::record('user', $me_id);
-                 LET $team = $team_ids.map(|$t| type::record('user', $t));
                  LET $owner = IF $owner_id = NONE {{ NONE }} ELSE {{ type::record('user', $owner_id) }};
-                 SELECT {FIELDS} FROM type::table($table) WHERE {condition}
-                     ORDER BY date DESC, created_at DESC LIMIT $limit START $offset;
-                 RETURN count(SELECT id FROM type::table($table) WHERE {condition});"
+                 LET $owners = array::concat([$me_id], $team_ids).map(|$u| type::record('user', $u));
+                 LET $from = IF $from_day = NONE {{ NONE }} ELSE {{ <datetime> $from_day }};
+                 LET $to = IF $to_day = NONE {{ NONE }} ELSE {{ <datetime> $to_day }};
+                 LET $first = $limit + $offset;
+                 SELECT * OMIT at FROM array::concat({pages}) ORDER BY at DESC LIMIT $limit START $offset;
+                 RETURN {counts};",
+                pages = pages.join(", "),
+                counts = counts.join(" + "),
             ))
             .bind(("table", kind.as_str()))
             .bind(("me_id", scope.me.clone()))
-            .bind(("team_ids", scope.team_owner_ids.clone()))
+            .bind(("team_ids", team.to_vec()))
             .bind(("owner_id", f.owner.clone()))
-            .bind(("from", f.from.map(iso)))
-            .bind(("to", f.to.map(iso)))
+            .bind(("from_day", f.from.map(iso)))
+            .bind(("to_day", f.to.map(iso)))
             .bind(("activity_type", f.activity_type.map(|t| t.as_str())))
             .bind(("tag", f.tag.clone()))
             .bind(("limit", i64::from(f.limit)))
             .bind(("offset", i64::from(f.offset)))
             .await?;
-        let rows: Vec<EvidenceRow> = response.take(3)?;
-        let total: Option<i64> = response.take(4)?;
+        let rows: Vec<EvidenceRow> = response.take(6)?;
+        let total: Option<i64> = response.take(7)?;
         Ok((
             into_stored(rows)?,
             u64::try_from(total.unwrap_or(0)).unwrap_or(0),

@@ -30,6 +30,13 @@ struct PastVersionRow {
     snapshot: Db,
 }
 
+/// What an update does: a SurrealQL `SET` list for the record, and
+/// statements to run after it in the same transaction (may be empty).
+pub(crate) struct Change<'a> {
+    pub set: &'a str,
+    pub then: &'a str,
+}
+
 impl Store {
     /// Applies `set` (a SurrealQL `SET` list using `vars`) to the record if
     /// it is still at `expected_version`, bumping its version and keeping
@@ -40,15 +47,17 @@ impl Store {
         id: &str,
         expected_version: u32,
         actor_id: &str,
-        set: &str,
+        change: Change<'_>,
         vars: impl IntoVariables,
     ) -> StorageResult<()> {
+        let Change { set, then } = change;
         let query = self
             .db()
             .query(format!(
                 "BEGIN TRANSACTION;
                  {SNAPSHOT}
                  UPDATE type::record($table, $id) SET {set}, updated_at = time::now(), version += 1;
+                 {then}
                  COMMIT TRANSACTION;"
             ))
             .bind(("table", kind.as_str()))
