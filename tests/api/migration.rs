@@ -193,6 +193,13 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     assert_eq!(r["standards"], json!([8, 10]));
     assert_eq!(r["shared_with"], json!([jo]));
 
+    let jo_token = t.login("jo@example.nhs.uk").await;
+    let (_, shared) = t.get("/api/v1/reflections", Some(&jo_token)).await;
+    assert_eq!(shared["total"], 1, "the share survives the migration");
+    assert_eq!(shared["items"][0]["id"], REFLECTION);
+    let (_, supervised) = t.get("/api/v1/supervision", Some(&jo_token)).await;
+    assert_eq!(supervised["items"][0]["id"], SUPERVISION);
+
     let (_, listed) = t
         .get(
             "/api/v1/training?from=2025-01-31&to=2025-01-31",
