@@ -12,4 +12,5 @@ mod portfolio_bad_input;
 mod profile;
 mod reflections;
 mod search;
+mod signoff;
 mod storage;
