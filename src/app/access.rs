@@ -85,7 +85,7 @@ impl App {
                 .get("supervisor_id")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-            signed: e.flow.get("status").and_then(|v| v.as_str()) == Some("signed"),
+            signed: e.signoff.get("status").and_then(|v| v.as_str()) == Some("signed"),
             id: e.id,
             owner_id: e.owner_id,
             shared_with: e.shared_with,

@@ -60,7 +60,14 @@ impl Checked for SupervisionDraft {
 pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<Evidence<D>> {
     Ok(Evidence {
         data: serde_json::from_value(stored.data).context("stored record content")?,
-        workflow: serde_json::from_value(stored.flow).context("stored record workflow")?,
+        workflow: Workflow {
+            sign_off: serde_json::from_value(stored.signoff).context("stored sign-off")?,
+            verification: stored
+                .verification
+                .map(serde_json::from_value)
+                .transpose()
+                .context("stored verification")?,
+        },
         shared_with: stored.shared_with,
         id: stored.id,
         owner_id: stored.owner_id,
@@ -76,7 +83,13 @@ fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceW
         date: data.date(),
         title: data.title(),
         data: serde_json::to_value(data).map_err(AppError::internal)?,
-        flow: serde_json::to_value(workflow).map_err(AppError::internal)?,
+        signoff: serde_json::to_value(&workflow.sign_off).map_err(AppError::internal)?,
+        verification: workflow
+            .verification
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(AppError::internal)?,
     })
 }
 
@@ -107,7 +120,7 @@ fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
         supervisor_id: e.data.supervisor_id().map(str::to_owned),
         shared_with: e.shared_with.clone(),
         version: e.version,
-        signed: e.workflow.status == crate::domain::record::SignOffStatus::Signed,
+        signed: e.workflow.sign_off.status == crate::domain::record::SignOffStatus::Signed,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
-use crate::domain::record::Evidence;
+use crate::domain::record::{Evidence, SignOff, Verification, Workflow};
 use crate::domain::supervision::{self, ActionStatus, StepError, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
 
@@ -25,8 +25,14 @@ impl App {
         if access != Access::Owner {
             return Err(forbidden("only the supervisee can submit the record"));
         }
-        let flow = supervision::submit(&record.workflow, record.data.supervisor_id.is_some())
-            .map_err(conflict)?;
+        let flow = with_sign_off(
+            &record.workflow,
+            supervision::submit(
+                &record.workflow.sign_off,
+                record.data.supervisor_id.is_some(),
+            )
+            .map_err(conflict)?,
+        );
         self.save_evidence(me, &record, &record.data, &flow, "submit")
             .await
     }
@@ -34,7 +40,9 @@ impl App {
     /// The supervisor countersigns a submitted record.
     pub async fn sign_off_supervision(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
-        let flow = supervision::sign(&record.workflow, me.id(), self.now()).map_err(conflict)?;
+        let signed =
+            supervision::sign(&record.workflow.sign_off, me.id(), self.now()).map_err(conflict)?;
+        let flow = with_sign_off(&record.workflow, signed);
         self.save_evidence(me, &record, &record.data, &flow, "sign-off")
             .await
     }
@@ -47,11 +55,13 @@ impl App {
         comment: &str,
     ) -> AppResult<Supervision> {
         let record = self.as_supervisor(me, id).await?;
-        let flow =
-            supervision::return_with(&record.workflow, comment).map_err(|err| match err {
+        let returned = supervision::return_with(&record.workflow.sign_off, comment).map_err(
+            |err| match err {
                 StepError::Invalid(errors) => AppError::Validation(errors),
                 StepError::Refused(reason) => conflict(reason),
-            })?;
+            },
+        )?;
+        let flow = with_sign_off(&record.workflow, returned);
         self.save_evidence(me, &record, &record.data, &flow, "return")
             .await
     }
@@ -70,8 +80,10 @@ impl App {
                 "only the supervisee or the supervisor can add an addendum",
             ));
         }
-        let flow = supervision::add_addendum(&record.workflow, text, me.id(), self.now())
-            .map_err(AppError::Validation)?;
+        let amended =
+            supervision::add_addendum(&record.workflow.sign_off, text, me.id(), self.now())
+                .map_err(AppError::Validation)?;
+        let flow = with_sign_off(&record.workflow, amended);
         self.save_evidence(me, &record, &record.data, &flow, "addendum")
             .await
     }
@@ -124,13 +136,25 @@ impl App {
                 "only a lead of the owner's team can verify training",
             ));
         }
-        if record.workflow.verified_at.is_some() {
+        if record.workflow.verification.is_some() {
             return Err(conflict("the training record is already verified"));
         }
-        let mut flow = record.workflow.clone();
-        flow.verified_by = Some(me.id().to_owned());
-        flow.verified_at = Some(self.now());
+        let flow = Workflow {
+            verification: Some(Verification {
+                verified_by: me.id().to_owned(),
+                verified_at: self.now(),
+            }),
+            ..record.workflow.clone()
+        };
         self.save_evidence(me, &record, &record.data, &flow, "verify")
             .await
+    }
+}
+
+/// The workflow with its sign-off replaced (verification unchanged).
+fn with_sign_off(flow: &Workflow, sign_off: SignOff) -> Workflow {
+    Workflow {
+        sign_off,
+        ..flow.clone()
     }
 }

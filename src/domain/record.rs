@@ -136,19 +136,32 @@ pub struct Addendum {
     pub added_at: OffsetDateTime,
 }
 
-/// Workflow state kept beside a record's content.
+/// Where a record is in its supervisor's countersigning (supervision).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Workflow {
+pub struct SignOff {
     pub status: SignOffStatus,
     pub return_comment: Option<String>,
     pub signed_by: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub signed_at: Option<OffsetDateTime>,
     pub addenda: Vec<Addendum>,
-    pub verified_by: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub verified_at: Option<OffsetDateTime>,
+}
+
+/// A lead's confirmation that a record (training) is genuine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub verified_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub verified_at: OffsetDateTime,
+}
+
+/// The state kept beside a record's content: its sign-off and its
+/// verification, each its own value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Workflow {
+    pub sign_off: SignOff,
+    pub verification: Option<Verification>,
 }
 
 /// A stored record of any kind.
@@ -271,8 +284,8 @@ mod tests {
     }
 
     #[test]
-    fn workflow_reads_back_from_an_empty_object() {
-        let w: Workflow = serde_json::from_str("{}").unwrap();
-        assert_eq!(w, Workflow::default());
+    fn sign_off_reads_back_from_an_empty_object() {
+        let s: SignOff = serde_json::from_str("{}").unwrap();
+        assert_eq!(s, SignOff::default());
     }
 }

@@ -8,7 +8,9 @@ use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::record::{Addendum, EvidenceData, RecordKind, SearchText, SignOffStatus, Workflow};
+use super::record::{
+    Addendum, EvidenceData, RecordKind, SearchText, SignOff, SignOffStatus, Workflow,
+};
 use super::text::{char_len, is_blank};
 use super::validate::Checks;
 use crate::domain::error::FieldError;
@@ -176,11 +178,11 @@ impl EvidenceData for SupervisionDraft {
     const KIND: RecordKind = RecordKind::Supervision;
 
     fn owner_may_edit(flow: &Workflow) -> Result<(), Refusal> {
-        check_editable(flow)
+        check_editable(&flow.sign_off)
     }
 
     fn owner_may_delete(flow: &Workflow) -> Result<(), Refusal> {
-        check_deletable(flow)
+        check_deletable(&flow.sign_off)
     }
 
     fn date(&self) -> Date {
@@ -216,7 +218,7 @@ pub enum StepError {
 }
 
 /// Only a draft or a returned record may change.
-pub fn check_editable(flow: &Workflow) -> Result<(), Refusal> {
+pub fn check_editable(flow: &SignOff) -> Result<(), Refusal> {
     match flow.status {
         SignOffStatus::Draft | SignOffStatus::Returned => Ok(()),
         SignOffStatus::Submitted => Err(
@@ -229,7 +231,7 @@ pub fn check_editable(flow: &Workflow) -> Result<(), Refusal> {
 }
 
 /// The supervisee may delete anything that is not signed.
-pub fn check_deletable(flow: &Workflow) -> Result<(), Refusal> {
+pub fn check_deletable(flow: &SignOff) -> Result<(), Refusal> {
     if flow.status == SignOffStatus::Signed {
         Err("a signed supervision record cannot be deleted by the supervisee alone")
     } else {
@@ -237,24 +239,24 @@ pub fn check_deletable(flow: &Workflow) -> Result<(), Refusal> {
     }
 }
 
-pub fn submit(flow: &Workflow, has_user_supervisor: bool) -> Result<Workflow, Refusal> {
+pub fn submit(flow: &SignOff, has_user_supervisor: bool) -> Result<SignOff, Refusal> {
     if !has_user_supervisor {
         return Err(
             "only a record whose supervisor is a cpdfolio user can be submitted for sign-off",
         );
     }
     check_editable(flow)?;
-    Ok(Workflow {
+    Ok(SignOff {
         status: SignOffStatus::Submitted,
         ..flow.clone()
     })
 }
 
-pub fn sign(flow: &Workflow, supervisor_id: &str, at: OffsetDateTime) -> Result<Workflow, Refusal> {
+pub fn sign(flow: &SignOff, supervisor_id: &str, at: OffsetDateTime) -> Result<SignOff, Refusal> {
     if flow.status != SignOffStatus::Submitted {
         return Err("only a submitted record can be signed");
     }
-    Ok(Workflow {
+    Ok(SignOff {
         status: SignOffStatus::Signed,
         signed_by: Some(supervisor_id.to_owned()),
         signed_at: Some(at),
@@ -263,7 +265,7 @@ pub fn sign(flow: &Workflow, supervisor_id: &str, at: OffsetDateTime) -> Result<
     })
 }
 
-pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, StepError> {
+pub fn return_with(flow: &SignOff, comment: &str) -> Result<SignOff, StepError> {
     let comment = comment.trim();
     if is_blank(comment) || char_len(comment) > COMMENT_MAX_CHARS {
         return Err(StepError::Invalid(vec![FieldError::new(
@@ -276,7 +278,7 @@ pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, StepError
             "only a submitted record can be returned",
         ));
     }
-    Ok(Workflow {
+    Ok(SignOff {
         status: SignOffStatus::Returned,
         return_comment: Some(comment.to_owned()),
         ..flow.clone()
@@ -284,11 +286,11 @@ pub fn return_with(flow: &Workflow, comment: &str) -> Result<Workflow, StepError
 }
 
 pub fn add_addendum(
-    flow: &Workflow,
+    flow: &SignOff,
     text: &str,
     author_id: &str,
     at: OffsetDateTime,
-) -> Result<Workflow, Vec<FieldError>> {
+) -> Result<SignOff, Vec<FieldError>> {
     let text = text.trim();
     if is_blank(text) || char_len(text) > COMMENT_MAX_CHARS {
         return Err(vec![FieldError::new(
@@ -312,7 +314,10 @@ mod tests {
     #[test]
     fn the_owner_may_edit_drafts_and_returned_records_only() {
         let at = |status| Workflow {
-            status,
+            sign_off: SignOff {
+                status,
+                ..SignOff::default()
+            },
             ..Workflow::default()
         };
         assert_eq!(
@@ -390,7 +395,7 @@ mod tests {
 
     #[test]
     fn sign_off_flow() {
-        let draft = Workflow::default();
+        let draft = SignOff::default();
         assert!(submit(&draft, false).is_err());
         let submitted = submit(&draft, true).unwrap();
         assert!(check_editable(&submitted).is_err());

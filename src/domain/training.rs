@@ -123,8 +123,7 @@ impl EvidenceData for TrainingDraft {
     /// A changed certificate has to be verified again.
     fn after_owner_edit(flow: Workflow) -> Workflow {
         Workflow {
-            verified_by: None,
-            verified_at: None,
+            verification: None,
             ..flow
         }
     }
@@ -149,13 +148,16 @@ impl EvidenceData for TrainingDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::record::Verification;
     use time::macros::{date, datetime};
 
     #[test]
     fn an_owners_edit_clears_the_verification_and_keeps_the_rest() {
         let verified = Workflow {
-            verified_by: Some("lead".to_owned()),
-            verified_at: Some(datetime!(2026-02-01 12:00 UTC)),
+            verification: Some(Verification {
+                verified_by: "lead".to_owned(),
+                verified_at: datetime!(2026-02-01 12:00 UTC),
+            }),
             ..Workflow::default()
         };
         assert_eq!(

@@ -25,7 +25,10 @@ pub struct StoredEvidence {
     pub id: String,
     pub owner_id: String,
     pub data: Value,
-    pub flow: Value,
+    /// Sign-off as JSON (empty for kinds without one).
+    pub signoff: Value,
+    /// Verification as JSON, if the record has been verified.
+    pub verification: Option<Value>,
     pub shared_with: Vec<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -39,7 +42,8 @@ pub struct EvidenceWrite {
     pub date: Date,
     pub title: String,
     pub data: Value,
-    pub flow: Value,
+    pub signoff: Value,
+    pub verification: Option<Value>,
 }
 
 /// Which records a list may return: the caller's own, those whose owners
@@ -56,7 +60,8 @@ struct EvidenceRow {
     id: String,
     owner: String,
     content: Db,
-    flow: Value,
+    signoff: Value,
+    verification: Option<Value>,
     shared_with: Vec<String>,
     created_at: String,
     updated_at: String,
@@ -69,8 +74,7 @@ struct VersionRow {
     version: i64,
 }
 
-/// Reads sign-off and verification back as one workflow object, with
-/// timestamps as RFC 3339 text.
+/// Reads sign-off and verification back with timestamps as RFC 3339 text.
 const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, content,
     {
         status: signoff.status ?? 'draft',
@@ -80,9 +84,10 @@ const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, content,
         addenda: (signoff.addenda ?? []).map(|$a| {
             text: $a.text, author_id: $a.author_id, added_at: <string> $a.added_at
         }),
-        verified_by: verification.verified_by,
-        verified_at: IF verification.verified_at { <string> verification.verified_at } ELSE { NONE },
-    } AS flow,
+    } AS signoff,
+    IF verification {
+        { verified_by: verification.verified_by, verified_at: <string> verification.verified_at }
+    } ELSE { NONE } AS verification,
     (shared_with ?? []).map(|$u| record::id($u)) AS shared_with,
     <string> created_at AS created_at, <string> updated_at AS updated_at, version";
 
@@ -92,8 +97,9 @@ impl EvidenceRow {
             id: self.id,
             owner_id: self.owner,
             data: content_to_json(self.content),
+            signoff: self.signoff,
+            verification: self.verification,
             shared_with: self.shared_with,
-            flow: self.flow,
             created_at: datetime(&self.created_at)?,
             updated_at: datetime(&self.updated_at)?,
             version: u32::try_from(self.version).context("stored version")?,
@@ -479,33 +485,15 @@ fn parse_instant(text: &str) -> Option<Datetime> {
     Datetime::from_timestamp(at.unix_timestamp(), at.nanosecond())
 }
 
-/// Splits the workflow into sign-off and verification, each typed apart.
+/// The write as database values: dates and timestamps as datetimes, and
+/// absent fields left out.
 fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
-    let flow = without_nulls(w.flow);
-    let pick = |keys: &[&str]| -> Value {
-        Value::Object(
-            keys.iter()
-                .filter_map(|k| flow.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-                .collect(),
-        )
-    };
-    let signoff = pick(&[
-        "status",
-        "return_comment",
-        "signed_by",
-        "signed_at",
-        "addenda",
-    ]);
-    let verification = flow
-        .get("verified_by")
-        .is_some()
-        .then(|| pick(&["verified_by", "verified_at"]));
     WriteVars {
         supervisor: w.supervisor_id,
         date: iso(w.date),
         title: w.title,
         content: typed(w.data, content_dates(kind)),
-        signoff: typed(signoff, SIGNOFF_TIMES),
-        verification: verification.map(|v| typed(v, VERIFICATION_TIMES)),
+        signoff: typed(w.signoff, SIGNOFF_TIMES),
+        verification: w.verification.map(|v| typed(v, VERIFICATION_TIMES)),
     }
 }

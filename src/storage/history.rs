@@ -12,7 +12,7 @@ use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::content_to_json;
 use super::rows::datetime;
 use super::{Store, execute};
-use crate::domain::record::{PastVersion, RecordKind, Workflow};
+use crate::domain::record::{PastVersion, RecordKind, SignOff};
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
@@ -127,11 +127,26 @@ fn snapshot_json(snapshot: Db) -> Value {
         }
     }
     if typed {
-        let workflow: Workflow = serde_json::from_value(Value::Object(flow)).unwrap_or_default();
-        out.insert(
-            "flow".to_owned(),
-            serde_json::to_value(workflow).unwrap_or(Value::Null),
-        );
+        out.insert("flow".to_owned(), Value::Object(workflow_json(flow)));
     }
     Value::Object(out)
+}
+
+/// Sign-off and verification as the one `flow` object history has always
+/// shown: every sign-off field (defaults where absent), then
+/// `verified_by` and `verified_at` (null when not verified).
+fn workflow_json(parts: Map<String, Value>) -> Map<String, Value> {
+    let sign_off: SignOff =
+        serde_json::from_value(Value::Object(parts.clone())).unwrap_or_default();
+    let mut flow = match serde_json::to_value(sign_off) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    for key in ["verified_by", "verified_at"] {
+        flow.insert(
+            key.to_owned(),
+            parts.get(key).cloned().unwrap_or(Value::Null),
+        );
+    }
+    flow
 }

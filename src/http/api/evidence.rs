@@ -25,14 +25,18 @@ pub struct WorkflowView {
 
 impl From<Workflow> for WorkflowView {
     fn from(w: Workflow) -> Self {
+        let s = w.sign_off;
+        let (verified_by, verified_at) = w
+            .verification
+            .map_or((None, None), |v| (Some(v.verified_by), Some(v.verified_at)));
         Self {
-            status: w.status,
-            return_comment: w.return_comment,
-            signed_by: w.signed_by,
-            signed_at: w.signed_at,
-            addenda: w.addenda,
-            verified_by: w.verified_by,
-            verified_at: w.verified_at,
+            status: s.status,
+            return_comment: s.return_comment,
+            signed_by: s.signed_by,
+            signed_at: s.signed_at,
+            addenda: s.addenda,
+            verified_by,
+            verified_at,
         }
     }
 }
