@@ -44,14 +44,7 @@ pub fn document(server_url: &str) -> Value {
 /// Request bodies described inline (the multipart upload) take no other
 /// fields either.
 fn close_inline_request_bodies(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|ops| ops.values_mut())
-    {
+    for op in operations_mut(doc) {
         if let Some(content) = op
             .pointer_mut("/requestBody/content")
             .and_then(Value::as_object_mut)
@@ -136,6 +129,15 @@ fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
         .flat_map(Map::values)
 }
 
+fn operations_mut(doc: &mut Value) -> impl Iterator<Item = &mut Value> {
+    doc.get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(Map::values_mut)
+        .filter_map(Value::as_object_mut)
+        .flat_map(Map::values_mut)
+}
+
 fn mark_optional_nullable(schema: &mut Value) {
     let required: BTreeSet<String> = schema
         .get("required")
@@ -170,14 +172,7 @@ fn close_object(schema: &mut Value) {
 }
 
 fn document_unauthorized(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|ops| ops.values_mut())
-    {
+    for op in operations_mut(doc) {
         let secured = op
             .get("security")
             .and_then(Value::as_array)

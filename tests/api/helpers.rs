@@ -65,18 +65,7 @@ impl TestApp {
 
     /// Creates an account directly and returns its id.
     pub async fn user(&self, email: &str, role: Role, team: Option<&str>) -> String {
-        self.app
-            .create_user(NewUser {
-                email: email.into(),
-                name: format!("Test {email}"),
-                role,
-                team: team.map(str::to_owned),
-                hcpc_number: None,
-                password: PASSWORD.into(),
-            })
-            .await
-            .unwrap()
-            .id
+        create_user(&self.app, email, role, team).await
     }
 
     pub async fn login(&self, email: &str) -> String {
@@ -165,6 +154,22 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Creates an account through the use case (password `PASSWORD`) and
+/// returns its id.
+pub async fn create_user(app: &App, email: &str, role: Role, team: Option<&str>) -> String {
+    app.create_user(NewUser {
+        email: email.into(),
+        name: format!("Test {email}"),
+        role,
+        team: team.map(str::to_owned),
+        hcpc_number: None,
+        password: PASSWORD.into(),
+    })
+    .await
+    .unwrap()
+    .id
 }
 
 pub fn urlencode(s: &str) -> String {

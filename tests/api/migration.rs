@@ -3,7 +3,7 @@
 //! migration 0003 converts every row to typed fields without loss, and
 //! reads, lists, history and search work on the converted rows.
 
-use cpdfolio::domain::user::{NewUser, Role};
+use cpdfolio::domain::user::Role;
 use cpdfolio::storage::Migrations;
 use cpdfolio::{App, Config};
 use serde_json::json;
@@ -66,20 +66,6 @@ CREATE type::record('training', '{TRAINING}') SET owner = type::record('user', '
     )
 }
 
-async fn create(app: &App, email: &str, role: Role, team: Option<&str>) -> String {
-    app.create_user(NewUser {
-        email: email.into(),
-        name: format!("Test {email}"),
-        role,
-        team: team.map(str::to_owned),
-        hcpc_number: None,
-        password: PASSWORD.into(),
-    })
-    .await
-    .unwrap()
-    .id
-}
-
 fn previous_release_migrations() -> (tempfile::TempDir, Migrations) {
     let dir = tempfile::tempdir().unwrap();
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
@@ -100,9 +86,9 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     let (_old_dir, old) = previous_release_migrations();
     let (sam, jo) = {
         let app = App::open(config.clone(), &old).await.unwrap();
-        let sam = create(&app, "sam@example.nhs.uk", Role::Practitioner, None).await;
-        let jo = create(&app, "jo@example.nhs.uk", Role::Practitioner, None).await;
-        let lead = create(&app, "lead@example.nhs.uk", Role::Lead, Some("Riverside")).await;
+        let sam = create_user(&app, "sam@example.nhs.uk", Role::Practitioner, None).await;
+        let jo = create_user(&app, "jo@example.nhs.uk", Role::Practitioner, None).await;
+        let lead = create_user(&app, "lead@example.nhs.uk", Role::Lead, Some("Riverside")).await;
         app.store()
             .raw_query_for_tests(&old_rows(&sam, &jo, &lead))
             .await
