@@ -33,16 +33,25 @@ CPDFOLIO_DATA_DIR="$work/data" CPDFOLIO_DATABASE_URL=mem:// CPDFOLIO_LISTEN="127
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
+ready() {
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "$base/readyz" >/dev/null 2>&1
+}
 for _ in $(seq 1 300); do
-  curl -fs "$base/readyz" >/dev/null 2>&1 && break
+  ready && break
   kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
   sleep 0.2
 done
 
 login() {
-  curl -fs "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"demo-portfolio-2026\"}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+  python3 - "$base" "$1" <<'PY'
+import json, sys, urllib.request
+base, email = sys.argv[1], sys.argv[2]
+body = json.dumps({"email": email, "password": "demo-portfolio-2026"}).encode()
+request = urllib.request.Request(base + "/api/v1/auth/login", data=body,
+                                 headers={"content-type": "application/json"})
+print(json.load(urllib.request.urlopen(request, timeout=30))["token"])
+PY
 }
 
 run() {
