@@ -22,6 +22,26 @@ use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
 use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
 
+/// A page of a list, newest first, with how many records the list holds.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    /// Matching records, counted up to a bound past the page's end.
+    pub total: u64,
+    /// False when there are more than `total` (counting stopped).
+    pub total_is_exact: bool,
+}
+
+impl<T> ListPage<T> {
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+            total_is_exact: true,
+        }
+    }
+}
+
 /// Validation of a kind's content, which may need the catalogue or the
 /// database (a supervisor must be an existing user).
 pub trait Checked: EvidenceData {
@@ -232,18 +252,19 @@ impl App {
         &self,
         me: &CurrentUser,
         filter: &EvidenceFilter,
-    ) -> AppResult<(Vec<Evidence<D>>, u64)> {
+    ) -> AppResult<ListPage<Evidence<D>>> {
         let viewer = self.viewer(me).await?;
         let names_nobody = filter.owner.as_deref().is_some_and(|o| !is_record_id(o));
         if viewer.is_admin || names_nobody {
-            return Ok((Vec::new(), 0));
+            return Ok(ListPage::empty());
         }
         let scope = Scope {
             me: viewer.id.clone(),
             team_owner_ids: viewer.team_owner_ids(),
         };
-        let (rows, total) = self.store().list_evidence(D::KIND, &scope, filter).await?;
-        let records = rows
+        let page = self.store().list_evidence(D::KIND, &scope, filter).await?;
+        let records = page
+            .records
             .into_iter()
             .map(decode::<D>)
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -254,7 +275,11 @@ impl App {
                 .map(|r| (D::KIND, r.owner_id.as_str(), r.id.as_str())),
         )
         .await?;
-        Ok((records, total))
+        Ok(ListPage {
+            items: records,
+            total: page.total,
+            total_is_exact: page.total_is_exact,
+        })
     }
 
     /// Deletes any record with its attachments and history, then removes

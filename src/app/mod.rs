@@ -39,7 +39,7 @@ pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use attachments::ATTACHMENTS_PER_RECORD;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, AppResult};
-pub use evidence::Checked;
+pub use evidence::{Checked, ListPage};
 pub use lock::{DataDirLock, LockError};
 pub use profile::ProfileRequest;
 pub use reindex::IndexState;

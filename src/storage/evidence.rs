@@ -55,6 +55,48 @@ pub struct Scope {
     pub team_owner_ids: Vec<String>,
 }
 
+/// One page of a list and how many records the whole list holds.
+#[derive(Debug, Clone)]
+pub struct EvidencePage {
+    pub records: Vec<StoredEvidence>,
+    /// The number of matching records, counted up to [`COUNT_BEYOND_PAGE`]
+    /// past the end of the page.
+    pub total: u64,
+    /// False when counting stopped at that bound (there are more).
+    pub total_is_exact: bool,
+}
+
+/// How far past the requested page a list counts. Counting every record a
+/// lead may see in a team of 500 would cost more than the page itself.
+pub const COUNT_BEYOND_PAGE: i64 = 1000;
+
+/// Where each part of a list comes from and which of its records match:
+/// the caller's and their team's own records, supervision the caller
+/// gives, records shared with the caller. Each part is a forward scan of an
+/// index on `(owner | supervisor, recency)` (or the share table) that stops
+/// after a page.
+fn list_branches(kind: RecordKind) -> Vec<(&'static str, String)> {
+    let filters = "($owner = NONE OR owner = $owner)
+         AND ($from = NONE OR date >= $from) AND ($to = NONE OR date <= $to)
+         AND ($activity_type = NONE OR content.activity_type = $activity_type)
+         AND ($tag = NONE OR content.tags CONTAINS $tag)";
+    let table = "type::table($table)";
+    let mut branches = vec![(table, format!("owner IN $owners AND {filters}"))];
+    if kind.signs_off() {
+        branches.push((
+            table,
+            format!("supervisor = $me AND owner NOTINSIDE $owners AND {filters}"),
+        ));
+    }
+    if kind.is_shareable() {
+        branches.push((
+            "(SELECT VALUE record FROM share WHERE reader = $me)",
+            format!("owner NOTINSIDE $owners AND {filters}"),
+        ));
+    }
+    branches
+}
+
 #[derive(SurrealValue)]
 struct EvidenceRow {
     id: String,
@@ -291,42 +333,29 @@ impl Store {
         kind: RecordKind,
         scope: &Scope,
         f: &EvidenceFilter,
-    ) -> StorageResult<(Vec<StoredEvidence>, u64)> {
-        let filters = "($owner = NONE OR owner = $owner)
-             AND ($from = NONE OR date >= $from) AND ($to = NONE OR date <= $to)
-             AND ($activity_type = NONE OR content.activity_type = $activity_type)
-             AND ($tag = NONE OR content.tags CONTAINS $tag)";
-        let mut branches = vec![format!("owner IN $owners AND {filters}")];
-        if kind.signs_off() {
-            branches.push(format!(
-                "supervisor = $me AND owner NOTINSIDE $owners AND {filters}"
-            ));
-        }
-        let mut sources = vec!["type::table($table)"; branches.len()];
-        if kind.is_shareable() {
-            branches.push(format!("owner NOTINSIDE $owners AND {filters}"));
-            sources.push("(SELECT VALUE record FROM share WHERE reader = $me)");
-        }
+    ) -> StorageResult<EvidencePage> {
+        let branches = list_branches(kind);
         let pages: Vec<String> = branches
             .iter()
-            .zip(&sources)
-            .map(|(condition, source)| {
+            .map(|(source, condition)| {
                 format!(
-                    "(SELECT {FIELDS}, date AS at FROM {source} WHERE {condition}
-                        ORDER BY date DESC LIMIT $first)"
+                    "(SELECT {FIELDS}, recency FROM {source} WHERE {condition}
+                        ORDER BY recency LIMIT $first)"
                 )
             })
             .collect();
         let counts: Vec<String> = branches
             .iter()
-            .zip(&sources)
-            .map(|(condition, source)| format!("count(SELECT id FROM {source} WHERE {condition})"))
+            .map(|(source, condition)| {
+                format!("count(SELECT id FROM {source} WHERE {condition} LIMIT $count_limit)")
+            })
             .collect();
         let team: &[String] = if kind.visible_to_team_leads() {
             &scope.team_owner_ids
         } else {
             &[]
         };
+        let bound = i64::from(f.limit) + i64::from(f.offset) + COUNT_BEYOND_PAGE;
         let mut response = self
             .db()
             .query(format!(
@@ -336,10 +365,10 @@ impl Store {
                  LET $from = IF $from_day = NONE {{ NONE }} ELSE {{ <datetime> $from_day }};
                  LET $to = IF $to_day = NONE {{ NONE }} ELSE {{ <datetime> $to_day }};
                  LET $first = $limit + $offset;
-                 SELECT * OMIT at FROM array::concat({pages}) ORDER BY at DESC LIMIT $limit START $offset;
-                 RETURN {counts};",
+                 SELECT * OMIT recency FROM array::concat({pages}) ORDER BY recency, id LIMIT $limit START $offset;
+                 RETURN [{counts}];",
                 pages = pages.join(", "),
-                counts = counts.join(" + "),
+                counts = counts.join(", "),
             ))
             .bind(("table", kind.as_str()))
             .bind(("me_id", scope.me.clone()))
@@ -351,13 +380,16 @@ impl Store {
             .bind(("tag", f.tag.clone()))
             .bind(("limit", i64::from(f.limit)))
             .bind(("offset", i64::from(f.offset)))
+            .bind(("count_limit", bound + 1))
             .await?;
         let rows: Vec<EvidenceRow> = response.take(6)?;
-        let total: Option<i64> = response.take(7)?;
-        Ok((
-            into_stored(rows)?,
-            u64::try_from(total.unwrap_or(0)).unwrap_or(0),
-        ))
+        let counts: Vec<i64> = response.take(7)?;
+        let total: i64 = counts.iter().map(|n| (*n).min(bound)).sum();
+        Ok(EvidencePage {
+            records: into_stored(rows)?,
+            total: u64::try_from(total).unwrap_or(0),
+            total_is_exact: counts.iter().all(|n| *n <= bound),
+        })
     }
 
     /// All of an owner's records dated within `[from, to]`, oldest first.

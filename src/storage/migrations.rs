@@ -64,6 +64,10 @@ impl Migrations {
                 name: "0003_typed_records.surql".to_owned(),
                 sql: include_str!("../../migrations/0003_typed_records.surql").to_owned(),
             },
+            Migration {
+                name: "0004_list_order.surql".to_owned(),
+                sql: include_str!("../../migrations/0004_list_order.surql").to_owned(),
+            },
         ])
     }
 

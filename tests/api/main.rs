@@ -4,6 +4,7 @@ mod alerts;
 mod auth;
 mod bad_input;
 mod helpers;
+mod lists;
 mod migration;
 mod openapi;
 mod permissions;

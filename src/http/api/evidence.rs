@@ -81,7 +81,10 @@ macro_rules! evidence_collection {
         #[derive(poem_openapi::Object)]
         struct $page {
             items: Vec<$view>,
+            /// Matching records, counted at most 1,000 past the end of this page.
             total: u64,
+            /// False when counting stopped at that bound: there are more records.
+            total_is_exact: bool,
             limit: u32,
             offset: u32,
         }
@@ -139,10 +142,11 @@ macro_rules! evidence_collection {
                 offset: poem_openapi::param::Query<Option<u32>>,
             ) -> crate::app::AppResult<poem_openapi::payload::Json<$page>> {
                 let f = crate::http::api::evidence::filter(owner.0, from.0, to.0, limit.0, offset.0);
-                let (items, total) = app.list_evidence::<$draft>(&auth.0, &f).await?;
+                let page = app.list_evidence::<$draft>(&auth.0, &f).await?;
                 Ok(poem_openapi::payload::Json($page {
-                    items: items.into_iter().map(Into::into).collect(),
-                    total,
+                    items: page.items.into_iter().map(Into::into).collect(),
+                    total: page.total,
+                    total_is_exact: page.total_is_exact,
                     limit: f.limit,
                     offset: f.offset,
                 }))

@@ -133,7 +133,10 @@ impl From<Reflection> for ReflectionView {
 #[derive(Object)]
 struct ReflectionPage {
     items: Vec<ReflectionView>,
+    /// Matching records, counted at most 1,000 past the end of this page.
     total: u64,
+    /// False when counting stopped at that bound: there are more records.
+    total_is_exact: bool,
     limit: u32,
     offset: u32,
 }
@@ -218,12 +221,13 @@ impl ReflectionsApi {
             limit: limit.0.unwrap_or(20),
             offset: offset.0.unwrap_or(0),
         };
-        let (items, total) = app
+        let page = app
             .list_evidence::<ReflectionDraft>(&auth.0, &filter)
             .await?;
         Ok(Json(ReflectionPage {
-            items: items.into_iter().map(Into::into).collect(),
-            total,
+            items: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            total_is_exact: page.total_is_exact,
             limit: filter.limit,
             offset: filter.offset,
         }))
