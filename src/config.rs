@@ -85,6 +85,24 @@ pub struct Config {
     /// Days without any recorded CPD activity before a practitioner is
     /// reminded (`CPDFOLIO_INACTIVITY_DAYS`).
     pub inactivity_days: u32,
+    /// Password hashes (argon2id, 19 MiB each) computed at once; further
+    /// logins wait (`CPDFOLIO_LOGIN_HASH_CONCURRENCY`). Default: one less
+    /// than the number of CPU cores (at least one), so a flood of logins
+    /// always leaves a core for everything else.
+    pub login_hash_concurrency: usize,
+    /// How long a login waits for a hashing slot before it is answered 503
+    /// with `Retry-After` (`CPDFOLIO_LOGIN_HASH_WAIT_MS`).
+    pub login_hash_wait_ms: u64,
+    /// Failed logins the whole server accepts per minute from clients not
+    /// known to the account; beyond it they get 429 until the minute ends
+    /// (`CPDFOLIO_LOGIN_FAILURES_PER_MINUTE`).
+    pub login_failures_per_minute: u32,
+    /// Request header holding the client address set by a reverse proxy
+    /// you run, e.g. `X-Forwarded-For` (`CPDFOLIO_TRUSTED_PROXY_HEADER`).
+    /// The last address in it is used. Empty means the TCP peer address;
+    /// set it only behind a proxy that overwrites or appends the header,
+    /// or clients can pick their own address.
+    pub trusted_proxy_header: Option<String>,
 }
 
 impl Default for Config {
@@ -107,6 +125,11 @@ impl Default for Config {
             alerts_enabled: true,
             alerts_time: "07:00".to_owned(),
             inactivity_days: 90,
+            login_hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            login_hash_wait_ms: 2000,
+            login_failures_per_minute: 300,
+            trusted_proxy_header: None,
         }
     }
 }
@@ -184,6 +207,10 @@ impl Config {
             alerts_enabled,
             alerts_time,
             inactivity_days,
+            login_hash_concurrency,
+            login_hash_wait_ms,
+            login_failures_per_minute,
+            trusted_proxy_header,
         );
         Ok(())
     }
@@ -204,6 +231,12 @@ impl Config {
         if self.inactivity_days == 0 {
             return Err(ConfigError::Invalid(
                 "inactivity_days must be at least 1".to_owned(),
+            ));
+        }
+        if self.login_hash_concurrency == 0 || self.login_failures_per_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "login_hash_concurrency and login_failures_per_minute must be at least 1"
+                    .to_owned(),
             ));
         }
         if self.max_body_bytes < 1024 {

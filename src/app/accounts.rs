@@ -1,13 +1,17 @@
 //! Accounts and sessions: creating users, logging in and out, and turning a
 //! bearer token into the current user.
 
+use std::net::IpAddr;
+
 use time::{Duration, OffsetDateTime};
 
 use super::App;
+use super::login_guard::Refusal;
 use crate::app::{AppError, AppResult};
 use crate::domain::error::FieldError;
 use crate::domain::user::{self, NewUser, Role, User};
-use crate::security::{password, token};
+use crate::security::password::{self, Workspace};
+use crate::security::token;
 use crate::storage::users::CreateUserError;
 
 /// The authenticated caller of a request.
@@ -58,11 +62,20 @@ pub struct ProfileUpdate {
     pub practice_summary: Option<String>,
 }
 
-async fn hash_off_runtime(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::Internal)
+fn refused(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::TooMany { retry_after_secs } => AppError::TooManyRequests {
+            detail: format!(
+                "too many failed logins; try again in {retry_after_secs} second{}",
+                if retry_after_secs == 1 { "" } else { "s" }
+            ),
+            retry_after_secs,
+        },
+        Refusal::Busy => AppError::Busy {
+            detail: "the server is busy checking passwords; try again in a moment".to_owned(),
+            retry_after_secs: 1,
+        },
+    }
 }
 
 impl App {
@@ -74,7 +87,11 @@ impl App {
 
     pub async fn create_user(&self, new_user: NewUser) -> AppResult<User> {
         let new_user = new_user.validated().map_err(AppError::Validation)?;
-        let hash = hash_off_runtime(new_user.password.clone()).await?;
+        let password = new_user.password.clone();
+        let hash = self
+            .hashing(move |space| password::hash(&password, space))
+            .await?
+            .map_err(AppError::Internal)?;
         match self.store().create_user(&new_user, hash).await {
             Ok(user) => {
                 tracing::info!(user.id = %user.id, user.role = %user.role, "account created");
@@ -87,16 +104,40 @@ impl App {
         }
     }
 
+    /// Runs password hashing on the blocking pool, at most the configured
+    /// number at once; answers `Busy` when no slot frees up in time.
+    async fn hashing<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let _slot = self
+            .inner
+            .login_guard
+            .hashing_slot()
+            .await
+            .map_err(refused)?;
+        let mut space = self.inner.hash_workspaces.take();
+        let (out, space) = tokio::task::spawn_blocking(move || (work(&mut space), space))
+            .await
+            .map_err(AppError::internal)?;
+        self.inner.hash_workspaces.put(space);
+        Ok(out)
+    }
+
     /// Checks the password and opens a session. Unknown email and wrong
-    /// password give the same answer after the same amount of work.
-    pub async fn login(&self, email: &str, password: &str) -> AppResult<LoginResult> {
+    /// password give the same answer after the same amount of work. The
+    /// attempt is counted before the hash (see `login_guard`).
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> AppResult<LoginResult> {
         let email = user::normalise_email(email);
-        let throttle = &self.inner.login_throttle;
-        if !throttle.allows(&email, self.now()) {
-            tracing::warn!("login refused: too many failed attempts for one address");
-            return Err(AppError::TooManyRequests(
-                "too many failed logins for this email address; try again in 15 minutes".to_owned(),
-            ));
+        let guard = &self.inner.login_guard;
+        if let Err(refusal) = guard.admit(&email, client, self.now()) {
+            tracing::warn!("login refused: too many failed attempts");
+            return Err(refused(refusal));
         }
         let credentials = self.store().credentials(&email).await?;
         let (user_id, hash) = match credentials {
@@ -104,15 +145,14 @@ impl App {
             None => (None, password::dummy_hash().to_owned()),
         };
         let attempt = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &hash))
-            .await
-            .map_err(AppError::internal)?;
+        let matches = self
+            .hashing(move |space| password::verify(&attempt, &hash, space))
+            .await?;
         let Some(user_id) = user_id.filter(|_| matches) else {
-            throttle.record_failure(&email, self.now());
             tracing::info!("login refused");
             return Err(AppError::InvalidCredentials);
         };
-        throttle.record_success(&email);
+        guard.succeeded(&email, client, self.now());
         let token = token::generate();
         let created = self.now();
         let expires_at = created + Duration::hours(i64::from(self.config().session_lifetime_hours));

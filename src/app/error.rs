@@ -35,9 +35,18 @@ pub enum AppError {
     /// Well-formed but invalid values.
     #[error("{} field(s) are not valid", .0.len())]
     Validation(Vec<FieldError>),
-    /// Too many attempts (login throttling).
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// Too many attempts (login throttling): retry after this many seconds.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// Every worker for this kind of request is busy: retry shortly.
+    #[error("{detail}")]
+    Busy {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// A dependency (database, index) is not reachable.
     #[error("{0}")]
     Unavailable(String),
@@ -49,6 +58,19 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// Seconds the client should wait before retrying, when known.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | Self::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }

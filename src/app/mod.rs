@@ -12,13 +12,13 @@ mod clock;
 mod error;
 mod evidence;
 mod lock;
+mod login_guard;
 mod profile;
 mod reflections;
 mod reindex;
 mod search;
 mod supervision;
 mod teams;
-mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +56,8 @@ struct Inner {
     search: Arc<SearchIndex>,
     mailer: Mailer,
     content: Content,
-    login_throttle: throttle::LoginThrottle,
+    login_guard: login_guard::LoginGuard,
+    hash_workspaces: crate::security::password::WorkspacePool,
     blobs: Arc<BlobStore>,
     clock: Arc<dyn Clock>,
     /// Serialises storing a file with removing unused ones, so a file
@@ -91,6 +92,7 @@ impl App {
         let store = Store::open(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
         let blobs = Arc::new(BlobStore::new(config.attachments_dir()));
+        let login_guard = login_guard::LoginGuard::new(login_policy(&config));
         let app = Self {
             inner: Arc::new(Inner {
                 config,
@@ -98,7 +100,8 @@ impl App {
                 search,
                 mailer,
                 content,
-                login_throttle: throttle::LoginThrottle::default(),
+                login_guard,
+                hash_workspaces: Default::default(),
                 blobs,
                 clock,
                 blob_lock: tokio::sync::Mutex::new(()),
@@ -159,5 +162,19 @@ impl App {
             self.inner.store.ping().await,
             self.inner.search.is_readable(),
         )
+    }
+}
+
+/// The login limits: counts in code (documented in the README), capacity
+/// and the server-wide rate from configuration.
+fn login_policy(config: &Config) -> login_guard::LoginPolicy {
+    login_guard::LoginPolicy {
+        free_per_account_client: 5,
+        free_per_account: 20,
+        free_per_client: 30,
+        max_delay: time::Duration::minutes(15),
+        failures_per_minute: config.login_failures_per_minute,
+        hash_concurrency: config.login_hash_concurrency,
+        hash_wait: std::time::Duration::from_millis(config.login_hash_wait_ms),
     }
 }

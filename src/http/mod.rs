@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+mod client;
 pub mod contract;
 mod middleware;
 pub mod problem;

@@ -64,8 +64,8 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -135,7 +135,13 @@ impl poem::error::ResponseError for AppError {
         if let Self::Internal(err) = self {
             tracing::error!(error = format!("{err:#}"), "internal error");
         }
-        problem_to_response(&to_problem(self))
+        let mut response = problem_to_response(&to_problem(self));
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -214,7 +220,20 @@ mod tests {
             (AppError::PayloadTooLarge("x".into()), 413),
             (AppError::UnsupportedMediaType("x".into()), 415),
             (AppError::invalid("title", "empty"), 422),
-            (AppError::TooManyRequests("x".into()), 429),
+            (
+                AppError::TooManyRequests {
+                    detail: "x".into(),
+                    retry_after_secs: 2,
+                },
+                429,
+            ),
+            (
+                AppError::Busy {
+                    detail: "x".into(),
+                    retry_after_secs: 1,
+                },
+                503,
+            ),
             (AppError::Unavailable("db".into()), 503),
             (AppError::internal(anyhow::anyhow!("boom")), 500),
         ];

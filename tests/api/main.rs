@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod helpers;
 mod lists;
+mod login_limits;
 mod migration;
 mod openapi;
 mod permissions;

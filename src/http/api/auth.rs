@@ -1,3 +1,4 @@
+use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -7,6 +8,7 @@ use super::Tag;
 use crate::app::App;
 use crate::app::AppResult;
 use crate::http::auth::BearerAuth;
+use crate::http::client::client_ip;
 use crate::http::text::Text;
 
 pub struct AuthApi;
@@ -40,10 +42,12 @@ impl AuthApi {
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
+        req: &Request,
         app: Data<&App>,
         body: Json<LoginRequest>,
     ) -> AppResult<Json<LoginResponse>> {
-        let result = app.login(&body.email.0, &body.password.0).await?;
+        let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+        let result = app.login(&body.email.0, &body.password.0, client).await?;
         Ok(Json(LoginResponse {
             token: result.token,
             expires_at: result.expires_at,
