@@ -32,7 +32,7 @@ pub fn spawn_daily_alerts(app: App) -> Option<tokio::task::JoinHandle<()>> {
         loop {
             tokio::time::sleep(until_next(app.now(), at)).await;
             if let Err(err) = app.run_alerts(false).await {
-                tracing::error!(error = %err, "scheduled alert run failed");
+                tracing::error!(kind = %err.log_kind(), "scheduled alert run failed");
             }
         }
     }))

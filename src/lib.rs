@@ -8,7 +8,8 @@
 //!   mixture checks, alert selection) and does no I/O;
 //! - [`storage`] persists everything in SurrealDB, [`search`] keeps the tantivy
 //!   index, [`mail`] renders and delivers email, [`content`] loads the
-//!   Markdown and data files people edit;
+//!   Markdown and data files people edit, [`files`] writes private,
+//!   durable files;
 //! - [`app`] wires them together, [`jobs`] runs scheduled work and [`cli`]
 //!   is the command line.
 
@@ -19,6 +20,7 @@ pub mod content;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod mail;

@@ -58,6 +58,24 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// What kind of error this is, for logs (never the message).
+    pub fn log_kind(&self) -> String {
+        match self {
+            Self::Internal(err) => error_kind(err),
+            Self::Validation(errors) => format!("validation ({} fields)", errors.len()),
+            Self::BadRequest(_) => "bad request".to_owned(),
+            Self::Unauthorized | Self::InvalidCredentials => "unauthorised".to_owned(),
+            Self::Forbidden(_) => "forbidden".to_owned(),
+            Self::NotFound(what) => format!("not found: {what}"),
+            Self::Conflict(_) => "conflict".to_owned(),
+            Self::PayloadTooLarge(_) => "payload too large".to_owned(),
+            Self::UnsupportedMediaType(_) => "unsupported media type".to_owned(),
+            Self::TooManyRequests { .. } => "too many requests".to_owned(),
+            Self::Busy { .. } => "busy".to_owned(),
+            Self::Unavailable(_) => "unavailable".to_owned(),
+        }
+    }
+
     /// Seconds the client should wait before retrying, when known.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
@@ -100,6 +118,52 @@ impl From<StorageError> for AppError {
             | StorageError::Database(_)
             | StorageError::Other(_)) => Self::Internal(other.into()),
         }
+    }
+}
+
+/// What kind of failure `err` is, for logs: the types in its chain, never
+/// their messages (a database or SMTP message can hold a field value or an
+/// email address).
+pub fn error_kind(err: &anyhow::Error) -> String {
+    let kinds: Vec<&str> = err.chain().filter_map(kind_of_cause).collect();
+    if kinds.is_empty() {
+        "unclassified".to_owned()
+    } else {
+        kinds.join(" / ")
+    }
+}
+
+fn kind_of_cause(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    if let Some(e) = cause.downcast_ref::<StorageError>() {
+        return Some(match e {
+            StorageError::NotFound => "storage: not found",
+            StorageError::VersionConflict => "storage: version conflict",
+            StorageError::Unique { .. } => "storage: unique index",
+            StorageError::Locked => "storage: locked",
+            StorageError::Database(_) => "storage: database",
+            StorageError::Other(_) => "storage: other",
+        });
+    }
+    if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+        return Some(io_kind(e.kind()));
+    }
+    if cause.is::<serde_json::Error>() {
+        return Some("json");
+    }
+    if cause.is::<tokio::task::JoinError>() {
+        return Some("task panicked or was cancelled");
+    }
+    None
+}
+
+fn io_kind(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound => "io: not found",
+        K::PermissionDenied => "io: permission denied",
+        K::StorageFull => "io: storage full",
+        K::AlreadyExists => "io: already exists",
+        _ => "io: other",
     }
 }
 

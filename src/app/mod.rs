@@ -23,7 +23,6 @@ mod teams;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use time::{Date, OffsetDateTime};
 
 use crate::config::Config;
@@ -38,7 +37,7 @@ pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
 pub use alerts::{AlertReport, AlertSummary, SentEmail};
 pub use attachments::ATTACHMENTS_PER_RECORD;
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, error_kind};
 pub use evidence::{Checked, ListPage};
 pub use lock::{DataDirLock, LockError};
 pub use profile::ProfileRequest;
@@ -80,12 +79,7 @@ impl App {
         migrations: &Migrations,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        crate::files::private_dir(&config.data_dir)?;
         let lock = DataDirLock::acquire(&config.data_dir)?;
         let content = Content::load(config.content_dir.as_deref())?;
         let mailer = Mailer::from_config(&config)?;

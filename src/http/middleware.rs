@@ -1,14 +1,35 @@
-//! Cross-cutting HTTP behaviour: every error becomes problem+json, security
-//! headers on every response, and a request log line that carries no
-//! personal data (no query strings, no bodies, no tokens).
+//! Cross-cutting HTTP behaviour: a request id on every response and every
+//! log line, every error as problem+json, security headers on every
+//! response, and a request log line that carries no personal data (no query
+//! strings, no bodies, no tokens).
 
 use std::time::Instant;
 
 use poem::http::{HeaderValue, StatusCode, header};
-use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use tokio::io::{AsyncRead, ReadBuf};
+use tracing::Instrument;
 
 use crate::app::AppError;
+use crate::domain::record::is_record_id;
 use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
+
+/// Gives the request a fresh id: every log line written while serving it
+/// carries the id (as a span field), and so does the response
+/// (`X-Request-Id`), so a user's report can be matched to the logs without
+/// the logs holding anything about the user.
+pub async fn request_id<E: Endpoint>(next: E, req: Request) -> Result<Response> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let span = tracing::info_span!("request", id = %id);
+    let mut resp = next.call(req).instrument(span).await?.into_response();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", value);
+    }
+    Ok(resp)
+}
 
 /// Turns any error (ours, poem's, poem-openapi's parse errors) into an
 /// RFC 9457 problem response with a useful detail.
@@ -43,7 +64,7 @@ fn error_to_problem(err: poem::Error) -> Response {
         }
         StatusCode::UNAUTHORIZED => "a valid bearer token is required".to_owned(),
         s if s.is_server_error() => {
-            tracing::error!(error = %err, "unhandled server error");
+            tracing::error!(status = s.as_u16(), "unhandled server error");
             "an internal error occurred; it has been logged".to_owned()
         }
         _ => err.to_string(),
@@ -52,8 +73,11 @@ fn error_to_problem(err: poem::Error) -> Response {
 }
 
 /// Refuses bodies over the limit with 413: at once when the declared
-/// length is too large, otherwise by reading at most the limit. Attachment
-/// uploads (`POST …/attachments`) have their own, larger limit.
+/// length is too large, otherwise as soon as the handler has read one byte
+/// more than the limit. Nothing is buffered here: a body is read only by
+/// the handler that needs it, after authentication, so a client without an
+/// account cannot make the server hold its body. Only the real upload route
+/// (`POST /api/v1/{collection}/{id}/attachments`) has the larger limit.
 pub struct BodyLimit {
     pub json: usize,
     pub upload: usize,
@@ -81,9 +105,11 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Response> {
-        let is_upload =
-            req.method() == poem::http::Method::POST && req.uri().path().ends_with("/attachments");
-        let limit = if is_upload { self.upload } else { self.json };
+        let limit = if is_upload_route(req.method(), req.uri().path()) {
+            self.upload
+        } else {
+            self.json
+        };
         let too_large = || {
             AppError::PayloadTooLarge(format!(
                 "the request body is larger than the limit of {limit} bytes"
@@ -94,19 +120,62 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        match declared {
-            Some(len) if len > limit as u64 => return Err(too_large().into()),
-            Some(_) => {}
-            None => {
-                let body = req
-                    .take_body()
-                    .into_bytes_limit(limit)
-                    .await
-                    .map_err(|_| too_large())?;
-                req.set_body(body);
-            }
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large().into());
         }
-        Ok(self.inner.call(req).await?.into_response())
+        let exceeded = Arc::new(AtomicBool::new(false));
+        let body = LimitedReader {
+            inner: Box::pin(req.take_body().into_async_read()),
+            remaining: limit,
+            exceeded: Arc::clone(&exceeded),
+        };
+        req.set_body(Body::from_async_read(body));
+        let result = self.inner.call(req).await;
+        if exceeded.load(Ordering::Relaxed) {
+            return Err(too_large().into());
+        }
+        Ok(result?.into_response())
+    }
+}
+
+/// True for `POST /api/v1/{collection}/{record id}/attachments`.
+fn is_upload_route(method: &poem::http::Method, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    method == poem::http::Method::POST
+        && matches!(
+            parts.as_slice(),
+            ["", "api", "v1", collection, id, "attachments"]
+                if ["reflections", "supervision", "audits", "training"].contains(collection)
+                    && is_record_id(id)
+        )
+}
+
+/// A body reader that fails, and says so, past `remaining` bytes.
+struct LimitedReader {
+    inner: std::pin::Pin<Box<dyn AsyncRead + Send>>,
+    remaining: usize,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl AsyncRead for LimitedReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = self.inner.as_mut().poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &polled {
+            let read = buf.filled().len() - before;
+            if read > self.remaining {
+                self.exceeded.store(true, Ordering::Relaxed);
+                return std::task::Poll::Ready(Err(std::io::Error::other(
+                    "the request body is larger than the limit",
+                )));
+            }
+            self.remaining -= read;
+        }
+        polled
     }
 }
 
@@ -158,4 +227,29 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem::http::Method;
+
+    #[test]
+    fn only_real_upload_routes_get_the_upload_limit() {
+        let id = "0123456789abcdef0123456789abcdef";
+        for collection in ["reflections", "supervision", "audits", "training"] {
+            let path = format!("/api/v1/{collection}/{id}/attachments");
+            assert!(is_upload_route(&Method::POST, &path), "{path}");
+            assert!(!is_upload_route(&Method::GET, &path), "{path}");
+        }
+        for path in [
+            "/api/v1/auth/login/attachments",
+            "/api/v1/me/attachments",
+            "/api/v1/reflections/not-an-id/attachments",
+            "/api/v1/teams/0123456789abcdef0123456789abcdef/attachments",
+            "/x/api/v1/audits/0123456789abcdef0123456789abcdef/attachments",
+        ] {
+            assert!(!is_upload_route(&Method::POST, path), "{path}");
+        }
+    }
 }

@@ -63,5 +63,6 @@ pub fn routes(app: App) -> impl Endpoint {
             }
         })
         .around(middleware::security_headers)
+        .around(middleware::request_id)
         .data(app)
 }

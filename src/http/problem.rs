@@ -133,7 +133,7 @@ impl poem::error::ResponseError for AppError {
 
     fn as_response(&self) -> Response {
         if let Self::Internal(err) = self {
-            tracing::error!(error = format!("{err:#}"), "internal error");
+            tracing::error!(kind = %crate::app::error_kind(err), "internal error");
         }
         let mut response = problem_to_response(&to_problem(self));
         if let Some(secs) = self.retry_after_secs() {

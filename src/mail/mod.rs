@@ -139,23 +139,13 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Writes the message durably: a temporary file, fsync, rename, fsync dir.
+/// Writes the message durably and privately (see [`crate::files`]).
 async fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = dir.to_owned();
     let id = id.to_owned();
     let bytes = bytes.to_vec();
     tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let target = dir.join(format!("{id}.eml"));
-        let temp = dir.join(format!(".{id}.eml.tmp"));
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, &target)?;
-        std::fs::File::open(&dir)?.sync_all()?;
-        Ok(())
+        crate::files::write_durably(&dir.join(format!("{id}.eml")), &bytes)
     })
     .await
     .context("outbox writer task failed")?

@@ -1,5 +1,10 @@
 //! Turning what a person typed into a tantivy query, with a clear 400 for
 //! what cannot be understood rather than a server error or a silent guess.
+//! Only the cheap forms are accepted: words, phrases, AND/OR/NOT, `+`/`-`,
+//! parentheses and the searchable fields by name (`title:`, `body:`,
+//! `notes:`, `tags:`). Ranges, sets and wildcards are refused: over text
+//! fields they expand to every term in a range of the dictionary, so one
+//! request could cost as much as reading the whole index.
 
 use tantivy::Index;
 use tantivy::query::{Query, QueryParser};
@@ -23,6 +28,14 @@ pub enum QueryError {
     UnbalancedParentheses,
     #[error("the operator {0} needs a search term on both sides")]
     DanglingOperator(String),
+    #[error(
+        "range and set queries ([a TO z], {{a TO z}}, >, <, IN [...]) are not supported; search for words or \"phrases\""
+    )]
+    Range,
+    #[error("wildcards (*) are not supported; search for whole words")]
+    Wildcard,
+    #[error("{0:?} is not a searchable field; use title:, body:, notes: or tags:")]
+    UnknownField(String),
     #[error("the search query could not be understood: {0}")]
     Syntax(String),
 }
@@ -39,6 +52,44 @@ pub fn parse(index: &Index, fields: &Fields, text: &str) -> Result<Box<dyn Query
     parser
         .parse_query(text)
         .map_err(|e| QueryError::Syntax(e.to_string()))
+}
+
+/// Fields a query may name.
+const SEARCHABLE_FIELDS: [&str; 4] = ["title", "body", "notes", "tags"];
+
+/// Refuses the expensive forms (outside phrases, where every character is
+/// literal text).
+fn check_features(text: &str) -> Result<(), QueryError> {
+    let mut in_phrase = false;
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            in_phrase = !in_phrase;
+            word.clear();
+            continue;
+        }
+        if in_phrase {
+            continue;
+        }
+        match c {
+            '[' | ']' | '{' | '}' => return Err(QueryError::Range),
+            '*' => return Err(QueryError::Wildcard),
+            ':' => {
+                let field = word.trim_start_matches(['+', '-', '(']);
+                if !SEARCHABLE_FIELDS.contains(&field) {
+                    return Err(QueryError::UnknownField(field.to_owned()));
+                }
+                if chars.peek().is_some_and(|n| matches!(n, '>' | '<' | ' ')) {
+                    return Err(QueryError::Range);
+                }
+                word.clear();
+            }
+            c if c.is_whitespace() || c == '(' || c == ')' => word.clear(),
+            c => word.push(c),
+        }
+    }
+    Ok(())
 }
 
 fn check_shape(text: &str) -> Result<(), QueryError> {
@@ -81,7 +132,7 @@ fn check_shape(text: &str) -> Result<(), QueryError> {
     if words.last().is_some_and(|w| *w == "NOT") {
         return Err(QueryError::DanglingOperator("NOT".to_owned()));
     }
-    Ok(())
+    check_features(trimmed)
 }
 
 #[cfg(test)]
@@ -95,6 +146,9 @@ mod tests {
             "\"graded exposure\" AND anxiety",
             "(sleep OR fatigue) -group",
             "COPM",
+            "title:falls tags:routine",
+            "-body:group +notes:\"lone working\"",
+            "\"a [bracket] * and 10:30 in a phrase\"",
         ] {
             assert_eq!(check_shape(q), Ok(()), "{q}");
         }
@@ -126,5 +180,28 @@ mod tests {
         );
         assert_eq!(check_shape(&"x".repeat(501)), Err(QueryError::TooLong));
         assert_eq!(check_shape(&"x ".repeat(41)), Err(QueryError::TooManyTerms));
+    }
+
+    #[test]
+    fn refuses_ranges_sets_and_wildcards() {
+        for q in [
+            "title:[a TO z]",
+            "body:{a TO z}",
+            "title:>m",
+            "title:<m",
+            "tags: IN [a b]",
+        ] {
+            assert_eq!(check_shape(q), Err(QueryError::Range), "{q}");
+        }
+        assert_eq!(check_shape("occup*"), Err(QueryError::Wildcard));
+        assert_eq!(check_shape("*"), Err(QueryError::Wildcard));
+        assert_eq!(
+            check_shape("owner:someone"),
+            Err(QueryError::UnknownField("owner".into()))
+        );
+        assert_eq!(
+            check_shape("10:30"),
+            Err(QueryError::UnknownField("10".into()))
+        );
     }
 }

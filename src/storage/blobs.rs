@@ -1,10 +1,9 @@
 //! Attachment bytes on disk, addressed by their SHA-256: the same file
-//! uploaded twice is stored once. Files are written to a temporary name,
-//! fsynced, then renamed into place, so a crash never leaves a partial blob
-//! under a real name. Which records refer to a blob lives in the database.
+//! uploaded twice is stored once. Files are private (0600) and written to a
+//! temporary name, fsynced, then renamed into place, so a crash never leaves
+//! a partial blob under a real name. Which records refer to a blob lives in the database.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -62,7 +61,7 @@ impl BlobStore {
                 newly_written: false,
             });
         }
-        write_durably(&path, bytes)?;
+        crate::files::write_durably(&path, bytes)?;
         Ok(StoredBlob {
             sha256,
             size,
@@ -96,21 +95,10 @@ impl BlobStore {
     }
 }
 
-fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().context("blob path has a parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let temp = dir.join(format!(".{}.tmp", crate::storage::new_id()));
-    let mut file = std::fs::File::create(&temp).context("cannot create attachment file")?;
-    file.write_all(bytes).context("cannot write attachment")?;
-    file.sync_all().context("cannot sync attachment")?;
-    std::fs::rename(&temp, path).context("cannot move attachment into place")?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake image";
 

@@ -3,8 +3,10 @@
 mod alerts;
 mod auth;
 mod bad_input;
+mod body_limits;
 mod helpers;
 mod lists;
+mod logging;
 mod login_limits;
 mod migration;
 mod openapi;

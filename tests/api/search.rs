@@ -75,6 +75,18 @@ async fn malformed_queries_are_400_with_an_explanation() {
         ),
         ("(sleep", "the search query has unbalanced parentheses"),
         ("", "the search query is empty"),
+        (
+            "title:[a TO z]",
+            "range and set queries ([a TO z], {a TO z}, >, <, IN [...]) are not supported; search for words or \"phrases\"",
+        ),
+        (
+            "occupation*",
+            "wildcards (*) are not supported; search for whole words",
+        ),
+        (
+            "owner:x",
+            "\"owner\" is not a searchable field; use title:, body:, notes: or tags:",
+        ),
     ] {
         let (status, body) = t
             .get(&format!("/api/v1/search?q={}", urlencode(q)), Some(&token))

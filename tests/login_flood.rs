@@ -1,0 +1,75 @@
+//! A flood of logins against the real binary, alone in its own test binary
+//! so that no other test competes for the CPU while it measures.
+
+mod binary;
+
+use std::time::{Duration, Instant};
+
+use binary::{cpdfolio, start_server_with};
+
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// 500 concurrent logins for random addresses from 500 client addresses:
+/// the server's memory stays within 200 MB of idle and `/healthz` answers
+/// within 100 ms throughout. Bounded: 500 requests, at most two minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_keeps_memory_flat_and_health_fast() {
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = cpdfolio(data.path());
+    cmd.env("CPDFOLIO_TRUSTED_PROXY_HEADER", "x-forwarded-for")
+        .env("CPDFOLIO_LOGIN_FAILURES_PER_MINUTE", "100000");
+    let (mut server, url) = start_server_with(cmd);
+    let pid = server.id();
+    let http = reqwest::Client::new();
+    let health = format!("{url}/healthz");
+    let prober = reqwest::Client::new();
+    assert_eq!(http.get(&health).send().await.unwrap().status(), 200);
+    let idle = rss_bytes(pid);
+    let mut flood = tokio::task::JoinSet::new();
+    for n in 0..500u32 {
+        let req = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("10.0.{}.{}", n >> 8, n & 255))
+            .json(&serde_json::json!({"email": format!("random{n}@example.org"), "password": "guess guess guess"}));
+        flood.spawn(async move { req.send().await.unwrap().status().as_u16() });
+    }
+    let started = Instant::now();
+    let (mut slowest, mut peak) = (Duration::ZERO, idle);
+    let mut answers = std::collections::BTreeMap::<u16, usize>::new();
+    while !flood.is_empty() && started.elapsed() < Duration::from_secs(120) {
+        let asked = Instant::now();
+        assert_eq!(prober.get(&health).send().await.unwrap().status(), 200);
+        slowest = slowest.max(asked.elapsed());
+        peak = peak.max(rss_bytes(pid));
+        while let Some(done) = flood.try_join_next() {
+            *answers.entry(done.unwrap()).or_default() += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let grown = peak.saturating_sub(idle);
+    eprintln!(
+        "login flood: answers {answers:?}, peak RSS {} MB above idle ({} MB), slowest /healthz {} ms",
+        grown / 1_000_000,
+        idle / 1_000_000,
+        slowest.as_millis()
+    );
+    assert!(flood.is_empty(), "the flood did not finish in two minutes");
+    assert_eq!(
+        answers
+            .keys()
+            .copied()
+            .filter(|s| *s != 401 && *s != 503)
+            .count(),
+        0,
+        "{answers:?}"
+    );
+    assert!(grown < 200_000_000, "RSS grew by {grown} bytes");
+    assert!(slowest < Duration::from_millis(100), "{slowest:?}");
+}
