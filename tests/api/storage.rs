@@ -145,3 +145,32 @@ async fn a_changed_migration_file_stops_start_up() {
         .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_data_directory_and_attachment_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t = TestApp::spawn_with(|c| c.data_dir = data.clone()).await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let id = t
+        .create_entry(&token, &entry("Falls", "2026-01-05", "work_based_learning"))
+        .await;
+    let (status, body) = t
+        .upload(
+            &format!("/api/v1/reflections/{id}/attachments"),
+            Some(&token),
+            "scan.png",
+            &png_bytes(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let sha = body["sha256"].as_str().unwrap();
+    let blob = data.join("attachments").join(&sha[..2]).join(sha);
+    assert_eq!(mode(&blob), 0o600);
+    assert_eq!(mode(blob.parent().unwrap()), 0o700);
+}
