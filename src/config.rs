@@ -103,6 +103,18 @@ pub struct Config {
     /// set it only behind a proxy that overwrites or appends the header,
     /// or clients can pick their own address.
     pub trusted_proxy_header: Option<String>,
+    /// Records (of all kinds) one person may keep; creating one more gets
+    /// 409 (`CPDFOLIO_MAX_RECORDS_PER_USER`).
+    pub max_records_per_user: u32,
+    /// Versions one record may reach; a change past it gets 409
+    /// (`CPDFOLIO_MAX_VERSIONS_PER_RECORD`).
+    pub max_versions_per_record: u32,
+    /// Addenda one supervision record may carry (at most 100, the schema's
+    /// own bound); one more gets 409 (`CPDFOLIO_MAX_ADDENDA_PER_RECORD`).
+    pub max_addenda_per_record: u32,
+    /// Bytes of attachments one person may store in all; an upload past it
+    /// gets 413 (`CPDFOLIO_MAX_ATTACHMENT_BYTES_PER_USER`).
+    pub max_attachment_bytes_per_user: u64,
 }
 
 impl Default for Config {
@@ -130,6 +142,10 @@ impl Default for Config {
             login_hash_wait_ms: 2000,
             login_failures_per_minute: 300,
             trusted_proxy_header: None,
+            max_records_per_user: 10_000,
+            max_versions_per_record: 500,
+            max_addenda_per_record: 50,
+            max_attachment_bytes_per_user: 2 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -211,6 +227,10 @@ impl Config {
             login_hash_wait_ms,
             login_failures_per_minute,
             trusted_proxy_header,
+            max_records_per_user,
+            max_versions_per_record,
+            max_addenda_per_record,
+            max_attachment_bytes_per_user,
         );
         Ok(())
     }
@@ -237,6 +257,11 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "login_hash_concurrency and login_failures_per_minute must be at least 1"
                     .to_owned(),
+            ));
+        }
+        if self.max_addenda_per_record > 100 {
+            return Err(ConfigError::Invalid(
+                "max_addenda_per_record can be at most 100".to_owned(),
             ));
         }
         if self.max_body_bytes < 1024 {

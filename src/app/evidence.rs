@@ -152,6 +152,7 @@ impl App {
     ) -> AppResult<Evidence<D>> {
         me.require_portfolio()?;
         let data = data.check(self, me).await?;
+        self.check_room_for_a_record(me).await?;
         let write = encode(&data, &Workflow::default())?;
         let stored = self
             .store()
@@ -215,7 +216,19 @@ impl App {
             .await
     }
 
-    /// Writes a new version of `current` and logs `action`.
+    /// 409 when the caller already keeps as many records as one person may.
+    async fn check_room_for_a_record(&self, me: &CurrentUser) -> AppResult<()> {
+        let max = self.config().max_records_per_user;
+        if self.store().count_owned_records(me.id(), max).await? >= u64::from(max) {
+            return Err(AppError::Conflict(format!(
+                "you have reached the limit of {max} records; delete some or ask your administrator"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes a new version of `current` and logs `action`; 409 once the
+    /// record has as many versions as one record may keep.
     pub(super) async fn save_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
@@ -224,6 +237,13 @@ impl App {
         workflow: &Workflow,
         action: &str,
     ) -> AppResult<Evidence<D>> {
+        let max = self.config().max_versions_per_record;
+        if current.version >= max {
+            return Err(AppError::Conflict(format!(
+                "this {} has reached the limit of {max} versions and cannot be changed again",
+                D::KIND.label()
+            )));
+        }
         let write = encode(data, workflow)?;
         let stored = self
             .store()

@@ -80,6 +80,12 @@ impl App {
                 "only the supervisee or the supervisor can add an addendum",
             ));
         }
+        let max = self.config().max_addenda_per_record as usize;
+        if record.workflow.sign_off.addenda.len() >= max {
+            return Err(conflict(&format!(
+                "this supervision record already has the limit of {max} addenda"
+            )));
+        }
         let amended =
             supervision::add_addendum(&record.workflow.sign_off, text, me.id(), self.now())
                 .map_err(AppError::Validation)?;

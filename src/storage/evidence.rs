@@ -392,6 +392,27 @@ impl Store {
         })
     }
 
+    /// How many records of every kind `owner_id` keeps, counted up to
+    /// `up_to` (the owner index answers; no table is scanned).
+    pub async fn count_owned_records(&self, owner_id: &str, up_to: u32) -> StorageResult<u64> {
+        let counts: Vec<i64> = self
+            .db()
+            .query(
+                "LET $o = type::record('user', $owner);
+                 RETURN [
+                    count(SELECT id FROM reflection WHERE owner = $o LIMIT $n),
+                    count(SELECT id FROM supervision WHERE owner = $o LIMIT $n),
+                    count(SELECT id FROM audit WHERE owner = $o LIMIT $n),
+                    count(SELECT id FROM training WHERE owner = $o LIMIT $n)
+                 ];",
+            )
+            .bind(("owner", owner_id.to_owned()))
+            .bind(("n", i64::from(up_to)))
+            .await?
+            .take(1)?;
+        Ok(counts.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum())
+    }
+
     /// All of an owner's records dated within `[from, to]`, oldest first.
     pub async fn evidence_between(
         &self,

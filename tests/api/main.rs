@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod body_limits;
 mod helpers;
+mod limits;
 mod lists;
 mod logging;
 mod login_limits;
