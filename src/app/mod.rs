@@ -103,7 +103,22 @@ impl App {
             }),
         };
         app.bring_index_in_step(fresh, false).await?;
+        app.sweep_orphaned_files().await?;
         Ok(app)
+    }
+
+    /// Removes attachment files a crash left without a database row.
+    async fn sweep_orphaned_files(&self) -> anyhow::Result<()> {
+        let in_use = self.store().digests_in_use().await?;
+        let blobs = Arc::clone(&self.inner.blobs);
+        let removed = tokio::task::spawn_blocking(move || blobs.sweep(&in_use)).await??;
+        if removed > 0 {
+            tracing::info!(
+                files = removed,
+                "removed attachment files a crash left behind"
+            );
+        }
+        Ok(())
     }
 
     /// The current instant, from the application's clock.

@@ -121,4 +121,14 @@ impl Store {
             .take(0)?;
         Ok(n.unwrap_or(0) > 0)
     }
+
+    /// Every digest some attachment refers to.
+    pub async fn digests_in_use(&self) -> StorageResult<std::collections::HashSet<String>> {
+        let digests: Vec<String> = self
+            .db()
+            .query("SELECT VALUE sha256 FROM attachment")
+            .await?
+            .take(0)?;
+        Ok(digests.into_iter().collect())
+    }
 }

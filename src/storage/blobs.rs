@@ -3,6 +3,7 @@
 //! temporary name, fsynced, then renamed into place, so a crash never leaves
 //! a partial blob under a real name. Which records refer to a blob lives in the database.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -37,6 +38,37 @@ pub enum BlobError {
 impl BlobStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
+    }
+
+    /// Removes what a crash can leave behind: temporary files, and blobs
+    /// written but never recorded (the server stopped between writing the
+    /// file and committing its row). Returns how many files went. Run
+    /// before the server takes requests.
+    pub fn sweep(&self, in_use: &HashSet<String>) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        let Ok(shards) = std::fs::read_dir(&self.root) else {
+            return Ok(0);
+        };
+        for shard in shards {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&shard)? {
+                let path = file?.path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                let orphan = name.starts_with('.') || !in_use.contains(name);
+                if orphan && path.is_file() {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
@@ -131,6 +163,20 @@ mod tests {
         assert_eq!(store.get("../../etc/passwd").unwrap(), None);
         assert_eq!(store.get(&"a".repeat(64)).unwrap(), None);
         assert!(walk(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn sweep_removes_temporary_and_unrecorded_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path());
+        let kept = store.put(PNG).unwrap();
+        let dropped = store.put(b"%PDF-1.7 never recorded").unwrap();
+        let shard = dir.path().join(&kept.sha256[..2]);
+        std::fs::write(shard.join(".0123.tmp"), b"half written").unwrap();
+        let in_use = HashSet::from([kept.sha256.clone()]);
+        assert_eq!(store.sweep(&in_use).unwrap(), 2);
+        assert_eq!(walk(dir.path()), [shard.join(&kept.sha256)]);
+        assert_eq!(store.get(&dropped.sha256).unwrap(), None);
     }
 
     fn walk(dir: &Path) -> Vec<PathBuf> {

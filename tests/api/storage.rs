@@ -174,3 +174,18 @@ async fn the_data_directory_and_attachment_files_are_private() {
     assert_eq!(mode(&blob), 0o600);
     assert_eq!(mode(blob.parent().unwrap()), 0o700);
 }
+
+#[tokio::test]
+async fn files_a_crash_left_behind_are_removed_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let shard = data.join("attachments").join("ab");
+    std::fs::create_dir_all(&shard).unwrap();
+    let orphan = shard.join(format!("ab{}", "0".repeat(62)));
+    std::fs::write(&orphan, b"%PDF-1.7 written, never recorded").unwrap();
+    std::fs::write(shard.join(".5f2c.tmp"), b"half an upload").unwrap();
+    let t = TestApp::spawn_with(|c| c.data_dir = data.clone()).await;
+    assert_eq!(std::fs::read_dir(&shard).unwrap().count(), 0);
+    let (status, _) = t.get("/readyz", None).await;
+    assert_eq!(status, 200);
+}
