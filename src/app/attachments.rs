@@ -81,7 +81,7 @@ impl App {
             .await
             .map_err(AppError::internal)?
             .map_err(|err| match err {
-                BlobError::UnsupportedType => AppError::UnsupportedMediaType(err.to_string()),
+                BlobError::UnsupportedType(_) => AppError::UnsupportedMediaType(err.to_string()),
                 BlobError::Io(e) => AppError::Internal(e),
             })?;
         let attachment = self
