@@ -1,11 +1,18 @@
-//! What a file really is, decided from its bytes, never from its name or the
-//! type a client claims. Only the formats people use for CPD evidence are
-//! accepted: PDF, PNG, JPEG, DOCX, ODT and plain UTF-8 text. DOCX and ODT are
-//! zip archives; they are read from their central directory (`zip.rs`), must
-//! hold the parts their format requires, and may hold no program, no script
-//! and no part whose path leads out of the archive.
+//! What a file really is, decided from its bytes, never from the type a
+//! client claims. Only the formats people use for CPD evidence are accepted:
+//! PDF, PNG, JPEG, DOCX, ODT and UTF-8 text. DOCX and ODT are zip archives;
+//! they are read from their central directory (`zip.rs`), must hold the
+//! parts their format requires, and may hold no program, no script and no
+//! part whose path leads out of the archive. Text is accepted only under a
+//! name ending `.txt`, `.csv` or `.md` and only when it is not markup or
+//! script: a text file named `.bat`, `.hta` or `.svg` would be run or
+//! rendered by whoever downloads it. The stored name's extension always
+//! follows the detected type (`name.rs`).
 
+mod name;
 mod zip;
+
+pub use name::clean_file_name;
 
 /// An accepted evidence format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,10 +22,41 @@ pub enum FileType {
     Jpeg,
     Docx,
     Odt,
-    Text,
+    Text(TextFormat),
+}
+
+/// What kind of text a text file is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    Plain,
+    Csv,
+    Markdown,
+}
+
+impl TextFormat {
+    pub const ALL: [Self; 3] = [Self::Plain, Self::Csv, Self::Markdown];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Plain => "txt",
+            Self::Csv => "csv",
+            Self::Markdown => "md",
+        }
+    }
 }
 
 impl FileType {
+    pub const ALL: [Self; 8] = [
+        Self::Pdf,
+        Self::Png,
+        Self::Jpeg,
+        Self::Docx,
+        Self::Odt,
+        Self::Text(TextFormat::Plain),
+        Self::Text(TextFormat::Csv),
+        Self::Text(TextFormat::Markdown),
+    ];
+
     pub fn mime(self) -> &'static str {
         match self {
             Self::Pdf => "application/pdf",
@@ -26,8 +64,15 @@ impl FileType {
             Self::Jpeg => "image/jpeg",
             Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Self::Odt => ODT_MIME,
-            Self::Text => "text/plain; charset=utf-8",
+            Self::Text(TextFormat::Plain) => "text/plain; charset=utf-8",
+            Self::Text(TextFormat::Csv) => "text/csv; charset=utf-8",
+            Self::Text(TextFormat::Markdown) => "text/markdown; charset=utf-8",
         }
+    }
+
+    /// The type whose [`FileType::mime`] this is.
+    pub fn from_mime(mime: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.mime() == mime)
     }
 
     pub fn extension(self) -> &'static str {
@@ -37,9 +82,22 @@ impl FileType {
             Self::Jpeg => "jpg",
             Self::Docx => "docx",
             Self::Odt => "odt",
-            Self::Text => "txt",
+            Self::Text(format) => format.extension(),
         }
     }
+
+    /// Whether a name with this extension (in any case) says this type.
+    fn is_named_by(self, extension: &str) -> bool {
+        extension.eq_ignore_ascii_case(self.extension())
+            || (self == Self::Jpeg && extension.eq_ignore_ascii_case("jpeg"))
+    }
+}
+
+/// An upload's type and the name to store it under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identified {
+    pub file_type: FileType,
+    pub file_name: String,
 }
 
 /// Why a file is refused (a 415 to the client).
@@ -56,9 +114,13 @@ pub enum Unaccepted {
     ProgramInDocument,
     /// A document holding a part with an absolute path or a `..` step.
     PathOutsideDocument,
+    /// Text under a name that does not end `.txt`, `.csv` or `.md`.
+    TextName,
+    /// Text that is HTML, SVG, XML or script.
+    Markup,
 }
 
-const ACCEPTED: &str = "upload a PDF, PNG, JPEG, DOCX, ODT or plain-text file";
+const ACCEPTED: &str = "upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md";
 
 impl Unaccepted {
     /// What is wrong and what would be accepted.
@@ -71,8 +133,30 @@ impl Unaccepted {
             }
             Self::ProgramInDocument => "the document holds a program or script",
             Self::PathOutsideDocument => "the document holds a part stored outside its folder",
+            Self::TextName => "a text file is accepted only under a name ending .txt, .csv or .md",
+            Self::Markup => "text that is HTML, SVG, XML or script is not accepted",
         };
         format!("{problem}; {ACCEPTED}")
+    }
+}
+
+/// The upload's type from its content (and, for text, from the extension
+/// of the name it was sent under) with the name to store it under.
+pub fn identify(bytes: &[u8], file_name: Option<&str>) -> Result<Identified, Unaccepted> {
+    let name = name::cleaned(file_name);
+    match sniff(bytes)? {
+        FileType::Text(_) => {
+            let name = name.ok_or(Unaccepted::TextName)?;
+            let format = name::text_format(&name).ok_or(Unaccepted::TextName)?;
+            Ok(Identified {
+                file_type: FileType::Text(format),
+                file_name: name,
+            })
+        }
+        file_type => Ok(Identified {
+            file_type,
+            file_name: name::with_extension(name.as_deref().unwrap_or_default(), file_type),
+        }),
     }
 }
 
@@ -156,8 +240,8 @@ const PROGRAM_EXTENSIONS: &[&str] = &[
     "vhdx",
 ];
 
-/// The file's type, or why it is not accepted (every executable and script
-/// is refused).
+/// The file's type from its content alone (text is plain until its name
+/// says otherwise), or why it is not accepted.
 pub fn sniff(bytes: &[u8]) -> Result<FileType, Unaccepted> {
     if EXECUTABLE_MAGIC.iter().any(|m| bytes.starts_with(m)) {
         return Err(Unaccepted::Format);
@@ -171,7 +255,8 @@ pub fn sniff(bytes: &[u8]) -> Result<FileType, Unaccepted> {
     } else if bytes.starts_with(ZIP) {
         sniff_document(bytes)
     } else if is_plain_text(bytes) {
-        Ok(FileType::Text)
+        refuse_markup(bytes)?;
+        Ok(FileType::Text(TextFormat::Plain))
     } else {
         Err(Unaccepted::Format)
     }
@@ -243,6 +328,38 @@ fn is_program_name(file: &[u8]) -> bool {
     PROGRAM_EXTENSIONS
         .iter()
         .any(|p| p.as_bytes() == extension.as_slice())
+}
+
+/// Tags that make a browser, an XML reader or an HTA host treat text as
+/// a page, an image or a program.
+const MARKUP: [&[u8]; 10] = [
+    b"<script",
+    b"<svg",
+    b"<html",
+    b"<?xml",
+    b"<!doctype",
+    b"<iframe",
+    b"<object",
+    b"<embed",
+    b"<body",
+    b"<meta",
+];
+
+/// Refuses text that starts (after a byte-order mark and white space) with
+/// `<`, or that holds a markup tag anywhere.
+fn refuse_markup(bytes: &[u8]) -> Result<(), Unaccepted> {
+    let start = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let starts_with_tag = start.trim_ascii_start().starts_with(b"<");
+    let lower = bytes.to_ascii_lowercase();
+    if starts_with_tag || MARKUP.iter().any(|tag| contains(&lower, tag)) {
+        Err(Unaccepted::Markup)
+    } else {
+        Ok(())
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn is_plain_text(bytes: &[u8]) -> bool {
@@ -326,7 +443,7 @@ mod tests {
         assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"), Ok(FileType::Jpeg));
         assert_eq!(
             sniff("Supervision notes, café, 2026\n".as_bytes()),
-            Ok(FileType::Text)
+            Ok(FileType::Text(TextFormat::Plain))
         );
         assert_eq!(sniff(&zip_with(&odt_parts(), b"")), Ok(FileType::Odt));
         assert_eq!(sniff(&zip(&DOCX_PARTS, b"")), Ok(FileType::Docx));
@@ -495,13 +612,101 @@ mod tests {
     fn mime_types_and_extensions() {
         assert_eq!(FileType::Png.mime(), "image/png");
         assert_eq!(FileType::Docx.extension(), "docx");
+        assert_eq!(
+            FileType::Text(TextFormat::Csv).mime(),
+            "text/csv; charset=utf-8"
+        );
+        for file_type in FileType::ALL {
+            assert_eq!(FileType::from_mime(file_type.mime()), Some(file_type));
+        }
+        assert_eq!(FileType::from_mime("text/html"), None);
+    }
+
+    #[test]
+    fn text_is_accepted_only_under_a_text_name() {
+        let notes = b"Supervision notes\n";
+        for (name, format) in [
+            ("notes.txt", TextFormat::Plain),
+            ("NOTES.TXT", TextFormat::Plain),
+            ("audit.csv", TextFormat::Csv),
+            ("plan.Md", TextFormat::Markdown),
+        ] {
+            assert_eq!(
+                identify(notes, Some(name)),
+                Ok(Identified {
+                    file_type: FileType::Text(format),
+                    file_name: name.to_owned()
+                })
+            );
+        }
+        for name in [
+            Some("certificate.bat"),
+            Some("certificate.ps1"),
+            Some("certificate.hta"),
+            Some("certificate.html"),
+            Some("certificate.svg"),
+            Some("notes.txt.cmd"),
+            Some("notes"),
+            Some(".."),
+            None,
+        ] {
+            assert_eq!(identify(notes, name), Err(Unaccepted::TextName), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn text_that_is_markup_or_script_is_refused() {
+        for text in [
+            "<html><body>certificate</body></html>",
+            "\u{feff}  \n<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            "<?xml version=\"1.0\"?><x/>",
+            "<!DOCTYPE html>",
+            "<b>bold</b>",
+            "Notes\n<SCRIPT>alert(1)</SCRIPT>",
+            "Notes then <Svg onload=alert(1)>",
+            "notes <!doctype html>",
+            "a <?XML?> b",
+        ] {
+            assert_eq!(
+                identify(text.as_bytes(), Some("notes.txt")),
+                Err(Unaccepted::Markup),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            identify(b"scores: 3 < 5 and 7 > 2", Some("scores.csv")),
+            Ok(Identified {
+                file_type: FileType::Text(TextFormat::Csv),
+                file_name: "scores.csv".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn other_types_are_stored_under_their_own_extension() {
+        let pdf = b"%PDF-1.7\n";
+        for (name, stored) in [
+            (Some("scan.PDF.exe"), "scan.PDF"),
+            (Some("C:\\Users\\sam\\cert.html"), "cert.pdf"),
+            (Some("report.pdf"), "report.pdf"),
+            (None, "attachment.pdf"),
+        ] {
+            assert_eq!(
+                identify(pdf, name),
+                Ok(Identified {
+                    file_type: FileType::Pdf,
+                    file_name: stored.to_owned()
+                }),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]
     fn reasons_say_what_is_accepted() {
         assert_eq!(
             Unaccepted::ProgramInDocument.reason(),
-            "the document holds a program or script; upload a PDF, PNG, JPEG, DOCX, ODT or plain-text file"
+            "the document holds a program or script; upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md"
         );
     }
 }

@@ -3,7 +3,7 @@
 //! name, the stored name follows the detected type, and attaching or
 //! removing a file is an edit of the record.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -50,7 +50,7 @@ async fn zip_uploads_must_be_real_documents_without_programs() {
     assert_problem(status, &problem, 415);
     assert_eq!(
         problem["detail"],
-        "the document holds a program or script; upload a PDF, PNG, JPEG, DOCX, ODT or plain-text file"
+        "the document holds a program or script; upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md"
     );
 
     let comment_only = stored_zip(
@@ -63,7 +63,7 @@ async fn zip_uploads_must_be_real_documents_without_programs() {
     assert_problem(status, &problem, 415);
     assert_eq!(
         problem["detail"],
-        "this type of file is not accepted; upload a PDF, PNG, JPEG, DOCX, ODT or plain-text file"
+        "this type of file is not accepted; upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md"
     );
 
     let (status, docx) = t
@@ -78,4 +78,108 @@ async fn zip_uploads_must_be_real_documents_without_programs() {
     assert_eq!(docx["media_type"], DOCX_MIME);
     let (_, listed) = t.get(&path, Some(&sam)).await;
     assert_eq!(names(&listed), ["report.docx"]);
+}
+
+const ACCEPTED: &str = "upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md";
+
+#[tokio::test]
+async fn text_is_accepted_only_as_txt_csv_or_md_and_never_as_markup() {
+    let t = TestApp::spawn().await;
+    let (sam, path) = audit_attachments(&t).await;
+    let notes = b"@echo off\r\nSupervision notes\r\n";
+    for name in [
+        "certificate.bat",
+        "certificate.ps1",
+        "certificate.hta",
+        "certificate.html",
+        "certificate.svg",
+        "notes.txt.cmd",
+    ] {
+        let (status, problem) = t.upload(&path, Some(&sam), name, notes).await;
+        assert_problem(status, &problem, 415);
+        assert_eq!(
+            problem["detail"],
+            format!(
+                "a text file is accepted only under a name ending .txt, .csv or .md; {ACCEPTED}"
+            ),
+            "{name}"
+        );
+    }
+    for (name, markup) in [
+        ("certificate.txt", "<html><body>Certificate</body></html>"),
+        ("drawing.md", "\u{feff}\n  <svg onload=\"alert(1)\"/>"),
+        ("notes.csv", "name,score\nSam,<script>alert(1)</script>\n"),
+        ("feed.txt", "<?xml version=\"1.0\"?><rss/>"),
+    ] {
+        let (status, problem) = t.upload(&path, Some(&sam), name, markup.as_bytes()).await;
+        assert_problem(status, &problem, 415);
+        assert_eq!(
+            problem["detail"],
+            format!("text that is HTML, SVG, XML or script is not accepted; {ACCEPTED}"),
+            "{name}"
+        );
+    }
+    let (_, listed) = t.get(&path, Some(&sam)).await;
+    assert_eq!(listed, json!([]));
+
+    for (name, media_type) in [
+        ("notes.TXT", "text/plain; charset=utf-8"),
+        ("scores.csv", "text/csv; charset=utf-8"),
+        ("plan.md", "text/markdown; charset=utf-8"),
+    ] {
+        let (status, attached) = t.upload(&path, Some(&sam), name, notes).await;
+        assert_eq!(status, 201, "{attached}");
+        assert_eq!(
+            (&attached["file_name"], &attached["media_type"]),
+            (&json!(name), &json!(media_type))
+        );
+    }
+}
+
+#[tokio::test]
+async fn stored_names_and_downloads_follow_the_detected_type() {
+    let t = TestApp::spawn().await;
+    let (sam, path) = audit_attachments(&t).await;
+    for (name, bytes, stored, media_type) in [
+        (
+            "scan.PDF.exe",
+            pdf_bytes("scan"),
+            "scan.PDF",
+            "application/pdf",
+        ),
+        ("photo.html", png_bytes(), "photo.png", "image/png"),
+        (
+            "report.doc.js",
+            stored_zip(&DOCX_PARTS, b""),
+            "report.docx",
+            DOCX_MIME,
+        ),
+        (
+            "scores.csv",
+            b"name,score\nSam,3\n".to_vec(),
+            "scores.csv",
+            "text/csv; charset=utf-8",
+        ),
+    ] {
+        let (status, attached) = t.upload(&path, Some(&sam), name, &bytes).await;
+        assert_eq!(status, 201, "{attached}");
+        assert_eq!(
+            (&attached["file_name"], &attached["media_type"]),
+            (&json!(stored), &json!(media_type)),
+            "{name}"
+        );
+        let (status, body, headers) = t
+            .send(
+                t.http.get(t.url(attached["href"].as_str().unwrap())),
+                Some(&sam),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(headers["content-type"], media_type, "{name}");
+        assert_eq!(
+            headers["content-disposition"],
+            format!("attachment; filename=\"{stored}\"; filename*=UTF-8''{stored}"),
+            "{name}"
+        );
+    }
 }
