@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use cpdfolio::domain::user::Role;
 
 const DOCX_MIME: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -182,4 +183,137 @@ async fn stored_names_and_downloads_follow_the_detected_type() {
             "{name}"
         );
     }
+}
+
+const SIGNED_IS_FIXED: &str =
+    "the record is signed and cannot be changed; add an addendum to correct it";
+
+#[tokio::test]
+async fn attachments_of_supervision_change_only_while_the_record_may_be_edited() {
+    let t = TestApp::spawn().await;
+    let team = Some("Riverside PCN");
+    t.user("sam@example.nhs.uk", Role::Practitioner, team).await;
+    let jo = t.user("jo@example.nhs.uk", Role::Practitioner, team).await;
+    let sam = t.login("sam@example.nhs.uk").await;
+    let supervisor = t.login("jo@example.nhs.uk").await;
+    let (_, created) = t
+        .post(
+            "/api/v1/supervision",
+            Some(&sam),
+            &supervision("2026-03-02", Some(&jo), "We discussed risk."),
+        )
+        .await;
+    let base = format!("/api/v1/supervision/{}", created["id"].as_str().unwrap());
+    let path = format!("{base}/attachments");
+    let (status, draft_file) = t
+        .upload(&path, Some(&sam), "notes.pdf", &pdf_bytes("draft"))
+        .await;
+    assert_eq!(status, 201, "{draft_file}");
+
+    let (status, _) = t
+        .post(&format!("{base}/submit"), Some(&sam), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, problem) = t
+        .upload(&path, Some(&sam), "late.pdf", &pdf_bytes("late"))
+        .await;
+    assert_problem(status, &problem, 409);
+    assert_eq!(
+        problem["detail"],
+        "the record is waiting for the supervisor's sign-off; it cannot be changed until it is signed or returned"
+    );
+
+    let (status, _) = t
+        .post(&format!("{base}/sign-off"), Some(&supervisor), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, problem) = t
+        .upload(&path, Some(&sam), "after.pdf", &pdf_bytes("after"))
+        .await;
+    assert_problem(status, &problem, 409);
+    assert_eq!(problem["detail"], SIGNED_IS_FIXED);
+    let (status, problem) = t
+        .delete(draft_file["href"].as_str().unwrap(), Some(&sam))
+        .await;
+    assert_problem(status, &problem, 409);
+    assert_eq!(problem["detail"], SIGNED_IS_FIXED);
+
+    let (_, listed) = t.get(&path, Some(&sam)).await;
+    assert_eq!(names(&listed), ["notes.pdf"]);
+    let stored = walk_files(&t.data.path().join("attachments"));
+    assert_eq!(stored, 1, "nothing of the refused uploads is kept");
+}
+
+fn walk_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { walk_files(&p) } else { 1 })
+        .sum()
+}
+
+#[tokio::test]
+async fn changing_a_verified_training_records_files_needs_verifying_again() {
+    let t = TestApp::spawn().await;
+    let team = Some("Riverside PCN");
+    t.user("sam@example.nhs.uk", Role::Practitioner, team).await;
+    t.user("lead@example.nhs.uk", Role::Lead, team).await;
+    let sam = t.login("sam@example.nhs.uk").await;
+    let lead = t.login("lead@example.nhs.uk").await;
+    let (_, created) = t
+        .post(
+            "/api/v1/training",
+            Some(&sam),
+            &training("fire-safety-l1", "2026-01-15", ""),
+        )
+        .await;
+    let base = format!("/api/v1/training/{}", created["id"].as_str().unwrap());
+    let verify = || async {
+        let (status, verified) = t
+            .post(&format!("{base}/verify"), Some(&lead), &json!({}))
+            .await;
+        assert_eq!(status, 200, "{verified}");
+        assert!(
+            verified["workflow"]["verified_at"].is_string(),
+            "{verified}"
+        );
+    };
+    let verification = |record: &Value| {
+        (
+            record["version"].clone(),
+            record["workflow"]["verified_by"].clone(),
+            record["workflow"]["verified_at"].clone(),
+        )
+    };
+
+    verify().await;
+    let (status, certificate) = t
+        .upload(
+            &format!("{base}/attachments"),
+            Some(&sam),
+            "certificate.pdf",
+            &pdf_bytes("fire safety"),
+        )
+        .await;
+    assert_eq!(status, 201, "{certificate}");
+    let (_, record) = t.get(&base, Some(&sam)).await;
+    assert_eq!(
+        verification(&record),
+        (json!(3), Value::Null, Value::Null),
+        "a new certificate needs verifying"
+    );
+
+    verify().await;
+    let (status, _) = t
+        .delete(certificate["href"].as_str().unwrap(), Some(&sam))
+        .await;
+    assert_eq!(status, 204);
+    let (_, record) = t.get(&base, Some(&sam)).await;
+    assert_eq!(
+        verification(&record),
+        (json!(5), Value::Null, Value::Null),
+        "a removed certificate needs verifying"
+    );
+    let (_, history) = t.get(&format!("{base}/history"), Some(&sam)).await;
+    assert_eq!(history["current_version"], 5);
 }
