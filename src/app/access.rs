@@ -18,8 +18,6 @@ pub struct RecordHeader {
     pub supervisor_id: Option<String>,
     pub shared_with: Vec<String>,
     pub version: u32,
-    /// A signed supervision record: its content and attachments are fixed.
-    pub signed: bool,
 }
 
 impl RecordHeader {
@@ -85,7 +83,6 @@ impl App {
                 .get("supervisor_id")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
-            signed: e.signoff.get("status").and_then(|v| v.as_str()) == Some("signed"),
             id: e.id,
             owner_id: e.owner_id,
             shared_with: e.shared_with,

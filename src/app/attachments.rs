@@ -1,52 +1,45 @@
 //! Attachments and history: the operations every kind of record shares.
-//! Files are stored once by SHA-256; their type is decided by their
-//! content. Only someone who may see a record may see its attachments.
+//! Files are stored once by SHA-256; their type is decided by their content
+//! (a text file's also by its name) and they are stored under a name whose
+//! extension says that type. Only someone who may see a record may see its
+//! attachments. A record's files are part of its evidence, so adding or
+//! removing one is the owner editing the record: refused while the record
+//! may not be edited (a submitted or signed supervision record), and it does
+//! what an edit does (a verified training record needs verifying again).
 
 use std::sync::Arc;
 
-use super::access::RecordHeader;
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
-use crate::domain::access::Access;
-use crate::domain::record::RecordKind;
-use crate::domain::record::{Attachment, PastVersion};
+use crate::domain::audit::AuditDraft;
+use crate::domain::filetype::{Identified, Unaccepted, identify};
+use crate::domain::record::{Attachment, EvidenceData, PastVersion, RecordKind};
+use crate::domain::reflection::ReflectionDraft;
+use crate::domain::supervision::SupervisionDraft;
+use crate::domain::training::TrainingDraft;
 use crate::storage::attachments::NewAttachment;
-use crate::storage::blobs::BlobError;
+use crate::storage::blobs::{BlobError, StoredBlob};
 
 /// At most this many files on one record.
 pub const ATTACHMENTS_PER_RECORD: usize = 20;
 
-/// A file name safe to store and to put in a Content-Disposition header:
-/// the last path component, without control characters or quotes, at most
-/// 255 characters.
-pub fn clean_file_name(name: Option<&str>, extension: &str) -> String {
-    let base = name
-        .unwrap_or_default()
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default();
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
-        .take(255)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() {
-        format!("attachment.{extension}")
-    } else {
-        cleaned
-    }
+fn unsupported(unaccepted: Unaccepted) -> AppError {
+    AppError::UnsupportedMediaType(unaccepted.reason())
 }
 
-fn forbid_unless_owner(access: Access, kind: RecordKind) -> AppResult<()> {
-    if access == Access::Owner {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "only the owner can change the attachments of this {}",
-            kind.label()
-        )))
-    }
+/// The upload's type and stored name (reading every byte, so not on the
+/// async threads), handing the bytes back.
+async fn identify_off_thread(
+    bytes: Vec<u8>,
+    file_name: Option<&str>,
+) -> AppResult<(Identified, Vec<u8>)> {
+    let file_name = file_name.map(str::to_owned);
+    let identified = tokio::task::spawn_blocking(move || {
+        identify(&bytes, file_name.as_deref()).map(|upload| (upload, bytes))
+    })
+    .await
+    .map_err(AppError::internal)?;
+    identified.map_err(unsupported)
 }
 
 impl App {
@@ -58,8 +51,55 @@ impl App {
         file_name: Option<&str>,
         bytes: Vec<u8>,
     ) -> AppResult<Attachment> {
-        let (header, access) = self.visible_header(me, kind, id).await?;
-        forbid_unless_owner(access, kind)?;
+        match kind {
+            RecordKind::Reflection => {
+                self.attach::<ReflectionDraft>(me, id, file_name, bytes)
+                    .await
+            }
+            RecordKind::Supervision => {
+                self.attach::<SupervisionDraft>(me, id, file_name, bytes)
+                    .await
+            }
+            RecordKind::Audit => self.attach::<AuditDraft>(me, id, file_name, bytes).await,
+            RecordKind::Training => self.attach::<TrainingDraft>(me, id, file_name, bytes).await,
+        }
+    }
+
+    /// Everything that can refuse the file is checked before the record's
+    /// workflow changes; the file is stored after it.
+    async fn attach<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        file_name: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> AppResult<Attachment> {
+        let record = self.editable_evidence::<D>(me, id).await?;
+        self.check_room_for(id, &bytes).await?;
+        let (upload, bytes) = identify_off_thread(bytes, file_name).await?;
+        self.after_owner_file_change(me, &record).await?;
+        let _guard = self.inner.blob_lock.lock().await;
+        let stored = self.put_blob(bytes).await?;
+        let attachment = self
+            .store()
+            .add_attachment(NewAttachment {
+                owner: record.owner_id.clone(),
+                kind: D::KIND.as_str().to_owned(),
+                record: record.id.clone(),
+                file_name: upload.file_name,
+                size: i64::try_from(stored.size).map_err(AppError::internal)?,
+                media_type: upload.file_type.mime().to_owned(),
+                sha256: stored.sha256,
+            })
+            .await?;
+        self.log(me, &record.owner_id, D::KIND, id, "attach")
+            .await?;
+        Ok(attachment)
+    }
+
+    /// 413 for a file over the limit, 422 for an empty one, 409 when the
+    /// record has its most attachments.
+    async fn check_room_for(&self, id: &str, bytes: &[u8]) -> AppResult<()> {
         let limit = self.config().max_attachment_bytes;
         if bytes.len() > limit {
             return Err(AppError::PayloadTooLarge(format!(
@@ -75,29 +115,19 @@ impl App {
                 "a record can have at most {ATTACHMENTS_PER_RECORD} attachments"
             )));
         }
-        let _guard = self.inner.blob_lock.lock().await;
+        Ok(())
+    }
+
+    /// Writes the bytes to the blob store (the caller holds the blob lock).
+    async fn put_blob(&self, bytes: Vec<u8>) -> AppResult<StoredBlob> {
         let blobs = Arc::clone(&self.inner.blobs);
-        let stored = tokio::task::spawn_blocking(move || blobs.put(&bytes))
+        tokio::task::spawn_blocking(move || blobs.put(&bytes))
             .await
             .map_err(AppError::internal)?
             .map_err(|err| match err {
-                BlobError::UnsupportedType => AppError::UnsupportedMediaType(err.to_string()),
+                BlobError::UnsupportedType(unaccepted) => unsupported(unaccepted),
                 BlobError::Io(e) => AppError::Internal(e),
-            })?;
-        let attachment = self
-            .store()
-            .add_attachment(NewAttachment {
-                owner: header.owner_id.clone(),
-                kind: kind.as_str().to_owned(),
-                record: id.to_owned(),
-                file_name: clean_file_name(file_name, stored.file_type.extension()),
-                size: i64::try_from(stored.size).map_err(AppError::internal)?,
-                media_type: stored.file_type.mime().to_owned(),
-                sha256: stored.sha256,
             })
-            .await?;
-        self.log(me, &header.owner_id, kind, id, "attach").await?;
-        Ok(attachment)
     }
 
     pub async fn attachments(
@@ -121,7 +151,7 @@ impl App {
         attachment_id: &str,
     ) -> AppResult<(Attachment, Vec<u8>)> {
         let (header, _) = self.visible_header(me, kind, id).await?;
-        let attachment = self.attachment_of(&header, attachment_id).await?;
+        let attachment = self.attachment_of(kind, id, attachment_id).await?;
         let blobs = Arc::clone(&self.inner.blobs);
         let sha = attachment.sha256.clone();
         let bytes = tokio::task::spawn_blocking(move || blobs.get(&sha))
@@ -139,29 +169,41 @@ impl App {
         id: &str,
         attachment_id: &str,
     ) -> AppResult<()> {
-        let (header, access) = self.visible_header(me, kind, id).await?;
-        forbid_unless_owner(access, kind)?;
-        if header.signed {
-            return Err(AppError::Conflict(
-                "the record is signed; its attachments cannot be removed".to_owned(),
-            ));
+        match kind {
+            RecordKind::Reflection => self.detach::<ReflectionDraft>(me, id, attachment_id).await,
+            RecordKind::Supervision => self.detach::<SupervisionDraft>(me, id, attachment_id).await,
+            RecordKind::Audit => self.detach::<AuditDraft>(me, id, attachment_id).await,
+            RecordKind::Training => self.detach::<TrainingDraft>(me, id, attachment_id).await,
         }
-        let attachment = self.attachment_of(&header, attachment_id).await?;
+    }
+
+    async fn detach<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+        attachment_id: &str,
+    ) -> AppResult<()> {
+        let record = self.editable_evidence::<D>(me, id).await?;
+        let attachment = self.attachment_of(D::KIND, id, attachment_id).await?;
+        self.after_owner_file_change(me, &record).await?;
         self.store().delete_attachment(&attachment.id).await?;
-        self.log(me, &header.owner_id, kind, id, "detach").await?;
+        self.log(me, &record.owner_id, D::KIND, id, "detach")
+            .await?;
         self.drop_unused_blobs(vec![attachment.sha256]).await;
         Ok(())
     }
 
+    /// The attachment, 404 unless it belongs to this record.
     async fn attachment_of(
         &self,
-        header: &RecordHeader,
+        kind: RecordKind,
+        record_id: &str,
         attachment_id: &str,
     ) -> AppResult<Attachment> {
         self.store()
             .attachment(attachment_id)
             .await?
-            .filter(|a| a.record_id == header.id && a.kind == header.kind)
+            .filter(|a| a.record_id == record_id && a.kind == kind)
             .ok_or(AppError::NotFound("attachment"))
     }
 
@@ -198,28 +240,5 @@ impl App {
         let versions = self.store().history(id).await?;
         self.log(me, &header.owner_id, kind, id, "history").await?;
         Ok((header.version, versions))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_lose_paths_quotes_and_control_characters() {
-        assert_eq!(clean_file_name(Some("../../etc/passwd"), "txt"), "passwd");
-        assert_eq!(
-            clean_file_name(Some("C:\\certs\\fire \"safety\".pdf"), "pdf"),
-            "fire safety.pdf"
-        );
-        assert_eq!(clean_file_name(Some("a\r\nb.pdf"), "pdf"), "ab.pdf");
-        assert_eq!(clean_file_name(Some(".."), "png"), "attachment.png");
-        assert_eq!(clean_file_name(None, "png"), "attachment.png");
-        assert_eq!(
-            clean_file_name(Some(&"é".repeat(300)), "pdf")
-                .chars()
-                .count(),
-            255
-        );
     }
 }

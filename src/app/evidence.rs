@@ -140,7 +140,6 @@ fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
         supervisor_id: e.data.supervisor_id().map(str::to_owned),
         shared_with: e.shared_with.clone(),
         version: e.version,
-        signed: e.workflow.sign_off.status == crate::domain::record::SignOffStatus::Signed,
     }
 }
 
@@ -208,8 +207,7 @@ impl App {
         id: &str,
         data: D,
     ) -> AppResult<Evidence<D>> {
-        let current = self.owned_evidence::<D>(me, id).await?;
-        D::owner_may_edit(&current.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
+        let current = self.editable_evidence::<D>(me, id).await?;
         let data = data.check(self, me).await?;
         let workflow = D::after_owner_edit(current.workflow.clone());
         self.save_evidence(me, &current, &data, &workflow, "update")
@@ -223,6 +221,35 @@ impl App {
             return Err(AppError::Conflict(format!(
                 "you have reached the limit of {max} records; delete some or ask your administrator"
             )));
+        }
+        Ok(())
+    }
+
+    /// The owner's own record in a state the owner may change (409 when
+    /// not, saying why).
+    pub(super) async fn editable_evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<Evidence<D>> {
+        let current = self.owned_evidence::<D>(me, id).await?;
+        D::owner_may_edit(&current.workflow).map_err(|r| AppError::Conflict(r.to_owned()))?;
+        Ok(current)
+    }
+
+    /// What an owner's edit does to the workflow, when the owner changes
+    /// the record's files rather than its content. A new version (logged as
+    /// an update) is written only when the workflow changes: a verified
+    /// training record loses its verification.
+    pub(super) async fn after_owner_file_change<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        current: &Evidence<D>,
+    ) -> AppResult<()> {
+        let workflow = D::after_owner_edit(current.workflow.clone());
+        if workflow != current.workflow {
+            self.save_evidence(me, current, &current.data, &workflow, "update")
+                .await?;
         }
         Ok(())
     }

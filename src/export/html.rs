@@ -1,18 +1,30 @@
 //! Markdown in, safe HTML out. Reflective text is rendered by pulldown-cmark
 //! and then cleaned by an ammonia allow-list: no scripts, no event-handler
 //! attributes, no `javascript:` (or any non-web) links, no raw iframes.
+//! Nothing rendered loads from another server: an image from elsewhere
+//! (or a `data:` image) would tell its owner who opened a shared entry and
+//! when, so Markdown images become links named by their alt text and a raw
+//! `<img>` keeps its `src` only when it is a path on this server.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
-        .strip_comments(true);
+        .strip_comments(true)
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && !is_local_path(value) {
+                None
+            } else {
+                Some(Cow::Borrowed(value))
+            }
+        });
     builder
 });
 
@@ -23,8 +35,62 @@ pub fn to_safe_html(markdown: &str) -> String {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    let events = remote_images_as_links(Parser::new_ext(markdown, options));
+    html::push_html(&mut unsafe_html, events);
     SANITISER.clean(&unsafe_html).to_string()
+}
+
+/// A path on this server: no scheme, not protocol-relative, no backslash
+/// (browsers read it as a slash). Browsers skip tabs and newlines inside a
+/// URL, so whitespace and control characters are left out before checking.
+fn is_local_path(url: &str) -> bool {
+    let url: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .collect();
+    !url.contains([':', '\\']) && !url.starts_with("//")
+}
+
+/// Each Markdown image that is not a local path becomes a link to the
+/// same address, its alt text the link's text.
+fn remote_images_as_links<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+) -> impl Iterator<Item = Event<'a>> {
+    let mut open_images_made_links = Vec::new();
+    events.map(move |event| match event {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let as_link = !is_local_path(&dest_url);
+            open_images_made_links.push(as_link);
+            Event::Start(if as_link {
+                Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }
+            } else {
+                Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }
+            })
+        }
+        Event::End(TagEnd::Image) => {
+            if open_images_made_links.pop().unwrap_or(false) {
+                Event::End(TagEnd::Link)
+            } else {
+                Event::End(TagEnd::Image)
+            }
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]
@@ -67,6 +133,35 @@ mod tests {
                 !out.contains("onerror") && !out.contains("<script"),
                 "{input:?} -> {out:?}"
             );
+        }
+    }
+
+    #[test]
+    fn images_from_elsewhere_become_links_and_load_nothing() {
+        let cases = [
+            (
+                "![pixel](https://tracker.example/p.gif \"t\")",
+                "<p><a href=\"https://tracker.example/p.gif\" title=\"t\" rel=\"noopener noreferrer nofollow\">pixel</a></p>\n",
+            ),
+            (
+                "![chart *one*](data:image/png;base64,iVBORw0KGgo=)",
+                "<p><a rel=\"noopener noreferrer nofollow\">chart <em>one</em></a></p>\n",
+            ),
+            (
+                "<img src=\"https://tracker.example/p.gif\" alt=\"seen\">",
+                "<img alt=\"seen\">",
+            ),
+            ("<img src=\"//tracker.example/p.gif\">", "<img>"),
+            ("<img src=\"/\t/tracker.example/p.gif\">", "<img>"),
+            ("<img src=\"\\\\tracker.example\\p.gif\">", "<img>"),
+            ("<img src=\"data:image/gif;base64,R0lGOD\">", "<img>"),
+            (
+                "![local](scan.png)",
+                "<p><img src=\"scan.png\" alt=\"local\"></p>\n",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(to_safe_html(input), expected, "{input:?}");
         }
     }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use crate::domain::filetype::{FileType, sniff};
+use crate::domain::filetype::{FileType, Unaccepted, sniff};
 
 pub struct BlobStore {
     root: PathBuf,
@@ -27,10 +27,8 @@ pub struct StoredBlob {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
-    #[error(
-        "this type of file is not accepted; upload a PDF, PNG, JPEG, DOCX, ODT or plain-text file"
-    )]
-    UnsupportedType,
+    #[error("{}", .0.reason())]
+    UnsupportedType(Unaccepted),
     #[error(transparent)]
     Io(#[from] anyhow::Error),
 }
@@ -81,7 +79,7 @@ impl BlobStore {
 
     /// Checks the type from the content and stores the bytes once.
     pub fn put(&self, bytes: &[u8]) -> Result<StoredBlob, BlobError> {
-        let file_type = sniff(bytes).ok_or(BlobError::UnsupportedType)?;
+        let file_type = sniff(bytes).map_err(BlobError::UnsupportedType)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         let path = self.path_of(&sha256).context("digest is hex")?;
         let size = bytes.len() as u64;
@@ -158,7 +156,7 @@ mod tests {
         let store = BlobStore::new(dir.path());
         assert!(matches!(
             store.put(b"MZ\x90\0"),
-            Err(BlobError::UnsupportedType)
+            Err(BlobError::UnsupportedType(Unaccepted::Format))
         ));
         assert_eq!(store.get("../../etc/passwd").unwrap(), None);
         assert_eq!(store.get(&"a".repeat(64)).unwrap(), None);

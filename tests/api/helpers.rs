@@ -306,3 +306,45 @@ pub fn training(course: &str, completed_on: &str, notes: &str) -> Value {
         "notes": notes
     })
 }
+
+/// A zip archive of uncompressed parts with this comment (CRCs left zero:
+/// the server reads only the directory and the headers).
+pub fn stored_zip(parts: &[(&str, &[u8])], comment: &[u8]) -> Vec<u8> {
+    fn sizes_and_name(v: &mut Vec<u8>, name: &str, data: &[u8], extra: &[u8]) {
+        v.extend_from_slice(&[0; 10]);
+        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        v.extend_from_slice(extra);
+    }
+    let mut out = Vec::new();
+    let mut directory = Vec::new();
+    for &(name, data) in parts {
+        let offset = out.len() as u32;
+        out.extend_from_slice(b"PK\x03\x04\x14\0\0\0");
+        sizes_and_name(&mut out, name, data, &[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        directory.extend_from_slice(b"PK\x01\x02\x14\0\x14\0\0\0");
+        sizes_and_name(&mut directory, name, data, &[0; 12]);
+        directory.extend_from_slice(&offset.to_le_bytes());
+        directory.extend_from_slice(name.as_bytes());
+    }
+    let directory_offset = out.len() as u32;
+    out.extend_from_slice(&directory);
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&(parts.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(parts.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(directory.len() as u32).to_le_bytes());
+    out.extend_from_slice(&directory_offset.to_le_bytes());
+    out.extend_from_slice(&(comment.len() as u16).to_le_bytes());
+    out.extend_from_slice(comment);
+    out
+}
+
+/// The parts a minimal Word document has.
+pub const DOCX_PARTS: [(&str, &[u8]); 3] = [
+    ("[Content_Types].xml", b"<Types/>"),
+    ("_rels/.rels", b"<Relationships/>"),
+    ("word/document.xml", b"<w:document/>"),
+];

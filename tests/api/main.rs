@@ -1,6 +1,7 @@
 //! End-to-end tests over real HTTP against a real server per test.
 
 mod alerts;
+mod attachments;
 mod auth;
 mod bad_input;
 mod body_limits;

@@ -112,7 +112,10 @@ async fn attachments_are_typed_by_content_stored_once_limited_and_private() {
         png["media_type"], "image/png",
         "the content decides, not the name"
     );
-    assert_eq!(png["file_name"], "certificate.pdf");
+    assert_eq!(
+        png["file_name"], "certificate.png",
+        "the stored name's extension follows the content"
+    );
 
     let (status, problem) = t
         .upload(

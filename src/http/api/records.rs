@@ -3,15 +3,18 @@
 //! `audits` or `training`.
 
 use poem::web::Data;
+use poem::{IntoResponse, Response};
 use poem_openapi::param::Path;
-use poem_openapi::payload::{Binary, Json};
+use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaMediaType, MetaSchema, MetaSchemaRef};
 use poem_openapi::types::multipart::Upload;
-use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi, ResponseContent};
 use time::OffsetDateTime;
 
 use super::{Tag, is_record_id};
 use crate::app::App;
 use crate::app::{AppError, AppResult};
+use crate::domain::filetype::FileType;
 use crate::domain::record::RecordKind;
 use crate::domain::record::{Attachment, PastVersion};
 use crate::http::auth::BearerAuth;
@@ -52,8 +55,11 @@ pub fn check_id(kind: RecordKind, id: &str) -> AppResult<()> {
 #[derive(Object)]
 pub struct AttachmentView {
     id: String,
+    /// The uploader's name for the file, cleaned, with the extension of its
+    /// `media_type`.
     file_name: String,
-    /// Decided from the file's content, not its name.
+    /// Decided from the file's content (a text file's also from the
+    /// extension of the name it was uploaded under).
     media_type: String,
     size: u64,
     sha256: String,
@@ -111,7 +117,8 @@ struct History {
 
 #[derive(Multipart)]
 struct UploadForm {
-    /// The file (PDF, PNG, JPEG, DOCX, ODT or plain text).
+    /// The file: PDF, PNG, JPEG, DOCX, ODT, or text named `.txt`, `.csv`
+    /// or `.md`.
     file: Upload,
 }
 
@@ -129,14 +136,46 @@ enum RemovedResponse {
     Removed,
 }
 
+/// An attachment's bytes, sent as the type decided when it was uploaded.
+struct FileBytes {
+    bytes: Vec<u8>,
+    file_type: Option<FileType>,
+}
+
+/// For a stored media type that is not (or no longer) an accepted type.
+const UNKNOWN_TYPE: &str = "application/octet-stream";
+
+impl IntoResponse for FileBytes {
+    fn into_response(self) -> Response {
+        let media_type = self.file_type.map_or(UNKNOWN_TYPE, FileType::mime);
+        Response::builder()
+            .content_type(media_type)
+            .body(self.bytes)
+    }
+}
+
+impl ResponseContent for FileBytes {
+    fn media_types() -> Vec<MetaMediaType> {
+        FileType::ALL
+            .iter()
+            .map(|t| t.mime())
+            .chain([UNKNOWN_TYPE])
+            .map(|content_type| MetaMediaType {
+                content_type,
+                schema: MetaSchemaRef::Inline(Box::new(MetaSchema {
+                    format: Some("binary"),
+                    ..MetaSchema::new("string")
+                })),
+            })
+            .collect()
+    }
+}
+
 #[derive(ApiResponse)]
 enum DownloadResponse {
-    /// The file's bytes.
+    /// The file's bytes, as the media type its attachment states.
     #[oai(status = 200)]
-    File(
-        Binary<Vec<u8>>,
-        #[oai(header = "Content-Disposition")] String,
-    ),
+    File(FileBytes, #[oai(header = "Content-Disposition")] String),
 }
 
 /// `attachment` with an ASCII fallback name and the exact name in RFC 8187
@@ -242,8 +281,12 @@ impl RecordsApi {
         let (attachment, bytes) = app
             .download_attachment(&auth.0, kind, &id, &attachment_id)
             .await?;
+        let file = FileBytes {
+            bytes,
+            file_type: FileType::from_mime(&attachment.media_type),
+        };
         Ok(DownloadResponse::File(
-            Binary(bytes),
+            file,
             content_disposition(&attachment.file_name),
         ))
     }
