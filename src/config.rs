@@ -115,6 +115,9 @@ pub struct Config {
     /// Bytes of attachments one person may store in all; an upload past it
     /// gets 413 (`CPDFOLIO_MAX_ATTACHMENT_BYTES_PER_USER`).
     pub max_attachment_bytes_per_user: u64,
+    /// Uploads received at once; another waits up to five seconds, then
+    /// gets 503 with `Retry-After` (`CPDFOLIO_MAX_CONCURRENT_UPLOADS`).
+    pub max_concurrent_uploads: usize,
 }
 
 impl Default for Config {
@@ -146,6 +149,7 @@ impl Default for Config {
             max_versions_per_record: 500,
             max_addenda_per_record: 50,
             max_attachment_bytes_per_user: 2 * 1024 * 1024 * 1024,
+            max_concurrent_uploads: 4,
         }
     }
 }
@@ -231,6 +235,7 @@ impl Config {
             max_versions_per_record,
             max_addenda_per_record,
             max_attachment_bytes_per_user,
+            max_concurrent_uploads,
         );
         Ok(())
     }
@@ -257,6 +262,11 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "login_hash_concurrency and login_failures_per_minute must be at least 1"
                     .to_owned(),
+            ));
+        }
+        if self.max_concurrent_uploads == 0 {
+            return Err(ConfigError::Invalid(
+                "max_concurrent_uploads must be at least 1".to_owned(),
             ));
         }
         if self.max_addenda_per_record > 100 {
@@ -305,6 +315,11 @@ impl Config {
     /// Attachment files, stored by SHA-256.
     pub fn attachments_dir(&self) -> PathBuf {
         self.data_dir.join("attachments")
+    }
+
+    /// Where uploads are received before they are accepted.
+    pub fn incoming_dir(&self) -> PathBuf {
+        self.data_dir.join("incoming")
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

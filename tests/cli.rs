@@ -160,3 +160,75 @@ async fn an_acknowledged_write_survives_kill_9() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Uploads are received into the data directory: a server whose system
+/// temporary directory is unusable still takes files, and the file it
+/// sends back is the one it was given.
+#[tokio::test]
+async fn uploads_never_touch_the_system_temporary_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let created = cpdfolio(data.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ot@example.nhs.uk",
+            "--name",
+            "OT",
+        ])
+        .args(["--role", "practitioner"])
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let mut cmd = cpdfolio(data.path());
+    cmd.env("TMPDIR", data.path().join("no-such-directory"));
+    let (mut server, url) = binary::start_server_with(cmd);
+    let http = reqwest::Client::new();
+    let token = login(&http, &url).await;
+    let entry: serde_json::Value = http
+        .post(format!("{url}/api/v1/reflections"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "Falls", "activity_date": "2026-01-10", "activity_type": "other", "body": "x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".repeat(2000);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(pdf.clone()).file_name("certificate.pdf"),
+    );
+    let resp = http
+        .post(format!(
+            "{url}/api/v1/reflections/{}/attachments",
+            entry["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let attached: serde_json::Value = resp.json().await.unwrap();
+    let downloaded = http
+        .get(format!("{url}{}", attached["href"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(downloaded.len(), pdf.len());
+    assert!(downloaded == pdf, "the download is the uploaded file");
+    assert_eq!(
+        std::fs::read_dir(data.path().join("incoming"))
+            .unwrap()
+            .count(),
+        0
+    );
+}

@@ -9,6 +9,9 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
+use tokio::io::AsyncRead;
+
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
@@ -18,28 +21,64 @@ use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::storage::attachments::NewAttachment;
-use crate::storage::blobs::{BlobError, StoredBlob};
+use crate::storage::blobs::{Incoming, ReceiveError};
 
 /// At most this many files on one record.
 pub const ATTACHMENTS_PER_RECORD: usize = 20;
+
+/// How long an upload waits for a turn before 503.
+const UPLOAD_WAIT_SECS: u64 = 5;
+
+/// The most bytes the next file may have, and the owner's allowance when
+/// that (not the per-file limit) is what bounds it.
+struct FileRoom {
+    bytes: u64,
+    allowance: Option<u64>,
+}
+
+impl FileRoom {
+    fn explain(&self, err: ReceiveError) -> AppError {
+        match (err, self.allowance) {
+            (ReceiveError::TooLarge(_), Some(allowance)) => allowance_used(allowance),
+            (err, _) => not_received(err),
+        }
+    }
+}
+
+fn allowance_used(allowance: u64) -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "this file would take you past your allowance of {allowance} bytes of attachments; remove some first"
+    ))
+}
 
 fn unsupported(unaccepted: Unaccepted) -> AppError {
     AppError::UnsupportedMediaType(unaccepted.reason())
 }
 
-/// The upload's type and stored name (reading every byte, so not on the
-/// async threads), handing the bytes back.
-async fn identify_off_thread(
-    bytes: Vec<u8>,
-    file_name: Option<&str>,
-) -> AppResult<(Identified, Vec<u8>)> {
+/// The upload's type and stored name, read from the received file off the
+/// async threads. The file is read whole once, here (the type checks need
+/// its directory and, for text, every byte); uploads at once are bounded by
+/// `max_concurrent_uploads`.
+async fn identify_received(incoming: &Incoming, file_name: Option<&str>) -> AppResult<Identified> {
+    let path = incoming.path().to_owned();
     let file_name = file_name.map(str::to_owned);
     let identified = tokio::task::spawn_blocking(move || {
-        identify(&bytes, file_name.as_deref()).map(|upload| (upload, bytes))
+        let bytes = std::fs::read(&path).context("cannot read the received upload")?;
+        Ok::<_, anyhow::Error>(identify(&bytes, file_name.as_deref()))
     })
     .await
-    .map_err(AppError::internal)?;
+    .map_err(AppError::internal)??;
     identified.map_err(unsupported)
+}
+
+fn not_received(err: ReceiveError) -> AppError {
+    match err {
+        ReceiveError::TooLarge(limit) => AppError::PayloadTooLarge(format!(
+            "the file is larger than the limit of {limit} bytes"
+        )),
+        ReceiveError::Empty => AppError::invalid("file", "the file is empty"),
+        ReceiveError::Io(e) => AppError::Internal(e),
+    }
 }
 
 impl App {
@@ -49,37 +88,48 @@ impl App {
         kind: RecordKind,
         id: &str,
         file_name: Option<&str>,
-        bytes: Vec<u8>,
+        file: impl AsyncRead + Unpin + Send,
     ) -> AppResult<Attachment> {
         match kind {
             RecordKind::Reflection => {
-                self.attach::<ReflectionDraft>(me, id, file_name, bytes)
+                self.attach::<ReflectionDraft>(me, id, file_name, file)
                     .await
             }
             RecordKind::Supervision => {
-                self.attach::<SupervisionDraft>(me, id, file_name, bytes)
+                self.attach::<SupervisionDraft>(me, id, file_name, file)
                     .await
             }
-            RecordKind::Audit => self.attach::<AuditDraft>(me, id, file_name, bytes).await,
-            RecordKind::Training => self.attach::<TrainingDraft>(me, id, file_name, bytes).await,
+            RecordKind::Audit => self.attach::<AuditDraft>(me, id, file_name, file).await,
+            RecordKind::Training => self.attach::<TrainingDraft>(me, id, file_name, file).await,
         }
     }
 
     /// Everything that can refuse the file is checked before the record's
-    /// workflow changes; the file is stored after it.
+    /// workflow changes; the file is stored after it. The record and the
+    /// room left are checked before a byte of the file is read.
     async fn attach<D: EvidenceData>(
         &self,
         me: &CurrentUser,
         id: &str,
         file_name: Option<&str>,
-        bytes: Vec<u8>,
+        file: impl AsyncRead + Unpin + Send,
     ) -> AppResult<Attachment> {
         let record = self.editable_evidence::<D>(me, id).await?;
-        self.check_room_for(id, &bytes).await?;
-        let (upload, bytes) = identify_off_thread(bytes, file_name).await?;
+        let room = self.room_for_a_file(&record.owner_id, id).await?;
+        let _slot = self.upload_slot().await?;
+        let incoming = self
+            .inner
+            .blobs
+            .receive(file, room.bytes)
+            .await
+            .map_err(|err| room.explain(err))?;
+        let upload = identify_received(&incoming, file_name).await?;
         self.after_owner_file_change(me, &record).await?;
         let _guard = self.inner.blob_lock.lock().await;
-        let stored = self.put_blob(bytes).await?;
+        let blobs = Arc::clone(&self.inner.blobs);
+        let stored = tokio::task::spawn_blocking(move || blobs.adopt(incoming))
+            .await
+            .map_err(AppError::internal)??;
         let attachment = self
             .store()
             .add_attachment(NewAttachment {
@@ -97,37 +147,41 @@ impl App {
         Ok(attachment)
     }
 
-    /// 413 for a file over the limit, 422 for an empty one, 409 when the
-    /// record has its most attachments.
-    async fn check_room_for(&self, id: &str, bytes: &[u8]) -> AppResult<()> {
-        let limit = self.config().max_attachment_bytes;
-        if bytes.len() > limit {
-            return Err(AppError::PayloadTooLarge(format!(
-                "the file is larger than the limit of {limit} bytes"
-            )));
-        }
-        if bytes.is_empty() {
-            return Err(AppError::invalid("file", "the file is empty"));
-        }
+    /// How large the next file may be: the per-file limit or what is left
+    /// of the owner's allowance, whichever is smaller. 409 when the record
+    /// has its most attachments, 413 when the allowance is used up.
+    async fn room_for_a_file(&self, owner_id: &str, id: &str) -> AppResult<FileRoom> {
         let existing = self.store().attachments_of(&[id.to_owned()]).await?;
         if existing.len() >= ATTACHMENTS_PER_RECORD {
             return Err(AppError::Conflict(format!(
                 "a record can have at most {ATTACHMENTS_PER_RECORD} attachments"
             )));
         }
-        Ok(())
+        let allowance = self.config().max_attachment_bytes_per_user;
+        let used = self.store().attachment_bytes_of(owner_id).await?;
+        let left = allowance.saturating_sub(used);
+        if left == 0 {
+            return Err(allowance_used(allowance));
+        }
+        let per_file = self.config().max_attachment_bytes as u64;
+        Ok(FileRoom {
+            bytes: per_file.min(left),
+            allowance: (left < per_file).then_some(allowance),
+        })
     }
 
-    /// Writes the bytes to the blob store (the caller holds the blob lock).
-    async fn put_blob(&self, bytes: Vec<u8>) -> AppResult<StoredBlob> {
-        let blobs = Arc::clone(&self.inner.blobs);
-        tokio::task::spawn_blocking(move || blobs.put(&bytes))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(|err| match err {
-                BlobError::UnsupportedType(unaccepted) => unsupported(unaccepted),
-                BlobError::Io(e) => AppError::Internal(e),
-            })
+    /// A turn to receive a file; 503 with `Retry-After` when every slot
+    /// stays taken for a few seconds.
+    async fn upload_slot(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        let wait = std::time::Duration::from_secs(UPLOAD_WAIT_SECS);
+        match tokio::time::timeout(wait, self.inner.uploads.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::Busy {
+                detail: "the server is receiving as many files as it can; try again shortly"
+                    .to_owned(),
+                retry_after_secs: UPLOAD_WAIT_SECS,
+            }),
+        }
     }
 
     pub async fn attachments(
@@ -141,25 +195,25 @@ impl App {
         Ok(self.store().attachments_of(&[id.to_owned()]).await?)
     }
 
-    /// The attachment and its bytes; 404 unless it belongs to this record
-    /// and the caller may see the record.
+    /// The attachment and its file, opened for reading as it is sent; 404
+    /// unless it belongs to this record and the caller may see the record.
     pub async fn download_attachment(
         &self,
         me: &CurrentUser,
         kind: RecordKind,
         id: &str,
         attachment_id: &str,
-    ) -> AppResult<(Attachment, Vec<u8>)> {
+    ) -> AppResult<(Attachment, std::fs::File)> {
         let (header, _) = self.visible_header(me, kind, id).await?;
         let attachment = self.attachment_of(kind, id, attachment_id).await?;
         let blobs = Arc::clone(&self.inner.blobs);
         let sha = attachment.sha256.clone();
-        let bytes = tokio::task::spawn_blocking(move || blobs.get(&sha))
+        let file = tokio::task::spawn_blocking(move || blobs.open(&sha))
             .await
             .map_err(AppError::internal)??
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("attachment file is missing")))?;
         self.log(me, &header.owner_id, kind, id, "download").await?;
-        Ok((attachment, bytes))
+        Ok((attachment, file))
     }
 
     pub async fn delete_attachment(
@@ -216,14 +270,17 @@ impl App {
                 Ok(false) => {
                     if let Err(err) = self.inner.blobs.remove(&sha) {
                         tracing::warn!(
-                            error = format!("{err:#}"),
+                            kind = %crate::app::error_kind(&err),
                             "could not remove an unused attachment file"
                         );
                     }
                 }
                 Ok(true) => {}
                 Err(err) => {
-                    tracing::warn!(error = format!("{err:#}"), "could not check attachment use")
+                    tracing::warn!(
+                        kind = %AppError::from(err).log_kind(),
+                        "could not check attachment use"
+                    )
                 }
             }
         }

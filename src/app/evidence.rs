@@ -342,7 +342,7 @@ impl App {
         self.log(me, owner_id, kind, id, "delete").await?;
         if let Err(err) = self.search().remove(id) {
             tracing::warn!(
-                error = format!("{err:#}"),
+                kind = %crate::app::error_kind(&err),
                 "search index delete failed; the next start-up will rebuild"
             );
         }
@@ -355,7 +355,7 @@ impl App {
     pub(super) fn index(&self, doc: &IndexDoc) {
         if let Err(err) = self.search().upsert(doc) {
             tracing::warn!(
-                error = format!("{err:#}"),
+                kind = %crate::app::error_kind(&err),
                 "search index update failed; the next start-up will rebuild"
             );
         }

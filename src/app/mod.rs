@@ -57,6 +57,8 @@ struct Inner {
     content: Content,
     login_guard: login_guard::LoginGuard,
     hash_workspaces: crate::security::password::WorkspacePool,
+    /// Turns to receive an upload (`max_concurrent_uploads`).
+    uploads: tokio::sync::Semaphore,
     blobs: Arc<BlobStore>,
     clock: Arc<dyn Clock>,
     /// Serialises storing a file with removing unused ones, so a file
@@ -85,8 +87,12 @@ impl App {
         let mailer = Mailer::from_config(&config)?;
         let store = Store::open(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
-        let blobs = Arc::new(BlobStore::new(config.attachments_dir()));
+        let blobs = Arc::new(BlobStore::new(
+            config.attachments_dir(),
+            config.incoming_dir(),
+        ));
         let login_guard = login_guard::LoginGuard::new(login_policy(&config));
+        let uploads = tokio::sync::Semaphore::new(config.max_concurrent_uploads);
         let app = Self {
             inner: Arc::new(Inner {
                 config,
@@ -96,6 +102,7 @@ impl App {
                 content,
                 login_guard,
                 hash_workspaces: Default::default(),
+                uploads,
                 blobs,
                 clock,
                 blob_lock: tokio::sync::Mutex::new(()),

@@ -177,7 +177,7 @@ impl SearchIndex {
                 match tokio::task::spawn_blocking(move || index.commit()).await {
                     Ok(Ok(_)) => {}
                     Ok(Err(err)) => tracing::warn!(
-                        error = format!("{err:#}"),
+                        error = %err,
                         "search commit failed; will retry"
                     ),
                     Err(err) => tracing::warn!(error = %err, "search commit task failed"),

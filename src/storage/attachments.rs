@@ -131,4 +131,19 @@ impl Store {
             .take(0)?;
         Ok(digests.into_iter().collect())
     }
+
+    /// The bytes of every attachment `owner_id` has, each file counted once
+    /// per attachment (a file attached twice counts twice).
+    pub async fn attachment_bytes_of(&self, owner_id: &str) -> StorageResult<u64> {
+        let total: Option<i64> = self
+            .db()
+            .query(
+                "RETURN math::sum(SELECT VALUE size FROM attachment
+                    WHERE owner = type::record('user', $owner))",
+            )
+            .bind(("owner", owner_id.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+    }
 }

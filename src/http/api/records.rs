@@ -3,10 +3,10 @@
 //! `audits` or `training`.
 
 use poem::web::Data;
-use poem::{IntoResponse, Response};
+use poem::{Body, FromRequest, IntoResponse, Request, RequestBody, Response};
 use poem_openapi::param::Path;
-use poem_openapi::payload::Json;
-use poem_openapi::registry::{MetaMediaType, MetaSchema, MetaSchemaRef};
+use poem_openapi::payload::{Json, ParsePayload, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::multipart::Upload;
 use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi, ResponseContent};
 use time::OffsetDateTime;
@@ -115,11 +115,66 @@ struct History {
     versions: Vec<VersionView>,
 }
 
+/// The upload form as the OpenAPI document describes it. The request is
+/// read as [`StreamedUpload`], never through this type.
 #[derive(Multipart)]
+#[allow(dead_code)]
 struct UploadForm {
     /// The file: PDF, PNG, JPEG, DOCX, ODT, or text named `.txt`, `.csv`
     /// or `.md`.
     file: Upload,
+}
+
+/// The multipart body as it arrives: the handler reads the `file` field as
+/// a stream into the data directory (poem-openapi's own `Upload` would copy
+/// it whole into the system temporary directory first).
+struct StreamedUpload(poem::web::Multipart);
+
+impl Payload for StreamedUpload {
+    const CONTENT_TYPE: &'static str = "multipart/form-data";
+
+    fn check_content_type(content_type: &str) -> bool {
+        content_type
+            .split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(Self::CONTENT_TYPE))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        <UploadForm as Payload>::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        <UploadForm as Payload>::register(registry);
+    }
+}
+
+impl ParsePayload for StreamedUpload {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(
+            poem::web::Multipart::from_request(request, body).await?,
+        ))
+    }
+}
+
+poem_openapi::impl_apirequest_for_payload!(StreamedUpload,);
+
+/// The `file` field of the form (other fields are skipped).
+async fn file_field(form: &mut poem::web::Multipart) -> AppResult<poem::web::Field> {
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => return Ok(field),
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(AppError::invalid("file", "the form has no file field")),
+            Err(e) => {
+                return Err(AppError::BadRequest(format!(
+                    "the form cannot be read: {e}"
+                )));
+            }
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -138,7 +193,7 @@ enum RemovedResponse {
 
 /// An attachment's bytes, sent as the type decided when it was uploaded.
 struct FileBytes {
-    bytes: Vec<u8>,
+    file: std::fs::File,
     file_type: Option<FileType>,
 }
 
@@ -148,9 +203,10 @@ const UNKNOWN_TYPE: &str = "application/octet-stream";
 impl IntoResponse for FileBytes {
     fn into_response(self) -> Response {
         let media_type = self.file_type.map_or(UNKNOWN_TYPE, FileType::mime);
+        let file = tokio::fs::File::from_std(self.file);
         Response::builder()
             .content_type(media_type)
-            .body(self.bytes)
+            .body(Body::from_async_read(file))
     }
 }
 
@@ -232,18 +288,16 @@ impl RecordsApi {
         auth: BearerAuth,
         kind: Path<Collection>,
         id: Path<String>,
-        form: UploadForm,
+        form: StreamedUpload,
     ) -> AppResult<AttachedResponse> {
         let kind = RecordKind::from(kind.0);
         check_id(kind, &id)?;
-        let file_name = form.file.file_name().map(str::to_owned);
-        let bytes = form
-            .file
-            .into_vec()
-            .await
-            .map_err(|e| AppError::BadRequest(format!("cannot read the uploaded file: {e}")))?;
+        let mut form = form.0;
+        let field = file_field(&mut form).await?;
+        let file_name = field.file_name().map(str::to_owned);
+        let file = Box::pin(field.into_async_read());
         let attachment = app
-            .add_attachment(&auth.0, kind, &id, file_name.as_deref(), bytes)
+            .add_attachment(&auth.0, kind, &id, file_name.as_deref(), file)
             .await?;
         Ok(AttachedResponse::Created(Json(attachment.into())))
     }
@@ -278,11 +332,11 @@ impl RecordsApi {
         if !is_record_id(&attachment_id) {
             return Err(AppError::NotFound("attachment"));
         }
-        let (attachment, bytes) = app
+        let (attachment, stored) = app
             .download_attachment(&auth.0, kind, &id, &attachment_id)
             .await?;
         let file = FileBytes {
-            bytes,
+            file: stored,
             file_type: FileType::from_mime(&attachment.media_type),
         };
         Ok(DownloadResponse::File(
