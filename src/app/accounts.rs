@@ -110,12 +110,25 @@ impl App {
         &self,
         work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> AppResult<T> {
-        let _slot = self
-            .inner
+        let slot = self.hash_slot().await?;
+        self.hash_in(slot, work).await
+    }
+
+    /// A turn to hash a password (`Busy` when none frees up in time).
+    async fn hash_slot(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        self.inner
             .login_guard
             .hashing_slot()
             .await
-            .map_err(refused)?;
+            .map_err(refused)
+    }
+
+    /// Hashes in a turn already taken.
+    async fn hash_in<T: Send + 'static>(
+        &self,
+        _slot: tokio::sync::SemaphorePermit<'_>,
+        work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
+    ) -> AppResult<T> {
         let mut space = self.inner.hash_workspaces.take();
         let (out, space) = tokio::task::spawn_blocking(move || (work(&mut space), space))
             .await
@@ -126,7 +139,9 @@ impl App {
 
     /// Checks the password and opens a session. Unknown email and wrong
     /// password give the same answer after the same amount of work. The
-    /// attempt is counted before the hash (see `login_guard`).
+    /// attempt is counted before the hash (see `login_guard`), and waits
+    /// for its hashing turn before it does any other work, so a flood of
+    /// logins queues cheaply instead of crowding out other requests.
     pub async fn login(
         &self,
         email: &str,
@@ -139,6 +154,7 @@ impl App {
             tracing::warn!("login refused: too many failed attempts");
             return Err(refused(refusal));
         }
+        let slot = self.hash_slot().await?;
         let credentials = self.store().credentials(&email).await?;
         let (user_id, hash) = match credentials {
             Some((id, hash)) => (Some(id), hash),
@@ -146,7 +162,7 @@ impl App {
         };
         let attempt = password.to_owned();
         let matches = self
-            .hashing(move |space| password::verify(&attempt, &hash, space))
+            .hash_in(slot, move |space| password::verify(&attempt, &hash, space))
             .await?;
         let Some(user_id) = user_id.filter(|_| matches) else {
             tracing::info!("login refused");
