@@ -1,10 +1,11 @@
 //! Attachments and history: the operations every kind of record shares.
 //! Files are stored once by SHA-256; their type is decided by their
-//! content. Only someone who may see a record may see its attachments.
+//! content. Only someone who may see a record may see its attachments;
+//! only its owner (and a signed record's supervisor) its history.
 
 use std::sync::Arc;
 
-use super::access::RecordHeader;
+use super::access::{RecordHeader, not_found};
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
@@ -187,14 +188,19 @@ impl App {
         }
     }
 
-    /// The record's earlier versions (newest first) and its current version.
+    /// The record's earlier versions (newest first) and its current version,
+    /// for those who may read them (`Access::reads_history`); 404 for
+    /// everyone else, even those who read the current version.
     pub async fn history(
         &self,
         me: &CurrentUser,
         kind: RecordKind,
         id: &str,
     ) -> AppResult<(u32, Vec<PastVersion>)> {
-        let (header, _) = self.visible_header(me, kind, id).await?;
+        let (header, access) = self.visible_header(me, kind, id).await?;
+        if !access.reads_history(header.signed) {
+            return Err(not_found(kind));
+        }
         let versions = self.store().history(id).await?;
         self.log(me, &header.owner_id, kind, id, "history").await?;
         Ok((header.version, versions))

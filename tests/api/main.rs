@@ -13,5 +13,6 @@ mod portfolio_bad_input;
 mod profile;
 mod reflections;
 mod search;
+mod sharing;
 mod signoff;
 mod storage;
