@@ -163,9 +163,21 @@ impl App {
         Ok(record)
     }
 
-    /// The record and the caller's access to it (404 when none), logging
-    /// a read of someone else's record.
+    /// The record as the caller may see it (`Evidence::as_seen_by`) and
+    /// their access to it (404 when none), logging a read of someone
+    /// else's record.
     pub async fn evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<(Evidence<D>, Access)> {
+        let (record, access) = self.accessible_evidence::<D>(me, id).await?;
+        Ok((record.as_seen_by(me.id()), access))
+    }
+
+    /// The whole record, for a change the caller's access allows (404 when
+    /// they have none), logging a read of someone else's record.
+    pub(super) async fn accessible_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
         id: &str,
@@ -191,7 +203,7 @@ impl App {
         me: &CurrentUser,
         id: &str,
     ) -> AppResult<Evidence<D>> {
-        let (record, access) = self.evidence::<D>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<D>(me, id).await?;
         if access != Access::Owner {
             return Err(AppError::Forbidden(format!(
                 "only the owner can change this {}",
@@ -247,7 +259,8 @@ impl App {
             .await
     }
 
-    /// A page of what the caller may see, logging reads of others' records.
+    /// A page of what the caller may see, each record as they may see it,
+    /// logging reads of others' records.
     pub async fn list_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
@@ -266,7 +279,7 @@ impl App {
         let records = page
             .records
             .into_iter()
-            .map(decode::<D>)
+            .map(|stored| Ok(decode::<D>(stored)?.as_seen_by(me.id())))
             .collect::<anyhow::Result<Vec<_>>>()?;
         self.log_reads(
             me,

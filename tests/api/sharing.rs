@@ -65,3 +65,57 @@ async fn a_reader_sees_the_current_version_and_never_the_history() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_reader_sees_neither_the_other_readers_nor_the_authors_other_records() {
+    let t = TestApp::spawn().await;
+    let (_, author) = t.practitioner("author@example.nhs.uk").await;
+    let (first_id, first) = t.practitioner("first@example.nhs.uk").await;
+    let (second_id, second) = t.practitioner("second@example.nhs.uk").await;
+    let (status, course) = t
+        .post(
+            "/api/v1/training",
+            Some(&author),
+            &training("fire-safety-l1", "2026-02-01", ""),
+        )
+        .await;
+    assert_eq!(status, 201, "{course}");
+    let link = json!([{"kind": "training", "id": course["id"]}]);
+    let mut body = entry("After the fire drill", "2026-03-01", "work_based_learning");
+    body["links"] = link.clone();
+    let id = t.create_entry(&author, &body).await;
+    let base = format!("/api/v1/reflections/{id}");
+    for reader_id in [&first_id, &second_id] {
+        let (status, shared) = t
+            .post(
+                &format!("{base}/shares"),
+                Some(&author),
+                &json!({"user_id": reader_id}),
+            )
+            .await;
+        assert_eq!(status, 200, "{shared}");
+    }
+
+    let (_, own) = t.get(&base, Some(&author)).await;
+    assert_eq!(
+        (own["shared_with"].clone(), own["links"].clone()),
+        (json!([first_id, second_id]), link)
+    );
+    for (reader_id, token) in [(&first_id, &first), (&second_id, &second)] {
+        let (status, read) = t.get(&base, Some(token)).await;
+        assert_eq!(status, 200, "{read}");
+        assert_eq!(
+            (read["shared_with"].clone(), read["links"].clone()),
+            (json!([reader_id]), json!([]))
+        );
+        let (_, list) = t.get("/api/v1/reflections", Some(token)).await;
+        assert_eq!(list["total"], 1, "{list}");
+        assert_eq!(
+            (
+                list["items"][0]["shared_with"].clone(),
+                list["items"][0]["links"].clone()
+            ),
+            (json!([reader_id]), json!([]))
+        );
+    }
+}
