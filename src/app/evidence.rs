@@ -1,7 +1,7 @@
 //! Every kind of record (reflection, supervision, audit, training) through
 //! one set of generic use cases: create, read, update, delete and list, each
-//! checking access, writing the access log and keeping the search index in
-//! step. What differs by kind is a trait method of its content type (who may
+//! checking access, writing the access log (a change's entry in the change's
+//! own transaction) and keeping the search index in step. What differs by kind is a trait method of its content type (who may
 //! edit when, what an edit does) or a use case of its own beside this file
 //! (`reflections.rs`: links and sharing; `supervision.rs`: sign-off and
 //! verification).
@@ -20,7 +20,9 @@ use crate::domain::record::{Evidence, EvidenceData, RecordKind, Workflow, is_rec
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
+use crate::storage::access_log::NewAccess;
 use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
+use crate::storage::new_id;
 
 /// A page of a list, newest first, with how many records the list holds.
 #[derive(Debug, Clone)]
@@ -153,14 +155,12 @@ impl App {
         me.require_portfolio()?;
         let data = data.check(self, me).await?;
         let write = encode(&data, &Workflow::default())?;
-        let stored = self
-            .store()
-            .create_evidence(D::KIND, me.id(), write)
+        let id = new_id();
+        let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, &id, "create");
+        self.store()
+            .create_evidence(D::KIND, &id, me.id(), write, logged_as)
             .await?;
-        let record = decode::<D>(stored)?;
-        self.log(me, me.id(), D::KIND, &record.id, "create").await?;
-        self.index(&index_doc(&record));
-        Ok(record)
+        self.index_committed::<D>(&id).await
     }
 
     /// The record as the caller may see it (`Evidence::as_seen_by`) and
@@ -227,7 +227,8 @@ impl App {
             .await
     }
 
-    /// Writes a new version of `current` and logs `action`.
+    /// Writes a new version of `current`, logged as `action` in the same
+    /// transaction.
     pub(super) async fn save_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
@@ -237,15 +238,11 @@ impl App {
         action: &str,
     ) -> AppResult<Evidence<D>> {
         let write = encode(data, workflow)?;
-        let stored = self
-            .store()
-            .update_evidence(D::KIND, &current.id, current.version, me.id(), write)
+        let logged_as = NewAccess::new(me.id(), &current.owner_id, D::KIND, &current.id, action);
+        self.store()
+            .update_evidence(D::KIND, &current.id, current.version, write, logged_as)
             .await?;
-        let record = decode::<D>(stored)?;
-        self.log(me, &record.owner_id, D::KIND, &record.id, action)
-            .await?;
-        self.index(&index_doc(&record));
-        Ok(record)
+        self.index_committed::<D>(&current.id).await
     }
 
     pub async fn delete_evidence<D: EvidenceData>(
@@ -295,8 +292,9 @@ impl App {
         })
     }
 
-    /// Deletes any record with its attachments and history, then removes
-    /// it from the index and drops files no other attachment uses.
+    /// Deletes any record with its attachments and history (logged in the
+    /// same transaction), then removes it from the index and drops files no
+    /// other attachment uses.
     pub(super) async fn delete_any(
         &self,
         me: &CurrentUser,
@@ -304,26 +302,10 @@ impl App {
         id: &str,
         owner_id: &str,
     ) -> AppResult<()> {
-        let digests = self.store().delete_record(kind, id).await?;
-        self.log(me, owner_id, kind, id, "delete").await?;
-        if let Err(err) = self.search().remove(id) {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "search index delete failed; the next start-up will rebuild"
-            );
-        }
+        let logged_as = NewAccess::new(me.id(), owner_id, kind, id, "delete");
+        let digests = self.store().delete_record(kind, id, logged_as).await?;
+        self.unindex_deleted(id).await;
         self.drop_unused_blobs(digests).await;
         Ok(())
-    }
-
-    /// The database already holds the change; an index failure is logged
-    /// and repaired by the start-up consistency check.
-    pub(super) fn index(&self, doc: &IndexDoc) {
-        if let Err(err) = self.search().upsert(doc) {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "search index update failed; the next start-up will rebuild"
-            );
-        }
     }
 }

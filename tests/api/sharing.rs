@@ -3,6 +3,8 @@
 //! and a share or an unshare commits with its access-log row and its
 //! version or not at all, with search following what was committed.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -20,6 +22,23 @@ fn bodies(history: &Value) -> Vec<(u64, &str)> {
             )
         })
         .collect()
+}
+
+/// What `actor_id` did to the records of the owner of `token`, oldest first.
+async fn logged_actions(t: &TestApp, token: &str, actor_id: &str) -> Vec<String> {
+    let (status, log) = t
+        .get("/api/v1/me/access-log?include_mine=true", Some(token))
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let mut actions: Vec<String> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_id"] == actor_id)
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    actions.reverse();
+    actions
 }
 
 #[tokio::test]
@@ -50,7 +69,10 @@ async fn a_reader_sees_the_current_version_and_never_the_history() {
     assert_eq!(status, 200, "{read}");
     assert_eq!(
         (read["body"].clone(), read["version"].clone()),
-        (json!("Visited a service user at home after a fall."), json!(3))
+        (
+            json!("Visited a service user at home after a fall."),
+            json!(3)
+        )
     );
     assert!(!read.to_string().contains("Pryce"), "{read}");
 
@@ -118,4 +140,78 @@ async fn a_reader_sees_neither_the_other_readers_nor_the_authors_other_records()
             (json!([reader_id]), json!([]))
         );
     }
+}
+
+#[tokio::test]
+async fn an_unshare_whose_access_log_row_fails_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let (author_id, author) = t.practitioner("author@example.nhs.uk").await;
+    let (reader_id, reader) = t.practitioner("reader@example.nhs.uk").await;
+    let mut body = entry("Zebrafish reflection", "2026-03-01", "work_based_learning");
+    body["body"] = json!("zebrafish thoughts");
+    let id = t.create_entry(&author, &body).await;
+    let base = format!("/api/v1/reflections/{id}");
+    let (status, _) = t
+        .post(
+            &format!("{base}/shares"),
+            Some(&author),
+            &json!({"user_id": reader_id}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let found = t
+        .search_until(&reader, "zebrafish", 1, Duration::from_secs(2))
+        .await;
+    assert_eq!(found["hits"][0]["id"], id.as_str());
+
+    t.app
+        .store()
+        .raw_query_for_tests(
+            "DEFINE EVENT refuse_unshare ON access_log
+                 WHEN $event = 'CREATE' AND $after.action = 'unshare'
+                 THEN { THROW 'the access log is unavailable' };",
+        )
+        .await
+        .unwrap();
+    let unshare = format!("{base}/shares/{reader_id}");
+    let (status, problem) = t.delete(&unshare, Some(&author)).await;
+    assert_problem(status, &problem, 500);
+
+    let (status, read) = t.get(&base, Some(&reader)).await;
+    assert_eq!(status, 200, "the share stands: {read}");
+    let (_, own) = t.get(&base, Some(&author)).await;
+    assert_eq!(
+        (own["shared_with"].clone(), own["version"].clone()),
+        (json!([reader_id]), json!(2))
+    );
+    let (_, history) = t.get(&format!("{base}/history"), Some(&author)).await;
+    assert_eq!(bodies(&history), [(1, "zebrafish thoughts")]);
+    t.flush().await;
+    let (_, found) = t.get("/api/v1/search?q=zebrafish", Some(&reader)).await;
+    assert_eq!(found["total"], 1, "search matches the database: {found}");
+    assert_eq!(
+        logged_actions(&t, &author, &author_id).await,
+        ["create", "share", "history"]
+    );
+
+    t.app
+        .store()
+        .raw_query_for_tests("REMOVE EVENT refuse_unshare ON access_log;")
+        .await
+        .unwrap();
+    let (status, unshared) = t.delete(&unshare, Some(&author)).await;
+    assert_eq!(status, 200, "{unshared}");
+    assert_eq!(
+        (unshared["shared_with"].clone(), unshared["version"].clone()),
+        (json!([]), json!(3))
+    );
+    let (status, problem) = t.get(&base, Some(&reader)).await;
+    assert_problem(status, &problem, 404);
+    t.flush().await;
+    let (_, found) = t.get("/api/v1/search?q=zebrafish", Some(&reader)).await;
+    assert_eq!(found["total"], 0, "{found}");
+    assert_eq!(
+        logged_actions(&t, &author, &author_id).await,
+        ["create", "share", "history", "unshare"]
+    );
 }

@@ -211,7 +211,10 @@ async fn the_supervisor_reads_the_history_once_signed_and_a_lead_never() {
         let (status, past) = s.t.get(&history, Some(token)).await;
         assert_eq!(status, 200, "{past}");
         assert_eq!(
-            (past["current_version"].clone(), past["versions"][1]["version"].clone()),
+            (
+                past["current_version"].clone(),
+                past["versions"][1]["version"].clone()
+            ),
             (json!(3), json!(1))
         );
     }
