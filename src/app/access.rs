@@ -18,6 +18,8 @@ pub struct RecordHeader {
     pub supervisor_id: Option<String>,
     pub shared_with: Vec<String>,
     pub version: u32,
+    /// A signed supervision record (its supervisor may read its history).
+    pub signed: bool,
 }
 
 impl RecordHeader {
@@ -85,6 +87,7 @@ impl App {
                 .map(str::to_owned),
             id: e.id,
             owner_id: e.owner_id,
+            signed: e.signoff.get("status").and_then(|v| v.as_str()) == Some("signed"),
             shared_with: e.shared_with,
             version: e.version,
         }))

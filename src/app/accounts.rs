@@ -116,11 +116,7 @@ impl App {
 
     /// A turn to hash a password (`Busy` when none frees up in time).
     async fn hash_slot(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
-        self.inner
-            .login_guard
-            .hashing_slot()
-            .await
-            .map_err(refused)
+        self.inner.login_guard.hashing_slot().await.map_err(refused)
     }
 
     /// Hashes in a turn already taken.

@@ -1,7 +1,9 @@
 //! The inactivity alert: selects who is due (pure domain rule), queues one
 //! rendered email per person and gap in the outbox (unique key), then
 //! delivers whatever is pending. A second run finds every key queued and
-//! sends nothing new; a failed delivery stays pending and is retried.
+//! sends nothing new; a failed delivery stays pending and is retried. Each
+//! email is claimed in the database before it is sent, so when two runs
+//! overlap (the daily job and an admin's run) only one sends it.
 
 use std::collections::HashMap;
 
@@ -12,6 +14,12 @@ use crate::domain::dates::{iso, long_uk};
 use crate::domain::user::User;
 use crate::storage::alerts::OutboxEmail;
 use crate::storage::new_id;
+
+/// How long a run's claim on an email holds. A claim older than this was
+/// left by a process that died while sending, and the next run sends the
+/// email. That is the one way an email goes twice: the SMTP server accepted
+/// it and the process died before recording it as sent.
+pub const CLAIM_TIMEOUT: time::Duration = time::Duration::minutes(10);
 
 /// One practitioner due a reminder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,24 +140,43 @@ impl App {
         })
     }
 
+    /// Claims and sends each email no other run is sending.
     async fn deliver_pending(&self, report: &mut AlertReport) -> AppResult<()> {
-        for email in self.store().pending_emails(500).await? {
-            match self.mailer().deliver(&email).await {
-                Ok(()) => {
-                    self.store().mark_email_sent(&email.id).await?;
-                    report.sent.push(SentEmail {
-                        user_id: email.user.clone(),
-                        recipient: email.recipient.clone(),
-                        subject: email.subject.clone(),
-                    });
-                }
-                Err(err) => {
-                    tracing::warn!(alert.id = %email.id, permanent = err.permanent, error = %err, "email delivery failed");
-                    self.store()
-                        .mark_email_failed(&email.id, &err.message, err.permanent)
-                        .await?;
-                    report.failed += 1;
-                }
+        let stale_before = self.now() - CLAIM_TIMEOUT;
+        for email in self.store().claimable_emails(500, stale_before).await? {
+            let now = self.now();
+            if self
+                .store()
+                .claim_email(&email.id, now, now - CLAIM_TIMEOUT)
+                .await?
+            {
+                self.deliver(email, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a claimed email and records the outcome, which ends the claim.
+    async fn deliver(&self, email: OutboxEmail, report: &mut AlertReport) -> AppResult<()> {
+        match self.mailer().deliver(&email).await {
+            Ok(()) => {
+                self.store().mark_email_sent(&email.id).await?;
+                report.sent.push(SentEmail {
+                    user_id: email.user,
+                    recipient: email.recipient,
+                    subject: email.subject,
+                });
+            }
+            Err(err) => {
+                tracing::warn!(
+                    alert.id = %email.id,
+                    permanent = err.permanent,
+                    "email delivery failed (the reason is kept with the alert, not logged)"
+                );
+                self.store()
+                    .mark_email_failed(&email.id, &err.message, err.permanent)
+                    .await?;
+                report.failed += 1;
             }
         }
         Ok(())

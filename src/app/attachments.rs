@@ -2,7 +2,8 @@
 //! Files are stored once by SHA-256; their type is decided by their content
 //! (a text file's also by its name) and they are stored under a name whose
 //! extension says that type. Only someone who may see a record may see its
-//! attachments. A record's files are part of its evidence, so adding or
+//! attachments; only its owner (and a signed record's supervisor) its
+//! history. A record's files are part of its evidence, so adding or
 //! removing one is the owner editing the record: refused while the record
 //! may not be edited (a submitted or signed supervision record), and it does
 //! what an edit does (a verified training record needs verifying again).
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::io::AsyncRead;
 
+use super::access::not_found;
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
@@ -286,14 +288,19 @@ impl App {
         }
     }
 
-    /// The record's earlier versions (newest first) and its current version.
+    /// The record's earlier versions (newest first) and its current version,
+    /// for those who may read them (`Access::reads_history`); 404 for
+    /// everyone else, even those who read the current version.
     pub async fn history(
         &self,
         me: &CurrentUser,
         kind: RecordKind,
         id: &str,
     ) -> AppResult<(u32, Vec<PastVersion>)> {
-        let (header, _) = self.visible_header(me, kind, id).await?;
+        let (header, access) = self.visible_header(me, kind, id).await?;
+        if !access.reads_history(header.signed) {
+            return Err(not_found(kind));
+        }
         let versions = self.store().history(id).await?;
         self.log(me, &header.owner_id, kind, id, "history").await?;
         Ok((header.version, versions))

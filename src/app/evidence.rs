@@ -1,7 +1,7 @@
 //! Every kind of record (reflection, supervision, audit, training) through
 //! one set of generic use cases: create, read, update, delete and list, each
-//! checking access, writing the access log and keeping the search index in
-//! step. What differs by kind is a trait method of its content type (who may
+//! checking access, writing the access log (a change's entry in the change's
+//! own transaction) and keeping the search index in step. What differs by kind is a trait method of its content type (who may
 //! edit when, what an edit does) or a use case of its own beside this file
 //! (`reflections.rs`: links and sharing; `supervision.rs`: sign-off and
 //! verification).
@@ -16,11 +16,15 @@ use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
 use crate::domain::audit::AuditDraft;
 use crate::domain::record::EvidenceFilter;
-use crate::domain::record::{Evidence, EvidenceData, RecordKind, Workflow, is_record_id};
+use crate::domain::record::{
+    Evidence, EvidenceData, RecordKind, SignOffStatus, Workflow, is_record_id,
+};
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
+use crate::storage::access_log::NewAccess;
 use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
+use crate::storage::new_id;
 
 /// A page of a list, newest first, with how many records the list holds.
 #[derive(Debug, Clone)]
@@ -140,6 +144,7 @@ fn header_of<D: EvidenceData>(e: &Evidence<D>) -> RecordHeader {
         supervisor_id: e.data.supervisor_id().map(str::to_owned),
         shared_with: e.shared_with.clone(),
         version: e.version,
+        signed: e.workflow.sign_off.status == SignOffStatus::Signed,
     }
 }
 
@@ -153,19 +158,29 @@ impl App {
         let data = data.check(self, me).await?;
         self.check_room_for_a_record(me).await?;
         let write = encode(&data, &Workflow::default())?;
-        let stored = self
-            .store()
-            .create_evidence(D::KIND, me.id(), write)
+        let id = new_id();
+        let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, &id, "create");
+        self.store()
+            .create_evidence(D::KIND, &id, me.id(), write, logged_as)
             .await?;
-        let record = decode::<D>(stored)?;
-        self.log(me, me.id(), D::KIND, &record.id, "create").await?;
-        self.index(&index_doc(&record));
-        Ok(record)
+        self.index_committed::<D>(&id).await
     }
 
-    /// The record and the caller's access to it (404 when none), logging
-    /// a read of someone else's record.
+    /// The record as the caller may see it (`Evidence::as_seen_by`) and
+    /// their access to it (404 when none), logging a read of someone
+    /// else's record.
     pub async fn evidence<D: EvidenceData>(
+        &self,
+        me: &CurrentUser,
+        id: &str,
+    ) -> AppResult<(Evidence<D>, Access)> {
+        let (record, access) = self.accessible_evidence::<D>(me, id).await?;
+        Ok((record.as_seen_by(me.id()), access))
+    }
+
+    /// The whole record, for a change the caller's access allows (404 when
+    /// they have none), logging a read of someone else's record.
+    pub(super) async fn accessible_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
         id: &str,
@@ -191,7 +206,7 @@ impl App {
         me: &CurrentUser,
         id: &str,
     ) -> AppResult<Evidence<D>> {
-        let (record, access) = self.evidence::<D>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<D>(me, id).await?;
         if access != Access::Owner {
             return Err(AppError::Forbidden(format!(
                 "only the owner can change this {}",
@@ -254,8 +269,9 @@ impl App {
         Ok(())
     }
 
-    /// Writes a new version of `current` and logs `action`; 409 once the
-    /// record has as many versions as one record may keep.
+    /// Writes a new version of `current`, logged as `action` in the same
+    /// transaction; 409 once the record has as many versions as one record
+    /// may keep.
     pub(super) async fn save_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
@@ -272,15 +288,11 @@ impl App {
             )));
         }
         let write = encode(data, workflow)?;
-        let stored = self
-            .store()
-            .update_evidence(D::KIND, &current.id, current.version, me.id(), write)
+        let logged_as = NewAccess::new(me.id(), &current.owner_id, D::KIND, &current.id, action);
+        self.store()
+            .update_evidence(D::KIND, &current.id, current.version, write, logged_as)
             .await?;
-        let record = decode::<D>(stored)?;
-        self.log(me, &record.owner_id, D::KIND, &record.id, action)
-            .await?;
-        self.index(&index_doc(&record));
-        Ok(record)
+        self.index_committed::<D>(&current.id).await
     }
 
     pub async fn delete_evidence<D: EvidenceData>(
@@ -294,7 +306,8 @@ impl App {
             .await
     }
 
-    /// A page of what the caller may see, logging reads of others' records.
+    /// A page of what the caller may see, each record as they may see it,
+    /// logging reads of others' records.
     pub async fn list_evidence<D: EvidenceData>(
         &self,
         me: &CurrentUser,
@@ -313,7 +326,7 @@ impl App {
         let records = page
             .records
             .into_iter()
-            .map(decode::<D>)
+            .map(|stored| Ok(decode::<D>(stored)?.as_seen_by(me.id())))
             .collect::<anyhow::Result<Vec<_>>>()?;
         self.log_reads(
             me,
@@ -329,8 +342,9 @@ impl App {
         })
     }
 
-    /// Deletes any record with its attachments and history, then removes
-    /// it from the index and drops files no other attachment uses.
+    /// Deletes any record with its attachments and history (logged in the
+    /// same transaction), then removes it from the index and drops files no
+    /// other attachment uses.
     pub(super) async fn delete_any(
         &self,
         me: &CurrentUser,
@@ -338,26 +352,10 @@ impl App {
         id: &str,
         owner_id: &str,
     ) -> AppResult<()> {
-        let digests = self.store().delete_record(kind, id).await?;
-        self.log(me, owner_id, kind, id, "delete").await?;
-        if let Err(err) = self.search().remove(id) {
-            tracing::warn!(
-                kind = %crate::app::error_kind(&err),
-                "search index delete failed; the next start-up will rebuild"
-            );
-        }
+        let logged_as = NewAccess::new(me.id(), owner_id, kind, id, "delete");
+        let digests = self.store().delete_record(kind, id, logged_as).await?;
+        self.unindex_deleted(id).await;
         self.drop_unused_blobs(digests).await;
         Ok(())
-    }
-
-    /// The database already holds the change; an index failure is logged
-    /// and repaired by the start-up consistency check.
-    pub(super) fn index(&self, doc: &IndexDoc) {
-        if let Err(err) = self.search().upsert(doc) {
-            tracing::warn!(
-                kind = %crate::app::error_kind(&err),
-                "search index update failed; the next start-up will rebuild"
-            );
-        }
     }
 }

@@ -64,6 +64,9 @@ struct Inner {
     /// Serialises storing a file with removing unused ones, so a file
     /// being attached is never removed as unused.
     blob_lock: tokio::sync::Mutex<()>,
+    /// Serialises re-deriving index documents from the database, so the
+    /// index takes changes in the order they were committed.
+    index_order: tokio::sync::Mutex<()>,
     _lock: Option<DataDirLock>,
 }
 
@@ -106,6 +109,7 @@ impl App {
                 blobs,
                 clock,
                 blob_lock: tokio::sync::Mutex::new(()),
+                index_order: tokio::sync::Mutex::new(()),
                 _lock: Some(lock),
             }),
         };

@@ -10,6 +10,7 @@ use crate::app::{AppError, AppResult};
 use crate::domain::error::FieldError;
 use crate::domain::record::{RecordKind, is_record_id};
 use crate::domain::reflection::{Reflection, ReflectionDraft, SHARES_MAX};
+use crate::storage::access_log::NewAccess;
 
 const KIND: RecordKind = RecordKind::Reflection;
 
@@ -89,6 +90,10 @@ impl App {
         self.set_sharing(me, &current, &shared, "unshare").await
     }
 
+    /// Saves the new readers, the version they replace and the access-log
+    /// entry in one transaction, then re-derives the index document from
+    /// what was committed: a failed write leaves sharing, history, log and
+    /// search as they were.
     async fn set_sharing(
         &self,
         me: &CurrentUser,
@@ -96,13 +101,10 @@ impl App {
         shared: &[String],
         action: &str,
     ) -> AppResult<Reflection> {
-        let stored = self
-            .store()
-            .set_shared_with(KIND, &current.id, current.version, me.id(), shared)
+        let logged_as = NewAccess::new(me.id(), &current.owner_id, KIND, &current.id, action);
+        self.store()
+            .set_shared_with(KIND, &current.id, current.version, shared, logged_as)
             .await?;
-        let stored = super::evidence::decode::<ReflectionDraft>(stored)?;
-        self.log(me, me.id(), KIND, &current.id, action).await?;
-        self.index(&super::evidence::index_doc(&stored));
-        Ok(stored)
+        self.index_committed::<ReflectionDraft>(&current.id).await
     }
 }

@@ -1,14 +1,21 @@
-//! Keeping the derived search index in step with the database.
+//! Keeping the derived search index in step with the database. After a
+//! change commits, the record's index document is derived again from what
+//! the database then holds, one record at a time: whichever derivation runs
+//! last has read the latest commit, so concurrent changes reach the index
+//! in commit order and a change that failed reaches it not at all.
 
 use std::sync::Arc;
 
 use super::App;
-use super::evidence::index_doc;
+use super::access::not_found;
+use super::evidence::{decode, index_doc};
+use crate::app::AppResult;
 use crate::domain::audit::AuditDraft;
-use crate::domain::record::{EvidenceData, RecordKind};
+use crate::domain::record::{Evidence, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
+use crate::search::IndexDoc;
 
 const PAGE: u32 = 500;
 
@@ -20,6 +27,49 @@ pub enum IndexState {
 }
 
 impl App {
+    /// The committed record, with the index brought up to it; 404 (and
+    /// out of the index) if it has been deleted since.
+    pub(super) async fn index_committed<D: EvidenceData>(
+        &self,
+        id: &str,
+    ) -> AppResult<Evidence<D>> {
+        let _in_order = self.inner.index_order.lock().await;
+        let Some(stored) = self.store().evidence(D::KIND, id).await? else {
+            self.unindex(id);
+            return Err(not_found(D::KIND));
+        };
+        let record = decode::<D>(stored)?;
+        self.index(&index_doc(&record));
+        Ok(record)
+    }
+
+    /// Takes a deleted record out of the index, after any derivation of it
+    /// already under way.
+    pub(super) async fn unindex_deleted(&self, id: &str) {
+        let _in_order = self.inner.index_order.lock().await;
+        self.unindex(id);
+    }
+
+    /// The database already holds the change; an index failure is logged
+    /// and repaired by the start-up consistency check.
+    fn index(&self, doc: &IndexDoc) {
+        if let Err(err) = self.search().upsert(doc) {
+            tracing::warn!(
+                kind = %crate::app::error_kind(&err),
+                "search index update failed; the next start-up will rebuild"
+            );
+        }
+    }
+
+    fn unindex(&self, id: &str) {
+        if let Err(err) = self.search().remove(id) {
+            tracing::warn!(
+                kind = %crate::app::error_kind(&err),
+                "search index delete failed; the next start-up will rebuild"
+            );
+        }
+    }
+
     /// Rebuilds when the index is new, or when its `(id, version)` pairs
     /// differ from the database's (a crash between the two commits).
     pub(super) async fn bring_index_in_step(
@@ -84,7 +134,7 @@ impl App {
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
             for stored in page {
-                let record = super::evidence::decode::<D>(stored)?;
+                let record = decode::<D>(stored)?;
                 self.search().upsert(&index_doc(&record))?;
                 done += 1;
             }

@@ -21,7 +21,7 @@ fn forbidden(what: &str) -> AppError {
 impl App {
     /// The supervisee sends the record to their supervisor.
     pub async fn submit_supervision(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
-        let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<SupervisionDraft>(me, id).await?;
         if access != Access::Owner {
             return Err(forbidden("only the supervisee can submit the record"));
         }
@@ -74,7 +74,7 @@ impl App {
         id: &str,
         text: &str,
     ) -> AppResult<Supervision> {
-        let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<SupervisionDraft>(me, id).await?;
         if !matches!(access, Access::Owner | Access::Supervisor) {
             return Err(forbidden(
                 "only the supervisee or the supervisor can add an addendum",
@@ -101,7 +101,7 @@ impl App {
         id: &str,
         index: usize,
     ) -> AppResult<Supervision> {
-        let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<SupervisionDraft>(me, id).await?;
         if !matches!(access, Access::Owner | Access::Supervisor) {
             return Err(forbidden(
                 "only the supervisee or the supervisor can close an action",
@@ -121,7 +121,7 @@ impl App {
     }
 
     async fn as_supervisor(&self, me: &CurrentUser, id: &str) -> AppResult<Supervision> {
-        let (record, access) = self.evidence::<SupervisionDraft>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<SupervisionDraft>(me, id).await?;
         if access != Access::Supervisor {
             return Err(forbidden(
                 "only the supervisor named on the record can do this",
@@ -136,7 +136,7 @@ impl App {
         me: &CurrentUser,
         id: &str,
     ) -> AppResult<Evidence<TrainingDraft>> {
-        let (record, access) = self.evidence::<TrainingDraft>(me, id).await?;
+        let (record, access) = self.accessible_evidence::<TrainingDraft>(me, id).await?;
         if access != Access::Lead {
             return Err(forbidden(
                 "only a lead of the owner's team can verify training",

@@ -8,6 +8,8 @@
 //!   shared with them.
 //! - The supervisor named on a supervision record reads it and signs it off.
 //! - A user a reflection is shared with reads it.
+//! - Earlier versions are the owner's, and a signed record's supervisor's:
+//!   everyone else reads the current version only.
 //! - Nobody else sees the record exists: callers turn `None` into 404.
 //! - Admins manage accounts; they get no access to portfolio content.
 
@@ -40,6 +42,22 @@ pub enum Access {
     Supervisor,
     Lead,
     SharedWith,
+}
+
+impl Access {
+    /// Whether this relationship reads the record's earlier versions. They
+    /// hold what the owner changed or removed before anyone else could
+    /// read the record (a service user's name, a first draft), so they are
+    /// the owner's; the supervisor of a signed record reads how it came to
+    /// be signed. Leads and readers of a shared entry see the current
+    /// version only.
+    pub fn reads_history(self, signed: bool) -> bool {
+        match self {
+            Self::Owner => true,
+            Self::Supervisor => signed,
+            Self::Lead | Self::SharedWith => false,
+        }
+    }
 }
 
 impl Viewer {
@@ -139,6 +157,17 @@ mod tests {
         );
         assert_eq!(sup.access(&record(RecordKind::Audit, &[])), None);
         assert_eq!(sup.access(&record(RecordKind::Reflection, &[])), None);
+    }
+
+    #[test]
+    fn history_is_the_owners_and_a_signed_records_supervisors() {
+        for signed in [false, true] {
+            assert!(Access::Owner.reads_history(signed));
+            assert!(!Access::Lead.reads_history(signed));
+            assert!(!Access::SharedWith.reads_history(signed));
+        }
+        assert!(!Access::Supervisor.reads_history(false));
+        assert!(Access::Supervisor.reads_history(true));
     }
 
     #[test]

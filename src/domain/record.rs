@@ -206,6 +206,25 @@ pub trait EvidenceData:
     fn after_owner_edit(flow: Workflow) -> Workflow {
         flow
     }
+    /// The content as someone other than the owner reads it: without what
+    /// points into the rest of the owner's portfolio.
+    fn for_other_readers(self) -> Self {
+        self
+    }
+}
+
+impl<D: EvidenceData> Evidence<D> {
+    /// The record as `reader_id` may see it. The owner sees all of it.
+    /// Anyone else sees themselves alone among the readers it is shared
+    /// with (who else reads it is the owner's business) and the content
+    /// without links to the owner's other records.
+    pub fn as_seen_by(mut self, reader_id: &str) -> Self {
+        if self.owner_id != reader_id {
+            self.shared_with.retain(|u| u == reader_id);
+            self.data = self.data.for_other_readers();
+        }
+        self
+    }
 }
 
 /// What the search index holds of a record.

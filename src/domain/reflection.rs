@@ -153,6 +153,14 @@ impl EvidenceData for ReflectionDraft {
             tags: self.tags.clone(),
         }
     }
+
+    /// Links name the author's other records, which a reader may not see.
+    fn for_other_readers(self) -> Self {
+        Self {
+            links: Vec::new(),
+            ..self
+        }
+    }
 }
 
 impl ReflectionDraft {
@@ -224,6 +232,7 @@ fn check_tags(tags: &[String]) -> Option<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::record::Workflow;
     use time::macros::date;
 
     pub fn draft() -> ReflectionDraft {
@@ -245,6 +254,30 @@ mod tests {
             standards: vec![10, 1, 10],
             links: vec![],
         }
+    }
+
+    #[test]
+    fn a_reader_sees_only_themselves_among_readers_and_no_links() {
+        let mut data = draft();
+        data.links = vec![RecordLink {
+            kind: RecordKind::Training,
+            id: "0123456789abcdef0123456789abcdef".into(),
+        }];
+        let entry = Evidence {
+            id: "e".into(),
+            owner_id: "author".into(),
+            data: data.clone(),
+            workflow: Workflow::default(),
+            shared_with: vec!["first".into(), "second".into()],
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+            version: 1,
+        };
+        assert_eq!(entry.clone().as_seen_by("author"), entry);
+        let read = entry.clone().as_seen_by("second");
+        assert_eq!(read.shared_with, ["second"]);
+        assert_eq!(read.data.links, []);
+        assert_eq!(read.data.body, data.body);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The append-only access log: who read or changed which record, when.
 //! The table refuses updates and deletes (a database event throws), so an
-//! entry once written stays.
+//! entry once written stays. A change to a record writes its entry in the
+//! change's own transaction ([`APPEND`]), so neither is kept without the
+//! other.
 
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
@@ -9,6 +11,11 @@ use super::Store;
 use super::error::StorageResult;
 use super::rows::datetime;
 use crate::domain::record::RecordKind;
+
+/// Appends `$entry`, a [`NewAccess`].
+pub(super) const APPEND: &str = "CREATE access_log SET at = time::now(),
+    actor = type::record('user', $entry.actor), owner = type::record('user', $entry.owner),
+    kind = $entry.kind, record = $entry.record, action = $entry.action;";
 
 /// An entry to append.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
@@ -61,15 +68,11 @@ impl Store {
         }
         let query = self
             .db()
-            .query(
+            .query(format!(
                 "BEGIN TRANSACTION;
-                 FOR $e IN $entries {
-                     CREATE access_log SET at = time::now(), actor = type::record('user', $e.actor),
-                         owner = type::record('user', $e.owner), kind = $e.kind, record = $e.record,
-                         action = $e.action;
-                 };
-                 COMMIT TRANSACTION;",
-            )
+                 FOR $entry IN $entries {{ {APPEND} }};
+                 COMMIT TRANSACTION;"
+            ))
             .bind(("entries", entries));
         super::execute(query).await?;
         Ok(())

@@ -2,12 +2,16 @@
 //! is attempted; its unique `dedupe_key` means a reminder is queued at most
 //! once per person and gap, and its status means a queued reminder is
 //! delivered until it succeeds (or is given up on after repeated failure).
+//! A run claims an email (`sending`) in one conditional update before it
+//! sends, so two runs at once never both send it.
 
 use surrealdb::types::SurrealValue;
+use time::OffsetDateTime;
 
 use super::Store;
 use super::error::StorageError;
 use super::error::StorageResult;
+use super::rows::datetime_to_db;
 
 /// After this many failed attempts an alert is marked `failed` and left for
 /// an admin to look at.
@@ -28,6 +32,10 @@ pub struct OutboxEmail {
     pub attempts: i64,
     pub created_at: String,
 }
+
+/// An email no run is sending: pending, or claimed before `$stale_before`.
+const CLAIMABLE: &str = "status = 'pending'
+    OR (status = 'sending' AND claimed_at < <datetime> $stale_before)";
 
 const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) AS user, recipient, subject, text, html, message_id, status, attempts, <string> created_at AS created_at";
 
@@ -73,7 +81,7 @@ impl Store {
         Ok(n.unwrap_or(0) > 0)
     }
 
-    /// Emails still to deliver, oldest first.
+    /// Emails waiting for a first or another attempt, oldest first.
     pub async fn pending_emails(&self, limit: u32) -> StorageResult<Vec<OutboxEmail>> {
         Ok(self
             .db()
@@ -83,9 +91,62 @@ impl Store {
             .take(0)?)
     }
 
+    /// Emails a run may claim, oldest first: pending ones, and those whose
+    /// claim was made before `stale_before` (by a run that never finished).
+    pub async fn claimable_emails(
+        &self,
+        limit: u32,
+        stale_before: OffsetDateTime,
+    ) -> StorageResult<Vec<OutboxEmail>> {
+        Ok(self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM alert WHERE {CLAIMABLE} ORDER BY created_at LIMIT $limit"
+            ))
+            .bind(("stale_before", datetime_to_db(stale_before)))
+            .bind(("limit", i64::from(limit)))
+            .await?
+            .take(0)?)
+    }
+
+    /// Marks the email `sending` at `now` if it is still claimable; true
+    /// when this call made the claim, false when another run holds it (or
+    /// is taking it at this moment: the engine refuses the second of two
+    /// concurrent writes) or it has been delivered or given up on since it
+    /// was listed.
+    pub async fn claim_email(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> StorageResult<bool> {
+        let claimed: StorageResult<Vec<String>> = async {
+            Ok(self
+                .db()
+                .query(format!(
+                    "UPDATE type::record('alert', $id) SET status = 'sending', claimed_at = <datetime> $now
+                     WHERE {CLAIMABLE} RETURN VALUE record::id(id)"
+                ))
+                .bind(("id", id.to_owned()))
+                .bind(("now", datetime_to_db(now)))
+                .bind(("stale_before", datetime_to_db(stale_before)))
+                .await?
+                .take(0)?)
+        }
+        .await;
+        match claimed {
+            Ok(ids) => Ok(!ids.is_empty()),
+            Err(StorageError::VersionConflict) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
     pub async fn mark_email_sent(&self, id: &str) -> StorageResult<()> {
         self.db()
-            .query("UPDATE type::record('alert', $id) SET status = 'sent', sent_at = time::now(), attempts += 1")
+            .query(
+                "UPDATE type::record('alert', $id) SET status = 'sent', sent_at = time::now(),
+                     attempts += 1, claimed_at = NONE",
+            )
             .bind(("id", id.to_owned()))
             .await?
             .check()?;
@@ -103,7 +164,8 @@ impl Store {
         self.db()
             .query(
                 "UPDATE type::record('alert', $id) SET attempts += 1, last_error = $error,
-                     status = IF $permanent OR attempts >= $max { 'failed' } ELSE { 'pending' }",
+                     status = IF $permanent OR attempts >= $max { 'failed' } ELSE { 'pending' },
+                     claimed_at = NONE",
             )
             .bind(("id", id.to_owned()))
             .bind(("error", error.chars().take(500).collect::<String>()))

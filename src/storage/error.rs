@@ -9,7 +9,8 @@ pub enum StorageError {
     /// The row that an operation needs is not there.
     #[error("the row does not exist")]
     NotFound,
-    /// An update lost a race with another change to the same record.
+    /// An update lost a race with another change to the same record: its
+    /// version check failed, or the engine refused a concurrent write.
     #[error("the record changed while this update was being made")]
     VersionConflict,
     /// A unique index already holds the value. Only the index is named:
@@ -41,7 +42,7 @@ impl From<surrealdb::Error> for StorageError {
 
 /// The typed error a SurrealDB message stands for, if it is one we act on.
 pub(super) fn classify(message: &str) -> Option<StorageError> {
-    if message.contains(CONFLICT_MARK) {
+    if message.contains(CONFLICT_MARK) || message.contains("Transaction conflict") {
         return Some(StorageError::VersionConflict);
     }
     if message.contains("already locked") {
@@ -87,6 +88,12 @@ mod tests {
     fn conflict_mark_and_lock_are_recognised() {
         assert!(matches!(
             classify("An error occurred: cpdfolio-version-conflict"),
+            Some(StorageError::VersionConflict)
+        ));
+        assert!(matches!(
+            classify(
+                "There was a problem with the key-value store: Transaction conflict: Write conflict, retry the transaction. This transaction can be retried"
+            ),
             Some(StorageError::VersionConflict)
         ));
         assert!(matches!(

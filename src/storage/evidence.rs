@@ -3,19 +3,22 @@
 //! are a typed, asserted `content` object (migration 0003); sign-off and
 //! verification are typed objects beside it. The application hands this
 //! module the content as JSON (dates as `YYYY-MM-DD`); the schema stores
-//! dates as datetimes, and they come back as `YYYY-MM-DD`. Every update
-//! first copies the current version into `record_version` in the same
-//! transaction.
+//! dates as datetimes, and they come back as `YYYY-MM-DD`. Every change
+//! (create, update, share, delete) appends its access-log entry in its own
+//! transaction, and every update first copies the current version into
+//! `record_version` in that transaction too. Changes return nothing: the
+//! application reads the committed record back.
 
 use anyhow::Context;
 use serde_json::Value;
 use surrealdb::types::{Datetime, SurrealValue, Value as Db};
 use time::{Date, OffsetDateTime};
 
-use super::error::{StorageError, StorageResult};
+use super::access_log::{APPEND, NewAccess};
+use super::error::StorageResult;
 use super::history::Change;
 use super::rows::datetime;
-use super::{Store, execute, new_id};
+use super::{Store, execute};
 use crate::domain::dates::iso;
 use crate::domain::record::{EvidenceFilter, RecordKind};
 
@@ -204,26 +207,31 @@ fn without_nulls(value: Value) -> Value {
 }
 
 impl Store {
+    /// Creates the record under `id` with its access-log entry.
     pub async fn create_evidence(
         &self,
         kind: RecordKind,
+        id: &str,
         owner_id: &str,
         write: EvidenceWrite,
-    ) -> StorageResult<StoredEvidence> {
-        let row: Option<EvidenceRow> = self
+        logged_as: NewAccess,
+    ) -> StorageResult<()> {
+        let query = self
             .db()
             .query(format!(
-                "CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
-                     created_at = time::now(), updated_at = time::now(), version = 1 RETURN {FIELDS}",
+                "BEGIN TRANSACTION;
+                 CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
+                     created_at = time::now(), updated_at = time::now(), version = 1;
+                 {APPEND}
+                 COMMIT TRANSACTION;",
                 set_write(kind)
             ))
             .bind(("table", kind.as_str()))
-            .bind(("id", new_id()))
+            .bind(("id", id.to_owned()))
             .bind(("owner", owner_id.to_owned()))
-            .bind(write_vars(kind, write))
-            .await?
-            .take(0)?;
-        row.context("create returned nothing")?.into_stored()
+            .bind(("entry", logged_as))
+            .bind(write_vars(kind, write));
+        execute(query).await
     }
 
     /// The record with this id, whoever owns it: callers decide access.
@@ -249,54 +257,59 @@ impl Store {
         kind: RecordKind,
         id: &str,
         expected_version: u32,
-        actor_id: &str,
         write: EvidenceWrite,
-    ) -> StorageResult<StoredEvidence> {
+        logged_as: NewAccess,
+    ) -> StorageResult<()> {
         self.update_keeping_history(
             kind,
             id,
             expected_version,
-            actor_id,
             Change {
                 set: &set_write(kind),
                 then: "",
+                logged_as,
             },
             write_vars(kind, write),
         )
-        .await?;
-        self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
+        .await
     }
 
-    /// Sets who the record is shared with, keeping the version it replaces.
+    /// Sets who the record is shared with (and its `share` rows), keeping
+    /// the version it replaces.
     pub async fn set_shared_with(
         &self,
         kind: RecordKind,
         id: &str,
         expected_version: u32,
-        actor_id: &str,
         readers: &[String],
-    ) -> StorageResult<StoredEvidence> {
+        logged_as: NewAccess,
+    ) -> StorageResult<()> {
         self.update_keeping_history(
             kind,
             id,
             expected_version,
-            actor_id,
             Change {
                 set: "shared_with = $readers.map(|$u| type::record('user', $u))",
                 then: "DELETE share WHERE record = type::record($table, $id);
                     FOR $u IN $readers {
                         CREATE share SET record = type::record($table, $id), reader = type::record('user', $u);
                     };",
+                logged_as,
             },
             ("readers", readers.to_vec()),
         )
-        .await?;
-        self.evidence(kind, id).await?.ok_or(StorageError::NotFound)
+        .await
     }
 
-    /// Deletes the record with its history and attachment rows; returns the
-    /// digests of the attachments it had (for removing unused files).
-    pub async fn delete_record(&self, kind: RecordKind, id: &str) -> StorageResult<Vec<String>> {
+    /// Deletes the record with its history and attachment rows, appending
+    /// its access-log entry; returns the digests of the attachments it had
+    /// (for removing unused files).
+    pub async fn delete_record(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        logged_as: NewAccess,
+    ) -> StorageResult<Vec<String>> {
         let digests: Vec<String> = self
             .db()
             .query("SELECT VALUE sha256 FROM attachment WHERE record = $id")
@@ -305,16 +318,18 @@ impl Store {
             .take(0)?;
         let query = self
             .db()
-            .query(
+            .query(format!(
                 "BEGIN TRANSACTION;
                  DELETE attachment WHERE record = $id;
                  DELETE share WHERE record = type::record($table, $id);
                  DELETE record_version WHERE record = $id;
                  DELETE type::record($table, $id);
-                 COMMIT TRANSACTION;",
-            )
+                 {APPEND}
+                 COMMIT TRANSACTION;"
+            ))
             .bind(("table", kind.as_str()))
-            .bind(("id", id.to_owned()));
+            .bind(("id", id.to_owned()))
+            .bind(("entry", logged_as));
         execute(query).await?;
         Ok(digests)
     }

@@ -1,6 +1,7 @@
 //! Earlier versions of records: every update goes through
 //! [`Store::update_keeping_history`], which copies the version it replaces
-//! into `record_version` in the same transaction; they are read back for
+//! into `record_version` and appends the change's access-log entry in the
+//! same transaction; the versions are read back for
 //! `GET /{kind}/{id}/history`.
 
 use anyhow::Context;
@@ -8,6 +9,7 @@ use serde_json::{Map, Value};
 use surrealdb::method::IntoVariables;
 use surrealdb::types::{SurrealValue, Value as Db};
 
+use super::access_log::{APPEND, NewAccess};
 use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::content_to_json;
 use super::rows::datetime;
@@ -30,27 +32,34 @@ struct PastVersionRow {
     snapshot: Db,
 }
 
-/// What an update does: a SurrealQL `SET` list for the record, and
-/// statements to run after it in the same transaction (may be empty).
+/// What an update does: a SurrealQL `SET` list for the record, statements
+/// to run after it in the same transaction (may be empty), and the
+/// access-log entry that says who made it.
 pub(crate) struct Change<'a> {
     pub set: &'a str,
     pub then: &'a str,
+    pub logged_as: NewAccess,
 }
 
 impl Store {
-    /// Applies `set` (a SurrealQL `SET` list using `vars`) to the record if
-    /// it is still at `expected_version`, bumping its version and keeping
-    /// the replaced version; `StorageError::VersionConflict` when it has moved on.
+    /// Applies the change (its `SET` list using `vars`) to the record if it
+    /// is still at `expected_version`, bumping its version, keeping the
+    /// replaced version (replaced by the logged actor) and appending the
+    /// log entry, all or nothing; `StorageError::VersionConflict` when the
+    /// record has moved on.
     pub(crate) async fn update_keeping_history(
         &self,
         kind: RecordKind,
         id: &str,
         expected_version: u32,
-        actor_id: &str,
         change: Change<'_>,
         vars: impl IntoVariables,
     ) -> StorageResult<()> {
-        let Change { set, then } = change;
+        let Change {
+            set,
+            then,
+            logged_as,
+        } = change;
         let query = self
             .db()
             .query(format!(
@@ -58,12 +67,14 @@ impl Store {
                  {SNAPSHOT}
                  UPDATE type::record($table, $id) SET {set}, updated_at = time::now(), version += 1;
                  {then}
+                 {APPEND}
                  COMMIT TRANSACTION;"
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))
             .bind(("expected", i64::from(expected_version)))
-            .bind(("actor", actor_id.to_owned()))
+            .bind(("actor", logged_as.actor.clone()))
+            .bind(("entry", logged_as))
             .bind(("conflict", CONFLICT_MARK))
             .bind(vars);
         execute(query).await

@@ -69,6 +69,10 @@ impl Migrations {
                 sql: include_str!("../../migrations/0004_list_order.surql").to_owned(),
             },
             Migration {
+                name: "0005_alert_claim.surql".to_owned(),
+                sql: include_str!("../../migrations/0005_alert_claim.surql").to_owned(),
+            },
+            Migration {
                 name: "0007_attachment_owner.surql".to_owned(),
                 sql: include_str!("../../migrations/0007_attachment_owner.surql").to_owned(),
             },

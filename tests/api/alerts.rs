@@ -11,9 +11,11 @@ use crate::helpers::*;
 /// Recipients and raw message of each email received.
 type Received = Vec<(Vec<String>, String)>;
 
+/// The server clones the handler for each connection: the message being
+/// received is the connection's own, the list of received ones is shared.
 #[derive(Clone, Default)]
 struct Inbox {
-    current: Arc<Mutex<(Vec<String>, Vec<u8>)>>,
+    current: (Vec<String>, Vec<u8>),
     received: Arc<Mutex<Received>>,
 }
 
@@ -25,17 +27,17 @@ impl Handler for Inbox {
         _is8bit: bool,
         to: &[String],
     ) -> mailin_embedded::Response {
-        *self.current.lock().unwrap() = (to.to_vec(), Vec::new());
+        self.current = (to.to_vec(), Vec::new());
         mailin_embedded::response::OK
     }
 
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.lock().unwrap().1.extend_from_slice(buf);
+        self.current.1.extend_from_slice(buf);
         Ok(())
     }
 
     fn data_end(&mut self) -> mailin_embedded::Response {
-        let (to, data) = std::mem::take(&mut *self.current.lock().unwrap());
+        let (to, data) = std::mem::take(&mut self.current);
         self.received
             .lock()
             .unwrap()
@@ -213,4 +215,137 @@ async fn the_file_outbox_is_the_default_transport() {
             .count(),
         1
     );
+}
+
+/// Everyone who received an email, one entry per message, sorted.
+fn recipients(inbox: &Inbox) -> Vec<String> {
+    let mut all: Vec<String> = inbox
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|(to, _)| to.clone())
+        .collect();
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn two_runs_at_once_send_each_reminder_once() {
+    let (inbox, port) = smtp_server();
+    let t =
+        TestApp::spawn_with(|c| c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}"))))
+            .await;
+    t.user("admin@example.nhs.uk", Role::Admin, None).await;
+    let admin = t.login("admin@example.nhs.uk").await;
+    let mut quiet: Vec<String> = Vec::new();
+    for n in 0..8 {
+        let email = format!("quiet{n}@example.nhs.uk");
+        let (id, _) = t.practitioner(&email).await;
+        backdate_user(&t, &id, 200).await;
+        quiet.push(email);
+    }
+    quiet.sort();
+
+    let no_body = json!({});
+    let (endpoint_run, daily_run) = tokio::join!(
+        t.post("/api/v1/admin/alerts/run", Some(&admin), &no_body),
+        t.app.run_alerts(false),
+    );
+    let (status, endpoint_run) = endpoint_run;
+    assert_eq!(status, 200, "{endpoint_run}");
+    let daily_run = daily_run.unwrap();
+    let mut sent: Vec<String> = endpoint_run["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["recipient"].as_str().unwrap().to_owned())
+        .chain(daily_run.sent.iter().map(|s| s.recipient.clone()))
+        .collect();
+    sent.sort();
+    assert_eq!(sent, quiet, "each reminder is sent by exactly one run");
+    assert_eq!(recipients(&inbox), quiet, "each person got one email");
+}
+
+/// Queues an email as a run that claimed it `minutes_ago` would have left it.
+async fn claimed_email(t: &TestApp, user_id: &str, name: &str, minutes_ago: i64) {
+    let at = time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes_ago);
+    let sql = format!(
+        "CREATE type::record('alert', '{name}') SET dedupe_key = 'inactivity-{name}', kind = 'inactivity',
+             user = type::record('user', '{user_id}'), recipient = '{name}@example.nhs.uk',
+             subject = 'Reminder for {name}', text = 'Hello', html = '<p>Hello</p>',
+             message_id = '<{name}@cpdfolio>', status = 'sending', attempts = 0,
+             claimed_at = <datetime> '{}', created_at = time::now()",
+        at.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    cpdfolio_test_query(t, &sql).await;
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_run_that_died_is_retried_after_ten_minutes() {
+    let (inbox, port) = smtp_server();
+    let t =
+        TestApp::spawn_with(|c| c.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{port}"))))
+            .await;
+    t.user("admin@example.nhs.uk", Role::Admin, None).await;
+    let admin = t.login("admin@example.nhs.uk").await;
+    let (stale_id, _) = t.practitioner("stale@example.nhs.uk").await;
+    let (fresh_id, _) = t.practitioner("fresh@example.nhs.uk").await;
+    claimed_email(&t, &stale_id, "stale", 11).await;
+    claimed_email(&t, &fresh_id, "fresh", 9).await;
+
+    let (status, run) = t
+        .post("/api/v1/admin/alerts/run", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(
+        (run["due"].clone(), run["sent"].clone()),
+        (
+            json!([]),
+            json!([{
+                "user_id": stale_id,
+                "recipient": "stale@example.nhs.uk",
+                "subject": "Reminder for stale"
+            }])
+        )
+    );
+    assert_eq!(recipients(&inbox), ["stale@example.nhs.uk"]);
+
+    let (_, again) = t
+        .post("/api/v1/admin/alerts/run", Some(&admin), &json!({}))
+        .await;
+    assert_eq!(again["sent"], json!([]), "a fresh claim is left alone");
+    assert_eq!(recipients(&inbox), ["stale@example.nhs.uk"]);
+}
+
+/// Eight runs on four threads claim the same email at once, twenty times
+/// over: each time exactly one holds the claim and none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_many_claims_at_once_exactly_one_succeeds() {
+    let t = TestApp::spawn().await;
+    let (user_id, _) = t.practitioner("quiet@example.nhs.uk").await;
+    for round in 0..20 {
+        let name = format!("round{round}");
+        claimed_email(&t, &user_id, &name, 30).await;
+        let claims: Vec<_> = (0..8)
+            .map(|_| {
+                let app = t.app.clone();
+                let name = name.clone();
+                tokio::spawn(async move {
+                    let now = time::OffsetDateTime::now_utc();
+                    app.store()
+                        .claim_email(&name, now, now - time::Duration::minutes(10))
+                        .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for claim in claims {
+            if claim.await.unwrap().unwrap() {
+                won += 1;
+            }
+        }
+        assert_eq!(won, 1, "round {round}");
+    }
 }

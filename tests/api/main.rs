@@ -18,5 +18,6 @@ mod portfolio_bad_input;
 mod profile;
 mod reflections;
 mod search;
+mod sharing;
 mod signoff;
 mod storage;

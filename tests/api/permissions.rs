@@ -211,7 +211,16 @@ fn expected(who: Who, kind: Kind, endpoint: Endpoint) -> u16 {
     }
     let owner = who == Who::Author;
     match endpoint {
-        Get | History | Attachments | Download => 200,
+        Get | Attachments | Download => 200,
+        // History is the owner's (and a signed record's supervisor's; the
+        // supervision record here is a draft).
+        History => {
+            if owner {
+                200
+            } else {
+                404
+            }
+        }
         Put => {
             if owner {
                 200

@@ -194,6 +194,37 @@ async fn every_step_is_a_version_in_the_history() {
 }
 
 #[tokio::test]
+async fn the_supervisor_reads_the_history_once_signed_and_a_lead_never() {
+    let s = draft().await;
+    s.t.user("lead@example.nhs.uk", Role::Lead, Some("Riverside PCN"))
+        .await;
+    let lead = s.t.login("lead@example.nhs.uk").await;
+    let history = format!("{}/history", s.base);
+    let (status, problem) = s.t.get(&history, Some(&s.supervisor)).await;
+    assert_problem(status, &problem, 404);
+    let s = s.submitted().await;
+    let (status, problem) = s.t.get(&history, Some(&s.supervisor)).await;
+    assert_problem(status, &problem, 404);
+    let (status, record) = s.step("sign-off", &s.supervisor, json!({})).await;
+    assert_eq!(status, 200, "{record}");
+    for token in [&s.supervisor, &s.supervisee] {
+        let (status, past) = s.t.get(&history, Some(token)).await;
+        assert_eq!(status, 200, "{past}");
+        assert_eq!(
+            (
+                past["current_version"].clone(),
+                past["versions"][1]["version"].clone()
+            ),
+            (json!(3), json!(1))
+        );
+    }
+    let (status, read) = s.t.get(&s.base, Some(&lead)).await;
+    assert_eq!((status, read["version"].clone()), (200, json!(3)));
+    let (status, problem) = s.t.get(&history, Some(&lead)).await;
+    assert_problem(status, &problem, 404);
+}
+
+#[tokio::test]
 async fn the_supervisor_lists_what_they_supervise() {
     let s = draft().await;
     let (_, supervised) = s.t.get("/api/v1/supervision", Some(&s.supervisor)).await;

@@ -260,7 +260,10 @@ pub fn content_disposition(file_name: &str) -> String {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Records")]
 impl RecordsApi {
-    /// Earlier versions of a record the caller may see.
+    /// Earlier versions of one of the caller's records.
+    ///
+    /// Also for the supervisor of a signed supervision record. Anyone else
+    /// who reads the record sees its current version only and gets 404 here.
     #[oai(path = "/:kind/:id/history", method = "get")]
     async fn history(
         &self,

@@ -95,8 +95,11 @@ struct ReflectionView {
     benefit: String,
     tags: Vec<String>,
     standards: Vec<u8>,
+    /// The author's other records this entry reflects on; empty for
+    /// anyone but the author.
     links: Vec<RecordLink>,
-    /// Users who may read this entry besides its author.
+    /// Users who may read this entry besides its author. The author sees
+    /// them all; a reader sees only themselves.
     shared_with: Vec<String>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
