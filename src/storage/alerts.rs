@@ -73,11 +73,12 @@ impl Store {
         Ok(n.unwrap_or(0) > 0)
     }
 
-    /// Emails still to deliver, oldest first.
+    /// Emails still to deliver, oldest first. One queued for an account
+    /// deactivated since waits (and is delivered only if it is reactivated).
     pub async fn pending_emails(&self, limit: u32) -> StorageResult<Vec<OutboxEmail>> {
         Ok(self
             .db()
-            .query(format!("SELECT {FIELDS} FROM alert WHERE status = 'pending' ORDER BY created_at LIMIT $limit"))
+            .query(format!("SELECT {FIELDS} FROM alert WHERE status = 'pending' AND user.active ORDER BY created_at LIMIT $limit"))
             .bind(("limit", i64::from(limit)))
             .await?
             .take(0)?)

@@ -68,6 +68,10 @@ impl Migrations {
                 name: "0004_list_order.surql".to_owned(),
                 sql: include_str!("../../migrations/0004_list_order.surql").to_owned(),
             },
+            Migration {
+                name: "0006_account_lifecycle.surql".to_owned(),
+                sql: include_str!("../../migrations/0006_account_lifecycle.surql").to_owned(),
+            },
         ])
     }
 

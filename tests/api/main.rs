@@ -1,5 +1,6 @@
 //! End-to-end tests over real HTTP against a real server per test.
 
+mod accounts;
 mod alerts;
 mod auth;
 mod bad_input;
