@@ -128,6 +128,7 @@ impl App {
             user: &new_user,
             password_hash: hash,
             must_change_password: created_by.is_some(),
+            created_by,
             at: self.now(),
         };
         match self.store().create_user(account).await {

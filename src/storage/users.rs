@@ -1,6 +1,6 @@
-//! Accounts: creating them (with a first team membership), reading them,
-//! their credentials, and the lifecycle an admin drives (deactivation,
-//! password resets).
+//! Accounts: creating them (with a first team membership, recorded in the
+//! team's trail), reading them, their credentials, and the lifecycle an
+//! admin drives (deactivation, password resets).
 
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
@@ -9,6 +9,7 @@ use super::error::StorageError;
 use super::error::StorageResult;
 use super::rows::{datetime, datetime_to_db};
 use super::{Store, new_id};
+use crate::domain::team::Standing;
 use crate::domain::user::{NewUser, Role, TeamMembership, User};
 
 #[derive(SurrealValue)]
@@ -57,6 +58,8 @@ pub struct NewAccount<'a> {
     pub password_hash: String,
     /// True when someone other than its owner chose the password.
     pub must_change_password: bool,
+    /// The admin creating it; `None` for the command line and the demo.
+    pub created_by: Option<&'a str>,
     pub at: OffsetDateTime,
 }
 
@@ -133,8 +136,8 @@ impl UserRow {
 }
 
 impl Store {
-    /// Creates the account and, for a team, the team (if new) and the
-    /// membership, all in one transaction.
+    /// Creates the account and, for a team, the team (if new), the
+    /// membership and its entry in the team's trail, all in one transaction.
     pub async fn create_user(&self, account: NewAccount<'_>) -> Result<User, CreateUserError> {
         let id = new_id();
         let user = account.user;
@@ -151,6 +154,9 @@ impl Store {
                      LET $existing = (SELECT VALUE id FROM team WHERE name = $team LIMIT 1)[0];
                      LET $t = IF $existing != NONE { $existing } ELSE { (CREATE type::record('team', $team_id) SET name = $team, created_at = <datetime> $at RETURN VALUE id)[0] };
                      CREATE membership SET user = $u, team = $t, is_lead = $is_lead;
+                     CREATE type::record('team_event', $event_id) SET team = $t, subject = $u,
+                         actor = IF $actor != NONE { type::record('user', $actor) } ELSE { NONE },
+                         standing_before = $before, standing_after = $after, at = <datetime> $at;
                  };
                  COMMIT TRANSACTION;",
             )
@@ -164,6 +170,10 @@ impl Store {
             .bind(("team", user.team.clone()))
             .bind(("team_id", new_id()))
             .bind(("is_lead", is_lead))
+            .bind(("actor", account.created_by.map(str::to_owned)))
+            .bind(("before", Standing::Outside.as_str()))
+            .bind(("after", Standing::of(Some(is_lead)).as_str()))
+            .bind(("event_id", new_id()))
             .bind(("at", datetime_to_db(account.at)));
         super::execute(query).await?;
         self.user(&id)

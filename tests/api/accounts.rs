@@ -616,6 +616,7 @@ async fn an_account_an_admin_created_must_set_its_own_password_first() {
         t.http.get(t.url("/api/v1/me/sessions")),
         t.http.delete(t.url("/api/v1/me/sessions")),
         t.http.get(t.url("/api/v1/me/access-log")),
+        t.http.get(t.url("/api/v1/me/teams/events")),
         t.http.get(t.url("/api/v1/search?q=anything")),
         t.http.get(t.url("/api/v1/training")),
     ];

@@ -17,3 +17,4 @@ mod reflections;
 mod search;
 mod signoff;
 mod storage;
+mod team_events;

@@ -136,7 +136,8 @@ struct AlertRun {
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "Tag::Admin")]
 impl AdminApi {
     /// Create an account (admin only). Its owner must set their own
-    /// password at first sign-in.
+    /// password at first sign-in; a lead's appointment is recorded in the
+    /// team's trail.
     #[oai(path = "/users", method = "post")]
     async fn create_user(
         &self,
