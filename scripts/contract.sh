@@ -3,8 +3,9 @@
 # schemathesis (pinned, installed from PyPI into a virtualenv under
 # ~/.cache on first use) generates requests for every operation from
 # /openapi.json and runs its checks against a real server with the demo
-# team: as a practitioner, then the admin operations as an admin, then
-# logout. Every check is on (the default) except where
+# team: as a practitioner, then ending a session (revoking one by id, then
+# logout) as a second practitioner, then the admin operations as an admin.
+# Every check is on (the default) except where
 # scripts/schemathesis.toml says why not. A fixed seed makes runs
 # repeatable. Exits non-zero on any failure.
 #
@@ -29,6 +30,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 base="http://127.0.0.1:$port"
 CPDFOLIO_DATA_DIR="$work/data" CPDFOLIO_DATABASE_URL=mem:// CPDFOLIO_LISTEN="127.0.0.1:$port" \
   CPDFOLIO_BASE_URL="$base" CPDFOLIO_ALERTS_ENABLED=false CPDFOLIO_LOG=warn \
+  CPDFOLIO_SESSION_IDLE_MINUTES=240 \
   "$BIN" serve --demo >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
@@ -60,11 +62,21 @@ run() {
     --max-examples "$EXAMPLES" --workers 1 --no-color "$@"
 }
 
-# Everything but logout, which would end the session the run signs in with,
-# as a practitioner; then the admin operations as an admin.
-run -H "Authorization: Bearer $(login ot1@demo.cpdfolio.test)" \
-  --exclude-path /api/v1/auth/logout
-run -H "Authorization: Bearer $(login admin@demo.cpdfolio.test)" \
+# Every account signs in before any run: a run's wrong passwords (logins,
+# password changes) count against this client, and would delay a later
+# sign-in. The server's idle timeout is raised so the waiting tokens last.
+practitioner=$(login ot1@demo.cpdfolio.test)
+leaver=$(login ot2@demo.cpdfolio.test)
+admin=$(login admin@demo.cpdfolio.test)
+
+# Everything but the operations that can end the session the run signs in
+# with, as a practitioner; then those, as a second practitioner (revoking a
+# session by id before logout, which ends the session for good); then the
+# admin operations as an admin, last, since they can end other accounts'
+# sessions (deactivation, password resets).
+run -H "Authorization: Bearer $practitioner" \
+  --exclude-path /api/v1/auth/logout --exclude-path '/api/v1/me/sessions/{id}'
+run -H "Authorization: Bearer $leaver" --include-path '/api/v1/me/sessions/{id}'
+run -H "Authorization: Bearer $leaver" --include-path /api/v1/auth/logout
+run -H "Authorization: Bearer $admin" \
   --include-path-regex '^/api/v1/admin/'
-run -H "Authorization: Bearer $(login ot2@demo.cpdfolio.test)" \
-  --include-path /api/v1/auth/logout

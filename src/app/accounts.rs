@@ -1,5 +1,7 @@
 //! Accounts and sessions: creating users, logging in and out, and turning a
-//! bearer token into the current user.
+//! bearer token into the current user. An account whose password someone
+//! else chose (an admin, creating it or resetting it) may do nothing but
+//! read itself, set its own password and sign out until it has done so.
 
 use std::net::IpAddr;
 
@@ -12,7 +14,7 @@ use crate::domain::error::FieldError;
 use crate::domain::user::{self, NewUser, Role, User};
 use crate::security::password::{self, Workspace};
 use crate::security::token;
-use crate::storage::users::CreateUserError;
+use crate::storage::users::{CreateUserError, NewAccount};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -36,6 +38,19 @@ impl CurrentUser {
         }
     }
 
+    /// Everything but reading one's account, setting one's password and
+    /// signing out waits until a password someone else chose is replaced.
+    pub fn require_own_password(&self) -> AppResult<()> {
+        if self.user.must_change_password {
+            Err(AppError::Forbidden(
+                "set a new password first: this account's password was chosen by an administrator"
+                    .to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Portfolio endpoints are for practitioners and leads; an admin manages
     /// accounts and has no portfolio.
     pub fn require_portfolio(&self) -> AppResult<()> {
@@ -52,6 +67,9 @@ impl CurrentUser {
 pub struct LoginResult {
     pub token: String,
     pub expires_at: OffsetDateTime,
+    /// The session may only set a new password (and read the account or
+    /// sign out) until it does.
+    pub must_change_password: bool,
 }
 
 /// Changes a user may make to their own details; `None` leaves a field alone.
@@ -62,7 +80,7 @@ pub struct ProfileUpdate {
     pub practice_summary: Option<String>,
 }
 
-fn refused(refusal: Refusal) -> AppError {
+pub(super) fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::TooMany { retry_after_secs } => AppError::TooManyRequests {
             detail: format!(
@@ -79,20 +97,41 @@ fn refused(refusal: Refusal) -> AppError {
 }
 
 impl App {
-    /// Validates and stores a new account.
     /// True once any account exists (the demo seeds only an empty database).
     pub async fn has_accounts(&self) -> AppResult<bool> {
         Ok(self.store().count_users().await? > 0)
     }
 
+    /// Validates and stores a new account whose owner chose its password
+    /// (the command line, where they type it, and the demo seed).
     pub async fn create_user(&self, new_user: NewUser) -> AppResult<User> {
+        self.store_new_user(new_user, None).await
+    }
+
+    /// An admin creates an account: they chose the password, so its owner
+    /// must set their own at first sign-in.
+    pub async fn admin_create_user(&self, me: &CurrentUser, new_user: NewUser) -> AppResult<User> {
+        me.require_admin()?;
+        self.store_new_user(new_user, Some(me.id())).await
+    }
+
+    /// `created_by` is the admin who chose the password, if it was not
+    /// the account's owner.
+    async fn store_new_user(&self, new_user: NewUser, created_by: Option<&str>) -> AppResult<User> {
         let new_user = new_user.validated().map_err(AppError::Validation)?;
         let password = new_user.password.clone();
         let hash = self
             .hashing(move |space| password::hash(&password, space))
             .await?
             .map_err(AppError::Internal)?;
-        match self.store().create_user(&new_user, hash).await {
+        let account = NewAccount {
+            user: &new_user,
+            password_hash: hash,
+            must_change_password: created_by.is_some(),
+            created_by,
+            at: self.now(),
+        };
+        match self.store().create_user(account).await {
             Ok(user) => {
                 tracing::info!(user.id = %user.id, user.role = %user.role, "account created");
                 Ok(user)
@@ -106,7 +145,7 @@ impl App {
 
     /// Runs password hashing on the blocking pool, at most the configured
     /// number at once; answers `Busy` when no slot frees up in time.
-    async fn hashing<T: Send + 'static>(
+    pub(super) async fn hashing<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Workspace) -> T + Send + 'static,
     ) -> AppResult<T> {
@@ -152,28 +191,43 @@ impl App {
         }
         let slot = self.hash_slot().await?;
         let credentials = self.store().credentials(&email).await?;
-        let (user_id, hash) = match credentials {
-            Some((id, hash)) => (Some(id), hash),
-            None => (None, password::dummy_hash().to_owned()),
-        };
+        let hash = credentials.as_ref().map_or_else(
+            || password::dummy_hash().to_owned(),
+            |c| c.password_hash.clone(),
+        );
         let attempt = password.to_owned();
         let matches = self
             .hash_in(slot, move |space| password::verify(&attempt, &hash, space))
             .await?;
-        let Some(user_id) = user_id.filter(|_| matches) else {
+        let Some(account) = credentials.filter(|_| matches) else {
             tracing::info!("login refused");
             return Err(AppError::InvalidCredentials);
         };
+        if let Some(refusal) =
+            user::sign_in_refusal(account.active, account.password_expires_at, self.now())
+        {
+            tracing::info!(user.id = %account.user_id, reason = ?refusal, "login refused after a correct password");
+            return Err(AppError::Forbidden(refusal.message().to_owned()));
+        }
         guard.succeeded(&email, client, self.now());
         let token = token::generate();
         let created = self.now();
         let expires_at = created + Duration::hours(i64::from(self.config().session_lifetime_hours));
         self.store()
-            .create_session(&token::digest(&token), &user_id, created, expires_at)
+            .create_session(
+                &token::digest(&token),
+                &account.user_id,
+                created,
+                expires_at,
+            )
             .await?;
         self.store().purge_expired_sessions(created).await?;
-        tracing::info!(user.id = %user_id, "login");
-        Ok(LoginResult { token, expires_at })
+        tracing::info!(user.id = %account.user_id, "login");
+        Ok(LoginResult {
+            token,
+            expires_at,
+            must_change_password: account.must_change_password,
+        })
     }
 
     pub async fn logout(&self, current: &CurrentUser) -> AppResult<()> {
@@ -182,9 +236,21 @@ impl App {
         Ok(())
     }
 
-    /// The user behind a bearer token, if the session is alive. Sliding
-    /// idle expiry: the last-seen time is refreshed at most once a minute.
+    /// The user behind a bearer token, for everything but the few
+    /// operations [`App::session_user`] serves: 403 while the account must
+    /// still set its own password.
     pub async fn authenticate(&self, bearer: &str) -> AppResult<CurrentUser> {
+        let current = self.session_user(bearer).await?;
+        current.require_own_password()?;
+        Ok(current)
+    }
+
+    /// The user behind a bearer token if the session is alive and the
+    /// account active, whether or not it must still set its own password
+    /// (for reading the account, setting the password and signing out).
+    /// Sliding idle expiry: the last-seen time is refreshed at most once a
+    /// minute.
+    pub async fn session_user(&self, bearer: &str) -> AppResult<CurrentUser> {
         let digest = token::digest(bearer);
         let session = self
             .store()
@@ -200,11 +266,15 @@ impl App {
         if at - session.last_seen_at >= Duration::minutes(1) {
             self.store().touch_session(&digest, at).await?;
         }
-        let user = self
+        let Some(user) = self
             .store()
             .user(&session.user_id)
             .await?
-            .ok_or(AppError::Unauthorized)?;
+            .filter(|u| u.active)
+        else {
+            self.store().delete_session(&digest).await?;
+            return Err(AppError::Unauthorized);
+        };
         Ok(CurrentUser {
             user,
             token_digest: digest,

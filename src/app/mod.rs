@@ -5,6 +5,7 @@
 //! mail, and are what handlers and commands call.
 
 mod access;
+mod account_admin;
 mod accounts;
 mod alerts;
 mod attachments;
@@ -13,10 +14,12 @@ mod error;
 mod evidence;
 mod lock;
 mod login_guard;
+mod passwords;
 mod profile;
 mod reflections;
 mod reindex;
 mod search;
+mod sessions;
 mod supervision;
 mod teams;
 
@@ -40,6 +43,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, AppResult, error_kind};
 pub use evidence::{Checked, ListPage};
 pub use lock::{DataDirLock, LockError};
+pub use passwords::PasswordReset;
 pub use profile::ProfileRequest;
 pub use reindex::IndexState;
 

@@ -1,12 +1,14 @@
 //! Teams: an admin creates them and sets who belongs and who leads; a lead
-//! sees the members of the teams they lead.
+//! sees the members of the teams they lead. A lead reads their members'
+//! records, so every change to who belongs or leads is written to the
+//! team's trail with the change itself, and every member can read it.
 
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::record::is_record_id;
-use crate::domain::team::Team;
+use crate::domain::team::{Standing, Team, TeamChange, TeamEvent};
 use crate::domain::user::check_team_name;
-use crate::storage::teams::TeamError;
+use crate::storage::teams::{MembershipChange, TeamError};
 
 const NO_TEAM: AppError = AppError::NotFound("team");
 
@@ -34,7 +36,8 @@ impl App {
         Ok(self.store().teams().await?)
     }
 
-    /// Adds a user to a team or changes whether they lead it.
+    /// Adds a user to a team or changes whether they lead it; setting what
+    /// is already so changes (and records) nothing.
     pub async fn set_team_member(
         &self,
         me: &CurrentUser,
@@ -47,9 +50,8 @@ impl App {
             return Err(NO_TEAM);
         }
         self.portfolio_user("user_id", user_id).await?;
-        self.store()
-            .set_membership(team_id, user_id, is_lead)
-            .await?;
+        let after = Standing::of(Some(is_lead));
+        self.change_standing(me, team_id, user_id, after).await?;
         self.store().team(team_id).await?.ok_or(NO_TEAM)
     }
 
@@ -60,14 +62,66 @@ impl App {
         user_id: &str,
     ) -> AppResult<()> {
         me.require_admin()?;
+        let not_member = AppError::NotFound("team member");
         if !is_record_id(team_id) || !is_record_id(user_id) {
-            return Err(AppError::NotFound("team member"));
+            return Err(not_member);
         }
-        if self.store().remove_membership(team_id, user_id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound("team member"))
+        match self
+            .change_standing(me, team_id, user_id, Standing::Outside)
+            .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(not_member),
         }
+    }
+
+    /// Moves `user_id` to `after` in the team and records it in the
+    /// team's trail, in one transaction; `None` when they stood there
+    /// already.
+    async fn change_standing(
+        &self,
+        me: &CurrentUser,
+        team_id: &str,
+        user_id: &str,
+        after: Standing,
+    ) -> AppResult<Option<TeamChange>> {
+        let before = self.store().standing(team_id, user_id).await?;
+        let Some(change) = TeamChange::between(before, after) else {
+            return Ok(None);
+        };
+        self.store()
+            .change_membership(MembershipChange {
+                team_id,
+                user_id,
+                change,
+                actor_id: Some(me.id()),
+                at: self.now(),
+            })
+            .await?;
+        tracing::info!(
+            team.id = %team_id,
+            user.id = %user_id,
+            admin.id = %me.id(),
+            before = before.as_str(),
+            after = after.as_str(),
+            "team membership changed"
+        );
+        Ok(Some(change))
+    }
+
+    /// The trails of every team the caller is in, newest first: who was
+    /// added, removed, appointed or stood down as lead, by whom and when.
+    pub async fn my_team_events(
+        &self,
+        me: &CurrentUser,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<TeamEvent>, u64)> {
+        me.require_portfolio()?;
+        Ok(self
+            .store()
+            .team_events_for_member(me.id(), limit, offset)
+            .await?)
     }
 
     /// The teams the caller leads, with their members.

@@ -1,5 +1,7 @@
-//! Accounts: roles and the rules for the values people type in (email,
-//! name, HCPC registration number, password).
+//! Accounts: roles, the rules for the values people type in (email,
+//! name, HCPC registration number, password), and when a correct password
+//! still does not open a session (a deactivated account, an expired
+//! one-time password).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,6 +15,8 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const NAME_MAX_CHARS: usize = 120;
 pub const EMAIL_MAX_CHARS: usize = 254;
 pub const PRACTICE_SUMMARY_MAX_CHARS: usize = 10_000;
+/// How long a one-time password set by an admin signs in.
+pub const ONE_TIME_PASSWORD_HOURS: i64 = 72;
 
 /// What an account may do. A lead is a practitioner who also leads a team;
 /// an admin manages accounts and does not keep a portfolio.
@@ -70,6 +74,24 @@ pub struct User {
     pub practice_summary: String,
     pub created_at: time::OffsetDateTime,
     pub teams: Vec<TeamMembership>,
+    /// False once an admin deactivates the account: it keeps its records
+    /// but cannot sign in and gets no alerts.
+    pub active: bool,
+    /// Set when an admin chose the password (a new account or a reset):
+    /// the person must set their own before doing anything else.
+    pub must_change_password: bool,
+}
+
+/// One of a person's sessions as they see it: named by its own id, never
+/// by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    pub id: String,
+    pub created_at: time::OffsetDateTime,
+    pub last_seen_at: time::OffsetDateTime,
+    pub expires_at: time::OffsetDateTime,
+    /// The session the request came with.
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,19 +223,77 @@ pub fn check_hcpc_number(number: &str) -> Option<FieldError> {
 /// ASVS: at least 12 characters, at most 128, no composition rules, and not
 /// the email address itself.
 pub fn check_password(password: &str, email: &str) -> Option<FieldError> {
+    password_problem(password, email).map(|m| FieldError::new("password", m))
+}
+
+/// The password rules for a new password chosen by its owner, who must also
+/// pick something other than the password they are replacing.
+pub fn check_new_password(new: &str, current: &str, email: &str) -> Option<FieldError> {
+    let problem = if new == current {
+        Some("must differ from the current password")
+    } else {
+        password_problem(new, email)
+    };
+    problem.map(|m| FieldError::new("new_password", m))
+}
+
+fn password_problem(password: &str, email: &str) -> Option<&'static str> {
     let len = char_len(password);
-    let bad = |m: &str| Some(FieldError::new("password", m));
     if len < PASSWORD_MIN_CHARS {
-        bad("must be at least 12 characters")
+        Some("must be at least 12 characters")
     } else if len > PASSWORD_MAX_CHARS {
-        bad("must be at most 128 characters")
+        Some("must be at most 128 characters")
     } else if password.trim().to_lowercase() == email
         || password.chars().all(|c| password.starts_with(c))
     {
-        bad("is too easy to guess")
+        Some("is too easy to guess")
     } else {
         None
     }
+}
+
+/// Why the right password still opens no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// An admin deactivated the account.
+    Deactivated,
+    /// The password was a one-time password, and its time is up.
+    OneTimePasswordExpired,
+}
+
+impl SignInRefusal {
+    /// What the person is told (only after giving the right password).
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Deactivated => {
+                "this account has been deactivated; ask your cpdfolio administrator"
+            }
+            Self::OneTimePasswordExpired => {
+                "this one-time password has expired; ask your cpdfolio administrator for a new one"
+            }
+        }
+    }
+}
+
+/// Whether an account whose password was just verified may sign in at
+/// `now`; `password_expires_at` is set only for a one-time password.
+pub fn sign_in_refusal(
+    active: bool,
+    password_expires_at: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> Option<SignInRefusal> {
+    if !active {
+        Some(SignInRefusal::Deactivated)
+    } else if password_expires_at.is_some_and(|at| now >= at) {
+        Some(SignInRefusal::OneTimePasswordExpired)
+    } else {
+        None
+    }
+}
+
+/// When a one-time password issued at `now` stops signing in.
+pub fn one_time_password_expiry(now: time::OffsetDateTime) -> time::OffsetDateTime {
+    now + time::Duration::hours(ONE_TIME_PASSWORD_HOURS)
 }
 
 pub fn check_practice_summary(summary: &str) -> Option<FieldError> {
@@ -269,6 +349,59 @@ mod tests {
         assert!(check_password("ééééééééééab", "a@b.c").is_none());
         assert!(check_password(&"x".repeat(129), "a@b.c").is_some());
         assert!(check_password("aaaaaaaaaaaaaaa", "a@b.c").is_some());
+    }
+
+    #[test]
+    fn a_new_password_follows_the_rules_and_differs_from_the_current_one() {
+        let current = "correct horse battery";
+        assert_eq!(
+            check_new_password(current, current, "a@b.c"),
+            Some(FieldError::new(
+                "new_password",
+                "must differ from the current password"
+            ))
+        );
+        assert_eq!(
+            check_new_password("short", current, "a@b.c"),
+            Some(FieldError::new(
+                "new_password",
+                "must be at least 12 characters"
+            ))
+        );
+        assert_eq!(
+            check_new_password("ann@example.nhs.uk", current, "ann@example.nhs.uk"),
+            Some(FieldError::new("new_password", "is too easy to guess"))
+        );
+        assert_eq!(
+            check_new_password("staple battery horse", current, "a@b.c"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_deactivated_account_or_an_expired_one_time_password_does_not_sign_in() {
+        use time::macros::datetime;
+        let now = datetime!(2026-11-25 09:00 UTC);
+        let expiry = one_time_password_expiry(now);
+        assert_eq!(expiry, datetime!(2026-11-28 09:00 UTC));
+        assert_eq!(sign_in_refusal(true, None, now), None);
+        assert_eq!(sign_in_refusal(true, Some(expiry), now), None);
+        assert_eq!(
+            sign_in_refusal(true, Some(expiry), expiry - time::Duration::SECOND),
+            None
+        );
+        assert_eq!(
+            sign_in_refusal(true, Some(expiry), expiry),
+            Some(SignInRefusal::OneTimePasswordExpired)
+        );
+        assert_eq!(
+            sign_in_refusal(false, Some(expiry), now),
+            Some(SignInRefusal::Deactivated)
+        );
+        assert_eq!(
+            sign_in_refusal(false, None, now),
+            Some(SignInRefusal::Deactivated)
+        );
     }
 
     #[test]

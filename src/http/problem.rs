@@ -159,7 +159,7 @@ const DOCUMENTED_STATUSES: [(u16, &str); 11] = [
     (401, "No valid bearer token."),
     (
         403,
-        "Signed in, but the caller's role does not allow this action.",
+        "Not allowed: the caller's role does not allow this action, the account must set a new password first, or (at login) the account is deactivated or its one-time password has expired.",
     ),
     (404, "Not found, or not visible to the caller."),
     (409, "Conflicts with the current state."),

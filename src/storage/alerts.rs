@@ -33,9 +33,11 @@ pub struct OutboxEmail {
     pub created_at: String,
 }
 
-/// An email no run is sending: pending, or claimed before `$stale_before`.
-const CLAIMABLE: &str = "status = 'pending'
-    OR (status = 'sending' AND claimed_at < <datetime> $stale_before)";
+/// An email no run is sending (pending, or claimed before
+/// `$stale_before`) to an account that is active: one queued for an account
+/// deactivated since waits, and goes only if it is reactivated.
+const CLAIMABLE: &str = "user.active AND (status = 'pending'
+    OR (status = 'sending' AND claimed_at < <datetime> $stale_before))";
 
 const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) AS user, recipient, subject, text, html, message_id, status, attempts, <string> created_at AS created_at";
 
@@ -81,11 +83,12 @@ impl Store {
         Ok(n.unwrap_or(0) > 0)
     }
 
-    /// Emails waiting for a first or another attempt, oldest first.
+    /// Emails still to deliver, oldest first. One queued for an account
+    /// deactivated since waits (and is delivered only if it is reactivated).
     pub async fn pending_emails(&self, limit: u32) -> StorageResult<Vec<OutboxEmail>> {
         Ok(self
             .db()
-            .query(format!("SELECT {FIELDS} FROM alert WHERE status = 'pending' ORDER BY created_at LIMIT $limit"))
+            .query(format!("SELECT {FIELDS} FROM alert WHERE status = 'pending' AND user.active ORDER BY created_at LIMIT $limit"))
             .bind(("limit", i64::from(limit)))
             .await?
             .take(0)?)

@@ -73,6 +73,10 @@ impl Migrations {
                 sql: include_str!("../../migrations/0005_alert_claim.surql").to_owned(),
             },
             Migration {
+                name: "0006_account_lifecycle.surql".to_owned(),
+                sql: include_str!("../../migrations/0006_account_lifecycle.surql").to_owned(),
+            },
+            Migration {
                 name: "0007_attachment_owner.surql".to_owned(),
                 sql: include_str!("../../migrations/0007_attachment_owner.surql").to_owned(),
             },

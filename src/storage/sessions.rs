@@ -1,17 +1,29 @@
-//! Login sessions, keyed by the SHA-256 digest of the bearer token.
+//! Login sessions, keyed by the SHA-256 digest of the bearer token. Each
+//! also has an id of its own, the only handle a person sees when they list
+//! or revoke their sessions: the digest never leaves this module.
 
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
 
-use super::Store;
 use super::error::StorageResult;
 use super::rows::{datetime, datetime_to_db};
+use super::{Store, new_id};
+use crate::domain::user::SessionSummary;
 
 #[derive(SurrealValue)]
 struct SessionRow {
     user: String,
     last_seen_at: String,
     expires_at: String,
+}
+
+#[derive(SurrealValue)]
+struct SessionListRow {
+    id: String,
+    created_at: String,
+    last_seen_at: String,
+    expires_at: String,
+    current: bool,
 }
 
 /// A live session as read back for a request.
@@ -32,9 +44,10 @@ impl Store {
     ) -> StorageResult<()> {
         self.db()
             .query(
-                "CREATE session SET token_digest = $digest, user = type::record('user', $user),
+                "CREATE type::record('session', $id) SET token_digest = $digest, user = type::record('user', $user),
                      created_at = <datetime> $now, last_seen_at = <datetime> $now, expires_at = <datetime> $expires",
             )
+            .bind(("id", new_id()))
             .bind(("digest", digest.to_owned()))
             .bind(("user", user_id.to_owned()))
             .bind(("now", datetime_to_db(now)))
@@ -78,6 +91,83 @@ impl Store {
         self.db()
             .query("DELETE session WHERE token_digest = $digest")
             .bind(("digest", digest.to_owned()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// The user's sessions seen after `seen_after` and not past their
+    /// absolute expiry at `now`, newest first; `current_digest` marks the
+    /// caller's own.
+    pub async fn live_sessions(
+        &self,
+        user_id: &str,
+        current_digest: &str,
+        seen_after: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StorageResult<Vec<SessionSummary>> {
+        let rows: Vec<SessionListRow> = self
+            .db()
+            .query(
+                "SELECT record::id(id) AS id, <string> created_at AS created_at,
+                     <string> last_seen_at AS last_seen_at, <string> expires_at AS expires_at,
+                     token_digest = $current AS current
+                 FROM session
+                 WHERE user = type::record('user', $user) AND expires_at > <datetime> $now
+                     AND last_seen_at > <datetime> $seen_after",
+            )
+            .bind(("user", user_id.to_owned()))
+            .bind(("current", current_digest.to_owned()))
+            .bind(("now", datetime_to_db(now)))
+            .bind(("seen_after", datetime_to_db(seen_after)))
+            .await?
+            .take(0)?;
+        let mut sessions = rows
+            .into_iter()
+            .map(|r| {
+                Ok(SessionSummary {
+                    created_at: datetime(&r.created_at)?,
+                    last_seen_at: datetime(&r.last_seen_at)?,
+                    expires_at: datetime(&r.expires_at)?,
+                    id: r.id,
+                    current: r.current,
+                })
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        Ok(sessions)
+    }
+
+    /// Ends the user's session `session_id`; false when the user has no
+    /// such session (someone else's is not theirs to end).
+    pub async fn delete_session_of(&self, user_id: &str, session_id: &str) -> StorageResult<bool> {
+        let deleted: Option<i64> = self
+            .db()
+            .query(
+                "LET $found = SELECT VALUE id FROM session
+                     WHERE id = type::record('session', $id) AND user = type::record('user', $user);
+                 DELETE $found;
+                 RETURN array::len($found);",
+            )
+            .bind(("id", session_id.to_owned()))
+            .bind(("user", user_id.to_owned()))
+            .await?
+            .take(2)?;
+        Ok(deleted.unwrap_or(0) > 0)
+    }
+
+    /// Ends every session of the user except the one with `keep_digest`.
+    pub async fn delete_other_sessions(
+        &self,
+        user_id: &str,
+        keep_digest: &str,
+    ) -> StorageResult<()> {
+        self.db()
+            .query(
+                "DELETE session WHERE user = type::record('user', $user) AND token_digest != $keep",
+            )
+            .bind(("user", user_id.to_owned()))
+            .bind(("keep", keep_digest.to_owned()))
             .await?
             .check()?;
         Ok(())

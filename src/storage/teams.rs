@@ -1,12 +1,17 @@
-//! Teams and their members. A team can have several leads and a user can
-//! belong to several teams (staff working across surgeries).
+//! Teams, their members and their trail. A team can have several leads and
+//! a user can belong to several teams (staff working across surgeries).
+//! Every change to a membership is written together with its entry in the
+//! team's append-only trail, in one transaction: there is no way to change
+//! who leads a team without the team being able to see it.
 
 use anyhow::Context;
 use surrealdb::types::SurrealValue;
+use time::OffsetDateTime;
 
-use super::error::{StorageError, StorageResult};
-use super::{Store, new_id};
-use crate::domain::team::{Team, TeamMember};
+use super::error::{CONFLICT_MARK, StorageError, StorageResult};
+use super::rows::{datetime, datetime_to_db};
+use super::{Store, execute, new_id};
+use crate::domain::team::{Standing, Team, TeamChange, TeamEvent, TeamEventPerson, TeamMember};
 
 #[derive(SurrealValue)]
 struct TeamMemberRow {
@@ -40,6 +45,56 @@ impl From<anyhow::Error> for TeamError {
 const TEAM_FIELDS: &str = "record::id(id) AS id, name,
     (SELECT record::id(user) AS user_id, user.name AS name, user.email AS email, is_lead
      FROM membership WHERE team = $parent.id ORDER BY name) AS members";
+
+#[derive(SurrealValue)]
+struct TeamEventRow {
+    id: String,
+    team_id: String,
+    team_name: String,
+    at: String,
+    actor_id: Option<String>,
+    actor_name: Option<String>,
+    subject_id: String,
+    subject_name: String,
+    standing_before: String,
+    standing_after: String,
+}
+
+impl TeamEventRow {
+    fn into_event(self) -> StorageResult<TeamEvent> {
+        let standing = |text: &str| {
+            Standing::parse(text)
+                .ok_or_else(|| anyhow::anyhow!("stored team standing {text:?} is not known"))
+        };
+        Ok(TeamEvent {
+            change: TeamChange {
+                before: standing(&self.standing_before)?,
+                after: standing(&self.standing_after)?,
+            },
+            at: datetime(&self.at)?,
+            actor: self.actor_id.map(|user_id| TeamEventPerson {
+                user_id,
+                name: self.actor_name.unwrap_or_default(),
+            }),
+            subject: TeamEventPerson {
+                user_id: self.subject_id,
+                name: self.subject_name,
+            },
+            id: self.id,
+            team_id: self.team_id,
+            team_name: self.team_name,
+        })
+    }
+}
+
+/// A change to one person's standing in one team, made by `actor_id`.
+pub struct MembershipChange<'a> {
+    pub team_id: &'a str,
+    pub user_id: &'a str,
+    pub change: TeamChange,
+    pub actor_id: Option<&'a str>,
+    pub at: OffsetDateTime,
+}
 
 fn into_team(row: TeamRow) -> Team {
     Team {
@@ -130,44 +185,89 @@ impl Store {
         Ok(ids)
     }
 
-    /// Adds the user to the team, or changes whether they lead it.
-    pub async fn set_membership(
-        &self,
-        team_id: &str,
-        user_id: &str,
-        is_lead: bool,
-    ) -> StorageResult<()> {
-        self.db()
-            .query(
-                "LET $t = type::record('team', $team); LET $u = type::record('user', $user);
-                 IF (SELECT id FROM membership WHERE team = $t AND user = $u) {
-                     UPDATE membership SET is_lead = $lead WHERE team = $t AND user = $u;
-                 } ELSE {
-                     CREATE membership SET team = $t, user = $u, is_lead = $lead;
-                 };",
-            )
-            .bind(("team", team_id.to_owned()))
-            .bind(("user", user_id.to_owned()))
-            .bind(("lead", is_lead))
-            .await?
-            .check()?;
-        Ok(())
-    }
-
-    /// Removes the user from the team; false when they were not in it.
-    pub async fn remove_membership(&self, team_id: &str, user_id: &str) -> StorageResult<bool> {
-        let removed: Option<i64> = self
+    /// The user's standing in the team now.
+    pub async fn standing(&self, team_id: &str, user_id: &str) -> StorageResult<Standing> {
+        let is_lead: Option<bool> = self
             .db()
             .query(
-                "LET $found = SELECT VALUE id FROM membership WHERE team = type::record('team', $team)
-                     AND user = type::record('user', $user);
-                 DELETE $found;
-                 RETURN array::len($found);",
+                "RETURN (SELECT VALUE is_lead FROM membership
+                     WHERE team = type::record('team', $team) AND user = type::record('user', $user))[0]",
             )
             .bind(("team", team_id.to_owned()))
             .bind(("user", user_id.to_owned()))
             .await?
-            .take(2)?;
-        Ok(removed.unwrap_or(0) > 0)
+            .take(0)?;
+        Ok(Standing::of(is_lead))
+    }
+
+    /// Applies the change to the membership and writes its entry in the
+    /// team's trail, in one transaction; a version conflict when the
+    /// standing is no longer what the change starts from.
+    pub async fn change_membership(&self, change: MembershipChange<'_>) -> StorageResult<()> {
+        let query = self
+            .db()
+            .query(
+                "BEGIN TRANSACTION;
+                 LET $t = type::record('team', $team);
+                 LET $u = type::record('user', $user);
+                 LET $lead = (SELECT VALUE is_lead FROM membership WHERE team = $t AND user = $u)[0];
+                 LET $standing = IF $lead = NONE { 'none' } ELSE IF $lead { 'lead' } ELSE { 'member' };
+                 IF $standing != $before { THROW $conflict; };
+                 IF $after = 'none' {
+                     DELETE membership WHERE team = $t AND user = $u;
+                 } ELSE IF $before = 'none' {
+                     CREATE membership SET team = $t, user = $u, is_lead = $is_lead;
+                 } ELSE {
+                     UPDATE membership SET is_lead = $is_lead WHERE team = $t AND user = $u;
+                 };
+                 CREATE type::record('team_event', $event_id) SET team = $t, subject = $u,
+                     actor = IF $actor != NONE { type::record('user', $actor) } ELSE { NONE },
+                     standing_before = $before, standing_after = $after, at = <datetime> $at;
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("team", change.team_id.to_owned()))
+            .bind(("user", change.user_id.to_owned()))
+            .bind(("before", change.change.before.as_str()))
+            .bind(("after", change.change.after.as_str()))
+            .bind(("is_lead", change.change.after == Standing::Lead))
+            .bind(("actor", change.actor_id.map(str::to_owned)))
+            .bind(("event_id", new_id()))
+            .bind(("at", datetime_to_db(change.at)))
+            .bind(("conflict", CONFLICT_MARK));
+        execute(query).await
+    }
+
+    /// A page of the trails of every team `user_id` is in, newest first,
+    /// and how many entries they hold.
+    pub async fn team_events_for_member(
+        &self,
+        user_id: &str,
+        limit: u32,
+        offset: u32,
+    ) -> StorageResult<(Vec<TeamEvent>, u64)> {
+        let mut response = self
+            .db()
+            .query(
+                "LET $teams = SELECT VALUE team FROM membership WHERE user = type::record('user', $user);
+                 SELECT record::id(id) AS id, record::id(team) AS team_id, team.name AS team_name,
+                     <string> at AS at,
+                     IF actor != NONE { record::id(actor) } ELSE { NONE } AS actor_id,
+                     actor.name AS actor_name,
+                     record::id(subject) AS subject_id, subject.name AS subject_name,
+                     standing_before, standing_after
+                 FROM team_event WHERE team IN $teams ORDER BY at DESC LIMIT $limit START $offset;
+                 RETURN count(SELECT id FROM team_event WHERE team IN $teams);",
+            )
+            .bind(("user", user_id.to_owned()))
+            .bind(("limit", i64::from(limit)))
+            .bind(("offset", i64::from(offset)))
+            .await?;
+        let rows: Vec<TeamEventRow> = response.take(1)?;
+        let total: Option<i64> = response.take(2)?;
+        let events = rows
+            .into_iter()
+            .map(TeamEventRow::into_event)
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok((events, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
     }
 }

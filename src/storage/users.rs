@@ -1,11 +1,15 @@
-//! Users, teams and team membership.
+//! Accounts: creating them (with a first team membership, recorded in the
+//! team's trail), reading them, their credentials, and the lifecycle an
+//! admin drives (deactivation, password resets).
 
 use surrealdb::types::SurrealValue;
+use time::OffsetDateTime;
 
 use super::error::StorageError;
 use super::error::StorageResult;
-use super::rows::datetime;
+use super::rows::{datetime, datetime_to_db};
 use super::{Store, new_id};
+use crate::domain::team::Standing;
 use crate::domain::user::{NewUser, Role, TeamMembership, User};
 
 #[derive(SurrealValue)]
@@ -17,6 +21,9 @@ struct UserRow {
     hcpc_number: Option<String>,
     practice_summary: String,
     created_at: String,
+    active: bool,
+    must_change_password: bool,
+    teams: Vec<MembershipRow>,
 }
 
 #[derive(SurrealValue)]
@@ -29,9 +36,49 @@ struct MembershipRow {
 struct CredentialRow {
     id: String,
     password_hash: String,
+    active: bool,
+    must_change_password: bool,
+    password_expires_at: Option<String>,
 }
 
-const USER_FIELDS: &str = "record::id(id) AS id, email, name, role, hcpc_number, practice_summary, <string> created_at AS created_at";
+/// What a sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub must_change_password: bool,
+    /// Set while the password is a one-time password.
+    pub password_expires_at: Option<OffsetDateTime>,
+}
+
+/// A new account and how it came to be.
+pub struct NewAccount<'a> {
+    pub user: &'a NewUser,
+    pub password_hash: String,
+    /// True when someone other than its owner chose the password.
+    pub must_change_password: bool,
+    /// The admin creating it; `None` for the command line and the demo.
+    pub created_by: Option<&'a str>,
+    pub at: OffsetDateTime,
+}
+
+/// A password to store for an account, and what goes with it.
+pub struct PasswordChange<'a> {
+    pub user_id: &'a str,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    /// When a one-time password stops signing in; `None` for a password
+    /// its owner chose.
+    pub expires_at: Option<OffsetDateTime>,
+    /// The session (by token digest) that stays signed in; every other
+    /// session of the account ends.
+    pub keep_session: Option<&'a str>,
+}
+
+const USER_FIELDS: &str = "record::id(id) AS id, email, name, role, hcpc_number, practice_summary,
+    <string> created_at AS created_at, active, must_change_password,
+    (SELECT team.name AS team, is_lead FROM membership WHERE user = $parent.id ORDER BY team) AS teams";
 
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +112,7 @@ impl From<anyhow::Error> for CreateUserError {
 }
 
 impl UserRow {
-    fn into_user(self, teams: Vec<TeamMembership>) -> StorageResult<User> {
+    fn into_user(self) -> StorageResult<User> {
         Ok(User {
             role: self.role.parse::<Role>().map_err(anyhow::Error::msg)?,
             created_at: datetime(&self.created_at)?,
@@ -74,31 +121,42 @@ impl UserRow {
             name: self.name,
             hcpc_number: self.hcpc_number,
             practice_summary: self.practice_summary,
-            teams,
+            teams: self
+                .teams
+                .into_iter()
+                .map(|r| TeamMembership {
+                    team: r.team,
+                    is_lead: r.is_lead,
+                })
+                .collect(),
+            active: self.active,
+            must_change_password: self.must_change_password,
         })
     }
 }
 
 impl Store {
-    /// Creates the account and, for a team, the team (if new) and the
-    /// membership, all in one transaction.
-    pub async fn create_user(
-        &self,
-        user: &NewUser,
-        password_hash: String,
-    ) -> Result<User, CreateUserError> {
+    /// Creates the account and, for a team, the team (if new), the
+    /// membership and its entry in the team's trail, all in one transaction.
+    pub async fn create_user(&self, account: NewAccount<'_>) -> Result<User, CreateUserError> {
         let id = new_id();
+        let user = account.user;
+        let is_lead = user.role == Role::Lead;
         let query = self
             .db()
             .query(
                 "BEGIN TRANSACTION;
                  LET $u = type::record('user', $id);
                  CREATE $u SET email = $email, name = $name, role = $role, hcpc_number = $hcpc,
-                     practice_summary = '', password_hash = $hash, created_at = time::now(), updated_at = time::now();
+                     practice_summary = '', password_hash = $hash, created_at = <datetime> $at, updated_at = <datetime> $at,
+                     active = true, must_change_password = $must_change;
                  IF $team != NONE {
                      LET $existing = (SELECT VALUE id FROM team WHERE name = $team LIMIT 1)[0];
-                     LET $t = IF $existing != NONE { $existing } ELSE { (CREATE type::record('team', $team_id) SET name = $team, created_at = time::now() RETURN VALUE id)[0] };
+                     LET $t = IF $existing != NONE { $existing } ELSE { (CREATE type::record('team', $team_id) SET name = $team, created_at = <datetime> $at RETURN VALUE id)[0] };
                      CREATE membership SET user = $u, team = $t, is_lead = $is_lead;
+                     CREATE type::record('team_event', $event_id) SET team = $t, subject = $u,
+                         actor = IF $actor != NONE { type::record('user', $actor) } ELSE { NONE },
+                         standing_before = $before, standing_after = $after, at = <datetime> $at;
                  };
                  COMMIT TRANSACTION;",
             )
@@ -107,11 +165,16 @@ impl Store {
             .bind(("name", user.name.clone()))
             .bind(("role", user.role.as_str()))
             .bind(("hcpc", user.hcpc_number.clone()))
-            .bind(("hash", password_hash))
+            .bind(("hash", account.password_hash))
+            .bind(("must_change", account.must_change_password))
             .bind(("team", user.team.clone()))
             .bind(("team_id", new_id()))
-            .bind(("is_lead", user.role == Role::Lead))
-            ;
+            .bind(("is_lead", is_lead))
+            .bind(("actor", account.created_by.map(str::to_owned)))
+            .bind(("before", Standing::Outside.as_str()))
+            .bind(("after", Standing::of(Some(is_lead)).as_str()))
+            .bind(("event_id", new_id()))
+            .bind(("at", datetime_to_db(account.at)));
         super::execute(query).await?;
         self.user(&id)
             .await?
@@ -127,42 +190,90 @@ impl Store {
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;
-        match row {
-            Some(row) => {
-                let teams = self.memberships(&row.id).await?;
-                row.into_user(teams).map(Some)
-            }
-            None => Ok(None),
-        }
+        row.map(UserRow::into_user).transpose()
     }
 
-    async fn memberships(&self, user_id: &str) -> StorageResult<Vec<TeamMembership>> {
-        let rows: Vec<MembershipRow> = self
+    /// A page of every account by email, and how many there are.
+    pub async fn users(&self, limit: u32, offset: u32) -> StorageResult<(Vec<User>, u64)> {
+        let mut response = self
             .db()
-            .query("SELECT team.name AS team, is_lead FROM membership WHERE user = type::record('user', $id) ORDER BY team")
-            .bind(("id", user_id.to_owned()))
-            .await?
-            .take(0)?;
-        Ok(rows
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM user ORDER BY email LIMIT $limit START $offset;
+                 RETURN count(SELECT id FROM user);"
+            ))
+            .bind(("limit", i64::from(limit)))
+            .bind(("offset", i64::from(offset)))
+            .await?;
+        let rows: Vec<UserRow> = response.take(0)?;
+        let total: Option<i64> = response.take(1)?;
+        let users = rows
             .into_iter()
-            .map(|r| TeamMembership {
-                team: r.team,
-                is_lead: r.is_lead,
-            })
-            .collect())
+            .map(UserRow::into_user)
+            .collect::<StorageResult<_>>()?;
+        Ok((users, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
     }
 
-    /// The id and password hash for a login attempt.
-    pub async fn credentials(&self, email: &str) -> StorageResult<Option<(String, String)>> {
+    /// What a sign-in (or a password change) checks the password against.
+    pub async fn credentials(&self, email: &str) -> StorageResult<Option<Credentials>> {
         let row: Option<CredentialRow> = self
             .db()
             .query(
-                "SELECT record::id(id) AS id, password_hash FROM user WHERE email = $email LIMIT 1",
+                "SELECT record::id(id) AS id, password_hash, active, must_change_password,
+                     IF password_expires_at { <string> password_expires_at } ELSE { NONE } AS password_expires_at
+                 FROM user WHERE email = $email LIMIT 1",
             )
             .bind(("email", email.to_owned()))
             .await?
             .take(0)?;
-        Ok(row.map(|r| (r.id, r.password_hash)))
+        row.map(|r| {
+            Ok(Credentials {
+                password_expires_at: r.password_expires_at.as_deref().map(datetime).transpose()?,
+                user_id: r.id,
+                password_hash: r.password_hash,
+                active: r.active,
+                must_change_password: r.must_change_password,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a new password and ends every session of the account but the
+    /// one kept, in one transaction.
+    pub async fn set_password(&self, change: PasswordChange<'_>) -> StorageResult<()> {
+        let query = self
+            .db()
+            .query(
+                "BEGIN TRANSACTION;
+                 LET $u = type::record('user', $id);
+                 UPDATE $u SET password_hash = $hash, must_change_password = $must_change,
+                     password_expires_at = IF $expires != NONE { <datetime> $expires } ELSE { NONE },
+                     updated_at = time::now();
+                 DELETE session WHERE user = $u AND token_digest != $keep;
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("id", change.user_id.to_owned()))
+            .bind(("hash", change.password_hash))
+            .bind(("must_change", change.must_change_password))
+            .bind(("expires", change.expires_at.map(datetime_to_db)))
+            .bind(("keep", change.keep_session.map(str::to_owned)));
+        super::execute(query).await
+    }
+
+    /// Activates or deactivates an account; deactivating ends all its
+    /// sessions in the same transaction.
+    pub async fn set_active(&self, user_id: &str, active: bool) -> StorageResult<()> {
+        let query = self
+            .db()
+            .query(
+                "BEGIN TRANSACTION;
+                 LET $u = type::record('user', $id);
+                 UPDATE $u SET active = $active, updated_at = time::now();
+                 IF $active = false { DELETE session WHERE user = $u; };
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("id", user_id.to_owned()))
+            .bind(("active", active));
+        super::execute(query).await
     }
 
     pub async fn update_profile_fields(
@@ -190,16 +301,17 @@ impl Store {
         Ok(())
     }
 
-    /// Every account that keeps a portfolio, for the alert job.
+    /// Every active account that keeps a portfolio, for the alert job: a
+    /// deactivated account gets no alerts.
     pub async fn portfolio_users(&self) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
             .query(format!(
-                "SELECT {USER_FIELDS} FROM user WHERE role != 'admin' ORDER BY email"
+                "SELECT {USER_FIELDS} FROM user WHERE role != 'admin' AND active ORDER BY email"
             ))
             .await?
             .take(0)?;
-        rows.into_iter().map(|r| r.into_user(Vec::new())).collect()
+        rows.into_iter().map(UserRow::into_user).collect()
     }
 
     pub async fn count_users(&self) -> StorageResult<usize> {

@@ -41,6 +41,15 @@ impl TestApp {
         Self::serve(app, data).await
     }
 
+    /// A server that reads the time from `clock`, which the test moves.
+    pub async fn spawn_with_clock(clock: std::sync::Arc<cpdfolio::app::FixedClock>) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let app = App::open_with_clock(test_config(data.path()), &Migrations::embedded(), clock)
+            .await
+            .unwrap();
+        Self::serve(app, data).await
+    }
+
     /// Serves an opened application on a loopback port.
     pub async fn serve(app: App, data: tempfile::TempDir) -> Self {
         app.spawn_background_tasks();
@@ -78,6 +87,12 @@ impl TestApp {
             .await;
         assert_eq!(resp.0, 200, "{:?}", resp.1);
         resp.1["token"].as_str().unwrap().to_owned()
+    }
+
+    /// An admin (admin@example.nhs.uk) with a session token.
+    pub async fn admin(&self) -> (String, String) {
+        let id = self.user("admin@example.nhs.uk", Role::Admin, None).await;
+        (id, self.login("admin@example.nhs.uk").await)
     }
 
     /// A practitioner with a session token.

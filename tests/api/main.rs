@@ -1,5 +1,6 @@
 //! End-to-end tests over real HTTP against a real server per test.
 
+mod accounts;
 mod alerts;
 mod attachments;
 mod auth;
@@ -21,3 +22,4 @@ mod search;
 mod sharing;
 mod signoff;
 mod storage;
+mod team_events;

@@ -1,9 +1,10 @@
 //! A data directory written by the previous release (schema 0001 + 0002,
 //! content as FLEXIBLE JSON with string dates) opens under this release:
 //! migration 0003 converts every row to typed fields without loss, and
-//! reads, lists, history and search work on the converted rows.
+//! reads, lists, history and search work on the converted rows; migration
+//! 0006 leaves every account active with the password its owner chose.
 
-use cpdfolio::domain::user::Role;
+use cpdfolio::security::password;
 use cpdfolio::storage::Migrations;
 use cpdfolio::{App, Config};
 use serde_json::json;
@@ -14,6 +15,30 @@ const SUPERVISION: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 const AUDIT: &str = "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0";
 const TRAINING: &str = "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e";
 const REFLECTION: &str = "fefefefefefefefefefefefefefefefe";
+const SAM: &str = "5a3000000000000000000000000000a1";
+const JO: &str = "70000000000000000000000000000a02";
+const LEAD: &str = "1ead0000000000000000000000000a03";
+const RIVERSIDE: &str = "0e1000000000000000000000000000e5";
+
+/// Accounts exactly as the previous release's storage code wrote them.
+fn old_accounts(password_hash: &str) -> String {
+    let account = |id: &str, email: &str, role: &str| {
+        format!(
+            "CREATE type::record('user', '{id}') SET email = '{email}', name = 'Test {email}',
+                 role = '{role}', hcpc_number = NONE, practice_summary = '',
+                 password_hash = '{password_hash}', created_at = time::now(), updated_at = time::now();"
+        )
+    };
+    format!(
+        "{}\n{}\n{}\n
+         CREATE type::record('team', '{RIVERSIDE}') SET name = 'Riverside', created_at = time::now();
+         CREATE membership SET user = type::record('user', '{LEAD}'),
+             team = type::record('team', '{RIVERSIDE}'), is_lead = true;",
+        account(SAM, "sam@example.nhs.uk", "practitioner"),
+        account(JO, "jo@example.nhs.uk", "practitioner"),
+        account(LEAD, "lead@example.nhs.uk", "lead"),
+    )
+}
 
 /// Rows exactly as the previous release's storage code wrote them.
 fn old_rows(sam: &str, jo: &str, lead: &str) -> String {
@@ -84,21 +109,39 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
         ..test_config(data.path())
     };
     let (_old_dir, old) = previous_release_migrations();
-    let (sam, jo) = {
+    let (sam, jo) = (SAM.to_owned(), JO.to_owned());
+    {
         let app = App::open(config.clone(), &old).await.unwrap();
-        let sam = create_user(&app, "sam@example.nhs.uk", Role::Practitioner, None).await;
-        let jo = create_user(&app, "jo@example.nhs.uk", Role::Practitioner, None).await;
-        let lead = create_user(&app, "lead@example.nhs.uk", Role::Lead, Some("Riverside")).await;
+        let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
         app.store()
-            .raw_query_for_tests(&old_rows(&sam, &jo, &lead))
+            .raw_query_for_tests(&old_accounts(&hash))
             .await
             .unwrap();
-        (sam, jo)
-    };
+        app.store()
+            .raw_query_for_tests(&old_rows(SAM, JO, LEAD))
+            .await
+            .unwrap();
+    }
 
     let app = App::open(config, &Migrations::embedded()).await.unwrap();
     let t = TestApp::serve(app, data).await;
-    let token = t.login("sam@example.nhs.uk").await;
+    let (status, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": "sam@example.nhs.uk", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(login["must_change_password"], false);
+    let token = login["token"].as_str().unwrap().to_owned();
+    for id in [SAM, JO, LEAD] {
+        let user = t.app.store().user(id).await.unwrap().unwrap();
+        assert!(user.active && !user.must_change_password, "{id}");
+    }
+    let lead = t.app.store().user(LEAD).await.unwrap().unwrap();
+    assert_eq!(lead.teams[0].team, "Riverside");
+    assert!(lead.teams[0].is_lead);
 
     let (status, s) = t
         .get(&format!("/api/v1/supervision/{SUPERVISION}"), Some(&token))

@@ -1,17 +1,86 @@
+//! Account management (admin only): creating accounts, listing them,
+//! deactivating and reactivating them, one-time password resets, and the
+//! alert job. An admin sees accounts, never portfolio content.
+
 use poem::web::Data;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use time::OffsetDateTime;
 
 use super::Tag;
-use super::me::UserView;
-use crate::app::App;
+use super::me::{TeamView, UserView};
+use crate::app::{App, PasswordReset};
 use crate::app::{AppError, AppResult};
-use crate::domain::user::{NewUser, Role};
+use crate::domain::user::{NewUser, Role, User};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 
 pub struct AdminApi;
+
+/// An account as an admin manages it (no portfolio content).
+#[derive(Object)]
+struct AccountView {
+    id: String,
+    email: String,
+    name: String,
+    /// practitioner, lead or admin.
+    role: String,
+    hcpc_number: Option<String>,
+    teams: Vec<TeamView>,
+    /// False once deactivated: the account cannot sign in and gets no
+    /// alerts; its records stay.
+    active: bool,
+    /// The account must set its own password at its next sign-in.
+    must_change_password: bool,
+    created_at: OffsetDateTime,
+}
+
+impl From<User> for AccountView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role.as_str().to_owned(),
+            hcpc_number: u.hcpc_number,
+            teams: u.teams.into_iter().map(TeamView::from).collect(),
+            active: u.active,
+            must_change_password: u.must_change_password,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+struct AccountPage {
+    items: Vec<AccountView>,
+    total: u64,
+    limit: u32,
+    offset: u32,
+}
+
+/// A one-time password for an account, shown this once.
+#[derive(Object)]
+struct PasswordResetView {
+    account: AccountView,
+    /// Give this to the person by a channel you trust; it is stored only
+    /// hashed and cannot be shown again. It signs in once it is typed, and
+    /// the person must then set their own password.
+    one_time_password: String,
+    /// After this the one-time password no longer signs in.
+    expires_at: OffsetDateTime,
+}
+
+impl From<PasswordReset> for PasswordResetView {
+    fn from(r: PasswordReset) -> Self {
+        Self {
+            account: r.user.into(),
+            one_time_password: r.one_time_password,
+            expires_at: r.expires_at,
+        }
+    }
+}
 
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
@@ -24,7 +93,8 @@ struct NewUserRequest {
     team: Option<Text>,
     /// HCPC registration number, e.g. OT12345.
     hcpc_number: Option<Text>,
-    /// 12 to 128 characters.
+    /// 12 to 128 characters. The person must replace it with their own at
+    /// first sign-in.
     password: Text,
 }
 
@@ -65,7 +135,9 @@ struct AlertRun {
 
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "Tag::Admin")]
 impl AdminApi {
-    /// Create an account (admin only).
+    /// Create an account (admin only). Its owner must set their own
+    /// password at first sign-in; a lead's appointment is recorded in the
+    /// team's trail.
     #[oai(path = "/users", method = "post")]
     async fn create_user(
         &self,
@@ -81,16 +153,79 @@ impl AdminApi {
             .parse()
             .map_err(|e: String| AppError::invalid("role", e))?;
         let user = app
-            .create_user(NewUser {
-                email: body.email.0,
-                name: body.name.0,
-                role,
-                team: body.team.map(String::from),
-                hcpc_number: body.hcpc_number.map(String::from),
-                password: body.password.0,
-            })
+            .admin_create_user(
+                &auth.0,
+                NewUser {
+                    email: body.email.0,
+                    name: body.name.0,
+                    role,
+                    team: body.team.map(String::from),
+                    hcpc_number: body.hcpc_number.map(String::from),
+                    password: body.password.0,
+                },
+            )
             .await?;
         Ok(CreatedUser::Created(Json(user.into())))
+    }
+
+    /// Every account by email, active or not (admin only).
+    #[oai(path = "/users", method = "get")]
+    async fn list_users(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// Page size, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
+    ) -> AppResult<Json<AccountPage>> {
+        let (limit, offset) = (limit.0.unwrap_or(100), offset.0.unwrap_or(0));
+        let (users, total) = app.list_accounts(&auth.0, limit, offset).await?;
+        Ok(Json(AccountPage {
+            items: users.into_iter().map(Into::into).collect(),
+            total,
+            limit,
+            offset,
+        }))
+    }
+
+    /// Deactivate an account (admin only): every session it has ends at
+    /// once and it can no longer sign in; its records stay. Not one's own.
+    #[oai(path = "/users/:user_id/deactivate", method = "post")]
+    async fn deactivate(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        user_id: Path<String>,
+    ) -> AppResult<Json<AccountView>> {
+        let user = app.deactivate_account(&auth.0, &user_id).await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Let a deactivated account sign in again (admin only).
+    #[oai(path = "/users/:user_id/reactivate", method = "post")]
+    async fn reactivate(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        user_id: Path<String>,
+    ) -> AppResult<Json<AccountView>> {
+        let user = app.reactivate_account(&auth.0, &user_id).await?;
+        Ok(Json(user.into()))
+    }
+
+    /// Reset an account's password to a random one-time password (admin
+    /// only): every session it has ends, the one-time password signs in
+    /// for 72 hours, and the person must then set their own. Not one's own.
+    #[oai(path = "/users/:user_id/password-reset", method = "post")]
+    async fn reset_password(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        user_id: Path<String>,
+    ) -> AppResult<Json<PasswordResetView>> {
+        let reset = app.reset_password(&auth.0, &user_id).await?;
+        Ok(Json(reset.into()))
     }
 
     /// Run the inactivity alerts now (admin only). With `dry_run=true` the

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::Tag;
 use crate::app::App;
 use crate::app::AppResult;
-use crate::http::auth::BearerAuth;
+use crate::http::auth::SessionAuth;
 use crate::http::client::client_ip;
 use crate::http::text::Text;
 
@@ -27,6 +27,10 @@ struct LoginResponse {
     /// When the session ends at the latest (it also ends after idle time).
     #[oai(rename = "expires_at")]
     expires_at: OffsetDateTime,
+    /// The password was chosen by an admin: set a new one with
+    /// `POST /api/v1/me/password` before anything else (every other
+    /// operation answers 403 until then).
+    must_change_password: bool,
 }
 
 #[derive(ApiResponse)]
@@ -38,7 +42,9 @@ enum LogoutResponse {
 
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "Tag::Auth")]
 impl AuthApi {
-    /// Log in with email and password and receive a bearer token.
+    /// Log in with email and password and receive a bearer token. A wrong
+    /// email or password is 401; the right password for a deactivated
+    /// account, or an expired one-time password, is 403.
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
@@ -51,12 +57,14 @@ impl AuthApi {
         Ok(Json(LoginResponse {
             token: result.token,
             expires_at: result.expires_at,
+            must_change_password: result.must_change_password,
         }))
     }
 
-    /// Revoke the current session's token.
+    /// Revoke the current session's token. Allowed while a new password is
+    /// due.
     #[oai(path = "/logout", method = "post")]
-    async fn logout(&self, app: Data<&App>, auth: BearerAuth) -> AppResult<LogoutResponse> {
+    async fn logout(&self, app: Data<&App>, auth: SessionAuth) -> AppResult<LogoutResponse> {
         app.logout(&auth.0).await?;
         Ok(LogoutResponse::Done)
     }

@@ -1,14 +1,18 @@
+//! The caller's own account: details, password, sessions and access log.
+
+use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::Query;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::Tag;
 use crate::app::AppResult;
 use crate::app::{App, ProfileUpdate};
-use crate::domain::user::User;
-use crate::http::auth::BearerAuth;
+use crate::domain::user::{SessionSummary, TeamMembership, User};
+use crate::http::auth::{BearerAuth, SessionAuth};
+use crate::http::client::client_ip;
 use crate::http::text::Text;
 
 pub struct MeApi;
@@ -17,6 +21,15 @@ pub struct MeApi;
 pub struct TeamView {
     team: String,
     is_lead: bool,
+}
+
+impl From<TeamMembership> for TeamView {
+    fn from(t: TeamMembership) -> Self {
+        Self {
+            team: t.team,
+            is_lead: t.is_lead,
+        }
+    }
 }
 
 /// An account as its owner (or an admin) sees it.
@@ -31,6 +44,9 @@ pub struct UserView {
     practice_summary: String,
     teams: Vec<TeamView>,
     created_at: OffsetDateTime,
+    /// The password was chosen by an admin: until the owner sets their own
+    /// (`POST /api/v1/me/password`), every other operation answers 403.
+    must_change_password: bool,
 }
 
 impl From<User> for UserView {
@@ -42,17 +58,51 @@ impl From<User> for UserView {
             role: u.role.as_str().to_owned(),
             hcpc_number: u.hcpc_number,
             practice_summary: u.practice_summary,
-            teams: u
-                .teams
-                .into_iter()
-                .map(|t| TeamView {
-                    team: t.team,
-                    is_lead: t.is_lead,
-                })
-                .collect(),
+            teams: u.teams.into_iter().map(TeamView::from).collect(),
             created_at: u.created_at,
+            must_change_password: u.must_change_password,
         }
     }
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct PasswordChangeRequest {
+    current_password: Text,
+    /// 12 to 128 characters, not the email address, not the current password.
+    new_password: Text,
+}
+
+/// One signed-in session of the caller.
+#[derive(Object)]
+struct SessionView {
+    /// Names the session for `DELETE /api/v1/me/sessions/{id}`; not a token.
+    id: String,
+    created_at: OffsetDateTime,
+    last_seen_at: OffsetDateTime,
+    /// When it ends at the latest (it also ends after idle time).
+    expires_at: OffsetDateTime,
+    /// The session this request came with.
+    current: bool,
+}
+
+impl From<SessionSummary> for SessionView {
+    fn from(s: SessionSummary) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            current: s.current,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
 }
 
 /// Fields to change; absent fields are left as they are. Send
@@ -92,10 +142,65 @@ struct AccessLogPage {
 
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Me")]
 impl MeApi {
-    /// The caller's account.
+    /// The caller's account. Allowed while a new password is due.
     #[oai(path = "/", method = "get")]
-    async fn me(&self, auth: BearerAuth) -> Json<UserView> {
+    async fn me(&self, auth: SessionAuth) -> Json<UserView> {
         Json(auth.0.user.into())
+    }
+
+    /// Change the caller's password. The current password is checked (and
+    /// wrong guesses are throttled like logins); this session stays signed
+    /// in and every other session of the account ends. Allowed, and
+    /// required, while a new password is due.
+    #[oai(path = "/password", method = "post")]
+    async fn change_password(
+        &self,
+        req: &Request,
+        app: Data<&App>,
+        auth: SessionAuth,
+        body: Json<PasswordChangeRequest>,
+    ) -> AppResult<Done> {
+        let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+        let body = body.0;
+        app.change_password(
+            &auth.0,
+            &body.current_password.0,
+            &body.new_password.0,
+            client,
+        )
+        .await?;
+        Ok(Done::Done)
+    }
+
+    /// The caller's live sessions, newest first.
+    #[oai(path = "/sessions", method = "get")]
+    async fn sessions(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+    ) -> AppResult<Json<Vec<SessionView>>> {
+        let sessions = app.my_sessions(&auth.0).await?;
+        Ok(Json(sessions.into_iter().map(Into::into).collect()))
+    }
+
+    /// Sign out everywhere else: end every session of the caller but this
+    /// one.
+    #[oai(path = "/sessions", method = "delete")]
+    async fn revoke_other_sessions(&self, app: Data<&App>, auth: BearerAuth) -> AppResult<Done> {
+        app.revoke_other_sessions(&auth.0).await?;
+        Ok(Done::Done)
+    }
+
+    /// End one of the caller's sessions (this one too, like logout).
+    #[oai(path = "/sessions/:id", method = "delete")]
+    async fn revoke_session(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        id: Path<String>,
+    ) -> AppResult<Done> {
+        app.revoke_session(&auth.0, &id).await?;
+        Ok(Done::Done)
     }
 
     /// Change the caller's name, HCPC number or summary of practice.

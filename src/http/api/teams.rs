@@ -1,15 +1,18 @@
 //! Teams: admins manage them under `/api/v1/admin/teams`; a lead lists the
-//! teams they lead at `/api/v1/teams`.
+//! teams they lead at `/api/v1/teams`; every member reads the trail of
+//! their teams (who joined, left, was appointed or stood down as lead, by
+//! whom) at `/api/v1/me/teams/events`.
 
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use time::OffsetDateTime;
 
 use super::Tag;
 use crate::app::App;
 use crate::app::AppResult;
-use crate::domain::team::Team;
+use crate::domain::team::{Team, TeamEvent, TeamEventPerson};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 
@@ -47,6 +50,61 @@ impl From<Team> for TeamDetail {
                 .collect(),
         }
     }
+}
+
+#[derive(Object)]
+struct PersonView {
+    user_id: String,
+    name: String,
+}
+
+impl From<TeamEventPerson> for PersonView {
+    fn from(p: TeamEventPerson) -> Self {
+        Self {
+            user_id: p.user_id,
+            name: p.name,
+        }
+    }
+}
+
+/// One change to who is in a team or leads it.
+#[derive(Object)]
+struct TeamEventView {
+    id: String,
+    team_id: String,
+    team_name: String,
+    at: OffsetDateTime,
+    /// The admin who made the change; null for the command line.
+    actor: Option<PersonView>,
+    /// Whose place in the team changed.
+    subject: PersonView,
+    /// The subject's place before: none, member or lead.
+    before: String,
+    /// The subject's place after: none, member or lead.
+    after: String,
+}
+
+impl From<TeamEvent> for TeamEventView {
+    fn from(e: TeamEvent) -> Self {
+        Self {
+            id: e.id,
+            team_id: e.team_id,
+            team_name: e.team_name,
+            at: e.at,
+            actor: e.actor.map(Into::into),
+            subject: e.subject.into(),
+            before: e.change.before.as_str().to_owned(),
+            after: e.change.after.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Object)]
+struct TeamEventPage {
+    items: Vec<TeamEventView>,
+    total: u64,
+    limit: u32,
+    offset: u32,
 }
 
 #[derive(Object)]
@@ -100,6 +158,7 @@ impl TeamsApi {
     }
 
     /// Add a user to a team or change whether they lead it (admin only).
+    /// The change is recorded in the team's trail, which its members read.
     #[oai(path = "/api/v1/admin/teams/:team_id/members/:user_id", method = "put")]
     async fn set_member(
         &self,
@@ -115,7 +174,8 @@ impl TeamsApi {
         Ok(Json(team.into()))
     }
 
-    /// Remove a user from a team (admin only).
+    /// Remove a user from a team (admin only). The change is recorded in
+    /// the team's trail, which its members read.
     #[oai(
         path = "/api/v1/admin/teams/:team_id/members/:user_id",
         method = "delete"
@@ -136,5 +196,27 @@ impl TeamsApi {
     async fn led(&self, app: Data<&App>, auth: BearerAuth) -> AppResult<Json<Vec<TeamDetail>>> {
         let teams = app.led_teams(&auth.0).await?;
         Ok(Json(teams.into_iter().map(Into::into).collect()))
+    }
+
+    /// The trails of every team the caller is in, newest first: who was
+    /// added or removed, appointed or stood down as lead, by whom and when.
+    #[oai(path = "/api/v1/me/teams/events", method = "get")]
+    async fn my_team_events(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// Page size, 1 to 100 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
+    ) -> AppResult<Json<TeamEventPage>> {
+        let (limit, offset) = (limit.0.unwrap_or(50), offset.0.unwrap_or(0));
+        let (events, total) = app.my_team_events(&auth.0, limit, offset).await?;
+        Ok(Json(TeamEventPage {
+            items: events.into_iter().map(Into::into).collect(),
+            total,
+            limit,
+            offset,
+        }))
     }
 }
