@@ -76,6 +76,27 @@ fn commands_refuse_a_data_directory_held_by_a_running_server() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("search index rebuilt: 0 entries"));
 }
 
+/// Creates `ot@example.nhs.uk` with the command line, as an operator would.
+fn create_practitioner(data: &std::path::Path) {
+    let created = cpdfolio(data)
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ot@example.nhs.uk",
+            "--name",
+            "OT",
+        ])
+        .args(["--role", "practitioner"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
 async fn login(http: &reqwest::Client, url: &str) -> String {
     let body: serde_json::Value = http
         .post(format!("{url}/api/v1/auth/login"))
@@ -92,24 +113,7 @@ async fn login(http: &reqwest::Client, url: &str) -> String {
 #[tokio::test]
 async fn an_acknowledged_write_survives_kill_9() {
     let data = tempfile::tempdir().unwrap();
-    let created = cpdfolio(data.path())
-        .args([
-            "user",
-            "create",
-            "--email",
-            "ot@example.nhs.uk",
-            "--name",
-            "OT",
-            "--role",
-            "practitioner",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    create_practitioner(data.path());
     let (mut server, url) = start_server(data.path());
     let http = reqwest::Client::new();
     let token = login(&http, &url).await;
@@ -167,19 +171,7 @@ async fn an_acknowledged_write_survives_kill_9() {
 #[tokio::test]
 async fn uploads_never_touch_the_system_temporary_directory() {
     let data = tempfile::tempdir().unwrap();
-    let created = cpdfolio(data.path())
-        .args([
-            "user",
-            "create",
-            "--email",
-            "ot@example.nhs.uk",
-            "--name",
-            "OT",
-        ])
-        .args(["--role", "practitioner"])
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    create_practitioner(data.path());
     let mut cmd = cpdfolio(data.path());
     cmd.env("TMPDIR", data.path().join("no-such-directory"));
     let (mut server, url) = binary::start_server_with(cmd);
