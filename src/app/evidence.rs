@@ -321,6 +321,7 @@ impl App {
         let scope = Scope {
             me: viewer.id.clone(),
             team_owner_ids: viewer.team_owner_ids(),
+            led_team_ids: viewer.led_teams.clone(),
         };
         let page = self.store().list_evidence(D::KIND, &scope, filter).await?;
         let records = page

@@ -80,6 +80,10 @@ impl Migrations {
                 name: "0007_attachment_owner.surql".to_owned(),
                 sql: include_str!("../../migrations/0007_attachment_owner.surql").to_owned(),
             },
+            Migration {
+                name: "0008_team_records.surql".to_owned(),
+                sql: include_str!("../../migrations/0008_team_records.surql").to_owned(),
+            },
         ])
     }
 

@@ -14,6 +14,7 @@ mod migrations;
 pub mod reflections;
 mod rows;
 pub mod sessions;
+pub mod team_records;
 pub mod teams;
 pub mod users;
 
