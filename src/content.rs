@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::domain::esr::{EsrMapping, check_mapping};
 use crate::domain::reflection::ReflectiveModel;
 use crate::domain::training::{Course, check_catalogue};
 use crate::export::html::to_safe_html;
@@ -48,6 +49,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "email/inactivity.md",
         include_str!("../content/email/inactivity.md"),
+    ),
+    (
+        "esr/mapping.toml",
+        include_str!("../content/esr/mapping.toml"),
     ),
     (
         "reflective-models/driscoll.md",
@@ -127,6 +132,8 @@ pub struct Content {
     pub models: Vec<ModelGuide>,
     pub email: BTreeMap<String, EmailTemplate>,
     pub training: Vec<Course>,
+    /// How to read an ESR competence export.
+    pub esr: EsrMapping,
 }
 
 impl Content {
@@ -146,11 +153,13 @@ impl Content {
             load_email(source.read("email/inactivity.md")?)?,
         );
         let training = load_catalogue(source.read("training/catalogue.toml")?)?;
+        let esr = load_esr_mapping(source.read("esr/mapping.toml")?, &training)?;
         Ok(Self {
             source,
             models,
             email,
             training,
+            esr,
         })
     }
 
@@ -211,6 +220,16 @@ fn load_catalogue((text, origin): (String, String)) -> anyhow::Result<Vec<Course
         toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
     check_catalogue(&file.course).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     Ok(file.course)
+}
+
+fn load_esr_mapping(
+    (text, origin): (String, String),
+    catalogue: &[Course],
+) -> anyhow::Result<EsrMapping> {
+    let mapping: EsrMapping =
+        toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    check_mapping(&mapping, catalogue).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    Ok(mapping)
 }
 
 /// Splits `---\nkey: value\n---\nbody` into the keys and the body.

@@ -132,6 +132,7 @@ async fn seed_training(app: &App, me: &CurrentUser) -> anyhow::Result<()> {
             notes: String::new(),
             course_title: String::new(),
             expires_on: None,
+            imported: None,
         };
         app.create_evidence(me, draft)
             .await

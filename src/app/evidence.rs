@@ -101,7 +101,7 @@ pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<
     })
 }
 
-fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
+pub(super) fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
     Ok(EvidenceWrite {
         supervisor_id: data.supervisor_id().map(str::to_owned),
         date: data.date(),

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod dates;
 pub mod error;
+pub mod esr;
 pub mod filetype;
 pub mod profile;
 pub mod record;

@@ -219,7 +219,7 @@ fn into_stored(rows: Vec<EvidenceRow>) -> StorageResult<Vec<StoredEvidence>> {
 
 /// `SET` clause shared by create and update: the frame and the content,
 /// then sign-off or verification for the kinds that have them.
-fn set_write(kind: RecordKind) -> String {
+pub(super) fn set_write(kind: RecordKind) -> String {
     let mut set =
         "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
     date = <datetime> $date, title = $title, content = $content, schema_version = 2"
@@ -573,7 +573,7 @@ impl Store {
 }
 
 #[derive(SurrealValue)]
-struct WriteVars {
+pub(super) struct WriteVars {
     supervisor: Option<String>,
     date: String,
     title: String,
@@ -591,6 +591,7 @@ fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
             &["completed_on"],
             &["certificate_expires_on"],
             &["expires_on"],
+            &["imported", "on"],
         ],
         RecordKind::Reflection => &[&["activity_date"]],
     }
@@ -640,7 +641,7 @@ fn parse_instant(text: &str) -> Option<Datetime> {
 
 /// The write as database values: dates and timestamps as datetimes, and
 /// absent fields left out.
-fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
+pub(super) fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
     WriteVars {
         supervisor: w.supervisor_id,
         date: iso(w.date),

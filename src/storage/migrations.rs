@@ -84,6 +84,10 @@ impl Migrations {
                 name: "0008_team_records.surql".to_owned(),
                 sql: include_str!("../../migrations/0008_team_records.surql").to_owned(),
             },
+            Migration {
+                name: "0011_training_import.surql".to_owned(),
+                sql: include_str!("../../migrations/0011_training_import.surql").to_owned(),
+            },
         ])
     }
 

@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod error;
 pub mod evidence;
 pub mod history;
+pub mod imports;
 mod migrations;
 pub mod reflections;
 mod rows;

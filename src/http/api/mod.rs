@@ -5,6 +5,7 @@ mod audits;
 mod auth;
 mod evidence;
 mod health;
+mod imports;
 mod me;
 mod models;
 mod profile;
@@ -60,6 +61,7 @@ pub type Api = (
     search::SearchApi,
     profile::ProfileApi,
     admin::AdminApi,
+    imports::ImportsApi,
     teams::TeamsApi,
     models::ModelsApi,
     health::HealthApi,
@@ -79,6 +81,7 @@ pub fn all() -> Api {
         search::SearchApi,
         profile::ProfileApi,
         admin::AdminApi,
+        imports::ImportsApi,
         teams::TeamsApi,
         models::ModelsApi,
         health::HealthApi,
