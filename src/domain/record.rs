@@ -243,15 +243,6 @@ pub struct Attachment {
     pub created_at: OffsetDateTime,
 }
 
-/// One replaced version: its content as it was, and who replaced it when.
-#[derive(Debug, Clone)]
-pub struct PastVersion {
-    pub version: u32,
-    pub replaced_at: OffsetDateTime,
-    pub replaced_by: String,
-    pub snapshot: serde_json::Value,
-}
-
 /// Filters and paging for a list of records of one kind.
 #[derive(Debug, Clone, Default)]
 pub struct EvidenceFilter {
