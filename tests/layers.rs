@@ -29,11 +29,63 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
 
 /// Outside crates that only some layers may use.
 const FOREIGN: &[(&str, &[&str])] = &[
-    ("poem::", &["http", "server"]),
-    ("surrealdb::", &["storage"]),
-    ("tantivy::", &["search"]),
-    ("lettre::", &["mail"]),
+    ("poem", &["http", "server"]),
+    ("poem_openapi", &["http", "server"]),
+    ("surrealdb", &["storage"]),
+    ("tantivy", &["search"]),
+    ("lettre", &["mail"]),
 ];
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Whether `text` names the crate `name`: in a `use` (`use name::…`,
+/// `use name;`, `use name as …`, `use ::name::…`) or as the first segment of
+/// any path, such as `name::Object` inside a derive attribute or
+/// `#[name::attr]`. A path inside another (`other::name::…`) or a longer
+/// name (`poem_openapi` when looking for `poem`) does not count.
+fn uses_crate(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(i, _)| {
+        let head = &text[..i];
+        let after = &text[i + name.len()..];
+        let leading = head.strip_suffix("::").unwrap_or(head);
+        let starts_path = leading
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_ident_char(c) && c != ':');
+        if !starts_path || after.starts_with(is_ident_char) {
+            return false;
+        }
+        let keyword = leading.trim_end();
+        let whole_crate = after.starts_with(';') || after.starts_with(" as ");
+        after.starts_with("::")
+            || whole_crate && (keyword.ends_with("use") || keyword.ends_with("extern crate"))
+    })
+}
+
+#[test]
+fn crate_use_is_found_in_imports_paths_and_attributes() {
+    let found = |text: &str| uses_crate(text, "poem_openapi");
+    assert!(found("use poem_openapi::Object;"));
+    assert!(found("use poem_openapi::{Enum, Object};"));
+    assert!(found("use poem_openapi;"));
+    assert!(found("use poem_openapi as oa;"));
+    assert!(found("use ::poem_openapi::Object;"));
+    assert!(found("#[derive(Debug, poem_openapi::Object)]"));
+    assert!(found("#[derive(poem_openapi::Enum)]"));
+    assert!(found("#[derive(Debug,\n    poem_openapi::Object,\n)]"));
+    assert!(found("fn f() -> poem_openapi::payload::Json<u8>"));
+    assert!(found("let x = <poem_openapi::types::Any<u8>>::default();"));
+    assert!(!found("use crate::http::poem_openapi_views;"));
+    assert!(!found("use other::poem_openapi::Object;"));
+    assert!(!found("// poem_openapi derives live in http"));
+    assert!(!found("//! views use poem_openapi to describe the API"));
+    assert!(uses_crate("use poem::web::Data;", "poem"));
+    assert!(uses_crate("x: poem::Result<()>", "poem"));
+    assert!(!uses_crate("use poem_openapi::Object;", "poem"));
+    assert!(found("extern crate poem_openapi;"));
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -104,11 +156,9 @@ fn read_layers() -> Layers {
                     .or_insert_with(|| rel.clone());
             }
         }
-        for (prefix, allowed) in FOREIGN {
-            let used =
-                text.contains(&format!("use {prefix}")) || text.contains(&format!(" {prefix}"));
-            if used && !allowed.contains(&module.as_str()) {
-                layers.foreign.push(format!("{rel} uses {prefix}"));
+        for (name, allowed) in FOREIGN {
+            if uses_crate(&text, name) && !allowed.contains(&module.as_str()) {
+                layers.foreign.push(format!("{rel} uses {name}"));
             }
         }
     }

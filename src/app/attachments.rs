@@ -18,12 +18,30 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::filetype::{Identified, Unaccepted, identify};
-use crate::domain::record::{Attachment, EvidenceData, PastVersion, RecordKind};
+use crate::domain::history::{Undecodable, Version};
+use crate::domain::record::{Attachment, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::storage::attachments::NewAttachment;
 use crate::storage::blobs::{Incoming, ReceiveError};
+
+/// A record's history: its current version number and its earlier
+/// versions, newest first.
+#[derive(Debug, Clone)]
+pub struct History<D> {
+    pub current_version: u32,
+    pub versions: Vec<DecodedVersion<D>>,
+}
+
+/// One replaced version, read as the kind's content or marked undecodable.
+#[derive(Debug, Clone)]
+pub struct DecodedVersion<D> {
+    pub version: u32,
+    pub replaced_at: time::OffsetDateTime,
+    pub replaced_by: String,
+    pub content: Result<Version<D>, Undecodable>,
+}
 
 /// At most this many files on one record.
 pub const ATTACHMENTS_PER_RECORD: usize = 20;
@@ -288,21 +306,55 @@ impl App {
         }
     }
 
-    /// The record's earlier versions (newest first) and its current version,
-    /// for those who may read them (`Access::reads_history`); 404 for
-    /// everyone else, even those who read the current version.
-    pub async fn history(
+    /// The record's earlier versions (newest first), each upgraded to the
+    /// current schema and decoded to the kind's content (or marked
+    /// undecodable), and its current version, for those who may read them
+    /// (`Access::reads_history`); 404 for everyone else, even those who
+    /// read the current version.
+    pub async fn history<D: EvidenceData>(
         &self,
         me: &CurrentUser,
-        kind: RecordKind,
         id: &str,
-    ) -> AppResult<(u32, Vec<PastVersion>)> {
+    ) -> AppResult<History<D>> {
+        let kind = D::KIND;
         let (header, access) = self.visible_header(me, kind, id).await?;
         if !access.reads_history(header.signed) {
             return Err(not_found(kind));
         }
-        let versions = self.store().history(id).await?;
+        let stored = self.store().history(id).await?;
         self.log(me, &header.owner_id, kind, id, "history").await?;
-        Ok((header.version, versions))
+        // Anyone but the owner (a signed record's supervisor) reads each
+        // version as they read the current one.
+        let other_reader = header.owner_id != me.id();
+        let versions = stored
+            .into_iter()
+            .map(|past| {
+                let content = past.snapshot.decode::<D>().map(|mut v| {
+                    if other_reader {
+                        v.data = v.data.for_other_readers();
+                    }
+                    v
+                });
+                if let Err(undecodable) = &content {
+                    tracing::warn!(
+                        record.kind = kind.as_str(),
+                        record.id = %id,
+                        version = past.version,
+                        schema_version = undecodable.schema_version,
+                        "a past version cannot be decoded"
+                    );
+                }
+                DecodedVersion {
+                    version: past.version,
+                    replaced_at: past.replaced_at,
+                    replaced_by: past.replaced_by,
+                    content,
+                }
+            })
+            .collect();
+        Ok(History {
+            current_version: header.version,
+            versions,
+        })
     }
 }

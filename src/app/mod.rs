@@ -39,7 +39,7 @@ use crate::storage::{Migrations, Store};
 pub use access::RecordHeader;
 pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
 pub use alerts::{AlertReport, AlertSummary, SentEmail};
-pub use attachments::ATTACHMENTS_PER_RECORD;
+pub use attachments::{ATTACHMENTS_PER_RECORD, DecodedVersion, History};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, AppResult, error_kind};
 pub use evidence::{Checked, ListPage};

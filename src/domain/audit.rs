@@ -1,7 +1,6 @@
 //! Audits and quality-improvement work: what was audited against which
 //! standard, the outcome measures used, the findings, and when to re-audit.
 
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -15,9 +14,8 @@ pub const SHORT_MAX_CHARS: usize = 300;
 pub const TEXT_MAX_CHARS: usize = 50_000;
 pub const MEASURES_MAX: usize = 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum AuditKind {
     ClinicalAudit,
     ReAudit,

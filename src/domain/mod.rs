@@ -8,6 +8,7 @@ pub mod dates;
 pub mod error;
 pub mod esr;
 pub mod filetype;
+pub mod history;
 pub mod profile;
 pub mod record;
 pub mod reflection;

@@ -2,18 +2,14 @@
 //! that sits beside the content (sign-off, addenda, verification), and the
 //! links a reflection can make to other records.
 
-use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::reflection::ActivityType;
 
 /// The four kinds of evidence a portfolio holds.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum RecordKind {
     Reflection,
     Supervision,
@@ -104,17 +100,15 @@ pub fn is_record_id(id: &str) -> bool {
 }
 
 /// A reference from a reflection to another record of the same author.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
-#[oai(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordLink {
     pub kind: RecordKind,
     pub id: String,
 }
 
 /// Where a supervision record is in its sign-off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum SignOffStatus {
     /// Being written by the supervisee (or kept without sign-off).
     #[default]
@@ -128,7 +122,7 @@ pub enum SignOffStatus {
 }
 
 /// A correction or note added after sign-off; the original stays as it was.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Addendum {
     pub text: String,
     pub author_id: String,
@@ -247,15 +241,6 @@ pub struct Attachment {
     pub size: u64,
     pub media_type: String,
     pub created_at: OffsetDateTime,
-}
-
-/// One replaced version: its content as it was, and who replaced it when.
-#[derive(Debug, Clone)]
-pub struct PastVersion {
-    pub version: u32,
-    pub replaced_at: OffsetDateTime,
-    pub replaced_by: String,
-    pub snapshot: serde_json::Value,
 }
 
 /// Filters and paging for a list of records of one kind.

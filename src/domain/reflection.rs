@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -26,11 +25,8 @@ pub const HOURS_MAX: f64 = 1_000.0;
 pub const STANDARDS: std::ops::RangeInclusive<u8> = 1..=15;
 
 /// The HCPC's five types of CPD activity (CPD standard 2 asks for a mixture).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum ActivityType {
     WorkBasedLearning,
     ProfessionalActivity,
@@ -75,9 +71,8 @@ impl ActivityType {
 }
 
 /// The structure a reflection follows; each has prompts in content/.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum ReflectiveModel {
     Gibbs,
     Driscoll,

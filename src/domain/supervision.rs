@@ -4,7 +4,6 @@
 //! corrections are addenda, and agreed actions can still be closed one by
 //! one.
 
-use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -23,9 +22,8 @@ pub const ACTIONS_MAX: usize = 50;
 pub const DURATION_MAX_MINUTES: u32 = 600;
 pub const COMMENT_MAX_CHARS: usize = 5_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum SupervisionType {
     Clinical,
     ProfessionalManagerial,
@@ -44,9 +42,8 @@ impl SupervisionType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum ActionStatus {
     #[default]
     Open,
@@ -54,8 +51,7 @@ pub enum ActionStatus {
 }
 
 /// An action agreed in supervision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
-#[oai(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreedAction {
     /// What will be done (1 to 1,000 characters).
     pub text: String,
@@ -63,7 +59,6 @@ pub struct AgreedAction {
     pub owner: String,
     #[serde(default, with = "crate::domain::dates::iso_date::option")]
     pub due: Option<Date>,
-    #[oai(default)]
     #[serde(default)]
     pub status: ActionStatus,
 }

@@ -5,7 +5,7 @@
 //! `GET /{kind}/{id}/history`.
 
 use anyhow::Context;
-use serde_json::{Map, Value};
+use serde_json::Map;
 use surrealdb::method::IntoVariables;
 use surrealdb::types::{SurrealValue, Value as Db};
 
@@ -14,7 +14,8 @@ use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::content_to_json;
 use super::rows::datetime;
 use super::{Store, execute};
-use crate::domain::record::{PastVersion, RecordKind, SignOff};
+use crate::domain::history::{PastVersion, Snapshot};
+use crate::domain::record::RecordKind;
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
@@ -98,66 +99,42 @@ impl Store {
                     version: u32::try_from(r.version).context("stored version")?,
                     replaced_at: datetime(&r.replaced_at)?,
                     replaced_by: r.replaced_by,
-                    snapshot: snapshot_json(r.snapshot),
+                    snapshot: snapshot(r.snapshot),
                 })
             })
             .collect()
     }
 }
 
-/// A snapshot in the shape the history has always shown: the kind's fields
-/// under `data`, sign-off and verification together under `flow`, dates as
-/// `YYYY-MM-DD`, and a reflection's date as `activity_date`. Snapshots taken
-/// before the typed schema (migration 0003) already have that shape.
-fn snapshot_json(snapshot: Db) -> Value {
-    let Db::Object(fields) = snapshot else {
-        return snapshot.into_json_value();
+/// The snapshot's fields as JSON, `content` with its dates as
+/// `YYYY-MM-DD`, and the schema it was written under: rows written before
+/// migration 0003 have no `schema_version` and are schema 1; 0 stands for
+/// a value that names no schema (the domain has no upgrade from it).
+fn snapshot(row: Db) -> Snapshot {
+    let Db::Object(stored) = row else {
+        return Snapshot {
+            schema_version: 0,
+            fields: Map::new(),
+        };
     };
-    let mut out = Map::new();
-    let mut flow = Map::new();
-    let typed = fields.contains_key("content");
-    let reflection = fields.contains_key("activity_type");
-    for (key, value) in fields.iter() {
+    let mut fields = Map::new();
+    let mut schema_version = 1;
+    for (key, value) in stored.iter() {
         match key.as_str() {
             "content" => {
-                out.insert("data".to_owned(), content_to_json(value.clone()));
+                fields.insert(key.clone(), content_to_json(value.clone()));
             }
-            "signoff" | "verification" => {
-                if let Value::Object(part) = value.clone().into_json_value() {
-                    flow.extend(part);
-                }
-            }
-            "schema_version" => {}
-            "date" => {
-                let name = if reflection { "activity_date" } else { "date" };
-                out.insert(name.to_owned(), content_to_json(value.clone()));
+            "schema_version" => {
+                let stored = value.clone().into_json_value().as_u64();
+                schema_version = stored.and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
             }
             _ => {
-                out.insert(key.clone(), value.clone().into_json_value());
+                fields.insert(key.clone(), value.clone().into_json_value());
             }
         }
     }
-    if typed {
-        out.insert("flow".to_owned(), Value::Object(workflow_json(flow)));
+    Snapshot {
+        schema_version,
+        fields,
     }
-    Value::Object(out)
-}
-
-/// Sign-off and verification as the one `flow` object history has always
-/// shown: every sign-off field (defaults where absent), then
-/// `verified_by` and `verified_at` (null when not verified).
-fn workflow_json(parts: Map<String, Value>) -> Map<String, Value> {
-    let sign_off: SignOff =
-        serde_json::from_value(Value::Object(parts.clone())).unwrap_or_default();
-    let mut flow = match serde_json::to_value(sign_off) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    for key in ["verified_by", "verified_at"] {
-        flow.insert(
-            key.to_owned(),
-            parts.get(key).cloned().unwrap_or(Value::Null),
-        );
-    }
-    flow
 }

@@ -363,3 +363,54 @@ pub const DOCX_PARTS: [(&str, &[u8]); 3] = [
     ("_rels/.rels", b"<Relationships/>"),
     ("word/document.xml", b"<w:document/>"),
 ];
+
+/// A practitioner and a lead of the same team, with session tokens:
+/// `(practitioner, lead)`.
+pub async fn riverside_team(t: &TestApp) -> (String, String) {
+    t.user(
+        "sam@example.nhs.uk",
+        Role::Practitioner,
+        Some("Riverside PCN"),
+    )
+    .await;
+    t.user("lead@example.nhs.uk", Role::Lead, Some("Riverside PCN"))
+        .await;
+    (
+        t.login("sam@example.nhs.uk").await,
+        t.login("lead@example.nhs.uk").await,
+    )
+}
+
+/// A training record whose certificate states its own expiry.
+pub fn training_with_stated_expiry() -> Value {
+    let mut stated = training("resuscitation-adult-bls", "2026-01-31", "");
+    stated["certificate_expires_on"] = json!("2026-06-30");
+    stated
+}
+
+/// Creates `body` in `collection` (`/api/v1/…`), checks the 201 and
+/// returns the record's path.
+pub async fn create_record(t: &TestApp, token: &str, collection: &str, body: &Value) -> String {
+    let (status, created) = t.post(collection, Some(token), body).await;
+    assert_eq!(status, 201, "{created}");
+    format!("{collection}/{}", created["id"].as_str().unwrap())
+}
+
+/// An audit of `sam` on a server that takes attachments of at most 4096
+/// bytes, with a stranger: `(sam, stranger, attachments path)`.
+pub async fn audit_with_small_attachment_limit() -> (TestApp, String, String, String) {
+    let t = TestApp::spawn_with(|c| c.max_attachment_bytes = 4096).await;
+    let (_, sam) = t.practitioner("sam@example.nhs.uk").await;
+    let (_, stranger) = t.practitioner("stranger@example.nhs.uk").await;
+    let record = create_record(&t, &sam, "/api/v1/audits", &audit("Falls audit", "62%")).await;
+    (t, sam, stranger, format!("{record}/attachments"))
+}
+
+/// Where the attachment store keeps the file with this SHA-256.
+pub fn stored_file(t: &TestApp, digest: &str) -> std::path::PathBuf {
+    t.data
+        .path()
+        .join("attachments")
+        .join(&digest[..2])
+        .join(digest)
+}

@@ -101,3 +101,30 @@ async fn an_internal_error_is_logged_by_kind_and_request_id_without_values() {
         "an email reached the logs"
     );
 }
+
+#[tokio::test]
+async fn an_undecodable_past_version_is_logged_by_schema_without_its_text() {
+    capture_logs();
+    let t = TestApp::spawn().await;
+    let (path, sam) = crate::history::record_with_stored_snapshot(
+        &t,
+        "{ data: { reflection: 'Mr Ostrava-Kwill 9c2e said', duration_minutes: 'Kwill-9c2e' }, version: 1 }",
+    )
+    .await;
+    let record_id = path.rsplit('/').next().unwrap();
+    let (status, history, headers) = t
+        .send(t.http.get(t.url(&format!("{path}/history"))), Some(&sam))
+        .await;
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["versions"][0]["undecodable"]["schema_version"], 1);
+    let id = request_id(&headers);
+    let logs = logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains(&id) && l.contains("cannot be decoded"))
+        .unwrap_or_else(|| panic!("no log line for request {id}"));
+    assert!(line.contains(record_id), "{line}");
+    assert!(line.contains("schema_version=1"), "{line}");
+    assert!(line.contains("version=1"), "{line}");
+    assert!(!logs.contains("Kwill"), "stored text reached the logs");
+}

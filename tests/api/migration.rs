@@ -69,7 +69,15 @@ CREATE type::record('supervision', '{SUPERVISION}') SET owner = type::record('us
 CREATE record_version SET kind = 'supervision', record = '{SUPERVISION}', version = 1,
     replaced_at = d'2025-05-03T10:00:00Z', replaced_by = type::record('user', '{jo}'),
     snapshot = {{ date: '2025-05-02', title: 'Clinical supervision',
-        data: {{ reflection: 'First draft.' }}, flow: {{ status: 'submitted' }}, version: 1 }};
+        data: {{ date: '2025-05-02', duration_minutes: 60, supervision_type: 'clinical',
+            supervisor_id: '{jo}', external_supervisor_name: NULL, external_supervisor_role: NULL,
+            topics: ['risk'], reflection: 'First draft.',
+            safeguarding_discussed: true, wellbeing_discussed: false,
+            actions: [{{ text: 'Read the lone-working policy', owner: 'supervisee', due: '2025-06-01', status: 'open' }}],
+            next_date: NULL }},
+        flow: {{ status: 'submitted', return_comment: NULL, signed_by: NULL, signed_at: NULL,
+            addenda: [], verified_by: NULL, verified_at: NULL }},
+        created_at: d'2025-05-02T12:00:00Z', updated_at: d'2025-05-02T12:00:00Z', version: 1 }};
 CREATE type::record('audit', '{AUDIT}') SET owner = type::record('user', '{sam}'), supervisor = NONE,
     date = '2025-04-30', title = 'Falls risk screening audit',
     data = {{ title: 'Falls risk screening audit', audit_kind: 'clinical_audit', my_role: 'lead auditor',
@@ -185,6 +193,14 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     assert_eq!(
         history["versions"][0]["content"]["data"]["reflection"],
         "First draft."
+    );
+    assert_eq!(
+        history["versions"][0]["content"]["data"]["topics"],
+        json!(["risk"])
+    );
+    assert_eq!(
+        history["versions"][0]["content"]["flow"]["status"],
+        "submitted"
     );
 
     let (_, a) = t

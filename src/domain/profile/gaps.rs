@@ -11,7 +11,7 @@ pub const GAP_MONTHS: i32 = 3;
 
 /// A period with no recorded activity: `from` is the last activity before
 /// it (or the start of the period), `to` the next one (or the end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Object)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Gap {
     pub from: Date,
     pub to: Date,

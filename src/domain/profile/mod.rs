@@ -8,7 +8,6 @@ mod statement;
 
 use std::collections::BTreeMap;
 
-use poem_openapi::Object;
 use serde::Serialize;
 use time::Date;
 
@@ -22,7 +21,7 @@ pub const SUMMARY_WORD_LIMIT: usize = 500;
 pub const STATEMENT_WORD_LIMIT: usize = 1_500;
 
 /// Who the profile is for.
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Person {
     pub name: String,
     pub hcpc_number: Option<String>,
@@ -47,7 +46,7 @@ pub struct Activity {
     pub attachments: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckedText {
     pub text: String,
     pub words: usize,
@@ -67,7 +66,7 @@ impl CheckedText {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListedActivity {
     pub number: usize,
     pub date: Date,
@@ -78,14 +77,14 @@ pub struct ListedActivity {
     pub evidence: Vec<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatementSection {
     pub standard: u8,
     pub heading: String,
     pub paragraphs: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement {
     pub sections: Vec<StatementSection>,
     pub words: usize,
@@ -93,14 +92,14 @@ pub struct Statement {
     pub within_limit: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvidenceItem {
     pub number: usize,
     pub description: String,
     pub activity: Option<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TypeCount {
     pub activity_type: ActivityType,
     pub label: String,
@@ -108,13 +107,13 @@ pub struct TypeCount {
 }
 
 /// CPD standard 2: at least two different types of activity.
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mixture {
     pub types: Vec<TypeCount>,
     pub is_mixture: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Checks {
     pub mixture: Mixture,
     pub gaps: Vec<Gap>,
@@ -122,7 +121,7 @@ pub struct Checks {
     pub statement_within_limit: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CpdProfile {
     pub person: Person,
     pub from: Date,

@@ -6,7 +6,8 @@ use time::{Date, OffsetDateTime};
 
 use super::Tag;
 use super::evidence::WorkflowView;
-use crate::domain::audit::{AuditDraft, AuditKind};
+use super::views::audit::AuditKindView;
+use crate::domain::audit::AuditDraft;
 use crate::domain::record::Evidence;
 use crate::export::html::to_safe_html;
 use crate::http::text::Text;
@@ -18,7 +19,7 @@ pub struct AuditsApi;
 struct AuditInput {
     /// 1 to 200 characters.
     title: Text,
-    audit_kind: AuditKind,
+    audit_kind: AuditKindView,
     /// What I did (e.g. "lead auditor", "data collection").
     #[oai(default)]
     my_role: Text,
@@ -43,7 +44,7 @@ impl From<AuditInput> for AuditDraft {
     fn from(i: AuditInput) -> Self {
         Self {
             title: i.title.into(),
-            audit_kind: i.audit_kind,
+            audit_kind: i.audit_kind.into(),
             my_role: i.my_role.into(),
             standard: i.standard.into(),
             started_on: i.started_on,
@@ -61,7 +62,7 @@ struct AuditView {
     id: String,
     owner_id: String,
     title: String,
-    audit_kind: AuditKind,
+    audit_kind: AuditKindView,
     my_role: String,
     standard: String,
     started_on: Date,
@@ -87,7 +88,7 @@ impl From<Evidence<AuditDraft>> for AuditView {
             id: e.id,
             owner_id: e.owner_id,
             title: d.title,
-            audit_kind: d.audit_kind,
+            audit_kind: d.audit_kind.into(),
             my_role: d.my_role,
             standard: d.standard,
             started_on: d.started_on,

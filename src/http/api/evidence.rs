@@ -4,20 +4,21 @@
 use poem_openapi::Object;
 use time::{Date, OffsetDateTime};
 
+use super::views::record::{AddendumView, SignOffStatusView};
 use crate::domain::record::EvidenceFilter;
-use crate::domain::record::{Addendum, SignOffStatus, Workflow};
+use crate::domain::record::Workflow;
 
 /// Sign-off, addenda and verification state of a record.
 #[derive(Object)]
 pub struct WorkflowView {
     /// Supervision sign-off: draft, submitted, returned or signed.
-    status: SignOffStatus,
+    status: SignOffStatusView,
     /// The supervisor's comment when the record was returned.
     return_comment: Option<String>,
     signed_by: Option<String>,
     signed_at: Option<OffsetDateTime>,
     /// Corrections and notes added after the record was written.
-    addenda: Vec<Addendum>,
+    addenda: Vec<AddendumView>,
     /// The lead who verified a training record.
     verified_by: Option<String>,
     verified_at: Option<OffsetDateTime>,
@@ -30,11 +31,11 @@ impl From<Workflow> for WorkflowView {
             .verification
             .map_or((None, None), |v| (Some(v.verified_by), Some(v.verified_at)));
         Self {
-            status: s.status,
+            status: s.status.into(),
             return_comment: s.return_comment,
             signed_by: s.signed_by,
             signed_at: s.signed_at,
-            addenda: s.addenda,
+            addenda: s.addenda.into_iter().map(Into::into).collect(),
             verified_by,
             verified_at,
         }

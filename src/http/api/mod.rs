@@ -15,6 +15,7 @@ mod search;
 mod supervision;
 mod teams;
 mod training;
+mod views;
 
 use poem_openapi::Tags;
 

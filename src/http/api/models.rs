@@ -3,8 +3,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::Tag;
+use super::views::reflection::ReflectiveModelView;
 use crate::app::App;
-use crate::domain::reflection::ReflectiveModel;
 use crate::http::auth::BearerAuth;
 
 pub struct ModelsApi;
@@ -12,7 +12,7 @@ pub struct ModelsApi;
 /// A reflective model and its prompts (edited in content/reflective-models).
 #[derive(Object)]
 struct ModelView {
-    key: ReflectiveModel,
+    key: ReflectiveModelView,
     name: String,
     source: String,
     stages: Vec<String>,
@@ -46,7 +46,7 @@ impl ModelsApi {
                 .models
                 .iter()
                 .map(|m| ModelView {
-                    key: m.model,
+                    key: m.model.into(),
                     name: m.name.clone(),
                     source: m.source.clone(),
                     stages: m.stages.clone(),

@@ -7,9 +7,9 @@ use poem_openapi::{ApiResponse, Enum, OpenApi};
 use time::Date;
 
 use super::Tag;
+use super::views::profile::CpdProfileView;
 use crate::app::AppResult;
 use crate::app::{App, ProfileRequest};
-use crate::domain::profile::CpdProfile;
 use crate::export::profile::{html_page, render_markdown};
 use crate::http::auth::BearerAuth;
 
@@ -25,7 +25,7 @@ enum ProfileFormat {
 
 /// The profile in the format asked for.
 enum ProfileResponse {
-    Json(Box<CpdProfile>),
+    Json(Box<CpdProfileView>),
     Markdown(String),
     Html(String),
 }
@@ -54,7 +54,10 @@ impl ApiResponse for ProfileResponse {
                 status: Some(200),
                 status_range: None,
                 content: vec![
-                    media("application/json; charset=utf-8", CpdProfile::schema_ref()),
+                    media(
+                        "application/json; charset=utf-8",
+                        CpdProfileView::schema_ref(),
+                    ),
                     media(
                         "text/markdown; charset=utf-8",
                         MetaSchemaRef::Inline(Box::new(
@@ -74,7 +77,7 @@ impl ApiResponse for ProfileResponse {
     }
 
     fn register(registry: &mut Registry) {
-        CpdProfile::register(registry);
+        CpdProfileView::register(registry);
     }
 }
 
@@ -105,7 +108,7 @@ impl ProfileApi {
             )
             .await?;
         Ok(match format.0.unwrap_or(ProfileFormat::Json) {
-            ProfileFormat::Json => ProfileResponse::Json(Box::new(profile)),
+            ProfileFormat::Json => ProfileResponse::Json(Box::new(profile.into())),
             ProfileFormat::Markdown => ProfileResponse::Markdown(render_markdown(&profile)),
             ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
         })

@@ -14,9 +14,15 @@ use time::OffsetDateTime;
 use super::{Tag, is_record_id};
 use crate::app::App;
 use crate::app::{AppError, AppResult};
+use crate::app::{DecodedVersion, History};
+use crate::domain::audit::AuditDraft;
+use crate::domain::dates::iso;
 use crate::domain::filetype::FileType;
-use crate::domain::record::RecordKind;
-use crate::domain::record::{Attachment, PastVersion};
+use crate::domain::history::Version;
+use crate::domain::record::{Attachment, EvidenceData, RecordKind};
+use crate::domain::reflection::ReflectionDraft;
+use crate::domain::supervision::SupervisionDraft;
+use crate::domain::training::TrainingDraft;
 use crate::http::auth::BearerAuth;
 
 pub struct RecordsApi;
@@ -93,26 +99,91 @@ struct VersionView {
     /// When this version was replaced by the next.
     replaced_at: OffsetDateTime,
     replaced_by: String,
-    /// The record as it was.
+    /// The record as it was: its `title`, its date (`activity_date` for a
+    /// reflective entry, `date` otherwise), the kind's fields under `data`
+    /// and its sign-off and verification under `flow`. Null when the stored
+    /// version cannot be read; `undecodable` then says why.
     content: serde_json::Value,
+    undecodable: Option<UndecodableVersion>,
 }
 
-impl From<PastVersion> for VersionView {
-    fn from(v: PastVersion) -> Self {
+/// A stored version that cannot be read as the record's kind.
+#[derive(Object)]
+struct UndecodableVersion {
+    /// The schema the version was written under.
+    schema_version: u32,
+    /// What could not be read.
+    reason: String,
+}
+
+impl<D: EvidenceData> From<DecodedVersion<D>> for VersionView {
+    fn from(v: DecodedVersion<D>) -> Self {
+        let (content, undecodable) = match v.content {
+            Ok(version) => (version_json(version), None),
+            Err(e) => (
+                serde_json::Value::Null,
+                Some(UndecodableVersion {
+                    schema_version: e.schema_version,
+                    reason: e.reason,
+                }),
+            ),
+        };
         Self {
             version: v.version,
             replaced_at: v.replaced_at,
             replaced_by: v.replaced_by,
-            content: v.snapshot,
+            content,
+            undecodable,
         }
     }
 }
 
+/// A past version in the shape the history has always shown.
+fn version_json<D: EvidenceData>(v: Version<D>) -> serde_json::Value {
+    let date_key = if D::KIND == RecordKind::Reflection {
+        "activity_date"
+    } else {
+        "date"
+    };
+    let mut flow = match serde_json::to_value(&v.workflow.sign_off) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    match v
+        .workflow
+        .verification
+        .map(|verification| serde_json::to_value(&verification))
+    {
+        Some(Ok(serde_json::Value::Object(verification))) => flow.extend(verification),
+        _ => {
+            for key in ["verified_by", "verified_at"] {
+                flow.insert(key.to_owned(), serde_json::Value::Null);
+            }
+        }
+    }
+    serde_json::json!({
+        "title": v.data.title(),
+        date_key: iso(v.data.date()),
+        "data": serde_json::to_value(&v.data).unwrap_or_default(),
+        "flow": flow,
+    })
+}
+
 #[derive(Object)]
-struct History {
+#[oai(rename = "History")]
+struct HistoryView {
     current_version: u32,
     /// Earlier versions, newest first.
     versions: Vec<VersionView>,
+}
+
+impl<D: EvidenceData> From<History<D>> for HistoryView {
+    fn from(h: History<D>) -> Self {
+        Self {
+            current_version: h.current_version,
+            versions: h.versions.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// The upload form as the OpenAPI document describes it. The request is
@@ -271,13 +342,15 @@ impl RecordsApi {
         auth: BearerAuth,
         kind: Path<Collection>,
         id: Path<String>,
-    ) -> AppResult<Json<History>> {
+    ) -> AppResult<Json<HistoryView>> {
         let kind = RecordKind::from(kind.0);
         check_id(kind, &id)?;
-        let (current_version, versions) = app.history(&auth.0, kind, &id).await?;
-        Ok(Json(History {
-            current_version,
-            versions: versions.into_iter().map(Into::into).collect(),
+        let (me, id) = (&auth.0, id.as_str());
+        Ok(Json(match kind {
+            RecordKind::Reflection => app.history::<ReflectionDraft>(me, id).await?.into(),
+            RecordKind::Supervision => app.history::<SupervisionDraft>(me, id).await?.into(),
+            RecordKind::Audit => app.history::<AuditDraft>(me, id).await?.into(),
+            RecordKind::Training => app.history::<TrainingDraft>(me, id).await?.into(),
         }))
     }
 

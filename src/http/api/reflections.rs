@@ -4,20 +4,21 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::{Date, OffsetDateTime};
 
+use super::views::record::RecordLinkView;
+use super::views::reflection::{ActivityTypeView, ReflectiveModelView};
 use super::{Tag, is_record_id};
 use crate::app::App;
 use crate::app::{AppError, AppResult};
 use crate::domain::record::EvidenceFilter;
-use crate::domain::record::RecordLink;
-use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft, ReflectiveModel};
+use crate::domain::reflection::{Reflection, ReflectionDraft};
 use crate::export::html::to_safe_html;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 
 pub struct ReflectionsApi;
 
-fn default_model() -> ReflectiveModel {
-    ReflectiveModel::Free
+fn default_model() -> ReflectiveModelView {
+    ReflectiveModelView::Free
 }
 
 /// A reflective entry as written by its author.
@@ -29,12 +30,12 @@ struct ReflectionInput {
     /// The day of the activity (YYYY-MM-DD), not in the future.
     activity_date: Date,
     /// HCPC activity type.
-    activity_type: ActivityType,
+    activity_type: ActivityTypeView,
     /// Hours spent, more than 0 and at most 1000.
     hours: Option<f64>,
     /// Reflective model followed; `free` by default.
     #[oai(default = "default_model")]
-    model: ReflectiveModel,
+    model: ReflectiveModelView,
     /// The reflection in Markdown (at most 100,000 characters).
     #[oai(default)]
     body: Text,
@@ -56,7 +57,7 @@ struct ReflectionInput {
     /// Up to 20 of the author's other records this entry reflects on
     /// (a supervision session, a training day, an audit).
     #[oai(default)]
-    links: Vec<RecordLink>,
+    links: Vec<RecordLinkView>,
 }
 
 impl From<ReflectionInput> for ReflectionDraft {
@@ -64,16 +65,16 @@ impl From<ReflectionInput> for ReflectionDraft {
         Self {
             title: i.title.into(),
             activity_date: i.activity_date,
-            activity_type: i.activity_type,
+            activity_type: i.activity_type.into(),
             hours: i.hours,
-            model: i.model,
+            model: i.model.into(),
             body: i.body.into(),
             learning: i.learning.into(),
             impact: i.impact.into(),
             benefit: i.benefit.into(),
             tags: i.tags.into_iter().map(String::from).collect(),
             standards: i.standards,
-            links: i.links,
+            links: i.links.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -85,9 +86,9 @@ struct ReflectionView {
     author_id: String,
     title: String,
     activity_date: Date,
-    activity_type: ActivityType,
+    activity_type: ActivityTypeView,
     hours: Option<f64>,
-    model: ReflectiveModel,
+    model: ReflectiveModelView,
     body: String,
     body_html: String,
     learning: String,
@@ -97,7 +98,7 @@ struct ReflectionView {
     standards: Vec<u8>,
     /// The author's other records this entry reflects on; empty for
     /// anyone but the author.
-    links: Vec<RecordLink>,
+    links: Vec<RecordLinkView>,
     /// Users who may read this entry besides its author. The author sees
     /// them all; a reader sees only themselves.
     shared_with: Vec<String>,
@@ -114,12 +115,12 @@ impl From<Reflection> for ReflectionView {
             id: r.id,
             author_id: r.owner_id,
             shared_with: r.shared_with,
-            links: d.links,
+            links: d.links.into_iter().map(Into::into).collect(),
             title: d.title,
             activity_date: d.activity_date,
-            activity_type: d.activity_type,
+            activity_type: d.activity_type.into(),
             hours: d.hours,
-            model: d.model,
+            model: d.model.into(),
             body: d.body,
             learning: d.learning,
             impact: d.impact,
@@ -205,7 +206,7 @@ impl ReflectionsApi {
         /// Latest activity date (inclusive).
         to: Query<Option<Date>>,
         /// Only this HCPC activity type.
-        activity_type: Query<Option<ActivityType>>,
+        activity_type: Query<Option<ActivityTypeView>>,
         /// Only entries with this tag.
         tag: Query<Option<String>>,
         /// Page size, 1 to 100 (default 20).
@@ -219,7 +220,7 @@ impl ReflectionsApi {
             owner: author.0.map(|a| a.trim().to_owned()),
             from: from.0,
             to: to.0,
-            activity_type: activity_type.0,
+            activity_type: activity_type.0.map(Into::into),
             tag: tag.0.map(|t| t.trim().to_lowercase()),
             limit: limit.0.unwrap_or(20),
             offset: offset.0.unwrap_or(0),

@@ -9,10 +9,11 @@ use time::{Date, OffsetDateTime};
 use super::Tag;
 use super::evidence::WorkflowView;
 use super::records::check_id;
+use super::views::supervision::{AgreedActionView, SupervisionTypeView};
 use crate::app::App;
 use crate::app::AppResult;
 use crate::domain::record::{Evidence, RecordKind};
-use crate::domain::supervision::{AgreedAction, SupervisionDraft, SupervisionType};
+use crate::domain::supervision::SupervisionDraft;
 use crate::export::html::to_safe_html;
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
@@ -29,7 +30,7 @@ struct SupervisionInput {
     date: Date,
     /// 1 to 600 minutes.
     duration_minutes: u32,
-    supervision_type: SupervisionType,
+    supervision_type: SupervisionTypeView,
     /// The supervisor, if they are a cpdfolio user (they can countersign).
     supervisor_id: Option<Text>,
     /// Otherwise the supervisor's name…
@@ -48,7 +49,7 @@ struct SupervisionInput {
     wellbeing_discussed: bool,
     /// Up to 50 agreed actions.
     #[oai(default)]
-    actions: Vec<AgreedAction>,
+    actions: Vec<AgreedActionView>,
     next_date: Option<Date>,
 }
 
@@ -57,7 +58,7 @@ impl From<SupervisionInput> for SupervisionDraft {
         Self {
             date: i.date,
             duration_minutes: i.duration_minutes,
-            supervision_type: i.supervision_type,
+            supervision_type: i.supervision_type.into(),
             supervisor_id: i.supervisor_id.map(String::from),
             external_supervisor_name: i.external_supervisor_name.map(String::from),
             external_supervisor_role: i.external_supervisor_role.map(String::from),
@@ -65,7 +66,7 @@ impl From<SupervisionInput> for SupervisionDraft {
             reflection: i.reflection.into(),
             safeguarding_discussed: i.safeguarding_discussed,
             wellbeing_discussed: i.wellbeing_discussed,
-            actions: i.actions,
+            actions: i.actions.into_iter().map(Into::into).collect(),
             next_date: i.next_date,
         }
     }
@@ -78,7 +79,7 @@ struct SupervisionView {
     title: String,
     date: Date,
     duration_minutes: u32,
-    supervision_type: SupervisionType,
+    supervision_type: SupervisionTypeView,
     supervisor_id: Option<String>,
     external_supervisor_name: Option<String>,
     external_supervisor_role: Option<String>,
@@ -87,7 +88,7 @@ struct SupervisionView {
     reflection_html: String,
     safeguarding_discussed: bool,
     wellbeing_discussed: bool,
-    actions: Vec<AgreedAction>,
+    actions: Vec<AgreedActionView>,
     next_date: Option<Date>,
     workflow: WorkflowView,
     created_at: OffsetDateTime,
@@ -105,7 +106,7 @@ impl From<Evidence<SupervisionDraft>> for SupervisionView {
             owner_id: e.owner_id,
             date: d.date,
             duration_minutes: d.duration_minutes,
-            supervision_type: d.supervision_type,
+            supervision_type: d.supervision_type.into(),
             supervisor_id: d.supervisor_id,
             external_supervisor_name: d.external_supervisor_name,
             external_supervisor_role: d.external_supervisor_role,
@@ -113,7 +114,7 @@ impl From<Evidence<SupervisionDraft>> for SupervisionView {
             reflection: d.reflection,
             safeguarding_discussed: d.safeguarding_discussed,
             wellbeing_discussed: d.wellbeing_discussed,
-            actions: d.actions,
+            actions: d.actions.into_iter().map(Into::into).collect(),
             next_date: d.next_date,
             workflow: e.workflow.into(),
             created_at: e.created_at,

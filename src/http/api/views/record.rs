@@ -1,0 +1,80 @@
+//! Views of what every kind of record shares.
+
+use poem_openapi::{Enum, Object};
+use time::OffsetDateTime;
+
+use super::enum_view;
+use crate::domain::record::{Addendum, RecordKind, RecordLink, SignOffStatus};
+
+enum_view! {
+    /// The four kinds of evidence a portfolio holds.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+    #[oai(rename = "RecordKind", rename_all = "snake_case")]
+    pub enum RecordKindView mirrors RecordKind {
+        Reflection,
+        Supervision,
+        Audit,
+        Training,
+    }
+}
+
+/// A reference from a reflection to another record of the same author.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(rename = "RecordLink", deny_unknown_fields)]
+pub struct RecordLinkView {
+    pub kind: RecordKindView,
+    pub id: String,
+}
+
+impl From<RecordLink> for RecordLinkView {
+    fn from(link: RecordLink) -> Self {
+        Self {
+            kind: link.kind.into(),
+            id: link.id,
+        }
+    }
+}
+
+impl From<RecordLinkView> for RecordLink {
+    fn from(link: RecordLinkView) -> Self {
+        Self {
+            kind: link.kind.into(),
+            id: link.id,
+        }
+    }
+}
+
+enum_view! {
+    /// Where a supervision record is in its sign-off.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+    #[oai(rename = "SignOffStatus", rename_all = "snake_case")]
+    pub enum SignOffStatusView mirrors SignOffStatus {
+        /// Being written by the supervisee (or kept without sign-off).
+        Draft,
+        /// Waiting for the supervisor.
+        Submitted,
+        /// Sent back by the supervisor with a comment.
+        Returned,
+        /// Countersigned: the content is fixed; corrections are addenda.
+        Signed,
+    }
+}
+
+/// A correction or note added after sign-off; the original stays as it was.
+#[derive(Debug, Clone, PartialEq, Object)]
+#[oai(rename = "Addendum")]
+pub struct AddendumView {
+    pub text: String,
+    pub author_id: String,
+    pub added_at: OffsetDateTime,
+}
+
+impl From<Addendum> for AddendumView {
+    fn from(a: Addendum) -> Self {
+        Self {
+            text: a.text,
+            author_id: a.author_id,
+            added_at: a.added_at,
+        }
+    }
+}
