@@ -80,6 +80,10 @@ impl Migrations {
                 name: "0007_attachment_owner.surql".to_owned(),
                 sql: include_str!("../../migrations/0007_attachment_owner.surql").to_owned(),
             },
+            Migration {
+                name: "0009_compliance.surql".to_owned(),
+                sql: include_str!("../../migrations/0009_compliance.surql").to_owned(),
+            },
         ])
     }
 
