@@ -3,6 +3,7 @@
 mod admin;
 mod audits;
 mod auth;
+mod compliance;
 mod evidence;
 mod health;
 mod me;
@@ -41,6 +42,9 @@ pub enum Tag {
     Admin,
     /// Teams, their members and leads.
     Teams,
+    /// Compliance: requirements met, due soon, overdue or missing, per
+    /// person and per team.
+    Compliance,
     /// Reference content: reflective models.
     Content,
     /// Liveness and readiness.
@@ -61,6 +65,7 @@ pub type Api = (
     profile::ProfileApi,
     admin::AdminApi,
     teams::TeamsApi,
+    compliance::ComplianceApi,
     models::ModelsApi,
     health::HealthApi,
 );
@@ -80,6 +85,7 @@ pub fn all() -> Api {
         profile::ProfileApi,
         admin::AdminApi,
         teams::TeamsApi,
+        compliance::ComplianceApi,
         models::ModelsApi,
         health::HealthApi,
     )
