@@ -546,7 +546,10 @@ async fn the_profile_draws_on_every_kind_and_lists_attachments_by_name() {
 
 #[tokio::test]
 async fn the_demo_seeds_training_that_the_demo_lead_can_read() {
-    let t = TestApp::spawn().await;
+    let clock = std::sync::Arc::new(cpdfolio::app::FixedClock::new(
+        time::macros::datetime!(2026-03-01 12:00 UTC),
+    ));
+    let t = TestApp::spawn_with_clock(clock).await;
     cpdfolio::demo::seed_if_empty(&t.app).await.unwrap();
     let (status, login) = t
         .post(
@@ -558,7 +561,10 @@ async fn the_demo_seeds_training_that_the_demo_lead_can_read() {
     assert_eq!(status, 200, "{login}");
     let ot = login["token"].as_str().unwrap();
     let (_, own) = t.get("/api/v1/training", Some(ot)).await;
-    assert_eq!(own["total"], 3);
+    assert_eq!(
+        own["total"], 19,
+        "every course the catalogue requires of him"
+    );
     let (_, login) = t
         .post(
             "/api/v1/auth/login",
@@ -566,14 +572,40 @@ async fn the_demo_seeds_training_that_the_demo_lead_can_read() {
             &json!({"email": "lead@demo.cpdfolio.test", "password": "demo-portfolio-2026"}),
         )
         .await;
-    let (_, team) = t
-        .get(
-            "/api/v1/training?limit=100",
-            Some(login["token"].as_str().unwrap()),
-        )
-        .await;
+    let lead = login["token"].as_str().unwrap();
+    let (_, team) = t.get("/api/v1/training?limit=100", Some(lead)).await;
     assert_eq!(
-        team["total"], 21,
-        "seven demo staff with three records each: {team}"
+        team["total"], 105,
+        "the courses each of the seven demo staff's groups require, less one never done: {team}"
     );
+    // A realistic mixture of compliant, due-soon and overdue people.
+    let (_, teams) = t.get("/api/v1/teams", Some(lead)).await;
+    let team_id = teams[0]["id"].as_str().unwrap();
+    let (status, compliance) = t
+        .get(&format!("/api/v1/teams/{team_id}/compliance"), Some(lead))
+        .await;
+    assert_eq!(status, 200, "{compliance}");
+    let mut rags: Vec<(String, String)> = compliance["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_owned(),
+                m["rag"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rags.sort();
+    let expected = [
+        ("Aisha Begum", "green"),
+        ("Amara Okafor-Hughes", "green"),
+        ("Callum Fraser", "amber"),
+        ("Grace Mensah", "amber"),
+        ("Priya Raman", "red"),
+        ("Rhys Pritchard", "amber"),
+        ("Tomasz Nowak", "red"),
+    ]
+    .map(|(n, r)| (n.to_owned(), r.to_owned()));
+    assert_eq!(rags, expected, "{compliance}");
 }
