@@ -568,6 +568,37 @@ mod tests {
     }
 
     #[test]
+    fn intervals_in_months_clamp_to_the_end_of_a_shorter_month() {
+        let mut r = shipped();
+        let mut f = facts();
+        f.last_appraisal_on = Some(date!(2025 - 01 - 31));
+        r.appraisal.interval_months = 1;
+        let list = r.list(&[]);
+        let due = |r: &Requirements, f: &PersonFacts, key: &str| {
+            assess(f, r, &r.list(&[]), USUAL, date!(2025 - 01 - 31))
+                .items
+                .into_iter()
+                .find(|i| i.key == key)
+                .and_then(|i| i.due_on)
+        };
+        assert_eq!(list.len(), 5);
+        assert_eq!(due(&r, &f, APPRAISAL), Some(date!(2025 - 02 - 28)));
+        f.last_appraisal_on = Some(date!(2024 - 01 - 31));
+        assert_eq!(due(&r, &f, APPRAISAL), Some(date!(2024 - 02 - 29)));
+        // 29 February + 12, 24, 36 and 48 months.
+        f.dbs_checked_on = Some(date!(2024 - 02 - 29));
+        for (months, expected) in [
+            (12, date!(2025 - 02 - 28)),
+            (24, date!(2026 - 02 - 28)),
+            (36, date!(2027 - 02 - 28)),
+            (48, date!(2028 - 02 - 29)),
+        ] {
+            r.dbs.interval_months = months;
+            assert_eq!(due(&r, &f, DBS), Some(expected), "{months} months");
+        }
+    }
+
+    #[test]
     fn a_uk_summer_evening_is_already_the_next_day() {
         use crate::domain::dates::uk_date;
         use time::macros::datetime;
