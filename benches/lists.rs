@@ -8,7 +8,8 @@
 //!
 //! - a practitioner's own records of each kind;
 //! - a supervisor's list of the supervision they give;
-//! - a lead's list of each kind across a team of 500.
+//! - a lead's list of each kind across a team of 500;
+//! - and, as the floor under all of them, the caller's account.
 //!
 //! Run on a release build: `cargo bench --bench lists` (or set
 //! CPDFOLIO_BENCH_N). Prints the median and p99 of 200 requests per list.
@@ -160,6 +161,16 @@ async fn main() {
     let practitioner = bench.login(&members[0].0).await;
     let supervisor = bench.login(&members[1].0).await;
     let lead = bench.login("lead0@example.nhs.uk").await;
+    // What every list pays before its query: HTTP, the session and the
+    // account, read by the cheapest authenticated request.
+    let mut samples = Vec::new();
+    for _ in 0..ROUNDS {
+        samples.push(bench.timed_get("/api/v1/me", &practitioner).await);
+    }
+    report(
+        "account (GET /api/v1/me), the floor under every list",
+        samples,
+    );
     for (who, token) in [("own", &practitioner), ("lead of 500", &lead)] {
         for kind in ["reflections", "supervision", "audits", "training"] {
             let mut samples = Vec::new();

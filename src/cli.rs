@@ -51,6 +51,29 @@ enum Command {
         #[command(subcommand)]
         command: AlertsCommand,
     },
+    /// Import records from another system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import training from an ESR competence export (CSV, UTF-8), as
+    /// content/esr/mapping.toml describes it. All or nothing: a file with
+    /// any bad line imports nothing and every such line is listed.
+    Esr {
+        /// The CSV file.
+        file: PathBuf,
+        /// The admin account the import is recorded as (it verifies the
+        /// imported records).
+        #[arg(long)]
+        admin: String,
+        /// Check the file and say what would be imported, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +180,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => reindex(config).await,
+        Command::Import {
+            command:
+                ImportCommand::Esr {
+                    file,
+                    admin,
+                    dry_run,
+                },
+        } => import_esr(config, &file, &admin, dry_run).await,
         Command::Alerts {
             command: AlertsCommand::Run { dry_run },
         } => {
@@ -207,6 +238,73 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     bar.finish();
     println!("search index rebuilt: {done} entries");
     Ok(())
+}
+
+async fn import_esr(
+    config: Config,
+    file: &std::path::Path,
+    admin: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let max = config.max_attachment_bytes;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > max as u64 {
+        bail!(
+            "{} is larger than the import limit of {max} bytes (max_attachment_bytes)",
+            file.display()
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let app = open(config).await?;
+    let me = app
+        .store()
+        .users_by_email(vec![crate::domain::user::normalise_email(admin)])
+        .await?
+        .into_iter()
+        .next()
+        .with_context(|| format!("no account with the email {admin}"))?;
+    let me = crate::app::CurrentUser {
+        user: me,
+        token_digest: String::new(),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} lines checked")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let report = app.import_esr(&me, &bytes, dry_run, &progress).await;
+    bar.finish_and_clear();
+    let report = report.map_err(describe_lines)?;
+    let verb = if dry_run { "would import" } else { "imported" };
+    println!(
+        "{verb} {} training records; {} already held, {} lines ignored, {} repeated",
+        report.imported, report.already_held, report.ignored, report.repeated
+    );
+    Ok(())
+}
+
+/// An import's errors one per line, as the file numbers them.
+fn describe_lines(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Validation(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("  {}: {}", e.field, e.message))
+                .collect();
+            anyhow::anyhow!(
+                "nothing imported; {} problems:\n{}",
+                errors.len(),
+                lines.join("\n")
+            )
+        }
+        other => describe(other),
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {

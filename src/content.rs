@@ -1,8 +1,9 @@
 //! Loads the files people edit in `content/`: reflective models (Markdown
 //! with a small front matter), email templates, the training catalogue,
-//! the compliance requirements and the demo team. The shipped files are compiled into the binary, so it
-//! runs from any directory; a configured `content_dir` overrides them file
-//! by file (a deployment that only changes the catalogue holds only
+//! the compliance requirements, the ESR mapping and the demo team. The
+//! shipped files are compiled into the binary, so it runs from any
+//! directory; a configured `content_dir` overrides them file by file (a
+//! deployment that only changes the catalogue holds only
 //! `training/catalogue.toml`). Loaded once at start-up; a malformed file
 //! stops start-up with a message naming it.
 
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::domain::compliance::Requirements;
+use crate::domain::esr::{EsrMapping, check_mapping};
 use crate::domain::reflection::ReflectiveModel;
 use crate::domain::training::{Course, check_catalogue};
 use crate::export::html::to_safe_html;
@@ -53,6 +55,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "email/inactivity.md",
         include_str!("../content/email/inactivity.md"),
+    ),
+    (
+        "esr/mapping.toml",
+        include_str!("../content/esr/mapping.toml"),
     ),
     (
         "reflective-models/driscoll.md",
@@ -133,6 +139,8 @@ pub struct Content {
     pub email: BTreeMap<String, EmailTemplate>,
     pub training: Vec<Course>,
     pub compliance: Requirements,
+    /// How to read an ESR competence export.
+    pub esr: EsrMapping,
 }
 
 impl Content {
@@ -154,12 +162,14 @@ impl Content {
         let training = load_catalogue(source.read("training/catalogue.toml")?)?;
         let compliance =
             load_requirements(source.read("compliance/requirements.toml")?, &training)?;
+        let esr = load_esr_mapping(source.read("esr/mapping.toml")?, &training)?;
         Ok(Self {
             source,
             models,
             email,
             training,
             compliance,
+            esr,
         })
     }
 
@@ -232,6 +242,16 @@ fn load_requirements(
         .check(catalogue)
         .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     Ok(requirements)
+}
+
+fn load_esr_mapping(
+    (text, origin): (String, String),
+    catalogue: &[Course],
+) -> anyhow::Result<EsrMapping> {
+    let mapping: EsrMapping =
+        toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    check_mapping(&mapping, catalogue).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    Ok(mapping)
 }
 
 /// Splits `---\nkey: value\n---\nbody` into the keys and the body.

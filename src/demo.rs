@@ -244,6 +244,7 @@ async fn seed_course(app: &App, me: &CurrentUser, course: &str, on: Date) -> any
         notes: String::new(),
         course_title: String::new(),
         expires_on: None,
+        imported: None,
     };
     app.create_evidence(me, draft)
         .await

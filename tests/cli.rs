@@ -224,3 +224,63 @@ async fn uploads_never_touch_the_system_temporary_directory() {
         0
     );
 }
+
+#[test]
+fn an_esr_export_imports_once_and_a_bad_one_names_its_lines() {
+    let data = tempfile::tempdir().unwrap();
+    create_practitioner(data.path());
+    let admin = cpdfolio(data.path())
+        .args(["user", "create", "--email", "admin@example.nhs.uk"])
+        .args(["--name", "Admin", "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    let header = "Email Address,Competency Name,Date Last Awarded,Expiry Date\n";
+    let good = data.path().join("esr.csv");
+    std::fs::write(
+        &good,
+        format!("{header}OT@example.nhs.uk,NHS|CSTF|Fire Safety - 2 Years|,30-Nov-2025,\n"),
+    )
+    .unwrap();
+    let import = |file: &std::path::Path| {
+        cpdfolio(data.path())
+            .args(["import", "esr"])
+            .arg(file)
+            .args(["--admin", "admin@example.nhs.uk"])
+            .output()
+            .unwrap()
+    };
+
+    let first = import(&good);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout),
+        "imported 1 training records; 0 already held, 0 lines ignored, 0 repeated\n"
+    );
+    let again = import(&good);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "imported 0 training records; 1 already held, 0 lines ignored, 0 repeated\n"
+    );
+
+    let bad = data.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}nobody@example.nhs.uk,NHS|CSTF|Fire Safety - 2 Years|,30-Nov-2025,\nOT@example.nhs.uk,Juggling,30-Nov-2025,\n"),
+    )
+    .unwrap();
+    let refused = import(&bad);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "error: nothing imported; 2 problems:\n  line 2: nobody@example.nhs.uk is not an active account that keeps a portfolio\n  line 3: competence \"Juggling\" is neither mapped to a course nor ignored in content/esr/mapping.toml\n"
+    );
+}

@@ -8,6 +8,7 @@ use crate::domain::access::{Access, RecordAccess, Viewer};
 use crate::domain::record::{RecordKind, is_record_id};
 use crate::domain::user::User;
 use crate::storage::access_log::{AccessEntry, NewAccess};
+use crate::storage::team_records::LedTeams;
 
 /// What every record has for deciding access, whatever its kind.
 #[derive(Debug, Clone)]
@@ -42,19 +43,16 @@ impl App {
     /// The caller with the members of every team they lead.
     pub async fn viewer(&self, me: &CurrentUser) -> AppResult<Viewer> {
         let is_admin = !me.user.role.keeps_portfolio();
-        let led_members = if is_admin {
-            Default::default()
+        let led = if is_admin {
+            LedTeams::default()
         } else {
-            self.store()
-                .led_member_ids(me.id())
-                .await?
-                .into_iter()
-                .collect()
+            self.store().led_teams(me.id()).await?
         };
         Ok(Viewer {
             id: me.id().to_owned(),
             is_admin,
-            led_members,
+            led_members: led.member_ids.into_iter().collect(),
+            led_teams: led.team_ids,
         })
     }
 

@@ -101,7 +101,7 @@ pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<
     })
 }
 
-fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
+pub(super) fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
     Ok(EvidenceWrite {
         supervisor_id: data.supervisor_id().map(str::to_owned),
         date: data.date(),
@@ -321,6 +321,7 @@ impl App {
         let scope = Scope {
             me: viewer.id.clone(),
             team_owner_ids: viewer.team_owner_ids(),
+            led_team_ids: viewer.led_teams.clone(),
         };
         let page = self.store().list_evidence(D::KIND, &scope, filter).await?;
         let records = page

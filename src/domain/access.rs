@@ -24,6 +24,8 @@ pub struct Viewer {
     pub is_admin: bool,
     /// Members of every team the caller leads.
     pub led_members: HashSet<String>,
+    /// The teams the caller leads.
+    pub led_teams: Vec<String>,
 }
 
 /// What decides access to one record.
@@ -99,6 +101,7 @@ mod tests {
             id: id.to_owned(),
             is_admin: false,
             led_members: led.iter().map(|s| (*s).to_owned()).collect(),
+            led_teams: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod compliance;
 pub mod dates;
 pub mod error;
+pub mod esr;
 pub mod filetype;
 pub mod profile;
 pub mod record;

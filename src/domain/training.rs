@@ -84,6 +84,33 @@ pub struct TrainingDraft {
     pub course_title: String,
     #[serde(default, with = "crate::domain::dates::iso_date::option")]
     pub expires_on: Option<Date>,
+    /// Set only by an import, never from what a person types; an edit
+    /// clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
+}
+
+/// Where an imported record came from, and the day it was imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    pub source: ImportSource,
+    #[serde(with = "crate::domain::dates::iso_date")]
+    pub on: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportSource {
+    /// The NHS Electronic Staff Record.
+    Esr,
+}
+
+impl ImportSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Esr => "esr",
+        }
+    }
 }
 
 impl TrainingDraft {
@@ -179,6 +206,7 @@ mod tests {
             notes: String::new(),
             course_title: String::new(),
             expires_on: None,
+            imported: None,
         };
         let ok = draft
             .clone()

@@ -76,11 +76,14 @@ fn error_to_problem(err: poem::Error) -> Response {
 /// length is too large, otherwise as soon as the handler has read one byte
 /// more than the limit. Nothing is buffered here: a body is read only by
 /// the handler that needs it, after authentication, so a client without an
-/// account cannot make the server hold its body. Only the real upload route
-/// (`POST /api/v1/{collection}/{id}/attachments`) has the larger limit.
+/// account cannot make the server hold its body. Only the routes that carry
+/// files (attachments, the ESR import) have the larger limit.
 pub struct BodyLimit {
     pub json: usize,
+    /// Multipart uploads: the file and the form around it.
     pub upload: usize,
+    /// A file sent as the body itself (the ESR import).
+    pub file: usize,
 }
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
@@ -91,6 +94,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
             inner,
             json: self.json,
             upload: self.upload,
+            file: self.file,
         }
     }
 }
@@ -99,16 +103,17 @@ pub struct BodyLimitEndpoint<E> {
     inner: E,
     json: usize,
     upload: usize,
+    file: usize,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Response> {
-        let limit = if is_upload_route(req.method(), req.uri().path()) {
-            self.upload
-        } else {
-            self.json
+        let limit = match body_kind(req.method(), req.uri().path()) {
+            BodyKind::Upload => self.upload,
+            BodyKind::File => self.file,
+            BodyKind::Json => self.json,
         };
         let too_large = || {
             AppError::PayloadTooLarge(format!(
@@ -138,16 +143,31 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     }
 }
 
-/// True for `POST /api/v1/{collection}/{record id}/attachments`.
-fn is_upload_route(method: &poem::http::Method, path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    method == poem::http::Method::POST
-        && matches!(
-            parts.as_slice(),
-            ["", "api", "v1", collection, id, "attachments"]
-                if ["reflections", "supervision", "audits", "training"].contains(collection)
-                    && is_record_id(id)
-        )
+/// What a request's body carries, which decides its size limit.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyKind {
+    /// `POST /api/v1/{collection}/{record id}/attachments`.
+    Upload,
+    /// `POST /api/v1/admin/imports/esr`.
+    File,
+    /// Everything else.
+    Json,
+}
+
+fn body_kind(method: &poem::http::Method, path: &str) -> BodyKind {
+    if method != poem::http::Method::POST {
+        return BodyKind::Json;
+    }
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", "api", "v1", collection, id, "attachments"]
+            if ["reflections", "supervision", "audits", "training"].contains(collection)
+                && is_record_id(id) =>
+        {
+            BodyKind::Upload
+        }
+        ["", "api", "v1", "admin", "imports", "esr"] => BodyKind::File,
+        _ => BodyKind::Json,
+    }
 }
 
 /// A body reader that fails, and says so, past `remaining` bytes.
@@ -239,9 +259,12 @@ mod tests {
         let id = "0123456789abcdef0123456789abcdef";
         for collection in ["reflections", "supervision", "audits", "training"] {
             let path = format!("/api/v1/{collection}/{id}/attachments");
-            assert!(is_upload_route(&Method::POST, &path), "{path}");
-            assert!(!is_upload_route(&Method::GET, &path), "{path}");
+            assert_eq!(body_kind(&Method::POST, &path), BodyKind::Upload, "{path}");
+            assert_eq!(body_kind(&Method::GET, &path), BodyKind::Json, "{path}");
         }
+        let import = "/api/v1/admin/imports/esr";
+        assert_eq!(body_kind(&Method::POST, import), BodyKind::File);
+        assert_eq!(body_kind(&Method::GET, import), BodyKind::Json);
         for path in [
             "/api/v1/auth/login/attachments",
             "/api/v1/me/attachments",
@@ -249,7 +272,7 @@ mod tests {
             "/api/v1/teams/0123456789abcdef0123456789abcdef/attachments",
             "/x/api/v1/audits/0123456789abcdef0123456789abcdef/attachments",
         ] {
-            assert!(!is_upload_route(&Method::POST, path), "{path}");
+            assert_eq!(body_kind(&Method::POST, path), BodyKind::Json, "{path}");
         }
     }
 }

@@ -41,6 +41,7 @@ pub fn routes(app: App) -> impl Endpoint {
     let limit = middleware::BodyLimit {
         json: app.config().max_body_bytes,
         upload: app.config().max_attachment_bytes + MULTIPART_OVERHEAD_BYTES,
+        file: app.config().max_attachment_bytes,
     };
     Route::new()
         .nest("/", service)

@@ -18,6 +18,7 @@ use super::access_log::{APPEND, NewAccess};
 use super::error::StorageResult;
 use super::history::Change;
 use super::rows::datetime;
+use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
 use super::{Store, execute};
 use crate::domain::dates::iso;
 use crate::domain::record::{EvidenceFilter, RecordKind};
@@ -56,6 +57,8 @@ pub struct EvidenceWrite {
 pub struct Scope {
     pub me: String,
     pub team_owner_ids: Vec<String>,
+    /// The teams the caller leads (whose members are `team_owner_ids`).
+    pub led_team_ids: Vec<String>,
 }
 
 /// One page of a list and how many records the whole list holds.
@@ -74,27 +77,62 @@ pub struct EvidencePage {
 pub const COUNT_BEYOND_PAGE: u64 = 1000;
 
 /// Where each part of a list comes from and which of its records match:
-/// the caller's and their team's own records, supervision the caller
-/// gives, records shared with the caller. Each part is a forward scan of an
-/// index on `(owner | supervisor, recency)` (or the share table) that stops
-/// after a page.
-fn list_branches(kind: RecordKind, f: &EvidenceFilter) -> Vec<(&'static str, String)> {
+/// the caller's own records (and, when the team index cannot answer the
+/// filters, their led teams' through the owner index), each led team's
+/// records through `team_record`, supervision the caller gives, records
+/// shared with the caller. Each part is a forward scan of an index on
+/// `(owner | supervisor, recency)`, `(team, kind, recency)` or the share
+/// table that stops after `first` rows.
+fn list_branches(
+    kind: RecordKind,
+    scope: &Scope,
+    f: &EvidenceFilter,
+    first: u64,
+) -> Vec<(String, String)> {
     let filters = filter_conditions(f);
-    let table = "type::table($table)";
-    let mut branches = vec![(table, format!("owner IN $owners{filters}"))];
+    let table = || "type::table($table)".to_owned();
+    let by_team = uses_team_index(kind, scope, f);
+    let owners = if by_team {
+        "owner = $me"
+    } else {
+        "owner IN $owners"
+    };
+    let mut branches = vec![(table(), format!("{owners}{filters}"))];
+    if by_team {
+        branches.extend(
+            (0..scope.led_team_ids.len())
+                .map(|n| (team_source(n, first), format!("true{filters}"))),
+        );
+    }
     if kind.signs_off() {
         branches.push((
-            table,
+            table(),
             format!("supervisor = $me AND owner NOTINSIDE $owners{filters}"),
         ));
     }
     if kind.is_shareable() {
         branches.push((
-            "(SELECT VALUE record FROM share WHERE reader = $me)",
+            "(SELECT VALUE record FROM share WHERE reader = $me)".to_owned(),
             format!("owner NOTINSIDE $owners{filters}"),
         ));
     }
     branches
+}
+
+/// Whether the led teams' part of a list comes from `team_record`: it holds
+/// the owner, kind and date of each record, so it answers lists filtered by
+/// date alone. A list of one owner's records uses that owner's index.
+fn uses_team_index(kind: RecordKind, scope: &Scope, f: &EvidenceFilter) -> bool {
+    kind.visible_to_team_leads()
+        && !scope.led_team_ids.is_empty()
+        && f.owner.is_none()
+        && f.activity_type.is_none()
+        && f.tag.is_none()
+}
+
+/// `recency` of a day: the day's midnight (UTC, as stored) negated.
+fn recency(day: Date) -> i64 {
+    -day.midnight().assume_utc().unix_timestamp()
 }
 
 /// The conditions of the filters that are set (their values are bound
@@ -181,7 +219,7 @@ fn into_stored(rows: Vec<EvidenceRow>) -> StorageResult<Vec<StoredEvidence>> {
 
 /// `SET` clause shared by create and update: the frame and the content,
 /// then sign-off or verification for the kinds that have them.
-fn set_write(kind: RecordKind) -> String {
+pub(super) fn set_write(kind: RecordKind) -> String {
     let mut set =
         "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
     date = <datetime> $date, title = $title, content = $content, schema_version = 2"
@@ -245,9 +283,11 @@ impl Store {
                 "BEGIN TRANSACTION;
                  CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
                      created_at = time::now(), updated_at = time::now(), version = 1;
+                 {}
                  {APPEND}
                  COMMIT TRANSACTION;",
-                set_write(kind)
+                set_write(kind),
+                on_create(kind),
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))
@@ -289,7 +329,7 @@ impl Store {
             expected_version,
             Change {
                 set: &set_write(kind),
-                then: "",
+                then: on_update(kind),
                 logged_as,
             },
             write_vars(kind, write),
@@ -346,6 +386,7 @@ impl Store {
                  DELETE attachment WHERE record = $id;
                  DELETE share WHERE record = type::record($table, $id);
                  DELETE record_version WHERE record = $id;
+                 {ON_DELETE}
                  DELETE type::record($table, $id);
                  {APPEND}
                  COMMIT TRANSACTION;"
@@ -372,12 +413,12 @@ impl Store {
         scope: &Scope,
         f: &EvidenceFilter,
     ) -> StorageResult<EvidencePage> {
-        let branches = list_branches(kind, f);
         // The limits are written into the query, not bound: the planner
         // stops a union of index scans early only for a literal LIMIT.
         // Both are integers computed here, never text from a request.
         let first = u64::from(f.limit) + u64::from(f.offset);
         let bound = first + COUNT_BEYOND_PAGE;
+        let branches = list_branches(kind, scope, f, first);
         let pages: Vec<String> = branches
             .iter()
             .map(|(source, condition)| {
@@ -387,20 +428,29 @@ impl Store {
                 )
             })
             .collect();
+        let by_team = uses_team_index(kind, scope, f);
         let counts: Vec<String> = branches
             .iter()
+            .filter(|(source, _)| !(by_team && source.contains("team_record")))
             .map(|(source, condition)| {
                 format!(
                     "count(SELECT id FROM {source} WHERE {condition} LIMIT {})",
                     bound + 1
                 )
             })
+            .chain(by_team.then(|| {
+                let teams = u64::try_from(scope.led_team_ids.len()).unwrap_or(u64::MAX);
+                team_count((bound + 1).saturating_mul(teams))
+            }))
             .collect();
         let team: &[String] = if kind.visible_to_team_leads() {
             &scope.team_owner_ids
         } else {
             &[]
         };
+        let led_teams: String = (0..scope.led_team_ids.len())
+            .map(|n| format!("LET $team_{n} = type::record('team', $led_ids[{n}]);\n"))
+            .collect();
         let mut response = self
             .db()
             .query(format!(
@@ -409,7 +459,9 @@ impl Store {
                  LET $owners = array::concat([$me_id], $team_ids).map(|$u| type::record('user', $u));
                  LET $from = IF $from_day = NONE {{ NONE }} ELSE {{ <datetime> $from_day }};
                  LET $to = IF $to_day = NONE {{ NONE }} ELSE {{ <datetime> $to_day }};
-                 SELECT * OMIT recency FROM array::concat({pages}) ORDER BY recency, id LIMIT $limit START $offset;
+                 LET $teams = $led_ids.map(|$t| type::record('team', $t));
+                 {led_teams}
+                 SELECT * OMIT recency FROM array::distinct(array::concat({pages})) ORDER BY recency, id LIMIT $limit START $offset;
                  RETURN [{counts}];",
                 pages = pages.join(", "),
                 counts = counts.join(", "),
@@ -417,16 +469,20 @@ impl Store {
             .bind(("table", kind.as_str()))
             .bind(("me_id", scope.me.clone()))
             .bind(("team_ids", team.to_vec()))
+            .bind(("led_ids", scope.led_team_ids.clone()))
             .bind(("owner_id", f.owner.clone()))
             .bind(("from_day", f.from.map(iso)))
             .bind(("to_day", f.to.map(iso)))
+            .bind(("max_recency", f.from.map(recency)))
+            .bind(("min_recency", f.to.map(recency)))
             .bind(("activity_type", f.activity_type.map(|t| t.as_str())))
             .bind(("tag", f.tag.clone()))
             .bind(("limit", i64::from(f.limit)))
             .bind(("offset", i64::from(f.offset)))
             .await?;
-        let rows: Vec<EvidenceRow> = response.take(5)?;
-        let counts: Vec<i64> = response.take(6)?;
+        let statements = 7 + scope.led_team_ids.len();
+        let rows: Vec<EvidenceRow> = response.take(statements - 1)?;
+        let counts: Vec<i64> = response.take(statements)?;
         let bound = i64::try_from(bound).unwrap_or(i64::MAX);
         let total: i64 = counts.iter().map(|n| (*n).min(bound)).sum();
         Ok(EvidencePage {
@@ -517,7 +573,7 @@ impl Store {
 }
 
 #[derive(SurrealValue)]
-struct WriteVars {
+pub(super) struct WriteVars {
     supervisor: Option<String>,
     date: String,
     title: String,
@@ -535,6 +591,7 @@ fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
             &["completed_on"],
             &["certificate_expires_on"],
             &["expires_on"],
+            &["imported", "on"],
         ],
         RecordKind::Reflection => &[&["activity_date"]],
     }
@@ -584,7 +641,7 @@ fn parse_instant(text: &str) -> Option<Datetime> {
 
 /// The write as database values: dates and timestamps as datetimes, and
 /// absent fields left out.
-fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
+pub(super) fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
     WriteVars {
         supervisor: w.supervisor_id,
         date: iso(w.date),

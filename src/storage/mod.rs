@@ -11,10 +11,12 @@ pub mod compliance;
 pub mod error;
 pub mod evidence;
 pub mod history;
+pub mod imports;
 mod migrations;
 pub mod reflections;
 mod rows;
 pub mod sessions;
+pub mod team_records;
 pub mod teams;
 pub mod users;
 

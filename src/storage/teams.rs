@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::error::{CONFLICT_MARK, StorageError, StorageResult};
 use super::rows::{datetime, datetime_to_db};
+use super::team_records::{LedTeams, ON_MEMBERSHIP};
 use super::{Store, execute, new_id};
 use crate::domain::team::{Standing, Team, TeamChange, TeamEvent, TeamEventPerson, TeamMember};
 
@@ -169,20 +170,24 @@ impl Store {
         Ok(rows.into_iter().map(into_team).collect())
     }
 
-    /// Ids of everyone in a team `user_id` leads (other than themselves).
-    pub async fn led_member_ids(&self, user_id: &str) -> StorageResult<Vec<String>> {
-        let ids: Vec<String> = self
+    /// The teams `user_id` leads and everyone in them (other than
+    /// themselves), by id.
+    pub async fn led_teams(&self, user_id: &str) -> StorageResult<LedTeams> {
+        let mut response = self
             .db()
             .query(
                 "LET $me = type::record('user', $id);
                  LET $teams = SELECT VALUE team FROM membership WHERE user = $me AND is_lead;
+                 RETURN $teams.map(|$t| record::id($t));
                  RETURN array::distinct(SELECT VALUE record::id(user) FROM membership
                      WHERE team IN $teams AND user != $me);",
             )
             .bind(("id", user_id.to_owned()))
-            .await?
-            .take(2)?;
-        Ok(ids)
+            .await?;
+        Ok(LedTeams {
+            team_ids: response.take(2)?,
+            member_ids: response.take(3)?,
+        })
     }
 
     /// The user's standing in the team now.
@@ -206,25 +211,26 @@ impl Store {
     pub async fn change_membership(&self, change: MembershipChange<'_>) -> StorageResult<()> {
         let query = self
             .db()
-            .query(
+            .query(format!(
                 "BEGIN TRANSACTION;
                  LET $t = type::record('team', $team);
                  LET $u = type::record('user', $user);
                  LET $lead = (SELECT VALUE is_lead FROM membership WHERE team = $t AND user = $u)[0];
-                 LET $standing = IF $lead = NONE { 'none' } ELSE IF $lead { 'lead' } ELSE { 'member' };
-                 IF $standing != $before { THROW $conflict; };
-                 IF $after = 'none' {
+                 LET $standing = IF $lead = NONE {{ 'none' }} ELSE IF $lead {{ 'lead' }} ELSE {{ 'member' }};
+                 IF $standing != $before {{ THROW $conflict; }};
+                 IF $after = 'none' {{
                      DELETE membership WHERE team = $t AND user = $u;
-                 } ELSE IF $before = 'none' {
+                 }} ELSE IF $before = 'none' {{
                      CREATE membership SET team = $t, user = $u, is_lead = $is_lead;
-                 } ELSE {
+                 }} ELSE {{
                      UPDATE membership SET is_lead = $is_lead WHERE team = $t AND user = $u;
-                 };
+                 }};
+                 {ON_MEMBERSHIP}
                  CREATE type::record('team_event', $event_id) SET team = $t, subject = $u,
-                     actor = IF $actor != NONE { type::record('user', $actor) } ELSE { NONE },
+                     actor = IF $actor != NONE {{ type::record('user', $actor) }} ELSE {{ NONE }},
                      standing_before = $before, standing_after = $after, at = <datetime> $at;
-                 COMMIT TRANSACTION;",
-            )
+                 COMMIT TRANSACTION;"
+            ))
             .bind(("team", change.team_id.to_owned()))
             .bind(("user", change.user_id.to_owned()))
             .bind(("before", change.change.before.as_str()))

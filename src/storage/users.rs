@@ -193,6 +193,20 @@ impl Store {
         row.map(UserRow::into_user).transpose()
     }
 
+    /// The accounts with these (normalised) email addresses, through the
+    /// unique email index.
+    pub async fn users_by_email(&self, emails: Vec<String>) -> StorageResult<Vec<User>> {
+        let rows: Vec<UserRow> = self
+            .db()
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM user WHERE email IN $emails"
+            ))
+            .bind(("emails", emails))
+            .await?
+            .take(0)?;
+        rows.into_iter().map(UserRow::into_user).collect()
+    }
+
     /// A page of every account by email, and how many there are.
     pub async fn users(&self, limit: u32, offset: u32) -> StorageResult<(Vec<User>, u64)> {
         let mut response = self

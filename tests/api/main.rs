@@ -8,6 +8,7 @@ mod bad_input;
 mod body_limits;
 mod compliance;
 mod helpers;
+mod imports;
 mod limits;
 mod lists;
 mod logging;

@@ -284,3 +284,38 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     let (status, mine) = t.get("/api/v1/me/compliance", Some(&token)).await;
     assert_eq!(status, 200, "{mine}");
 }
+
+#[tokio::test]
+async fn a_lead_lists_the_records_of_members_who_joined_before_the_upgrade() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: None,
+        ..test_config(data.path())
+    };
+    let (_old_dir, old) = previous_release_migrations();
+    {
+        let app = App::open(config.clone(), &old).await.unwrap();
+        let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
+        let sam_joins = format!(
+            "CREATE membership SET user = type::record('user', '{SAM}'),
+                 team = type::record('team', '{RIVERSIDE}'), is_lead = false;"
+        );
+        for sql in [old_accounts(&hash), sam_joins, old_rows(SAM, JO, LEAD)] {
+            app.store().raw_query_for_tests(&sql).await.unwrap();
+        }
+    }
+
+    let app = App::open(config, &Migrations::embedded()).await.unwrap();
+    let t = TestApp::serve(app, data).await;
+    let lead = t.login("lead@example.nhs.uk").await;
+    for (list, id) in [
+        ("supervision", SUPERVISION),
+        ("audits", AUDIT),
+        ("training", TRAINING),
+    ] {
+        let (status, page) = t.get(&format!("/api/v1/{list}"), Some(&lead)).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["items"][0]["id"], id, "{list}");
+        assert_eq!(page["total"], 1, "{list}");
+    }
+}

@@ -6,6 +6,7 @@ mod auth;
 mod compliance;
 mod evidence;
 mod health;
+mod imports;
 mod me;
 mod models;
 mod profile;
@@ -64,8 +65,10 @@ pub type Api = (
     search::SearchApi,
     profile::ProfileApi,
     admin::AdminApi,
-    teams::TeamsApi,
-    compliance::ComplianceApi,
+    imports::ImportsApi,
+    // poem-openapi implements its trait for tuples of at most 16: teams
+    // and compliance go together as one.
+    (teams::TeamsApi, compliance::ComplianceApi),
     models::ModelsApi,
     health::HealthApi,
 );
@@ -84,8 +87,8 @@ pub fn all() -> Api {
         search::SearchApi,
         profile::ProfileApi,
         admin::AdminApi,
-        teams::TeamsApi,
-        compliance::ComplianceApi,
+        imports::ImportsApi,
+        (teams::TeamsApi, compliance::ComplianceApi),
         models::ModelsApi,
         health::HealthApi,
     )

@@ -13,7 +13,7 @@ use super::records::check_id;
 use crate::app::App;
 use crate::app::AppResult;
 use crate::domain::record::{Evidence, RecordKind};
-use crate::domain::training::TrainingDraft;
+use crate::domain::training::{Imported, TrainingDraft};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
 
@@ -47,6 +47,7 @@ impl From<TrainingInput> for TrainingDraft {
             notes: i.notes.into(),
             course_title: String::new(),
             expires_on: None,
+            imported: None,
         }
     }
 }
@@ -64,6 +65,9 @@ struct TrainingView {
     /// calendar months; absent when the course never expires.
     expires_on: Option<Date>,
     notes: String,
+    /// Present when the record came from an import (e.g. an ESR export);
+    /// an edit removes it.
+    imported: Option<ImportedView>,
     workflow: WorkflowView,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
@@ -83,10 +87,29 @@ impl From<Evidence<TrainingDraft>> for TrainingView {
             certificate_expires_on: d.certificate_expires_on,
             expires_on: d.expires_on,
             notes: d.notes,
+            imported: d.imported.map(ImportedView::from),
             workflow: e.workflow.into(),
             created_at: e.created_at,
             updated_at: e.updated_at,
             version: e.version,
+        }
+    }
+}
+
+/// Where an imported record came from.
+#[derive(Object)]
+struct ImportedView {
+    /// `esr`: the NHS Electronic Staff Record.
+    source: String,
+    /// The day it was imported.
+    on: Date,
+}
+
+impl From<Imported> for ImportedView {
+    fn from(i: Imported) -> Self {
+        Self {
+            source: i.source.as_str().to_owned(),
+            on: i.on,
         }
     }
 }
