@@ -1,8 +1,9 @@
 //! Loads the files people edit in `content/`: reflective models (Markdown
-//! with a small front matter), email templates, the training catalogue and
-//! the demo team. The shipped files are compiled into the binary, so it
-//! runs from any directory; a configured `content_dir` overrides them file
-//! by file (a deployment that only changes the catalogue holds only
+//! with a small front matter), email templates, the training catalogue,
+//! the compliance requirements, the ESR mapping and the demo team. The
+//! shipped files are compiled into the binary, so it runs from any
+//! directory; a configured `content_dir` overrides them file by file (a
+//! deployment that only changes the catalogue holds only
 //! `training/catalogue.toml`). Loaded once at start-up; a malformed file
 //! stops start-up with a message naming it.
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+use crate::domain::compliance::Requirements;
 use crate::domain::esr::{EsrMapping, check_mapping};
 use crate::domain::reflection::ReflectiveModel;
 use crate::domain::training::{Course, check_catalogue};
@@ -45,6 +47,10 @@ pub struct RenderedEmail {
 
 /// The shipped content, by path under `content/`.
 const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "compliance/requirements.toml",
+        include_str!("../content/compliance/requirements.toml"),
+    ),
     ("demo/team.toml", include_str!("../content/demo/team.toml")),
     (
         "email/inactivity.md",
@@ -132,6 +138,7 @@ pub struct Content {
     pub models: Vec<ModelGuide>,
     pub email: BTreeMap<String, EmailTemplate>,
     pub training: Vec<Course>,
+    pub compliance: Requirements,
     /// How to read an ESR competence export.
     pub esr: EsrMapping,
 }
@@ -153,12 +160,15 @@ impl Content {
             load_email(source.read("email/inactivity.md")?)?,
         );
         let training = load_catalogue(source.read("training/catalogue.toml")?)?;
+        let compliance =
+            load_requirements(source.read("compliance/requirements.toml")?, &training)?;
         let esr = load_esr_mapping(source.read("esr/mapping.toml")?, &training)?;
         Ok(Self {
             source,
             models,
             email,
             training,
+            compliance,
             esr,
         })
     }
@@ -220,6 +230,18 @@ fn load_catalogue((text, origin): (String, String)) -> anyhow::Result<Vec<Course
         toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
     check_catalogue(&file.course).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     Ok(file.course)
+}
+
+fn load_requirements(
+    (text, origin): (String, String),
+    catalogue: &[Course],
+) -> anyhow::Result<Requirements> {
+    let requirements: Requirements =
+        toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    requirements
+        .check(catalogue)
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    Ok(requirements)
 }
 
 fn load_esr_mapping(
@@ -340,6 +362,38 @@ mod tests {
         assert_eq!(c.models.len(), 6);
         let (_, origin) = c.source.read("training/catalogue.toml").unwrap();
         assert_eq!(origin, "built-in content/training/catalogue.toml");
+    }
+
+    #[test]
+    fn invalid_compliance_requirements_stop_start_up_with_the_file_and_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("compliance")).unwrap();
+        let path = dir.path().join("compliance/requirements.toml");
+        let shipped = include_str!("../content/compliance/requirements.toml");
+        std::fs::write(&path, shipped.replace("weeks = 6", "weeks = 0")).unwrap();
+        let err = Content::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("compliance/requirements.toml"), "{err}");
+        assert!(err.contains("supervision.weeks"), "{err}");
+        std::fs::write(
+            &path,
+            shipped.replace("warning_days = 60", "warning_dayz = 60"),
+        )
+        .unwrap();
+        let err = format!("{:#}", Content::load(Some(dir.path())).unwrap_err());
+        assert!(
+            err.contains("is not valid") && err.contains("warning_dayz"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            shipped.replace(
+                "required_for = [\"patient_facing\"]",
+                "required_for = [\"porters\"]",
+            ),
+        )
+        .unwrap();
+        let err = Content::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("\"porters\""), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod alerts;
 pub mod audit;
+pub mod compliance;
 pub mod dates;
 pub mod error;
 pub mod esr;

@@ -4,5 +4,6 @@
 //! how it looks is decided here, and both the API and (later) the web pages
 //! use the same functions.
 
+pub mod csv;
 pub mod html;
 pub mod profile;

@@ -85,6 +85,10 @@ impl Migrations {
                 sql: include_str!("../../migrations/0008_team_records.surql").to_owned(),
             },
             Migration {
+                name: "0009_compliance.surql".to_owned(),
+                sql: include_str!("../../migrations/0009_compliance.surql").to_owned(),
+            },
+            Migration {
                 name: "0011_training_import.surql".to_owned(),
                 sql: include_str!("../../migrations/0011_training_import.surql").to_owned(),
             },

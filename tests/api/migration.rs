@@ -2,12 +2,15 @@
 //! content as FLEXIBLE JSON with string dates) opens under this release:
 //! migration 0003 converts every row to typed fields without loss, and
 //! reads, lists, history and search work on the converted rows; migration
-//! 0006 leaves every account active with the password its owner chose.
+//! 0006 leaves every account active with the password its owner chose;
+//! 0009 adds compliance facts and team settings without touching the rest.
 
+use cpdfolio::domain::compliance::{Completion, ComplianceProfile, Dated, TeamSettings};
 use cpdfolio::security::password;
 use cpdfolio::storage::Migrations;
 use cpdfolio::{App, Config};
 use serde_json::json;
+use time::macros::date;
 
 use crate::helpers::*;
 
@@ -258,6 +261,44 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     assert_eq!(listed["total"], 0);
     let (_, found) = t.get("/api/v1/search?q=lone-working", Some(&token)).await;
     assert_eq!(found["hits"][0]["id"], SUPERVISION, "{found}");
+
+    // 0009: accounts start with no compliance facts (their role's default
+    // staff groups apply), the team gets the default settings, and the
+    // converted rows are the evidence compliance reads.
+    let store = t.app.store();
+    let sam_facts = store
+        .compliance_facts_with_evidence(SAM)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sam_facts.profile, ComplianceProfile::default());
+    assert_eq!(
+        sam_facts.facts.training,
+        [Completion {
+            course: "fire-safety-l1".into(),
+            expires_on: Some(date!(2026 - 01 - 31)),
+            record_id: Some(TRAINING.into()),
+            verified: true,
+        }]
+    );
+    assert_eq!(
+        sam_facts.facts.last_supervision,
+        Some(Dated {
+            date: date!(2025 - 05 - 02),
+            record_id: Some(SUPERVISION.into()),
+        })
+    );
+    assert_eq!(sam_facts.facts.last_cpd_on, Some(date!(2025 - 06 - 01)));
+    assert_eq!(
+        store.team_settings(RIVERSIDE).await.unwrap(),
+        Some(TeamSettings {
+            supervision_weeks: 6,
+            preceptorship_weeks: 4,
+            target_percent: 90,
+        })
+    );
+    let (status, mine) = t.get("/api/v1/me/compliance", Some(&token)).await;
+    assert_eq!(status, 200, "{mine}");
 }
 
 #[tokio::test]

@@ -768,7 +768,18 @@ async fn a_deleted_record_leaves_the_profile() {
 
 // The demo team.
 
-/// Seeds the demo team and logs in as `email` with the demo password.
+/// The demo team seeded on 1 March 2026 (so its mixture of compliant,
+/// due-soon and overdue people is fixed).
+async fn demo() -> TestApp {
+    let clock = std::sync::Arc::new(cpdfolio::app::FixedClock::new(
+        time::macros::datetime!(2026-03-01 12:00 UTC),
+    ));
+    let t = TestApp::spawn_with_clock(clock).await;
+    cpdfolio::demo::seed_if_empty(&t.app).await.unwrap();
+    t
+}
+
+/// Logs in as `email` with the demo password.
 async fn demo_login(t: &TestApp, email: &str) -> String {
     let (status, login) = t
         .post(
@@ -782,22 +793,55 @@ async fn demo_login(t: &TestApp, email: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_demo_practitioner_has_three_training_records() {
-    let t = TestApp::spawn().await;
-    cpdfolio::demo::seed_if_empty(&t.app).await.unwrap();
+async fn a_demo_practitioner_holds_every_course_the_catalogue_requires_of_them() {
+    let t = demo().await;
     let ot = demo_login(&t, "ot1@demo.cpdfolio.test").await;
     let (_, own) = t.get("/api/v1/training", Some(&ot)).await;
-    assert_eq!(own["total"], 3);
+    assert_eq!(own["total"], 19);
 }
 
 #[tokio::test]
 async fn the_demo_lead_reads_the_whole_teams_training() {
-    let t = TestApp::spawn().await;
-    cpdfolio::demo::seed_if_empty(&t.app).await.unwrap();
+    let t = demo().await;
     let lead = demo_login(&t, "lead@demo.cpdfolio.test").await;
     let (_, team) = t.get("/api/v1/training?limit=100", Some(&lead)).await;
     assert_eq!(
-        team["total"], 21,
-        "seven demo staff with three records each: {team}"
+        team["total"], 105,
+        "the courses each of the seven demo staff's groups require, less one never done: {team}"
     );
+}
+
+#[tokio::test]
+async fn the_demo_team_is_a_mixture_of_compliant_due_soon_and_overdue_people() {
+    let t = demo().await;
+    let lead = demo_login(&t, "lead@demo.cpdfolio.test").await;
+    let (_, teams) = t.get("/api/v1/teams", Some(&lead)).await;
+    let team_id = teams[0]["id"].as_str().unwrap();
+    let (status, compliance) = t
+        .get(&format!("/api/v1/teams/{team_id}/compliance"), Some(&lead))
+        .await;
+    assert_eq!(status, 200, "{compliance}");
+    let mut rags: Vec<(String, String)> = compliance["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_owned(),
+                m["rag"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    rags.sort();
+    let expected = [
+        ("Aisha Begum", "green"),
+        ("Amara Okafor-Hughes", "green"),
+        ("Callum Fraser", "amber"),
+        ("Grace Mensah", "amber"),
+        ("Priya Raman", "red"),
+        ("Rhys Pritchard", "amber"),
+        ("Tomasz Nowak", "red"),
+    ]
+    .map(|(n, r)| (n.to_owned(), r.to_owned()));
+    assert_eq!(rags, expected, "{compliance}");
 }

@@ -5,13 +5,16 @@
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::Tag;
+use super::compliance::{StaffFactsView, change};
 use super::me::{TeamView, UserView};
 use crate::app::{App, PasswordReset};
 use crate::app::{AppError, AppResult};
+use crate::domain::compliance::StaffUpdate;
 use crate::domain::user::{NewUser, Role, User};
 use crate::http::auth::BearerAuth;
 use crate::http::text::Text;
@@ -96,6 +99,21 @@ struct NewUserRequest {
     /// 12 to 128 characters. The person must replace it with their own at
     /// first sign-in.
     password: Text,
+}
+
+/// The compliance facts an admin keeps for a person; absent fields stay
+/// as they are, null clears them.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct StaffPatch {
+    /// Staff groups listed in content/compliance/requirements.toml
+    /// (all, patient_facing, clinical, registered as shipped); null goes
+    /// back to the role's default groups.
+    staff_groups: MaybeUndefined<Vec<Text>>,
+    /// YYYY-MM-DD of the last DBS check.
+    dbs_checked_on: MaybeUndefined<Text>,
+    /// YYYY-MM-DD of the last appraisal.
+    last_appraisal_on: MaybeUndefined<Text>,
 }
 
 #[derive(ApiResponse)]
@@ -187,6 +205,28 @@ impl AdminApi {
             limit,
             offset,
         }))
+    }
+
+    /// Set a person's staff groups and the dates of their last DBS check
+    /// and appraisal (admin only): what decides which compliance
+    /// requirements apply to them and when two of them fall due.
+    #[oai(path = "/users/:user_id", method = "patch")]
+    async fn update_user(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        user_id: Path<String>,
+        body: Json<StaffPatch>,
+    ) -> AppResult<Json<StaffFactsView>> {
+        let body = body.0;
+        let update = StaffUpdate {
+            staff_groups: Option::<Option<Vec<Text>>>::from(body.staff_groups)
+                .map(|g| g.map(|g| g.into_iter().map(|t| t.0).collect())),
+            dbs_checked_on: change(body.dbs_checked_on),
+            last_appraisal_on: change(body.last_appraisal_on),
+        };
+        let facts = app.admin_update_staff(&auth.0, &user_id, update).await?;
+        Ok(Json(facts.into()))
     }
 
     /// Deactivate an account (admin only): every session it has ends at

@@ -3,6 +3,7 @@
 mod admin;
 mod audits;
 mod auth;
+mod compliance;
 mod evidence;
 mod health;
 mod imports;
@@ -43,6 +44,9 @@ pub enum Tag {
     Admin,
     /// Teams, their members and leads.
     Teams,
+    /// Compliance: requirements met, due soon, overdue or missing, per
+    /// person and per team.
+    Compliance,
     /// Reference content: reflective models.
     Content,
     /// Liveness and readiness.
@@ -63,7 +67,9 @@ pub type Api = (
     profile::ProfileApi,
     admin::AdminApi,
     imports::ImportsApi,
-    teams::TeamsApi,
+    // poem-openapi implements its trait for tuples of at most 16: teams
+    // and compliance go together as one.
+    (teams::TeamsApi, compliance::ComplianceApi),
     models::ModelsApi,
     health::HealthApi,
 );
@@ -83,7 +89,7 @@ pub fn all() -> Api {
         profile::ProfileApi,
         admin::AdminApi,
         imports::ImportsApi,
-        teams::TeamsApi,
+        (teams::TeamsApi, compliance::ComplianceApi),
         models::ModelsApi,
         health::HealthApi,
     )

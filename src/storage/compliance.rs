@@ -1,0 +1,430 @@
+//! The facts compliance is worked out from, and the settings it uses. A
+//! team's facts come in one round trip of grouped queries over the
+//! members (latest expiry per member and course, latest signed-off
+//! supervision per member, latest reflection per member), each a scan of
+//! an index that starts with `owner`, per member; never one query per
+//! member, and no record content is read or decoded. One person's facts
+//! add the ids of the records they rest on.
+
+use surrealdb::types::SurrealValue;
+use time::Date;
+
+use super::Store;
+use super::error::StorageResult;
+use super::rows::date;
+use crate::domain::compliance::{
+    Completion, ComplianceProfile, Dated, PersonFacts, TeamSettings, latest_per_course,
+};
+use crate::domain::dates::iso;
+use crate::domain::user::Role;
+
+/// One person's stored facts, before their staff groups are resolved.
+#[derive(Debug, Clone)]
+pub struct StoredFacts {
+    pub role: Role,
+    pub profile: ComplianceProfile,
+    /// Everything but `staff_groups`, which the application resolves.
+    pub facts: PersonFacts,
+}
+
+#[derive(SurrealValue)]
+struct ProfileRow {
+    id: String,
+    name: String,
+    role: String,
+    staff_groups: Option<Vec<String>>,
+    profession: Option<String>,
+    registration_ends: Option<String>,
+    qualified_on: Option<String>,
+    dbs_checked_on: Option<String>,
+    last_appraisal_on: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct ExpiryRow {
+    owner: String,
+    course: String,
+    expiry: Option<String>,
+    forever: i64,
+}
+
+#[derive(SurrealValue)]
+struct CompletionRow {
+    id: String,
+    course: String,
+    expiry: Option<String>,
+    verified: bool,
+}
+
+#[derive(SurrealValue)]
+struct LastRow {
+    owner: String,
+    last: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct SupervisionRow {
+    id: String,
+    date: String,
+}
+
+#[derive(SurrealValue)]
+struct SettingsRow {
+    supervision_weeks: i64,
+    preceptorship_weeks: i64,
+    target_percent: i64,
+}
+
+/// A stored date as `YYYY-MM-DD`, or NONE.
+fn day(field: &str) -> String {
+    format!("IF {field} {{ time::format({field}, '%Y-%m-%d') }} ELSE {{ NONE }}")
+}
+
+fn profile_fields() -> String {
+    format!(
+        "record::id(id) AS id, name, role, staff_groups, profession,
+         {} AS registration_ends, {} AS qualified_on,
+         {} AS dbs_checked_on, {} AS last_appraisal_on",
+        day("registration_ends"),
+        day("qualified_on"),
+        day("dbs_checked_on"),
+        day("last_appraisal_on"),
+    )
+}
+
+fn opt_date(text: Option<&str>) -> StorageResult<Option<Date>> {
+    Ok(text.map(date).transpose()?)
+}
+
+/// A date to write: `YYYY-MM-DD` cast to a datetime at midnight UTC.
+fn db_date(d: Option<Date>) -> Option<String> {
+    d.map(iso)
+}
+
+impl ProfileRow {
+    fn into_stored(self) -> StorageResult<StoredFacts> {
+        let profile = ComplianceProfile {
+            staff_groups: self.staff_groups,
+            profession: self.profession,
+            registration_ends: opt_date(self.registration_ends.as_deref())?,
+            qualified_on: opt_date(self.qualified_on.as_deref())?,
+            dbs_checked_on: opt_date(self.dbs_checked_on.as_deref())?,
+            last_appraisal_on: opt_date(self.last_appraisal_on.as_deref())?,
+        };
+        Ok(StoredFacts {
+            role: self.role.parse::<Role>().map_err(anyhow::Error::msg)?,
+            facts: PersonFacts {
+                user_id: self.id,
+                name: self.name,
+                staff_groups: Vec::new(),
+                profession: profile.profession.clone(),
+                registration_ends: profile.registration_ends,
+                qualified_on: profile.qualified_on,
+                dbs_checked_on: profile.dbs_checked_on,
+                last_appraisal_on: profile.last_appraisal_on,
+                last_cpd_on: None,
+                last_supervision: None,
+                training: Vec::new(),
+            },
+            profile,
+        })
+    }
+}
+
+fn settings(row: SettingsRow) -> TeamSettings {
+    let n = |v: i64| u32::try_from(v).unwrap_or(0);
+    TeamSettings {
+        supervision_weeks: n(row.supervision_weeks),
+        preceptorship_weeks: n(row.preceptorship_weeks),
+        target_percent: n(row.target_percent),
+    }
+}
+
+/// The latest expiry of each course per member of `$m`, and whether any
+/// completion never expires (`forever`): a scan of `training_owner_date`
+/// per member. (Filtering on the required courses here would make
+/// SurrealDB 3.3.5 read the table-wide (course, expiry) index instead.)
+const TRAINING_EXPIRIES: &str = "SELECT record::id(owner) AS owner, content.course AS course,
+        time::max(content.expires_on) AS expiry,
+        math::max(IF content.expires_on = NONE { 1 } ELSE { 0 }) AS forever
+    FROM training WHERE owner IN $m GROUP BY owner, course";
+
+/// The latest signed-off supervision per member of `$m`: a scan of
+/// `supervision_owner_date` per member. The sign-off status is a condition
+/// inside the aggregate, not in `WHERE`: there SurrealDB 3.3.5 intersects
+/// the owner index with the (status, supervisor) index, which reads every
+/// signed record in the database.
+const LAST_SIGNED_SUPERVISION: &str = "SELECT record::id(owner) AS owner,
+        time::max(IF signoff.status = 'signed' { date } ELSE { NONE }) AS last
+    FROM supervision WHERE owner IN $m GROUP BY owner";
+
+/// One person's latest signed-off supervision: a forward scan of
+/// `supervision_owner_recency` (newest first) that stops at the first
+/// signed record.
+const LATEST_SIGNED_SUPERVISION_OF_ONE: &str = "SELECT record::id(id) AS id,
+        time::format(date, '%Y-%m-%d') AS date
+    FROM supervision WHERE owner = type::record('user', 'a') AND signoff.status = 'signed'
+    ORDER BY recency LIMIT 1";
+
+/// The latest reflection (CPD activity) per member of `$m`: a scan of
+/// `reflection_owner_date` per member.
+const LAST_REFLECTION: &str = "SELECT record::id(owner) AS owner, time::max(date) AS last
+    FROM reflection WHERE owner IN $m GROUP BY owner";
+
+const SETTINGS_FIELDS: &str = "supervision_weeks, preceptorship_weeks, target_percent";
+
+impl Store {
+    /// The compliance facts of one account that are not records.
+    pub async fn compliance_profile(&self, user_id: &str) -> StorageResult<Option<StoredFacts>> {
+        let row: Option<ProfileRow> = self
+            .db()
+            .query(format!(
+                "SELECT {} FROM type::record('user', $id)",
+                profile_fields()
+            ))
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(0)?;
+        row.map(ProfileRow::into_stored).transpose()
+    }
+
+    /// Stores what an admin keeps: staff groups, DBS and appraisal dates.
+    pub async fn set_staff_facts(
+        &self,
+        user_id: &str,
+        profile: &ComplianceProfile,
+    ) -> StorageResult<()> {
+        self.db()
+            .query(
+                "UPDATE type::record('user', $id) SET staff_groups = $groups,
+                     dbs_checked_on = IF $dbs { <datetime> $dbs } ELSE { NONE },
+                     last_appraisal_on = IF $appraisal { <datetime> $appraisal } ELSE { NONE },
+                     updated_at = time::now()",
+            )
+            .bind(("id", user_id.to_owned()))
+            .bind(("groups", profile.staff_groups.clone()))
+            .bind(("dbs", db_date(profile.dbs_checked_on)))
+            .bind(("appraisal", db_date(profile.last_appraisal_on)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Stores what the person keeps: profession, registration end and
+    /// qualification date.
+    pub async fn set_registration(
+        &self,
+        user_id: &str,
+        profile: &ComplianceProfile,
+    ) -> StorageResult<()> {
+        self.db()
+            .query(
+                "UPDATE type::record('user', $id) SET profession = $profession,
+                     registration_ends = IF $ends { <datetime> $ends } ELSE { NONE },
+                     qualified_on = IF $qualified { <datetime> $qualified } ELSE { NONE },
+                     updated_at = time::now()",
+            )
+            .bind(("id", user_id.to_owned()))
+            .bind(("profession", profile.profession.clone()))
+            .bind(("ends", db_date(profile.registration_ends)))
+            .bind(("qualified", db_date(profile.qualified_on)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    pub async fn team_settings(&self, team_id: &str) -> StorageResult<Option<TeamSettings>> {
+        let row: Option<SettingsRow> = self
+            .db()
+            .query(format!(
+                "SELECT {SETTINGS_FIELDS} FROM type::record('team', $id)"
+            ))
+            .bind(("id", team_id.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(row.map(settings))
+    }
+
+    pub async fn set_team_settings(&self, team_id: &str, s: TeamSettings) -> StorageResult<()> {
+        self.db()
+            .query(
+                "UPDATE type::record('team', $id) SET supervision_weeks = $weeks,
+                     preceptorship_weeks = $preceptorship, target_percent = $target",
+            )
+            .bind(("id", team_id.to_owned()))
+            .bind(("weeks", i64::from(s.supervision_weeks)))
+            .bind(("preceptorship", i64::from(s.preceptorship_weeks)))
+            .bind(("target", i64::from(s.target_percent)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// The settings of every team `user_id` is in.
+    pub async fn member_team_settings(&self, user_id: &str) -> StorageResult<Vec<TeamSettings>> {
+        let rows: Vec<SettingsRow> = self
+            .db()
+            .query(format!(
+                "LET $teams = SELECT VALUE team FROM membership WHERE user = type::record('user', $id);
+                 SELECT {SETTINGS_FIELDS} FROM $teams;"
+            ))
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(1)?;
+        Ok(rows.into_iter().map(settings).collect())
+    }
+
+    /// The facts of every account in `user_ids` (in that order, skipping
+    /// ids with no account), in one round trip of grouped queries. Team
+    /// views need no record ids, so completions carry none.
+    pub async fn compliance_facts(&self, user_ids: &[String]) -> StorageResult<Vec<StoredFacts>> {
+        let mut response = self
+            .db()
+            .query(format!(
+                "LET $m = $ids.map(|$i| type::record('user', $i));
+                 SELECT {profile} FROM $m;
+                 SELECT owner, course, {expiry} AS expiry, forever FROM ({TRAINING_EXPIRIES});
+                 SELECT owner, {last} AS last FROM ({LAST_SIGNED_SUPERVISION});
+                 SELECT owner, {last} AS last FROM ({LAST_REFLECTION});",
+                profile = profile_fields(),
+                expiry = day("expiry"),
+                last = day("last"),
+            ))
+            .bind(("ids", user_ids.to_vec()))
+            .await?;
+        let profiles: Vec<ProfileRow> = response.take(1)?;
+        let expiries: Vec<ExpiryRow> = response.take(2)?;
+        let supervision: Vec<LastRow> = response.take(3)?;
+        let cpd: Vec<LastRow> = response.take(4)?;
+        let mut people = profiles
+            .into_iter()
+            .map(ProfileRow::into_stored)
+            .collect::<StorageResult<Vec<_>>>()?;
+        let index: std::collections::HashMap<String, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.facts.user_id.clone(), i))
+            .collect();
+        for row in expiries {
+            if let Some(&i) = index.get(&row.owner) {
+                let expires_on = if row.forever > 0 {
+                    None
+                } else {
+                    opt_date(row.expiry.as_deref())?
+                };
+                people[i].facts.training.push(Completion {
+                    course: row.course,
+                    expires_on,
+                    record_id: None,
+                    verified: false,
+                });
+            }
+        }
+        for row in supervision {
+            if let (Some(&i), Some(last)) = (index.get(&row.owner), row.last) {
+                people[i].facts.last_supervision = Some(Dated {
+                    date: date(&last)?,
+                    record_id: None,
+                });
+            }
+        }
+        for row in cpd {
+            if let Some(&i) = index.get(&row.owner) {
+                people[i].facts.last_cpd_on = opt_date(row.last.as_deref())?;
+            }
+        }
+        Ok(people)
+    }
+
+    /// One person's facts with the records they rest on: the latest
+    /// completion of each course with its id and verification, and the
+    /// latest signed-off supervision.
+    pub async fn compliance_facts_with_evidence(
+        &self,
+        user_id: &str,
+    ) -> StorageResult<Option<StoredFacts>> {
+        let ids = [user_id.to_owned()];
+        let Some(mut person) = self.compliance_facts(&ids).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut response = self
+            .db()
+            .query(format!(
+                "LET $u = type::record('user', $id);
+                 SELECT record::id(id) AS id, content.course AS course, {expiry} AS expiry,
+                     verification != NONE AS verified
+                 FROM training WHERE owner = $u;
+                 {latest};",
+                latest =
+                    LATEST_SIGNED_SUPERVISION_OF_ONE.replace("type::record('user', 'a')", "$u"),
+                expiry = day("content.expires_on"),
+            ))
+            .bind(("id", user_id.to_owned()))
+            .await?;
+        let completions: Vec<CompletionRow> = response.take(1)?;
+        let supervision: Option<SupervisionRow> = response.take(2)?;
+        person.facts.training = latest_per_course(
+            completions
+                .into_iter()
+                .map(|c| {
+                    Ok(Completion {
+                        expires_on: opt_date(c.expiry.as_deref())?,
+                        course: c.course,
+                        record_id: Some(c.id),
+                        verified: c.verified,
+                    })
+                })
+                .collect::<StorageResult<Vec<_>>>()?,
+        );
+        if let Some(s) = supervision {
+            person.facts.last_supervision = Some(Dated {
+                date: date(&s.date)?,
+                record_id: Some(s.id),
+            });
+        }
+        Ok(Some(person))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each query of the facts reads an owner-first index per member, never
+    /// a whole table or a table-wide index.
+    #[tokio::test]
+    async fn team_facts_are_index_scans() {
+        let data = tempfile::tempdir().unwrap();
+        let config = crate::config::Config {
+            data_dir: data.path().to_owned(),
+            database_url: Some("mem://".to_owned()),
+            ..crate::config::Config::default()
+        };
+        let store = Store::open(&config, &super::super::Migrations::embedded())
+            .await
+            .unwrap();
+        for sql in [
+            TRAINING_EXPIRIES,
+            LAST_SIGNED_SUPERVISION,
+            LAST_REFLECTION,
+            LATEST_SIGNED_SUPERVISION_OF_ONE,
+        ] {
+            let mut response = store
+                .db()
+                .query(format!(
+                    "LET $m = [type::record('user', 'a'), type::record('user', 'b')]; {sql} EXPLAIN FULL;"
+                ))
+                .await
+                .unwrap();
+            let plan: surrealdb::types::Value = response.take(1).unwrap();
+            let plan = format!("{plan:?}");
+            assert!(plan.contains("IndexScan"), "{sql}\n{plan}");
+            assert!(!plan.contains("TableScan"), "{sql}\n{plan}");
+            // Not the table-wide (status, supervisor) or (course, expiry)
+            // indexes, which would read every signed supervision or every
+            // completion of a course in the database.
+            assert!(!plan.contains("supervision_signoff"), "{sql}\n{plan}");
+            assert!(!plan.contains("training_course_expiry"), "{sql}\n{plan}");
+        }
+    }
+}
