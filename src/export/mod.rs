@@ -6,4 +6,5 @@
 
 pub mod csv;
 pub mod html;
+pub mod ical;
 pub mod profile;

@@ -35,7 +35,7 @@ pub async fn request_id<E: Endpoint>(next: E, req: Request) -> Result<Response> 
 /// RFC 9457 problem response with a useful detail.
 pub async fn problems<E: Endpoint>(next: E, req: Request) -> Result<Response> {
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = loggable_path(req.uri().path());
     let started = Instant::now();
     let response = match next.call(req).await {
         Ok(resp) => resp.into_response(),
@@ -49,6 +49,15 @@ pub async fn problems<E: Endpoint>(next: E, req: Request) -> Result<Response> {
         "request"
     );
     Ok(response)
+}
+
+/// The path as the request log may show it: a calendar feed's address
+/// is a secret, so its last segment is replaced.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/api/v1/calendar/") {
+        Some(_) => "/api/v1/calendar/{secret}".to_owned(),
+        None => path.to_owned(),
+    }
 }
 
 fn error_to_problem(err: poem::Error) -> Response {
@@ -253,6 +262,15 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
 mod tests {
     use super::*;
     use poem::http::Method;
+
+    #[test]
+    fn a_calendar_secret_never_reaches_the_log() {
+        assert_eq!(
+            loggable_path("/api/v1/calendar/abcDEF123.ics"),
+            "/api/v1/calendar/{secret}"
+        );
+        assert_eq!(loggable_path("/api/v1/me/calendar"), "/api/v1/me/calendar");
+    }
 
     #[test]
     fn only_real_upload_routes_get_the_upload_limit() {

@@ -92,6 +92,10 @@ impl Migrations {
                 name: "0011_training_import.surql".to_owned(),
                 sql: include_str!("../../migrations/0011_training_import.surql").to_owned(),
             },
+            Migration {
+                name: "0012_calendar_feeds.surql".to_owned(),
+                sql: include_str!("../../migrations/0012_calendar_feeds.surql").to_owned(),
+            },
         ])
     }
 

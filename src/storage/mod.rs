@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod alerts;
 pub mod attachments;
 pub mod blobs;
+pub mod calendar;
 pub mod compliance;
 pub mod error;
 pub mod evidence;

@@ -6,6 +6,7 @@ mod attachments;
 mod auth;
 mod bad_input;
 mod body_limits;
+mod calendar;
 mod compliance;
 mod helpers;
 mod history;

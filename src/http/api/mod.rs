@@ -3,6 +3,7 @@
 mod admin;
 mod audits;
 mod auth;
+mod calendar;
 mod compliance;
 mod evidence;
 mod health;
@@ -55,7 +56,7 @@ pub enum Tag {
 
 pub type Api = (
     auth::AuthApi,
-    me::MeApi,
+    (me::MeApi, calendar::CalendarApi),
     reflections::ReflectionsApi,
     supervision::SupervisionApi,
     supervision::SupervisionStepsApi,
@@ -77,7 +78,7 @@ pub type Api = (
 pub fn all() -> Api {
     (
         auth::AuthApi,
-        me::MeApi,
+        (me::MeApi, calendar::CalendarApi),
         reflections::ReflectionsApi,
         supervision::SupervisionApi,
         supervision::SupervisionStepsApi,
