@@ -19,13 +19,16 @@ use time::macros::{date, datetime};
 
 use crate::helpers::*;
 
+/// Recipients and raw message of each email accepted.
+type Received = Vec<(Vec<String>, String)>;
+
 /// A loopback SMTP server that accepts mail, answers 451 to every message
 /// while `tempfail` is set, and 550 to recipients whose address starts
 /// with `bounce`.
 #[derive(Clone, Default)]
 struct Smtp {
     current: (Vec<String>, Vec<u8>),
-    received: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    received: Arc<Mutex<Received>>,
     tempfail: Arc<AtomicBool>,
 }
 
@@ -70,7 +73,7 @@ impl Handler for Smtp {
 
 impl Smtp {
     /// The messages received whose subject contains `needle`.
-    fn with_subject(&self, needle: &str) -> Vec<(Vec<String>, String)> {
+    fn with_subject(&self, needle: &str) -> Received {
         self.received
             .lock()
             .unwrap()
