@@ -103,7 +103,16 @@ enum AlertsCommand {
         /// List what is due without queuing or sending anything.
         #[arg(long)]
         dry_run: bool,
+        /// With --dry-run: list what would be due on this UK date
+        /// (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "dry_run", value_parser = parse_as_of)]
+        as_of: Option<time::Date>,
     },
+}
+
+fn parse_as_of(text: &str) -> Result<time::Date, String> {
+    crate::domain::dates::parse_iso(text)
+        .ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
 }
 
 /// Entry point: runs the command and turns any error into one clear line.
@@ -189,10 +198,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => import_esr(config, &file, &admin, dry_run).await,
         Command::Alerts {
-            command: AlertsCommand::Run { dry_run },
+            command: AlertsCommand::Run { dry_run, as_of },
         } => {
             let app = open(config).await?;
-            let report = app.run_alerts(dry_run).await.map_err(describe)?;
+            let report = app
+                .run_alerts_as_of(dry_run, as_of)
+                .await
+                .map_err(describe)?;
             let verb = if dry_run {
                 "due (dry run, nothing sent)"
             } else {
@@ -203,6 +215,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "  {} <{}>: no CPD recorded since {} ({} days)",
                     a.name, a.email, a.since, a.days
+                );
+            }
+            println!(
+                "{} compliance email(s) {verb} on {}",
+                report.compliance.len(),
+                report.as_of
+            );
+            for c in &report.compliance {
+                println!(
+                    "  {} <{}>: {} (due {}): {}",
+                    c.name, c.email, c.item_title, c.due_on, c.milestone
+                );
+            }
+            println!("{} lead digest(s) {verb}", report.digests.len());
+            for d in &report.digests {
+                println!(
+                    "  {} <{}>: {} ({} items)",
+                    d.name, d.email, d.team_name, d.items
                 );
             }
             if !dry_run {

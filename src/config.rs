@@ -85,6 +85,10 @@ pub struct Config {
     /// Days without any recorded CPD activity before a practitioner is
     /// reminded (`CPDFOLIO_INACTIVITY_DAYS`).
     pub inactivity_days: u32,
+    /// Day of the week (`monday` … `sunday`, UK date) on which each team
+    /// lead gets the weekly compliance digest (`CPDFOLIO_DIGEST_DAY`); a
+    /// run missed that day sends it later the same week.
+    pub digest_day: String,
     /// Password hashes (argon2id, 19 MiB each) computed at once; further
     /// logins wait (`CPDFOLIO_LOGIN_HASH_CONCURRENCY`). Default: one less
     /// than the number of CPU cores (at least one), so a flood of logins
@@ -140,6 +144,7 @@ impl Default for Config {
             alerts_enabled: true,
             alerts_time: "07:00".to_owned(),
             inactivity_days: 90,
+            digest_day: "monday".to_owned(),
             login_hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             login_hash_wait_ms: 2000,
@@ -227,6 +232,7 @@ impl Config {
             alerts_enabled,
             alerts_time,
             inactivity_days,
+            digest_day,
             login_hash_concurrency,
             login_hash_wait_ms,
             login_failures_per_minute,
@@ -246,6 +252,12 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "alerts_time must be HH:MM in 24-hour UTC, got {:?}",
                 self.alerts_time
+            )));
+        }
+        if self.digest_weekday().is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "digest_day must be a day of the week (monday … sunday), got {:?}",
+                self.digest_day
             )));
         }
         if self.session_idle_minutes == 0 || self.session_lifetime_hours == 0 {
@@ -283,6 +295,16 @@ impl Config {
     }
 
     /// The configured alert time as a `time::Time`.
+    /// The weekday of the lead digest.
+    pub fn digest_weekday(&self) -> Option<time::Weekday> {
+        use time::Weekday::{Friday, Monday, Saturday, Sunday, Thursday, Tuesday, Wednesday};
+        [
+            Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+        ]
+        .into_iter()
+        .find(|d| d.to_string().eq_ignore_ascii_case(self.digest_day.trim()))
+    }
+
     pub fn alerts_time_of_day(&self) -> Option<time::Time> {
         let (h, m) = self.alerts_time.split_once(':')?;
         let (h, m) = (h.parse::<u8>().ok()?, m.parse::<u8>().ok()?);

@@ -45,6 +45,16 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
+/// The email templates, each `content/email/<name>.md`.
+pub const EMAIL_TEMPLATES: &[&str] = &[
+    "inactivity",
+    "compliance-due",
+    "compliance-lapsed",
+    "compliance-overdue",
+    "registration-window",
+    "lead-digest",
+];
+
 /// The shipped content, by path under `content/`.
 const EMBEDDED: &[(&str, &str)] = &[
     (
@@ -53,8 +63,28 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("demo/team.toml", include_str!("../content/demo/team.toml")),
     (
+        "email/compliance-due.md",
+        include_str!("../content/email/compliance-due.md"),
+    ),
+    (
+        "email/compliance-lapsed.md",
+        include_str!("../content/email/compliance-lapsed.md"),
+    ),
+    (
+        "email/compliance-overdue.md",
+        include_str!("../content/email/compliance-overdue.md"),
+    ),
+    (
         "email/inactivity.md",
         include_str!("../content/email/inactivity.md"),
+    ),
+    (
+        "email/lead-digest.md",
+        include_str!("../content/email/lead-digest.md"),
+    ),
+    (
+        "email/registration-window.md",
+        include_str!("../content/email/registration-window.md"),
     ),
     (
         "esr/mapping.toml",
@@ -155,10 +185,12 @@ impl Content {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut email = BTreeMap::new();
-        email.insert(
-            "inactivity".to_owned(),
-            load_email(source.read("email/inactivity.md")?)?,
-        );
+        for name in EMAIL_TEMPLATES {
+            email.insert(
+                (*name).to_owned(),
+                load_email(source.read(&format!("email/{name}.md"))?)?,
+            );
+        }
         let training = load_catalogue(source.read("training/catalogue.toml")?)?;
         let compliance =
             load_requirements(source.read("compliance/requirements.toml")?, &training)?;

@@ -1,5 +1,7 @@
 //! Scheduled work inside `serve`: the daily alert run at the configured
-//! UTC time. A failed run is logged and the schedule carries on.
+//! UTC time, and every few minutes a delivery pass that sends queued
+//! emails whose retry time has come. A failed run is logged and the
+//! schedule carries on.
 
 use std::time::Duration;
 
@@ -22,12 +24,25 @@ pub fn until_next(at: OffsetDateTime, time_of_day: Time) -> Duration {
     )
 }
 
-/// Runs the alert job every day at the configured time, forever.
+/// How often queued emails are retried between daily runs.
+const DELIVERY_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Runs the alert job every day at the configured time, forever, and the
+/// delivery pass every five minutes.
 pub fn spawn_daily_alerts(app: App) -> Option<tokio::task::JoinHandle<()>> {
     let at = app.config().alerts_time_of_day()?;
     if !app.config().alerts_enabled {
         return None;
     }
+    let retries = app.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(DELIVERY_EVERY).await;
+            if let Err(err) = retries.deliver_queued().await {
+                tracing::error!(kind = %err.log_kind(), "scheduled delivery pass failed");
+            }
+        }
+    });
     Some(tokio::spawn(async move {
         loop {
             tokio::time::sleep(until_next(app.now(), at)).await;

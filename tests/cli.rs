@@ -284,3 +284,36 @@ fn an_esr_export_imports_once_and_a_bad_one_names_its_lines() {
         "error: nothing imported; 2 problems:\n  line 2: nobody@example.nhs.uk is not an active account that keeps a portfolio\n  line 3: competence \"Juggling\" is neither mapped to a course nor ignored in content/esr/mapping.toml\n"
     );
 }
+
+/// `alerts run --dry-run --as-of` lists what would go on that date; a bad
+/// date, or `--as-of` without `--dry-run`, is a clear error.
+#[test]
+fn a_dry_run_as_of_a_date_and_its_bad_input() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cpdfolio(data.path())
+        .args(["alerts", "run", "--dry-run", "--as-of", "2027-04-02"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("compliance email(s) due (dry run, nothing sent) on 2027-04-02"),
+        "{stdout}"
+    );
+    for args in [
+        vec!["alerts", "run", "--dry-run", "--as-of", "2027-02-30"],
+        vec!["alerts", "run", "--as-of", "2027-04-02"],
+    ] {
+        let out = cpdfolio(data.path()).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr.contains("--as-of") || stderr.contains("YYYY-MM-DD"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -1,19 +1,34 @@
-//! The inactivity alert: selects who is due (pure domain rule), queues one
-//! rendered email per person and gap in the outbox (unique key), then
-//! delivers whatever is pending. A second run finds every key queued and
+//! The alert run: the inactivity reminder, the compliance milestones of
+//! every person's items and the leads' weekly digest. Each is selected by a
+//! pure domain rule, queued as one rendered email in the outbox under a
+//! unique key (so at most once, across restarts and overlapping runs), then
+//! whatever is pending is delivered. A dry run, optionally as of another
+//! date, only lists what would be queued. A second run finds every key queued and
 //! sends nothing new; a failed delivery stays pending and is retried. Each
 //! email is claimed in the database before it is sent, so when two runs
 //! overlap (the daily job and an admin's run) only one sends it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use sha2::{Digest, Sha256};
+use time::Date;
 
 use super::App;
-use crate::app::AppResult;
-use crate::domain::alerts::{InactivityAlert, inactivity};
-use crate::domain::dates::{iso, long_uk};
+use super::compliance::interval;
+use crate::app::{AppError, AppResult};
+use crate::domain::alerts::{InactivityAlert, inactivity, retry_delay};
+use crate::domain::compliance::alerts::{
+    Milestone, digest_due, digest_key, milestone_due, milestone_key,
+};
+use crate::domain::compliance::{Item, PersonCompliance, Status, SupervisionInterval, assess};
+use crate::domain::dates::{days_between, iso, long_uk};
+use crate::domain::error::FieldError;
 use crate::domain::user::User;
-use crate::storage::alerts::OutboxEmail;
+use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
 use crate::storage::new_id;
+
+/// People whose compliance facts are read in one round trip.
+const SCAN_BATCH: usize = 500;
 
 /// How long a run's claim on an email holds. A claim older than this was
 /// left by a process that died while sending, and the next run sends the
@@ -39,12 +54,43 @@ pub struct SentEmail {
     pub subject: String,
 }
 
+/// One compliance milestone due for one person's item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplianceAlertSummary {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub item_key: String,
+    pub item_title: String,
+    pub due_on: String,
+    pub milestone: String,
+}
+
+/// One lead's weekly digest for one team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestSummary {
+    pub lead_id: String,
+    pub name: String,
+    pub email: String,
+    pub team_id: String,
+    pub team_name: String,
+    /// Overdue and due-soon items listed.
+    pub items: usize,
+}
+
 /// What a run did (or, for a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertReport {
     pub dry_run: bool,
-    /// Newly due this run (queued, or listed in a dry run).
+    /// The UK date the run worked for.
+    pub as_of: String,
+    /// Inactivity reminders newly due this run (queued, or listed in a dry
+    /// run).
     pub due: Vec<AlertSummary>,
+    /// Compliance milestones newly due this run.
+    pub compliance: Vec<ComplianceAlertSummary>,
+    /// Lead digests newly due this run.
+    pub digests: Vec<DigestSummary>,
     /// Delivered this run, including earlier queued retries.
     pub sent: Vec<SentEmail>,
     /// Delivery attempts that failed this run (left pending or given up).
@@ -53,9 +99,27 @@ pub struct AlertReport {
 
 impl App {
     pub async fn run_alerts(&self, dry_run: bool) -> AppResult<AlertReport> {
-        let due = self.due_inactivity_alerts().await?;
+        self.run_alerts_as_of(dry_run, None).await
+    }
+
+    /// A run for today, or (dry runs only) for another UK date: "what would
+    /// be sent on 1 March?" queues and sends nothing.
+    pub async fn run_alerts_as_of(
+        &self,
+        dry_run: bool,
+        as_of: Option<Date>,
+    ) -> AppResult<AlertReport> {
+        if as_of.is_some() && !dry_run {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "as_of",
+                "a date other than today can only be given with a dry run",
+            )]));
+        }
+        let today = as_of.unwrap_or_else(|| self.today());
+        let due = self.due_inactivity_alerts(today).await?;
         let mut report = AlertReport {
             dry_run,
+            as_of: iso(today),
             ..AlertReport::default()
         };
         for (user, alert) in due {
@@ -74,12 +138,20 @@ impl App {
             }
             report.due.push(summary);
         }
+        self.queue_compliance_alerts(today, &mut report).await?;
+        if let Some(day) = self.config().digest_weekday()
+            && digest_due(today, day)
+        {
+            self.queue_digests(today, &mut report).await?;
+        }
         if !dry_run {
             self.deliver_pending(&mut report).await?;
         }
         tracing::info!(
             dry_run,
             due = report.due.len(),
+            compliance = report.compliance.len(),
+            digests = report.digests.len(),
             sent = report.sent.len(),
             failed = report.failed,
             "alert run finished"
@@ -87,7 +159,38 @@ impl App {
         Ok(report)
     }
 
-    async fn due_inactivity_alerts(&self) -> AppResult<Vec<(User, InactivityAlert)>> {
+    /// Delivers queued emails (retries whose back-off has passed) without
+    /// looking for new ones; the frequent job in `serve`.
+    pub async fn deliver_queued(&self) -> AppResult<AlertReport> {
+        let mut report = AlertReport::default();
+        self.deliver_pending(&mut report).await?;
+        Ok(report)
+    }
+
+    /// One page of the outbox in one status (admins): what each alert is
+    /// about and how its delivery went, never the message.
+    pub async fn alerts_by_status(
+        &self,
+        me: &super::CurrentUser,
+        status: &str,
+        limit: u32,
+        offset: u32,
+    ) -> AppResult<(Vec<QueuedAlert>, u64)> {
+        me.require_admin()?;
+        if !["pending", "sending", "sent", "failed"].contains(&status) {
+            return Err(AppError::Validation(vec![FieldError::new(
+                "status",
+                "must be pending, sending, sent or failed",
+            )]));
+        }
+        let (rows, total) = self
+            .store()
+            .alerts_by_status(status, limit.clamp(1, 200), offset)
+            .await?;
+        Ok((rows.into_iter().map(QueuedAlert::from).collect(), total))
+    }
+
+    async fn due_inactivity_alerts(&self, today: Date) -> AppResult<Vec<(User, InactivityAlert)>> {
         let last: HashMap<String, time::Date> = self
             .store()
             .last_activity_dates()
@@ -102,7 +205,7 @@ impl App {
                 let alert = inactivity(
                     last.get(&u.id).copied(),
                     u.created_at.date(),
-                    self.today(),
+                    today,
                     threshold,
                 )?;
                 Some((u, alert))
@@ -125,7 +228,7 @@ impl App {
         ]);
         let id = new_id();
         Ok(OutboxEmail {
-            message_id: format!("<{id}@cpdfolio>"),
+            message_id: self.message_id(&key),
             id,
             dedupe_key: key,
             kind: "inactivity".to_owned(),
@@ -142,8 +245,12 @@ impl App {
 
     /// Claims and sends each email no other run is sending.
     async fn deliver_pending(&self, report: &mut AlertReport) -> AppResult<()> {
-        let stale_before = self.now() - CLAIM_TIMEOUT;
-        for email in self.store().claimable_emails(500, stale_before).await? {
+        let now = self.now();
+        for email in self
+            .store()
+            .claimable_emails(500, now, now - CLAIM_TIMEOUT)
+            .await?
+        {
             let now = self.now();
             if self
                 .store()
@@ -160,7 +267,7 @@ impl App {
     async fn deliver(&self, email: OutboxEmail, report: &mut AlertReport) -> AppResult<()> {
         match self.mailer().deliver(&email).await {
             Ok(()) => {
-                self.store().mark_email_sent(&email.id).await?;
+                self.store().mark_email_sent(&email.id, self.now()).await?;
                 report.sent.push(SentEmail {
                     user_id: email.user,
                     recipient: email.recipient,
@@ -168,13 +275,23 @@ impl App {
                 });
             }
             Err(err) => {
+                let now = self.now();
+                let retry_at = now + retry_delay(email.attempts + 1);
                 tracing::warn!(
                     alert.id = %email.id,
+                    alert.kind = %email.kind,
+                    smtp.code = ?err.code,
+                    reason = err.reason,
                     permanent = err.permanent,
-                    "email delivery failed (the reason is kept with the alert, not logged)"
+                    "email delivery failed"
                 );
+                let failure = Failure {
+                    code: err.code,
+                    reason: err.reason,
+                    permanent: err.permanent,
+                };
                 self.store()
-                    .mark_email_failed(&email.id, &err.message, err.permanent)
+                    .mark_email_failed(&email.id, &failure, now, retry_at)
                     .await?;
                 report.failed += 1;
             }
@@ -190,5 +307,357 @@ fn summary(user: &User, alert: &InactivityAlert) -> AlertSummary {
         email: user.email.clone(),
         since: iso(alert.since),
         days: alert.days,
+    }
+}
+
+/// An outbox entry as admins see it: what it is about, for whom, how its
+/// delivery went; never the message or the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedAlert {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    pub name: String,
+    pub item_key: Option<String>,
+    pub item_title: Option<String>,
+    pub milestone: Option<String>,
+    pub due_on: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub error_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub last_attempt_at: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
+
+impl From<AlertRow> for QueuedAlert {
+    fn from(r: AlertRow) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind,
+            user_id: r.user_id,
+            name: r.name,
+            item_key: r.item_key,
+            item_title: r.item_title,
+            milestone: r.milestone,
+            due_on: r.due_on,
+            status: r.status,
+            attempts: r.attempts,
+            error_code: r.error_code,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            last_attempt_at: r.last_attempt_at,
+            next_attempt_at: r.next_attempt_at,
+        }
+    }
+}
+
+/// A person's compliance as the alert scan sees it.
+struct Assessed {
+    user: User,
+    compliance: PersonCompliance,
+}
+
+impl App {
+    /// The deterministic `Message-ID` of the email queued under `key`: a
+    /// resend after a crash between the SMTP server's acceptance and the
+    /// outbox recording it carries the same id, so it is recognisably the
+    /// same message.
+    pub fn message_id(&self, key: &str) -> String {
+        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        let base = self.config().base_url.as_str();
+        let host = base
+            .split_once("://")
+            .map_or(base, |(_, rest)| rest)
+            .split(['/', ':', '?', '#', '@'])
+            .next()
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            })
+            .unwrap_or("cpdfolio");
+        format!("<{}@{host}>", &digest[..32])
+    }
+
+    /// Every active person's compliance on `today`, under the strictest
+    /// supervision interval of their teams, in batches of grouped queries.
+    async fn assess_everyone(&self, today: Date) -> AppResult<Vec<Assessed>> {
+        let defaults = &self.content().compliance.supervision;
+        let mut intervals: HashMap<String, SupervisionInterval> = HashMap::new();
+        for team in self.store().teams().await? {
+            let Some(settings) = self.store().team_settings(&team.id).await? else {
+                continue;
+            };
+            let theirs = interval(settings);
+            for m in team.members {
+                intervals
+                    .entry(m.user_id)
+                    .and_modify(|i| {
+                        i.weeks = i.weeks.min(theirs.weeks);
+                        i.preceptorship_weeks =
+                            i.preceptorship_weeks.min(theirs.preceptorship_weeks);
+                    })
+                    .or_insert(theirs);
+            }
+        }
+        let fallback = SupervisionInterval {
+            weeks: defaults.weeks,
+            preceptorship_weeks: defaults.preceptorship_weeks,
+        };
+        let requirements = self.compliance_requirements();
+        let users = self.store().portfolio_users().await?;
+        let mut out = Vec::with_capacity(users.len());
+        for batch in users.chunks(SCAN_BATCH) {
+            let ids: Vec<String> = batch.iter().map(|u| u.id.clone()).collect();
+            let by_id: HashMap<&str, &User> = batch.iter().map(|u| (u.id.as_str(), u)).collect();
+            for stored in self.store().compliance_facts(&ids).await? {
+                let facts = self.resolved(stored);
+                let Some(user) = by_id.get(facts.user_id.as_str()) else {
+                    continue;
+                };
+                let interval = intervals.get(&facts.user_id).copied().unwrap_or(fallback);
+                out.push(Assessed {
+                    user: (*user).clone(),
+                    compliance: assess(
+                        &facts,
+                        &self.content().compliance,
+                        &requirements,
+                        interval,
+                        today,
+                    ),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues (or, in a dry run, lists) each person's compliance
+    /// milestone due on `today` that is not queued yet. Optional ones are
+    /// left out for people who switched them off.
+    async fn queue_compliance_alerts(
+        &self,
+        today: Date,
+        report: &mut AlertReport,
+    ) -> AppResult<()> {
+        let rule = self.content().compliance.alerts.clone();
+        let (no_due_soon, _) = self.store().alert_opt_outs().await?;
+        let no_due_soon: HashSet<String> = no_due_soon.into_iter().collect();
+        for person in self.assess_everyone(today).await? {
+            for item in &person.compliance.items {
+                let (Some(milestone), Some(due_on)) =
+                    (milestone_due(item, today, &rule), item.due_on)
+                else {
+                    continue;
+                };
+                if !milestone.mandatory() && no_due_soon.contains(&person.user.id) {
+                    continue;
+                }
+                let key = milestone_key(&person.user.id, &item.key, due_on, milestone);
+                if self.store().email_queued(&key).await? {
+                    continue;
+                }
+                if !report.dry_run {
+                    let email =
+                        self.compliance_email(&person.user, item, due_on, milestone, today, key)?;
+                    let about = AlertAbout {
+                        item_key: item.key.clone(),
+                        item_title: item.title.clone(),
+                        milestone: milestone.name(),
+                        due_on: Some(iso(due_on)),
+                    };
+                    if !self.store().enqueue_alert(&email, Some(&about)).await? {
+                        continue;
+                    }
+                }
+                report.compliance.push(ComplianceAlertSummary {
+                    user_id: person.user.id.clone(),
+                    name: person.user.name.clone(),
+                    email: person.user.email.clone(),
+                    item_key: item.key.clone(),
+                    item_title: item.title.clone(),
+                    due_on: iso(due_on),
+                    milestone: milestone.name(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn compliance_email(
+        &self,
+        user: &User,
+        item: &Item,
+        due_on: Date,
+        milestone: Milestone,
+        today: Date,
+        key: String,
+    ) -> AppResult<OutboxEmail> {
+        let (template, kind) = match milestone {
+            Milestone::DueIn(_) => ("compliance-due", "compliance_due"),
+            Milestone::Lapsed => ("compliance-lapsed", "compliance_lapsed"),
+            Milestone::OverdueReminder(_) => ("compliance-overdue", "compliance_overdue"),
+            Milestone::RenewalWindowOpen => ("registration-window", "registration_window"),
+        };
+        let lapsed_on = due_on + time::Duration::days(1);
+        let days = match milestone {
+            Milestone::Lapsed | Milestone::OverdueReminder(_) => days_between(lapsed_on, today),
+            _ => days_between(today, due_on),
+        };
+        let rendered = self.content().email_template(template)?.render(&[
+            ("name", user.name.clone()),
+            ("item", item.title.clone()),
+            ("due_date", long_uk(due_on)),
+            ("lapsed_on", long_uk(lapsed_on)),
+            ("days", days.to_string()),
+            (
+                "window_opens",
+                item.window_opens_on.map(long_uk).unwrap_or_default(),
+            ),
+            (
+                "every",
+                self.content()
+                    .compliance
+                    .alerts
+                    .overdue_every_days
+                    .to_string(),
+            ),
+            ("base_url", self.config().base_url.clone()),
+        ]);
+        Ok(OutboxEmail {
+            message_id: self.message_id(&key),
+            id: new_id(),
+            dedupe_key: key,
+            kind: kind.to_owned(),
+            user: user.id.clone(),
+            recipient: user.email.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            status: "pending".to_owned(),
+            attempts: 0,
+            created_at: String::new(),
+        })
+    }
+
+    /// Queues (or lists) each lead's digest of each team they lead, when
+    /// something in it is overdue or due soon and this week's is not
+    /// queued yet. Nothing when all is in date.
+    async fn queue_digests(&self, today: Date, report: &mut AlertReport) -> AppResult<()> {
+        let (_, no_digest) = self.store().alert_opt_outs().await?;
+        let no_digest: HashSet<String> = no_digest.into_iter().collect();
+        let requirements = self.compliance_requirements();
+        let active: HashMap<String, User> = self
+            .store()
+            .portfolio_users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+        for team in self.store().teams().await? {
+            let leads: Vec<&User> = team
+                .members
+                .iter()
+                .filter(|m| m.is_lead && !no_digest.contains(&m.user_id))
+                .filter_map(|m| active.get(&m.user_id))
+                .collect();
+            if leads.is_empty() {
+                continue;
+            }
+            let Some(settings) = self.store().team_settings(&team.id).await? else {
+                continue;
+            };
+            let ids: Vec<String> = team
+                .members
+                .iter()
+                .filter(|m| active.contains_key(&m.user_id))
+                .map(|m| m.user_id.clone())
+                .collect();
+            let mut rows: Vec<(String, String, Date, Status)> = Vec::new();
+            for stored in self.store().compliance_facts(&ids).await? {
+                let facts = self.resolved(stored);
+                let person = assess(
+                    &facts,
+                    &self.content().compliance,
+                    &requirements,
+                    interval(settings),
+                    today,
+                );
+                for item in person.items {
+                    if let (Status::Overdue | Status::DueSoon, Some(due)) =
+                        (item.status, item.due_on)
+                    {
+                        rows.push((person.name.clone(), item.title, due, item.status));
+                    }
+                }
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            rows.sort_by(|a, b| (b.3, a.2, &a.0).cmp(&(a.3, b.2, &b.0)));
+            let lines: Vec<String> = rows
+                .iter()
+                .map(|(name, item, due, status)| {
+                    let status = match status {
+                        Status::Overdue => "overdue",
+                        _ => "due soon",
+                    };
+                    format!("- {name}: {item}, {status}, due {}", long_uk(*due))
+                })
+                .collect();
+            for lead in leads {
+                let key = digest_key(&lead.id, &team.id, today);
+                if self.store().email_queued(&key).await? {
+                    continue;
+                }
+                if !report.dry_run {
+                    let week_of = today
+                        - time::Duration::days(i64::from(
+                            today.weekday().number_days_from_monday(),
+                        ));
+                    let rendered = self.content().email_template("lead-digest")?.render(&[
+                        ("name", lead.name.clone()),
+                        ("team", team.name.clone()),
+                        ("week_of", long_uk(week_of)),
+                        ("today", long_uk(today)),
+                        ("rows", lines.join("\n")),
+                        ("base_url", self.config().base_url.clone()),
+                    ]);
+                    let email = OutboxEmail {
+                        message_id: self.message_id(&key),
+                        id: new_id(),
+                        dedupe_key: key,
+                        kind: "lead_digest".to_owned(),
+                        user: lead.id.clone(),
+                        recipient: lead.email.clone(),
+                        subject: rendered.subject,
+                        text: rendered.text,
+                        html: rendered.html,
+                        status: "pending".to_owned(),
+                        attempts: 0,
+                        created_at: String::new(),
+                    };
+                    let about = AlertAbout {
+                        item_key: team.id.clone(),
+                        item_title: team.name.clone(),
+                        milestone: "weekly_digest".to_owned(),
+                        due_on: None,
+                    };
+                    if !self.store().enqueue_alert(&email, Some(&about)).await? {
+                        continue;
+                    }
+                }
+                report.digests.push(DigestSummary {
+                    lead_id: lead.id.clone(),
+                    name: lead.name.clone(),
+                    email: lead.email.clone(),
+                    team_id: team.id.clone(),
+                    team_name: team.name.clone(),
+                    items: rows.len(),
+                });
+            }
+        }
+        Ok(())
     }
 }

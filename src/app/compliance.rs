@@ -218,7 +218,7 @@ impl App {
         )))
     }
 
-    fn resolved(&self, stored: StoredFacts) -> crate::domain::compliance::PersonFacts {
+    pub(super) fn resolved(&self, stored: StoredFacts) -> crate::domain::compliance::PersonFacts {
         let mut facts = stored.facts;
         facts.staff_groups = stored
             .profile
@@ -241,7 +241,7 @@ impl App {
     }
 }
 
-fn interval(settings: TeamSettings) -> SupervisionInterval {
+pub(super) fn interval(settings: TeamSettings) -> SupervisionInterval {
     SupervisionInterval {
         weeks: settings.supervision_weeks,
         preceptorship_weeks: settings.preceptorship_weeks,

@@ -38,10 +38,29 @@ pub fn inactivity(
     })
 }
 
+/// How long to wait before the next attempt after `attempts` failed ones
+/// (1 or more): five minutes, doubling, at most six hours. A transient
+/// failure is retried at this pace for as long as it takes.
+pub fn retry_delay(attempts: i64) -> time::Duration {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 10)).unwrap_or(10);
+    let minutes = 5_i64.saturating_mul(1_i64 << doublings);
+    time::Duration::minutes(minutes.min(6 * 60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_six_hours() {
+        let minutes = |n| retry_delay(n).whole_minutes();
+        assert_eq!(
+            [1, 2, 3, 4, 5, 6, 7, 8, 50].map(minutes),
+            [5, 10, 20, 40, 80, 160, 320, 360, 360]
+        );
+        assert_eq!(minutes(0), 5);
+    }
 
     #[test]
     fn due_from_the_threshold_day() {

@@ -26,11 +26,14 @@ pub struct Mailer {
     transport: Transport,
 }
 
-/// A failed delivery; `permanent` failures are not retried.
+/// A failed delivery; `permanent` failures are not retried. It keeps the
+/// SMTP reply code and a fixed reason, never the server's text (which can
+/// quote addresses).
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+#[error("{reason} failure (code {code:?}, permanent: {permanent})")]
 pub struct DeliveryError {
-    pub message: String,
+    pub code: Option<u16>,
+    pub reason: &'static str,
     pub permanent: bool,
 }
 
@@ -57,25 +60,30 @@ impl Mailer {
     /// Delivers one queued email. Delivering the same email twice to the
     /// file outbox writes the same file, so it is never duplicated there.
     pub async fn deliver(&self, email: &OutboxEmail) -> Result<(), DeliveryError> {
-        let message = self.build(email).map_err(|e| DeliveryError {
-            message: format!("{e:#}"),
+        let message = self.build(email).map_err(|_| DeliveryError {
+            code: None,
+            reason: "message",
             permanent: true,
         })?;
         match &self.transport {
             Transport::Outbox(dir) => write_eml(dir, &email.id, &message.formatted())
                 .await
-                .map_err(|e| DeliveryError {
-                    message: format!("{e:#}"),
+                .map_err(|_| DeliveryError {
+                    code: None,
+                    reason: "outbox",
                     permanent: false,
                 }),
             Transport::Smtp(smtp) => {
-                smtp.send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| DeliveryError {
+                smtp.send(message).await.map(|_| ()).map_err(|e| {
+                    let code = e.status().map(u16::from);
+                    DeliveryError {
+                        code,
+                        reason: if code.is_some() { "smtp" } else { "connection" },
+                        // Only a 5xx reply is permanent: a refused or
+                        // dropped connection, a timeout or a 4xx is retried.
                         permanent: e.is_permanent(),
-                        message: e.to_string(),
-                    })
+                    }
+                })
             }
         }
     }

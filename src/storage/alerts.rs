@@ -3,7 +3,10 @@
 //! once per person and gap, and its status means a queued reminder is
 //! delivered until it succeeds (or is given up on after repeated failure).
 //! A run claims an email (`sending`) in one conditional update before it
-//! sends, so two runs at once never both send it.
+//! sends, so two runs at once never both send it. A transient failure puts
+//! it back to `pending` with a `next_attempt_at` (exponential back-off,
+//! capped): it is retried until it goes and never dropped. A permanent one
+//! (SMTP 5xx) marks it `failed` at once, kept with its SMTP code for admins.
 
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
@@ -13,9 +16,48 @@ use super::error::StorageError;
 use super::error::StorageResult;
 use super::rows::datetime_to_db;
 
-/// After this many failed attempts an alert is marked `failed` and left for
-/// an admin to look at.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// What an alert is about, for the compliance alerts (none for the
+/// inactivity reminder): shown to admins instead of the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertAbout {
+    pub item_key: String,
+    pub item_title: String,
+    pub milestone: String,
+    /// The due date of the item's series, ISO.
+    pub due_on: Option<String>,
+}
+
+/// A failed delivery attempt as the outbox keeps it: never the server's
+/// text, which can hold addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The SMTP reply code, when the server answered.
+    pub code: Option<u16>,
+    /// A short fixed description (`smtp`, `connection`, `message`, `outbox`).
+    pub reason: &'static str,
+    pub permanent: bool,
+}
+
+/// An outbox row as admins see it: what, for whom, how delivery went;
+/// never the message.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+pub struct AlertRow {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    pub name: String,
+    pub item_key: Option<String>,
+    pub item_title: Option<String>,
+    pub milestone: Option<String>,
+    pub due_on: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub error_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub last_attempt_at: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 pub struct OutboxEmail {
@@ -33,10 +75,12 @@ pub struct OutboxEmail {
     pub created_at: String,
 }
 
-/// An email no run is sending (pending, or claimed before
-/// `$stale_before`) to an account that is active: one queued for an account
-/// deactivated since waits, and goes only if it is reactivated.
-const CLAIMABLE: &str = "user.active AND (status = 'pending'
+/// An email no run is sending (pending and not backing off at `$now`, or
+/// claimed before `$stale_before`) to an account that is active: one queued
+/// for an account deactivated since waits, and goes only if it is
+/// reactivated.
+const CLAIMABLE: &str = "user.active AND ((status = 'pending'
+        AND (next_attempt_at IS NONE OR next_attempt_at <= <datetime> $now))
     OR (status = 'sending' AND claimed_at < <datetime> $stale_before))";
 
 const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) AS user, recipient, subject, text, html, message_id, status, attempts, <string> created_at AS created_at";
@@ -44,6 +88,16 @@ const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) A
 impl Store {
     /// Queues an email; `Ok(false)` when this key was queued before.
     pub async fn enqueue_email(&self, email: &OutboxEmail) -> StorageResult<bool> {
+        self.enqueue_alert(email, None).await
+    }
+
+    /// Queues an email about an item; `Ok(false)` when this key was queued
+    /// before.
+    pub async fn enqueue_alert(
+        &self,
+        email: &OutboxEmail,
+        about: Option<&AlertAbout>,
+    ) -> StorageResult<bool> {
         if self.email_queued(&email.dedupe_key).await? {
             return Ok(false);
         }
@@ -52,7 +106,8 @@ impl Store {
             .query(
                 "CREATE type::record('alert', $id) SET dedupe_key = $key, kind = $kind, user = type::record('user', $user),
                      recipient = $recipient, subject = $subject, text = $text, html = $html, message_id = $message_id,
-                     status = 'pending', attempts = 0, created_at = time::now()",
+                     status = 'pending', attempts = 0, created_at = time::now(),
+                     item_key = $item_key, item_title = $item_title, milestone = $milestone, due_on = $due_on",
             )
             .bind(("id", email.id.clone()))
             .bind(("key", email.dedupe_key.clone()))
@@ -63,6 +118,10 @@ impl Store {
             .bind(("text", email.text.clone()))
             .bind(("html", email.html.clone()))
             .bind(("message_id", email.message_id.clone()))
+            .bind(("item_key", about.map(|a| a.item_key.clone())))
+            .bind(("item_title", about.map(|a| a.item_title.clone())))
+            .bind(("milestone", about.map(|a| a.milestone.clone())))
+            .bind(("due_on", about.and_then(|a| a.due_on.clone())))
             .await?
             .check()
             .map_err(StorageError::from);
@@ -94,11 +153,13 @@ impl Store {
             .take(0)?)
     }
 
-    /// Emails a run may claim, oldest first: pending ones, and those whose
-    /// claim was made before `stale_before` (by a run that never finished).
+    /// Emails a run may claim at `now`, oldest first: pending ones not
+    /// backing off, and those whose claim was made before `stale_before`
+    /// (by a run that never finished).
     pub async fn claimable_emails(
         &self,
         limit: u32,
+        now: OffsetDateTime,
         stale_before: OffsetDateTime,
     ) -> StorageResult<Vec<OutboxEmail>> {
         Ok(self
@@ -106,6 +167,7 @@ impl Store {
             .query(format!(
                 "SELECT {FIELDS} FROM alert WHERE {CLAIMABLE} ORDER BY created_at LIMIT $limit"
             ))
+            .bind(("now", datetime_to_db(now)))
             .bind(("stale_before", datetime_to_db(stale_before)))
             .bind(("limit", i64::from(limit)))
             .await?
@@ -144,38 +206,128 @@ impl Store {
         }
     }
 
-    pub async fn mark_email_sent(&self, id: &str) -> StorageResult<()> {
+    pub async fn mark_email_sent(&self, id: &str, now: OffsetDateTime) -> StorageResult<()> {
         self.db()
             .query(
                 "UPDATE type::record('alert', $id) SET status = 'sent', sent_at = time::now(),
-                     attempts += 1, claimed_at = NONE",
+                     attempts += 1, claimed_at = NONE, last_attempt_at = <datetime> $now,
+                     next_attempt_at = NONE",
             )
             .bind(("id", id.to_owned()))
+            .bind(("now", datetime_to_db(now)))
             .await?
             .check()?;
         Ok(())
     }
 
-    /// Records a failed attempt; gives up after [`MAX_ATTEMPTS`] or at once
-    /// for a permanent failure.
+    /// Records a failed attempt at `now`: a permanent failure is `failed`
+    /// at once; any other goes back to `pending` until `retry_at`.
     pub async fn mark_email_failed(
         &self,
         id: &str,
-        error: &str,
-        permanent: bool,
+        failure: &Failure,
+        now: OffsetDateTime,
+        retry_at: OffsetDateTime,
     ) -> StorageResult<()> {
         self.db()
             .query(
-                "UPDATE type::record('alert', $id) SET attempts += 1, last_error = $error,
-                     status = IF $permanent OR attempts >= $max { 'failed' } ELSE { 'pending' },
+                "UPDATE type::record('alert', $id) SET attempts += 1, last_error = $reason,
+                     error_code = $code, last_attempt_at = <datetime> $now,
+                     status = IF $permanent { 'failed' } ELSE { 'pending' },
+                     next_attempt_at = IF $permanent { NONE } ELSE { <datetime> $retry_at },
                      claimed_at = NONE",
             )
             .bind(("id", id.to_owned()))
-            .bind(("error", error.chars().take(500).collect::<String>()))
-            .bind(("permanent", permanent))
-            .bind(("max", MAX_ATTEMPTS))
+            .bind(("reason", failure.reason.to_owned()))
+            .bind(("code", failure.code.map(i64::from)))
+            .bind(("permanent", failure.permanent))
+            .bind(("now", datetime_to_db(now)))
+            .bind(("retry_at", datetime_to_db(retry_at)))
             .await?
             .check()?;
         Ok(())
     }
+
+    /// One page of the outbox in one status, newest first, with the total.
+    pub async fn alerts_by_status(
+        &self,
+        status: &str,
+        limit: u32,
+        offset: u32,
+    ) -> StorageResult<(Vec<AlertRow>, u64)> {
+        let opt_time =
+            |f: &str| format!("IF {f} IS NONE {{ NONE }} ELSE {{ <string> {f} }} AS {f}");
+        let mut response = self
+            .db()
+            .query(format!(
+                "SELECT record::id(id) AS id, kind, record::id(user) AS user_id, user.name AS name,
+                     item_key, item_title, milestone, due_on, status, attempts, error_code, last_error,
+                     <string> created_at AS created_at, {}, {}
+                 FROM alert WHERE status = $status ORDER BY created_at DESC LIMIT $limit START $offset;
+                 RETURN count(SELECT id FROM alert WHERE status = $status);",
+                opt_time("last_attempt_at"),
+                opt_time("next_attempt_at"),
+            ))
+            .bind(("status", status.to_owned()))
+            .bind(("limit", i64::from(limit)))
+            .bind(("offset", i64::from(offset)))
+            .await?;
+        let rows: Vec<AlertRow> = response.take(0)?;
+        let total: Option<i64> = response.take(1)?;
+        Ok((rows, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
+    }
+
+    /// A person's alert preferences: (due-soon reminders, lead digest),
+    /// both on unless switched off.
+    pub async fn alert_preferences(&self, user_id: &str) -> StorageResult<(bool, bool)> {
+        let row: Option<PreferencesRow> = self
+            .db()
+            .query(
+                "SELECT alert_preferences.due_soon AS due_soon, alert_preferences.digest AS digest
+                 FROM ONLY type::record('user', $id)",
+            )
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(row.map_or((true, true), |r| {
+            (r.due_soon.unwrap_or(true), r.digest.unwrap_or(true))
+        }))
+    }
+
+    /// The people who switched due-soon reminders off, and those who
+    /// switched the digest off.
+    pub async fn alert_opt_outs(&self) -> StorageResult<(Vec<String>, Vec<String>)> {
+        let mut response = self
+            .db()
+            .query(
+                "SELECT VALUE record::id(id) FROM user WHERE alert_preferences.due_soon = false;
+                 SELECT VALUE record::id(id) FROM user WHERE alert_preferences.digest = false;",
+            )
+            .await?;
+        Ok((response.take(0)?, response.take(1)?))
+    }
+
+    pub async fn set_alert_preferences(
+        &self,
+        user_id: &str,
+        due_soon: bool,
+        digest: bool,
+    ) -> StorageResult<()> {
+        self.db()
+            .query(
+                "UPDATE type::record('user', $id) SET alert_preferences = { due_soon: $due_soon, digest: $digest }",
+            )
+            .bind(("id", user_id.to_owned()))
+            .bind(("due_soon", due_soon))
+            .bind(("digest", digest))
+            .await?
+            .check()?;
+        Ok(())
+    }
+}
+
+#[derive(SurrealValue)]
+struct PreferencesRow {
+    due_soon: Option<bool>,
+    digest: Option<bool>,
 }

@@ -96,6 +96,10 @@ impl Migrations {
                 name: "0012_calendar_feeds.surql".to_owned(),
                 sql: include_str!("../../migrations/0012_calendar_feeds.surql").to_owned(),
             },
+            Migration {
+                name: "0013_compliance_alerts.surql".to_owned(),
+                sql: include_str!("../../migrations/0013_compliance_alerts.surql").to_owned(),
+            },
         ])
     }
 

@@ -50,6 +50,21 @@ impl TestApp {
         Self::serve(app, data).await
     }
 
+    /// A server that reads the time from `clock`, with its configuration
+    /// adjusted.
+    pub async fn spawn_with_clock_and(
+        clock: std::sync::Arc<cpdfolio::app::FixedClock>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let mut config = test_config(data.path());
+        adjust(&mut config);
+        let app = App::open_with_clock(config, &Migrations::embedded(), clock)
+            .await
+            .unwrap();
+        Self::serve(app, data).await
+    }
+
     /// Serves an opened application on a loopback port.
     pub async fn serve(app: App, data: tempfile::TempDir) -> Self {
         app.spawn_background_tasks();

@@ -8,6 +8,7 @@ mod bad_input;
 mod body_limits;
 mod calendar;
 mod compliance;
+mod compliance_alerts;
 mod helpers;
 mod history;
 mod imports;

@@ -4,6 +4,7 @@
 //! the team view and (later) alerts and the calendar feed all read one
 //! set of rules.
 
+pub mod alerts;
 pub mod profile;
 pub mod requirements;
 pub mod status;

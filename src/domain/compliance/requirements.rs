@@ -36,6 +36,10 @@ pub struct Requirements {
     pub dbs: IntervalRule,
     pub appraisal: IntervalRule,
     pub cpd: CpdRule,
+    /// When compliance emails go (absent: 60 and 14 days before, every 14
+    /// days while overdue).
+    #[serde(default)]
+    pub alerts: super::alerts::AlertRule,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -279,6 +283,7 @@ impl Requirements {
                 None => Ok(()),
             }
         };
+        self.alerts.check()?;
         for group in self.staff_groups.keys() {
             if group.is_empty()
                 || group.len() > 40

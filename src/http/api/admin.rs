@@ -140,15 +140,86 @@ struct SentLine {
     subject: String,
 }
 
+/// A compliance email due for one person's item.
+#[derive(Object)]
+struct ComplianceAlertLine {
+    user_id: String,
+    name: String,
+    email: String,
+    item_key: String,
+    item_title: String,
+    /// The item's due date (YYYY-MM-DD): the last day it is in date.
+    due_on: String,
+    /// due_in_60, due_in_14 (the configured offsets), lapsed,
+    /// overdue_reminder_N or renewal_window_open.
+    milestone: String,
+}
+
+/// A lead's weekly digest for one team.
+#[derive(Object)]
+struct DigestLine {
+    lead_id: String,
+    name: String,
+    email: String,
+    team_id: String,
+    team_name: String,
+    /// Overdue and due-soon items it lists.
+    items: u32,
+}
+
 #[derive(Object)]
 struct AlertRun {
     dry_run: bool,
-    /// Newly due this run: queued for delivery (or only listed in a dry run).
+    /// The UK date the run worked for (YYYY-MM-DD).
+    as_of: String,
+    /// Inactivity reminders newly due this run: queued for delivery (or
+    /// only listed in a dry run).
     due: Vec<AlertLine>,
+    /// Compliance emails newly due this run.
+    compliance: Vec<ComplianceAlertLine>,
+    /// Lead digests newly due this run.
+    digests: Vec<DigestLine>,
     /// Delivered during this run.
     sent: Vec<SentLine>,
     /// Delivery attempts that failed (they stay queued and are retried).
     failed: u32,
+}
+
+/// An alert in the outbox: what it is about, for whom and how delivery
+/// went; never the message or the address.
+#[derive(Object)]
+struct QueuedAlertView {
+    id: String,
+    /// inactivity, compliance_due, compliance_lapsed, compliance_overdue,
+    /// registration_window or lead_digest.
+    kind: String,
+    /// The recipient's account.
+    user_id: String,
+    name: String,
+    /// The requirement (or, for a digest, the team).
+    item_key: Option<String>,
+    item_title: Option<String>,
+    milestone: Option<String>,
+    due_on: Option<String>,
+    /// pending, sending, sent or failed.
+    status: String,
+    attempts: i64,
+    /// The SMTP reply code of the last failed attempt.
+    last_error_code: Option<i64>,
+    /// smtp, connection, message or outbox.
+    last_error: Option<String>,
+    created_at: String,
+    last_attempt_at: Option<String>,
+    /// When a pending retry is next tried.
+    next_attempt_at: Option<String>,
+}
+
+#[derive(Object)]
+struct QueuedAlertPage {
+    items: Vec<QueuedAlertView>,
+    total: u64,
+    limit: u32,
+    offset: u32,
 }
 
 #[OpenApi(prefix_path = "/api/v1/admin", tag = "Tag::Admin")]
@@ -268,19 +339,103 @@ impl AdminApi {
         Ok(Json(reset.into()))
     }
 
-    /// Run the inactivity alerts now (admin only). With `dry_run=true` the
-    /// due reminders are listed and nothing is queued or sent.
+    /// The outbox in one status, newest first (admin only): e.g.
+    /// `status=failed` for the permanent failures (SMTP 5xx) to act on.
+    #[oai(path = "/alerts", method = "get")]
+    async fn list_alerts(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// pending, sending, sent or failed (default failed).
+        status: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+        #[oai(validator(maximum(value = "1000000")))] offset: Query<Option<u32>>,
+    ) -> AppResult<Json<QueuedAlertPage>> {
+        let (limit, offset) = (limit.0.unwrap_or(50), offset.0.unwrap_or(0));
+        let status = status.0.unwrap_or_else(|| "failed".to_owned());
+        let (alerts, total) = app
+            .alerts_by_status(&auth.0, &status, limit, offset)
+            .await?;
+        Ok(Json(QueuedAlertPage {
+            items: alerts
+                .into_iter()
+                .map(|a| QueuedAlertView {
+                    id: a.id,
+                    kind: a.kind,
+                    user_id: a.user_id,
+                    name: a.name,
+                    item_key: a.item_key,
+                    item_title: a.item_title,
+                    milestone: a.milestone,
+                    due_on: a.due_on,
+                    status: a.status,
+                    attempts: a.attempts,
+                    last_error_code: a.error_code,
+                    last_error: a.last_error,
+                    created_at: a.created_at,
+                    last_attempt_at: a.last_attempt_at,
+                    next_attempt_at: a.next_attempt_at,
+                })
+                .collect(),
+            total,
+            limit,
+            offset,
+        }))
+    }
+
+    /// Run the alerts now (admin only): inactivity reminders, compliance
+    /// emails and (on the digest day) lead digests. With `dry_run=true`
+    /// what is due is listed and nothing is queued or sent; `as_of`
+    /// (YYYY-MM-DD, dry runs only) lists what would be due on that date.
     #[oai(path = "/alerts/run", method = "post")]
     async fn run_alerts(
         &self,
         app: Data<&App>,
         auth: BearerAuth,
         dry_run: Query<Option<bool>>,
+        as_of: Query<Option<String>>,
     ) -> AppResult<Json<AlertRun>> {
         auth.0.require_admin()?;
-        let report = app.run_alerts(dry_run.0.unwrap_or(false)).await?;
+        let as_of = match as_of.0.as_deref() {
+            None => None,
+            Some(text) => Some(
+                crate::domain::dates::parse_iso(text)
+                    .ok_or_else(|| AppError::invalid("as_of", "must be a date YYYY-MM-DD"))?,
+            ),
+        };
+        let report = app
+            .run_alerts_as_of(dry_run.0.unwrap_or(false), as_of)
+            .await?;
         Ok(Json(AlertRun {
             dry_run: report.dry_run,
+            as_of: report.as_of,
+            compliance: report
+                .compliance
+                .into_iter()
+                .map(|c| ComplianceAlertLine {
+                    user_id: c.user_id,
+                    name: c.name,
+                    email: c.email,
+                    item_key: c.item_key,
+                    item_title: c.item_title,
+                    due_on: c.due_on,
+                    milestone: c.milestone,
+                })
+                .collect(),
+            digests: report
+                .digests
+                .into_iter()
+                .map(|d| DigestLine {
+                    lead_id: d.lead_id,
+                    name: d.name,
+                    email: d.email,
+                    team_id: d.team_id,
+                    team_name: d.team_name,
+                    items: u32::try_from(d.items).unwrap_or(u32::MAX),
+                })
+                .collect(),
             due: report
                 .due
                 .into_iter()
