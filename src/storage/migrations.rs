@@ -92,6 +92,10 @@ impl Migrations {
                 name: "0011_training_import.surql".to_owned(),
                 sql: include_str!("../../migrations/0011_training_import.surql").to_owned(),
             },
+            Migration {
+                name: "0014_compliance_facts.surql".to_owned(),
+                sql: include_str!("../../migrations/0014_compliance_facts.surql").to_owned(),
+            },
         ])
     }
 

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod attachments;
 pub mod blobs;
 pub mod compliance;
+mod compliance_facts;
 pub mod error;
 pub mod evidence;
 pub mod history;
