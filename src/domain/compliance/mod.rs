@@ -4,11 +4,15 @@
 //! the team view and (later) alerts and the calendar feed all read one
 //! set of rules.
 
+pub mod organisation;
 pub mod profile;
 pub mod requirements;
 pub mod status;
 pub mod team;
 
+pub use organisation::{
+    Lapsing, OrganisationCompliance, RequirementSummary, TeamSummary, summarise,
+};
 pub use profile::{ComplianceProfile, RegistrationUpdate, StaffUpdate};
 pub use requirements::{Requirement, RequirementKind, Requirements};
 pub use status::{
