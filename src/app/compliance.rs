@@ -9,8 +9,8 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::compliance::{
     ComplianceProfile, OrganisationCompliance, PersonCompliance, RegistrationUpdate, Requirement,
-    StaffUpdate, SupervisionInterval, TeamCompliance, TeamFilter, TeamSettings,
-    TeamSettingsUpdate, aggregate, assess, summarise,
+    StaffUpdate, SupervisionInterval, TeamCompliance, TeamFilter, TeamSettings, TeamSettingsUpdate,
+    aggregate, assess, summarise,
 };
 use crate::domain::record::is_record_id;
 use crate::domain::team::Standing;
@@ -140,14 +140,14 @@ impl App {
         let requirements = self.compliance_requirements();
         let compliance = &self.content().compliance;
         let today = self.today();
-        let people: std::collections::HashMap<String, crate::domain::compliance::PersonFacts> =
-            org.people
-                .into_iter()
-                .map(|stored| {
-                    let facts = self.resolved(stored);
-                    (facts.user_id.clone(), facts)
-                })
-                .collect();
+        let people: std::collections::HashMap<String, crate::domain::compliance::PersonFacts> = org
+            .people
+            .into_iter()
+            .map(|stored| {
+                let facts = self.resolved(stored);
+                (facts.user_id.clone(), facts)
+            })
+            .collect();
         let mut members: std::collections::HashMap<&str, Vec<&str>> =
             std::collections::HashMap::new();
         for (team, user) in &org.memberships {

@@ -11,9 +11,9 @@ use surrealdb::types::SurrealValue;
 use time::Date;
 
 use super::compliance_facts::REFRESH;
-use super::{Store, execute};
 use super::error::StorageResult;
 use super::rows::date;
+use super::{Store, execute};
 use crate::domain::compliance::{
     Completion, ComplianceProfile, Dated, PersonFacts, TeamSettings, latest_per_course,
 };
@@ -363,7 +363,7 @@ impl Store {
                 "LET $u = type::record('user', $id);
                  SELECT record::id(id) AS id, content.course AS course, {expiry} AS expiry,
                      verification != NONE AS verified
-                 FROM training WHERE owner = $u;
+                 FROM training WHERE owner = $u ORDER BY recency, id;
                  {latest};",
                 latest =
                     LATEST_SIGNED_SUPERVISION_OF_ONE.replace("type::record('user', 'a')", "$u"),
@@ -488,7 +488,9 @@ impl Store {
         let mut drift = Vec::new();
         for id in ids {
             let stored = self.compliance_facts_with_evidence(&id).await?;
-            let worked_out = self.compliance_facts_with_evidence_from_records(&id).await?;
+            let worked_out = self
+                .compliance_facts_with_evidence_from_records(&id)
+                .await?;
             let key = |f: Option<StoredFacts>| {
                 f.map(|mut f| {
                     f.facts.training.sort_by(|a, b| a.course.cmp(&b.course));

@@ -16,19 +16,21 @@ use crate::domain::record::RecordKind;
 /// supervision and their latest reflection (forward scans of
 /// `(owner, recency)` that stop at the first match). Among completions of
 /// a course the one kept is the latest expiry (never beats any date), then
-/// a verified one, then the lowest id.
+/// a verified one, then the most recent, then the lowest id (as
+/// `domain::compliance::latest_per_course` picks from records read newest
+/// first).
 pub(super) const REFRESH: &str = "LET $completions = SELECT id, content.course AS course, content.expires_on AS expiry,
             verification != NONE AS verified,
-            IF content.expires_on = NONE { 1 } ELSE { 0 } AS forever
+            IF content.expires_on = NONE { 1 } ELSE { 0 } AS forever, recency
         FROM training WHERE owner = $fo;
     LET $signed = (SELECT id, date FROM supervision WHERE owner = $fo AND signoff.status = 'signed'
         ORDER BY recency LIMIT 1)[0];
     LET $cpd = (SELECT date, recency FROM reflection WHERE owner = $fo ORDER BY recency LIMIT 1)[0];
     UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
         training = array::distinct($completions.course).map(|$c| (SELECT course, id AS record,
-                expiry AS expires_on, verified, forever, id
+                expiry AS expires_on, verified, forever, recency, id
             FROM $completions WHERE course = $c
-            ORDER BY forever DESC, expires_on DESC, verified DESC, id LIMIT 1)[0])
+            ORDER BY forever DESC, expires_on DESC, verified DESC, recency, id LIMIT 1)[0])
             .map(|$b| { course: $b.course, record: record::id($b.record),
                 expires_on: IF $b.expires_on { time::format($b.expires_on, '%Y-%m-%d') } ELSE { NONE },
                 verified: $b.verified }),
@@ -71,11 +73,7 @@ pub(super) fn before_delete(kind: RecordKind) -> &'static str {
 
 /// After the `DELETE type::record($table, $id)`.
 pub(super) fn after_delete(kind: RecordKind) -> &'static str {
-    if counts(kind) {
-        REFRESH
-    } else {
-        ""
-    }
+    if counts(kind) { REFRESH } else { "" }
 }
 
 /// After a bulk import of the rows in `$rows` (each with an `owner` id):

@@ -15,10 +15,10 @@ use surrealdb::types::{Datetime, SurrealValue, Value as Db};
 use time::{Date, OffsetDateTime};
 
 use super::access_log::{APPEND, NewAccess};
+use super::compliance_facts;
 use super::error::StorageResult;
 use super::history::Change;
 use super::rows::datetime;
-use super::compliance_facts;
 use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
 use super::{Store, execute};
 use crate::domain::dates::iso;

@@ -9,8 +9,8 @@ use surrealdb::types::SurrealValue;
 use time::Date;
 
 use super::access_log::{APPEND, NewAccess};
-use super::error::{CONFLICT_MARK, StorageResult};
 use super::compliance_facts;
+use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::{EvidenceWrite, WriteVars, set_write, write_vars};
 use super::team_records::on_create;
 use super::{Store, execute};

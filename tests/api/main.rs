@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod body_limits;
 mod compliance;
+mod compliance_facts;
 mod helpers;
 mod history;
 mod imports;

@@ -218,7 +218,12 @@ mod tests {
         assert_eq!((ig.share.required, ig.share.percent), (0, None));
         assert_eq!((s.overall.required, s.overall.in_date), (5, 3));
         assert_eq!(
-            (s.counts.compliant, s.counts.due_soon, s.counts.overdue, s.counts.missing),
+            (
+                s.counts.compliant,
+                s.counts.due_soon,
+                s.counts.overdue,
+                s.counts.missing
+            ),
             (2, 1, 1, 1)
         );
         assert_eq!(s.lapsing.within_90, 2);
