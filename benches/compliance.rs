@@ -4,10 +4,16 @@
 //! newest is sometimes unsigned, 12 reflections). The members and records
 //! are written in SurrealQL in the shapes the use cases write (through the
 //! use cases the seeding alone would take longer than the measurement),
-//! then timed through HTTP against the real server:
+//! and their `compliance_fact` rows by the migration's backfill (timed).
+//! The rest of an organisation of CPDFOLIO_BENCH_ORG_N staff (default
+//! 10,000) is seeded straight into `compliance_fact` in teams of 500, each
+//! person with 21 facts (19 courses, supervision, CPD). One member records
+//! 50 records through the API (their facts written by the use cases).
+//! Then timed through HTTP against the real server:
 //!
 //! - the team view as JSON and as CSV, for the lead;
-//! - one member's own `GET /api/v1/me/compliance`.
+//! - the organisation view, for an admin;
+//! - the member's own `GET /api/v1/me/compliance`.
 //!
 //! Run on a release build: `cargo bench --bench compliance`. Prints the
 //! median and p99 of the requests.
@@ -18,6 +24,7 @@ use std::time::Instant;
 
 use common::{Bench, report};
 use cpdfolio::domain::user::Role;
+use serde_json::json;
 
 const ROUNDS: usize = 50;
 
@@ -63,6 +70,112 @@ fn seed(team_id: &str, n: usize) -> String {
     )
 }
 
+const COURSES: [&str; 19] = [
+    "conflict-resolution-l1",
+    "equality-diversity-human-rights-l1",
+    "fire-safety-l1",
+    "health-safety-welfare-l1",
+    "infection-prevention-control-l1",
+    "infection-prevention-control-l2",
+    "information-governance-l1",
+    "moving-handling-l1",
+    "moving-handling-l2",
+    "preventing-radicalisation",
+    "resuscitation-adult-bls",
+    "safeguarding-adults-l2",
+    "safeguarding-adults-l3",
+    "safeguarding-children-l2",
+    "safeguarding-children-l3",
+    "oliver-mcgowan-tier-1",
+    "oliver-mcgowan-tier-2",
+    "mental-capacity-act",
+    "mental-health-act",
+];
+
+/// `count` more staff in teams of 500 (named `Org 0`, `Org 1`, …), each
+/// with a `compliance_fact` row of 19 completions, a signed-off
+/// supervision and a CPD date spread over the year around today.
+fn seed_facts(from: usize, count: usize) -> String {
+    let courses = serde_json::to_string(&COURSES).unwrap_or_default();
+    format!(
+        "BEGIN TRANSACTION;
+         FOR $j IN 0..{count} {{
+            LET $i = {from} + $j;
+            LET $k = 'o' + <string> $i;
+            LET $u = type::record('user', $k);
+            IF $j % 500 = 0 {{
+                CREATE type::record('team', 'org' + <string> math::floor($j / 500)) SET name = 'Org ' + <string> math::floor($j / 500),
+                    supervision_weeks = 6, preceptorship_weeks = 4, target_percent = 90, created_at = time::now();
+            }};
+            LET $t = type::record('team', 'org' + <string> math::floor($j / 500));
+            CREATE $u SET email = $k + '@example.nhs.uk', name = 'Staff ' + <string> $i,
+                role = 'practitioner', practice_summary = '', password_hash = '$argon2id$unusable',
+                created_at = time::now(), updated_at = time::now(), active = true, must_change_password = false;
+            CREATE membership SET user = $u, team = $t, is_lead = false;
+            CREATE type::record('compliance_fact', $k) SET owner = $u,
+                training = {courses}.map(|$c, $n| {{
+                    course: $c, record: $k + 't' + <string> $n,
+                    expires_on: time::format(time::now() + 1d * (($i * 7 + $n * 31) % 500) - 120d, '%Y-%m-%d'),
+                    verified: ($i + $n) % 2 = 0
+                }}),
+                supervision = {{ date: time::format(time::now() - 1d * ($i % 60), '%Y-%m-%d'), record: $k + 's' }},
+                cpd_on = time::format(time::now() - 1d * ($i % 120), '%Y-%m-%d');
+         }};
+         COMMIT TRANSACTION;"
+    )
+}
+
+/// 50 records through the API: 20 completions, 15 supervision sessions
+/// (5 signed off by `lead`), 15 reflections.
+async fn record_fifty(bench: &Bench, token: &str, lead: &str, lead_id: &str) {
+    for n in 0..20 {
+        let day = time::macros::date!(2024 - 01 - 01) + time::Duration::days(n * 17);
+        bench
+            .create(
+                token,
+                "/api/v1/training",
+                &json!({"course": COURSES[n as usize % 19], "completed_on": day.to_string(),
+                        "provider": "e-LfH", "notes": ""}),
+            )
+            .await;
+    }
+    for n in 0..15 {
+        let day = time::macros::date!(2025 - 01 - 06) + time::Duration::days(n * 21);
+        let s = bench
+            .create(
+                token,
+                "/api/v1/supervision",
+                &json!({"date": day.to_string(), "supervisor_id": lead_id, "duration_minutes": 60,
+                        "supervision_type": "clinical", "topics": ["caseload"], "reflection": "Notes",
+                        "safeguarding_discussed": true, "wellbeing_discussed": true, "actions": []}),
+            )
+            .await;
+        if n % 3 == 0 {
+            let id = s["id"].as_str().unwrap_or_default();
+            for (who, step) in [(token, "submit"), (lead, "sign-off")] {
+                let resp = bench
+                    .http
+                    .post(format!("{}/api/v1/supervision/{id}/{step}", bench.base))
+                    .bearer_auth(who)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 200, "{step}");
+            }
+        }
+        bench
+            .create(
+                token,
+                "/api/v1/reflections",
+                &json!({"title": "Reflection", "activity_date": day.to_string(),
+                        "activity_type": "work_based_learning", "model": "free", "body": "Notes",
+                        "learning": "", "impact": "", "benefit": "", "tags": [], "standards": [1]}),
+            )
+            .await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let n = common::size(500);
@@ -88,8 +201,34 @@ async fn main() {
         n * 48,
         started.elapsed().as_secs_f64()
     );
+    let started = Instant::now();
+    bench.app.store().rebuild_compliance_facts().await.unwrap();
+    println!(
+        "backfilled the facts of {} people in {:.1} s",
+        n + 2,
+        started.elapsed().as_secs_f64()
+    );
+    let org_n = std::env::var("CPDFOLIO_BENCH_ORG_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000usize);
+    let more = org_n.saturating_sub(n + 2);
+    let started = Instant::now();
+    bench
+        .app
+        .store()
+        .raw_query_for_tests(&seed_facts(0, more))
+        .await
+        .unwrap();
+    println!(
+        "seeded {more} more staff with 21 facts each in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    bench.user("admin@example.nhs.uk", Role::Admin, None).await;
+    let admin = bench.login("admin@example.nhs.uk").await;
     let lead = bench.login("lead@example.nhs.uk").await;
     let sam = bench.login("sam@example.nhs.uk").await;
+    record_fifty(&bench, &sam, &lead, &lead_id).await;
     for (what, path) in [
         ("JSON", format!("/api/v1/teams/{team_id}/compliance")),
         (
@@ -107,8 +246,16 @@ async fn main() {
         );
     }
     let mut samples = Vec::new();
+    for _ in 0..ROUNDS {
+        samples.push(bench.timed_get("/api/v1/admin/compliance", &admin).await);
+    }
+    report(
+        &format!("organisation compliance, {} staff", n + 2 + more),
+        samples,
+    );
+    let mut samples = Vec::new();
     for _ in 0..ROUNDS * 4 {
         samples.push(bench.timed_get("/api/v1/me/compliance", &sam).await);
     }
-    report("own compliance", samples);
+    report("own compliance, 50 records", samples);
 }

@@ -8,9 +8,9 @@
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::compliance::{
-    ComplianceProfile, PersonCompliance, RegistrationUpdate, Requirement, StaffUpdate,
-    SupervisionInterval, TeamCompliance, TeamFilter, TeamSettings, TeamSettingsUpdate, aggregate,
-    assess,
+    ComplianceProfile, OrganisationCompliance, PersonCompliance, RegistrationUpdate, Requirement,
+    StaffUpdate, SupervisionInterval, TeamCompliance, TeamFilter, TeamSettings, TeamSettingsUpdate,
+    aggregate, assess, summarise,
 };
 use crate::domain::record::is_record_id;
 use crate::domain::team::Standing;
@@ -125,6 +125,64 @@ impl App {
             &filter,
             today,
         ))
+    }
+
+    /// Every team's compliance in aggregate (admins only): per team and
+    /// requirement, people counted, share in date against the team's
+    /// target, counts per status and lapses within 30/60/90 days. Each
+    /// member is assessed under each of their teams' settings.
+    pub async fn organisation_compliance(
+        &self,
+        me: &CurrentUser,
+    ) -> AppResult<OrganisationCompliance> {
+        me.require_admin()?;
+        let org = self.store().organisation_facts().await?;
+        let requirements = self.compliance_requirements();
+        let compliance = &self.content().compliance;
+        let today = self.today();
+        let people: std::collections::HashMap<String, crate::domain::compliance::PersonFacts> = org
+            .people
+            .into_iter()
+            .map(|stored| {
+                let facts = self.resolved(stored);
+                (facts.user_id.clone(), facts)
+            })
+            .collect();
+        let mut members: std::collections::HashMap<&str, Vec<&str>> =
+            std::collections::HashMap::new();
+        for (team, user) in &org.memberships {
+            members.entry(team).or_default().push(user);
+        }
+        let teams = org
+            .teams
+            .into_iter()
+            .map(|team| {
+                let assessed: Vec<PersonCompliance> = members
+                    .get(team.id.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|user| people.get(*user))
+                    .map(|facts| {
+                        assess(
+                            facts,
+                            compliance,
+                            &requirements,
+                            interval(team.settings),
+                            today,
+                        )
+                    })
+                    .collect();
+                summarise(
+                    team.id,
+                    team.name,
+                    &assessed,
+                    &requirements,
+                    team.settings.target_percent,
+                    today,
+                )
+            })
+            .collect();
+        Ok(OrganisationCompliance { today, teams })
     }
 
     /// A team's settings, for its leads and admins.

@@ -1,17 +1,19 @@
-//! The facts compliance is worked out from, and the settings it uses. A
-//! team's facts come in one round trip of grouped queries over the
-//! members (latest expiry per member and course, latest signed-off
-//! supervision per member, latest reflection per member), each a scan of
-//! an index that starts with `owner`, per member; never one query per
-//! member, and no record content is read or decoded. One person's facts
-//! add the ids of the records they rest on.
+//! The facts compliance is worked out from, and the settings it uses.
+//! Compliance reads each person's row of `compliance_fact` (migration
+//! 0014, kept in step by `compliance_facts`), by key: a team reads one row
+//! per member and the organisation one per member of any team, with the
+//! accounts' own facts beside them; no record is read. The same facts
+//! worked out from the records themselves (grouped queries over the
+//! owner-first indexes) remain as `*_from_records`, to check the derived
+//! rows against ([`Store::compliance_fact_drift`]).
 
 use surrealdb::types::SurrealValue;
 use time::Date;
 
-use super::Store;
+use super::compliance_facts::REFRESH;
 use super::error::StorageResult;
 use super::rows::date;
+use super::{Store, execute};
 use crate::domain::compliance::{
     Completion, ComplianceProfile, Dated, PersonFacts, TeamSettings, latest_per_course,
 };
@@ -274,10 +276,13 @@ impl Store {
         Ok(rows.into_iter().map(settings).collect())
     }
 
-    /// The facts of every account in `user_ids` (in that order, skipping
-    /// ids with no account), in one round trip of grouped queries. Team
-    /// views need no record ids, so completions carry none.
-    pub async fn compliance_facts(&self, user_ids: &[String]) -> StorageResult<Vec<StoredFacts>> {
+    /// The facts of every account in `user_ids` worked out from their
+    /// records, in one round trip of grouped queries (what
+    /// `compliance_fact` must agree with). Completions carry no ids.
+    pub async fn compliance_facts_from_records(
+        &self,
+        user_ids: &[String],
+    ) -> StorageResult<Vec<StoredFacts>> {
         let mut response = self
             .db()
             .query(format!(
@@ -336,15 +341,20 @@ impl Store {
         Ok(people)
     }
 
-    /// One person's facts with the records they rest on: the latest
-    /// completion of each course with its id and verification, and the
-    /// latest signed-off supervision.
-    pub async fn compliance_facts_with_evidence(
+    /// One person's facts with the records they rest on, worked out from
+    /// their records: the latest completion of each course with its id and
+    /// verification, and the latest signed-off supervision.
+    pub async fn compliance_facts_with_evidence_from_records(
         &self,
         user_id: &str,
     ) -> StorageResult<Option<StoredFacts>> {
         let ids = [user_id.to_owned()];
-        let Some(mut person) = self.compliance_facts(&ids).await?.into_iter().next() else {
+        let Some(mut person) = self
+            .compliance_facts_from_records(&ids)
+            .await?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let mut response = self
@@ -353,7 +363,7 @@ impl Store {
                 "LET $u = type::record('user', $id);
                  SELECT record::id(id) AS id, content.course AS course, {expiry} AS expiry,
                      verification != NONE AS verified
-                 FROM training WHERE owner = $u;
+                 FROM training WHERE owner = $u ORDER BY recency, id;
                  {latest};",
                 latest =
                     LATEST_SIGNED_SUPERVISION_OF_ONE.replace("type::record('user', 'a')", "$u"),
@@ -384,6 +394,235 @@ impl Store {
         }
         Ok(Some(person))
     }
+
+    /// The facts of every account in `user_ids` (in that order, skipping
+    /// ids with no account) from `compliance_fact`: one key lookup per
+    /// account in each of two queries. Team views need no record ids, so
+    /// completions and supervision carry none and nothing is verified.
+    pub async fn compliance_facts(&self, user_ids: &[String]) -> StorageResult<Vec<StoredFacts>> {
+        let mut people = self.stored_facts(user_ids).await?;
+        for person in &mut people {
+            for c in &mut person.facts.training {
+                c.record_id = None;
+                c.verified = false;
+            }
+            if let Some(s) = &mut person.facts.last_supervision {
+                s.record_id = None;
+            }
+        }
+        Ok(people)
+    }
+
+    /// One person's facts with the records they rest on (the latest
+    /// completion of each course with its id and verification, the latest
+    /// signed-off supervision), from `compliance_fact`.
+    pub async fn compliance_facts_with_evidence(
+        &self,
+        user_id: &str,
+    ) -> StorageResult<Option<StoredFacts>> {
+        Ok(self
+            .stored_facts(&[user_id.to_owned()])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Every team with its settings, who is in which, and the facts of
+    /// everyone in a team: what the organisation view reads, in one round
+    /// trip (the teams, the memberships, then one key lookup per member in
+    /// `user` and in `compliance_fact`).
+    pub async fn organisation_facts(&self) -> StorageResult<OrganisationFacts> {
+        let mut response = self
+            .db()
+            .query(format!(
+                "SELECT record::id(id) AS id, name, {SETTINGS_FIELDS} FROM team ORDER BY name, id;
+                 SELECT record::id(team) AS team, record::id(user) AS user FROM membership;
+                 LET $m = array::distinct(SELECT VALUE user FROM membership);
+                 SELECT {profile} FROM $m;
+                 {FACT_ROWS};",
+                profile = profile_fields(),
+            ))
+            .await?;
+        let teams: Vec<TeamRow> = response.take(0)?;
+        let memberships: Vec<MembershipRow> = response.take(1)?;
+        let profiles: Vec<ProfileRow> = response.take(3)?;
+        let facts: Vec<FactRow> = response.take(4)?;
+        Ok(OrganisationFacts {
+            teams: teams
+                .into_iter()
+                .map(|t| OrganisationTeam {
+                    id: t.id,
+                    name: t.name,
+                    settings: settings(SettingsRow {
+                        supervision_weeks: t.supervision_weeks,
+                        preceptorship_weeks: t.preceptorship_weeks,
+                        target_percent: t.target_percent,
+                    }),
+                })
+                .collect(),
+            memberships: memberships.into_iter().map(|m| (m.team, m.user)).collect(),
+            people: joined(profiles, facts)?,
+        })
+    }
+
+    /// Rewrites every account's `compliance_fact` row from its records:
+    /// the migration's backfill, for tests and repairs.
+    pub async fn rebuild_compliance_facts(&self) -> StorageResult<()> {
+        let query = self.db().query(format!(
+            "BEGIN TRANSACTION;
+             FOR $fo IN (SELECT VALUE id FROM user) {{ {REFRESH} }};
+             COMMIT TRANSACTION;"
+        ));
+        execute(query).await
+    }
+
+    /// Every account whose stored facts differ from the facts worked out
+    /// from its records, with both: empty when `compliance_fact` is in
+    /// step. Reads everything; for tests and checks, not for requests.
+    pub async fn compliance_fact_drift(&self) -> StorageResult<Vec<String>> {
+        let ids: Vec<String> = self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
+            .await?
+            .take(0)?;
+        let mut drift = Vec::new();
+        for id in ids {
+            let stored = self.compliance_facts_with_evidence(&id).await?;
+            let worked_out = self
+                .compliance_facts_with_evidence_from_records(&id)
+                .await?;
+            let key = |f: Option<StoredFacts>| {
+                f.map(|mut f| {
+                    f.facts.training.sort_by(|a, b| a.course.cmp(&b.course));
+                    f.facts
+                })
+            };
+            let (stored, worked_out) = (key(stored), key(worked_out));
+            if stored != worked_out {
+                drift.push(format!(
+                    "{id}: stored {stored:?}, from records {worked_out:?}"
+                ));
+            }
+        }
+        Ok(drift)
+    }
+
+    /// The profiles and stored facts of `user_ids`, in that order.
+    async fn stored_facts(&self, user_ids: &[String]) -> StorageResult<Vec<StoredFacts>> {
+        let mut response = self
+            .db()
+            .query(format!(
+                "LET $m = $ids.map(|$i| type::record('user', $i));
+                 SELECT {profile} FROM $m;
+                 {FACT_ROWS};",
+                profile = profile_fields(),
+            ))
+            .bind(("ids", user_ids.to_vec()))
+            .await?;
+        let profiles: Vec<ProfileRow> = response.take(1)?;
+        let facts: Vec<FactRow> = response.take(2)?;
+        joined(profiles, facts)
+    }
+}
+
+/// The `compliance_fact` rows of the accounts in `$m`, by key.
+const FACT_ROWS: &str = "SELECT record::id(owner) AS owner, training, supervision, cpd_on
+    FROM $m.map(|$u| type::record('compliance_fact', record::id($u)))";
+
+#[derive(SurrealValue)]
+struct FactRow {
+    owner: String,
+    training: Vec<FactCompletion>,
+    supervision: Option<FactSupervision>,
+    cpd_on: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct FactCompletion {
+    course: String,
+    record: String,
+    expires_on: Option<String>,
+    verified: bool,
+}
+
+#[derive(SurrealValue)]
+struct FactSupervision {
+    date: String,
+    record: String,
+}
+
+#[derive(SurrealValue)]
+struct TeamRow {
+    id: String,
+    name: String,
+    supervision_weeks: i64,
+    preceptorship_weeks: i64,
+    target_percent: i64,
+}
+
+#[derive(SurrealValue)]
+struct MembershipRow {
+    team: String,
+    user: String,
+}
+
+/// A team as the organisation view reads it.
+#[derive(Debug, Clone)]
+pub struct OrganisationTeam {
+    pub id: String,
+    pub name: String,
+    pub settings: TeamSettings,
+}
+
+/// Every team, every (team id, user id) membership, and the stored facts
+/// of everyone in a team.
+#[derive(Debug, Clone)]
+pub struct OrganisationFacts {
+    pub teams: Vec<OrganisationTeam>,
+    pub memberships: Vec<(String, String)>,
+    pub people: Vec<StoredFacts>,
+}
+
+/// Each profile with its stored facts (none stored: no records yet).
+fn joined(profiles: Vec<ProfileRow>, facts: Vec<FactRow>) -> StorageResult<Vec<StoredFacts>> {
+    let mut people = profiles
+        .into_iter()
+        .map(ProfileRow::into_stored)
+        .collect::<StorageResult<Vec<_>>>()?;
+    let index: std::collections::HashMap<String, usize> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.facts.user_id.clone(), i))
+        .collect();
+    for row in facts {
+        let Some(&i) = index.get(&row.owner) else {
+            continue;
+        };
+        let facts = &mut people[i].facts;
+        facts.training = row
+            .training
+            .into_iter()
+            .map(|c| {
+                Ok(Completion {
+                    course: c.course,
+                    expires_on: opt_date(c.expires_on.as_deref())?,
+                    record_id: Some(c.record),
+                    verified: c.verified,
+                })
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        facts.last_supervision = row
+            .supervision
+            .map(|s| {
+                Ok::<_, super::error::StorageError>(Dated {
+                    date: date(&s.date)?,
+                    record_id: Some(s.record),
+                })
+            })
+            .transpose()?;
+        facts.last_cpd_on = opt_date(row.cpd_on.as_deref())?;
+    }
+    Ok(people)
 }
 
 #[cfg(test)]

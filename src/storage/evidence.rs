@@ -15,6 +15,7 @@ use surrealdb::types::{Datetime, SurrealValue, Value as Db};
 use time::{Date, OffsetDateTime};
 
 use super::access_log::{APPEND, NewAccess};
+use super::compliance_facts;
 use super::error::StorageResult;
 use super::history::Change;
 use super::rows::datetime;
@@ -284,10 +285,12 @@ impl Store {
                  CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
                      created_at = time::now(), updated_at = time::now(), version = 1;
                  {}
+                 {}
                  {APPEND}
                  COMMIT TRANSACTION;",
                 set_write(kind),
                 on_create(kind),
+                compliance_facts::on_create(kind),
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))
@@ -323,13 +326,14 @@ impl Store {
         write: EvidenceWrite,
         logged_as: NewAccess,
     ) -> StorageResult<()> {
+        let then = format!("{}\n{}", on_update(kind), compliance_facts::on_update(kind));
         self.update_keeping_history(
             kind,
             id,
             expected_version,
             Change {
                 set: &set_write(kind),
-                then: on_update(kind),
+                then: &then,
                 logged_as,
             },
             write_vars(kind, write),
@@ -387,9 +391,13 @@ impl Store {
                  DELETE share WHERE record = type::record($table, $id);
                  DELETE record_version WHERE record = $id;
                  {ON_DELETE}
+                 {before}
                  DELETE type::record($table, $id);
+                 {after}
                  {APPEND}
-                 COMMIT TRANSACTION;"
+                 COMMIT TRANSACTION;",
+                before = compliance_facts::before_delete(kind),
+                after = compliance_facts::after_delete(kind),
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))

@@ -1,6 +1,7 @@
 //! Training records imported in bulk (from an ESR export). A whole import
-//! is one transaction: every record, its team rows and its access-log entry
-//! are written together or not at all, so a file is never half imported.
+//! is one transaction: every record, its team rows, its access-log entry and
+//! the owners' compliance facts are written together or not at all, so a
+//! file is never half imported.
 
 use std::collections::HashSet;
 
@@ -8,6 +9,7 @@ use surrealdb::types::SurrealValue;
 use time::Date;
 
 use super::access_log::{APPEND, NewAccess};
+use super::compliance_facts;
 use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::{EvidenceWrite, WriteVars, set_write, write_vars};
 use super::team_records::on_create;
@@ -103,9 +105,11 @@ impl Store {
                      {team_rows}
                      {APPEND}
                  }};
+                 {facts}
                  COMMIT TRANSACTION;",
                 set = set_write(KIND),
                 team_rows = on_create(KIND),
+                facts = compliance_facts::after_import(),
             ))
             .bind(("table", KIND.as_str()))
             .bind(("rows", rows));

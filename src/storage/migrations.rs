@@ -100,6 +100,10 @@ impl Migrations {
                 name: "0013_compliance_alerts.surql".to_owned(),
                 sql: include_str!("../../migrations/0013_compliance_alerts.surql").to_owned(),
             },
+            Migration {
+                name: "0014_compliance_facts.surql".to_owned(),
+                sql: include_str!("../../migrations/0014_compliance_facts.surql").to_owned(),
+            },
         ])
     }
 

@@ -583,3 +583,88 @@ async fn bad_settings_filters_and_facts_are_422_naming_the_field_and_change_noth
         json!(["all", "patient_facing", "clinical", "registered"])
     );
 }
+
+#[tokio::test]
+async fn admins_see_every_teams_compliance_in_aggregate_and_no_one_else_does() {
+    let r = riverside().await;
+    for token in [&r.lead, &r.sam] {
+        let (status, problem) = r.t.get("/api/v1/admin/compliance", Some(token)).await;
+        assert_problem(status, &problem, 403);
+    }
+    let (status, org) = r.t.get("/api/v1/admin/compliance", Some(&r.admin)).await;
+    assert_eq!(status, 200, "{org}");
+    assert_eq!(org["as_of"], "2026-03-01");
+    let teams = org["teams"].as_array().unwrap();
+    let names: Vec<&str> = teams.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Hillside", "Riverside"]);
+    let river = &teams[1];
+    assert_eq!(river["team_id"], r.team_id.as_str());
+    assert_eq!(river["people"], 3);
+    assert_eq!(river["target_percent"], 90);
+    let requirement = |key: &str| {
+        river["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["requirement"] == key)
+            .unwrap_or_else(|| panic!("no {key} in {river}"))
+            .clone()
+    };
+    // Lead: missing; Sam: due soon on 31 March (30 days); Jo: in date.
+    assert_eq!(
+        requirement("fire-safety-l1"),
+        json!({
+            "requirement": "fire-safety-l1",
+            "title": "Fire safety",
+            "required": 3,
+            "in_date": 2,
+            "percent": 66.7,
+            "meets_target": false,
+            "counts": {"compliant": 1, "due_soon": 1, "overdue": 0, "missing": 1},
+            "lapsing": {"within_30_days": 1, "within_60_days": 1, "within_90_days": 1}
+        })
+    );
+    let ig = requirement("information-governance-l1");
+    assert_eq!(
+        (&ig["required"], &ig["in_date"], &ig["percent"]),
+        (&json!(3), &json!(0), &json!(0.0))
+    );
+    // Sam's supervision lapses in 8 days as well.
+    assert_eq!(river["lapsing"]["within_30_days"], 2);
+    // The same shares as the team's own view, requirement by requirement.
+    let (_, team) =
+        r.t.get(
+            &format!("/api/v1/teams/{}/compliance", r.team_id),
+            Some(&r.lead),
+        )
+        .await;
+    let share = |v: &Value| json!([v["required"], v["in_date"], v["percent"], v["meets_target"]]);
+    assert_eq!(share(&river["overall"]), share(&team["overall"]));
+    for (ours, theirs) in river["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(team["requirements"].as_array().unwrap())
+    {
+        assert_eq!(ours["requirement"], theirs["requirement"]);
+        assert_eq!(share(ours), share(theirs), "{}", ours["requirement"]);
+        let c = &ours["counts"];
+        let cells = ["compliant", "due_soon", "overdue", "missing"]
+            .iter()
+            .map(|k| c[k].as_u64().unwrap())
+            .sum::<u64>();
+        assert_eq!(json!(cells), ours["required"]);
+    }
+    assert_eq!(
+        river["lapsing"]["within_90_days"],
+        team["lapsing"]["within_90_days"]
+    );
+    // No person's rows.
+    let text = org.to_string();
+    assert!(!text.contains(&r.sam_id) && !text.contains("sam@example"));
+    // Hillside: its lead has recorded nothing.
+    let hill = &teams[0];
+    assert_eq!(hill["people"], 1);
+    assert_eq!(hill["overall"]["in_date"], 0);
+    assert_eq!(hill["counts"]["missing"], hill["overall"]["required"]);
+}

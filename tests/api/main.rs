@@ -9,6 +9,7 @@ mod body_limits;
 mod calendar;
 mod compliance;
 mod compliance_alerts;
+mod compliance_facts;
 mod helpers;
 mod history;
 mod imports;

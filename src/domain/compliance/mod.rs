@@ -5,11 +5,15 @@
 //! set of rules.
 
 pub mod alerts;
+pub mod organisation;
 pub mod profile;
 pub mod requirements;
 pub mod status;
 pub mod team;
 
+pub use organisation::{
+    Lapsing, OrganisationCompliance, RequirementSummary, TeamSummary, summarise,
+};
 pub use profile::{ComplianceProfile, RegistrationUpdate, StaffUpdate};
 pub use requirements::{Requirement, RequirementKind, Requirements};
 pub use status::{

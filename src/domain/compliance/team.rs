@@ -166,7 +166,7 @@ pub struct Share {
 }
 
 impl Share {
-    fn of(required: u32, in_date: u32, target_percent: u32) -> Self {
+    pub(super) fn of(required: u32, in_date: u32, target_percent: u32) -> Self {
         let percent = (required > 0).then(|| {
             let tenths =
                 (u64::from(in_date) * 1000 + u64::from(required) / 2) / u64::from(required);

@@ -14,8 +14,9 @@ use time::Date;
 use super::Tag;
 use crate::app::{App, AppError, AppResult, StaffFacts, TeamComplianceQuery};
 use crate::domain::compliance::{
-    Counts, Item, Lapse, MemberRow, PersonCompliance, RegistrationUpdate, RequirementShare, Share,
-    TeamCompliance, TeamSettings, TeamSettingsUpdate,
+    Counts, Item, Lapse, Lapsing, MemberRow, OrganisationCompliance, PersonCompliance,
+    RegistrationUpdate, RequirementShare, RequirementSummary, Share, TeamCompliance, TeamSettings,
+    TeamSettingsUpdate, TeamSummary,
 };
 use crate::domain::dates::iso;
 use crate::export::csv::team_csv;
@@ -255,6 +256,95 @@ impl TeamComplianceView {
                 items: t.lapsing.into_iter().map(Into::into).collect(),
             },
             members: t.members.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Items in date today that lapse within 30, 60 and 90 days (each count
+/// includes the shorter windows).
+#[derive(Object)]
+struct LapsingCountsView {
+    within_30_days: u32,
+    within_60_days: u32,
+    within_90_days: u32,
+}
+
+impl From<Lapsing> for LapsingCountsView {
+    fn from(l: Lapsing) -> Self {
+        Self {
+            within_30_days: l.within_30,
+            within_60_days: l.within_60,
+            within_90_days: l.within_90,
+        }
+    }
+}
+
+/// One requirement across one team: `required` is the number of people
+/// it applies to.
+#[derive(Object)]
+struct RequirementSummaryView {
+    requirement: String,
+    title: String,
+    #[oai(flatten)]
+    share: ShareView,
+    counts: StatusCounts,
+    lapsing: LapsingCountsView,
+}
+
+impl From<RequirementSummary> for RequirementSummaryView {
+    fn from(r: RequirementSummary) -> Self {
+        Self {
+            requirement: r.key,
+            title: r.title,
+            share: r.share.into(),
+            counts: r.counts.into(),
+            lapsing: r.lapsing.into(),
+        }
+    }
+}
+
+/// One team in aggregate.
+#[derive(Object)]
+struct TeamSummaryView {
+    team_id: String,
+    name: String,
+    target_percent: u32,
+    /// Members of the team.
+    people: u32,
+    /// Over every member × requirement that applies.
+    overall: ShareView,
+    counts: StatusCounts,
+    lapsing: LapsingCountsView,
+    requirements: Vec<RequirementSummaryView>,
+}
+
+impl From<TeamSummary> for TeamSummaryView {
+    fn from(t: TeamSummary) -> Self {
+        Self {
+            team_id: t.team_id,
+            name: t.name,
+            target_percent: t.target_percent,
+            people: t.people,
+            overall: t.overall.into(),
+            counts: t.counts.into(),
+            lapsing: t.lapsing.into(),
+            requirements: t.requirements.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Every team's compliance in aggregate, by team name.
+#[derive(Object)]
+struct OrganisationComplianceView {
+    as_of: Date,
+    teams: Vec<TeamSummaryView>,
+}
+
+impl From<OrganisationCompliance> for OrganisationComplianceView {
+    fn from(o: OrganisationCompliance) -> Self {
+        Self {
+            as_of: o.today,
+            teams: o.teams.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -510,6 +600,19 @@ impl ComplianceApi {
                 as_of: team.today,
             },
         })
+    }
+
+    /// Every team's compliance in aggregate (admins only): per team and
+    /// requirement, the people it applies to, the share in date against
+    /// the team's target, counts per status and lapses within 30/60/90
+    /// days. No person's rows.
+    #[oai(path = "/api/v1/admin/compliance", method = "get")]
+    async fn organisation(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+    ) -> AppResult<Json<OrganisationComplianceView>> {
+        Ok(Json(app.organisation_compliance(&auth.0).await?.into()))
     }
 
     /// One member's compliance (the team's leads and admins).
