@@ -89,6 +89,12 @@ pub struct Config {
     /// lead gets the weekly compliance digest (`CPDFOLIO_DIGEST_DAY`); a
     /// run missed that day sends it later the same week.
     pub digest_day: String,
+    /// How long, in seconds, an alert run's claim on an email holds
+    /// (`CPDFOLIO_ALERT_CLAIM_SECONDS`). A claim older than this was left by
+    /// a process that died while sending, and the next run sends the email.
+    /// Each SMTP exchange is given at most half of it (and at most 30 s),
+    /// so a slow send never outlives its claim.
+    pub alert_claim_seconds: u32,
     /// Password hashes (argon2id, 19 MiB each) computed at once; further
     /// logins wait (`CPDFOLIO_LOGIN_HASH_CONCURRENCY`). Default: one less
     /// than the number of CPU cores (at least one), so a flood of logins
@@ -145,6 +151,7 @@ impl Default for Config {
             alerts_time: "07:00".to_owned(),
             inactivity_days: 90,
             digest_day: "monday".to_owned(),
+            alert_claim_seconds: 600,
             login_hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().saturating_sub(1).max(1)),
             login_hash_wait_ms: 2000,
@@ -233,6 +240,7 @@ impl Config {
             alerts_time,
             inactivity_days,
             digest_day,
+            alert_claim_seconds,
             login_hash_concurrency,
             login_hash_wait_ms,
             login_failures_per_minute,
@@ -259,6 +267,11 @@ impl Config {
                 "digest_day must be a day of the week (monday … sunday), got {:?}",
                 self.digest_day
             )));
+        }
+        if self.alert_claim_seconds < 2 {
+            return Err(ConfigError::Invalid(
+                "alert_claim_seconds must be at least 2".to_owned(),
+            ));
         }
         if self.session_idle_minutes == 0 || self.session_lifetime_hours == 0 {
             return Err(ConfigError::Invalid(
@@ -303,6 +316,17 @@ impl Config {
         ]
         .into_iter()
         .find(|d| d.to_string().eq_ignore_ascii_case(self.digest_day.trim()))
+    }
+
+    /// How long an alert run's claim on an email holds.
+    pub fn alert_claim_timeout(&self) -> time::Duration {
+        time::Duration::seconds(i64::from(self.alert_claim_seconds))
+    }
+
+    /// The longest one SMTP exchange may take: half the claim time, and at
+    /// most 30 seconds.
+    pub fn smtp_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.alert_claim_seconds / 2).min(30))
     }
 
     pub fn alerts_time_of_day(&self) -> Option<time::Time> {

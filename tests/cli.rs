@@ -1,9 +1,13 @@
 //! The real binary: a subcommand against a data directory held by a
 //! running server stops at once with a clear message; an acknowledged write
-//! survives `kill -9`.
+//! survives `kill -9`; an alert run killed mid-send loses no email and
+//! sends none twice.
 
 mod binary;
+#[path = "api/smtp.rs"]
+mod smtp;
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use binary::{cpdfolio, start_server};
@@ -328,4 +332,115 @@ fn a_dry_run_as_of_a_date_and_its_bad_input() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+const CLAIM_SECONDS: u64 = 6;
+
+/// `alerts run` against the loopback SMTP server on `port`; its stdout.
+fn alerts_run(data: &std::path::Path, port: u16) -> std::process::Command {
+    let mut cmd = cpdfolio(data);
+    cmd.args(["alerts", "run"])
+        .env("CPDFOLIO_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+        .env("CPDFOLIO_ALERT_CLAIM_SECONDS", CLAIM_SECONDS.to_string());
+    cmd
+}
+
+fn stdout_of(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Five people each with a long-lapsed certificate, so one email each. The
+/// run is killed (SIGKILL) while the SMTP server holds the second message
+/// unanswered. The next run sends the three never tried and leaves the one
+/// in flight to its claim; once the claim has run out, the run after sends
+/// it. Every person gets exactly one email, each with its own Message-ID.
+#[tokio::test]
+async fn an_alert_run_killed_mid_send_loses_nothing_and_sends_nothing_twice() {
+    let data = tempfile::tempdir().unwrap();
+    let people: Vec<String> = (1..=5).map(|i| format!("ot{i}@example.nhs.uk")).collect();
+    for email in &people {
+        let created = cpdfolio(data.path())
+            .args(["user", "create", "--email", email, "--name", "OT"])
+            .args(["--role", "practitioner"])
+            .output()
+            .unwrap();
+        assert!(created.status.success());
+    }
+    let (mut server, url) = start_server(data.path());
+    let http = reqwest::Client::new();
+    for email in &people {
+        let login: serde_json::Value = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": "a perfectly long passphrase"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let status = http
+            .post(format!("{url}/api/v1/training"))
+            .bearer_auth(login["token"].as_str().unwrap())
+            .json(&serde_json::json!({"course": "fire-safety-l1", "completed_on": "2023-01-10", "notes": ""}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 201);
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (smtp, port) = smtp::smtp_server();
+    smtp.hold_from.store(1, Ordering::SeqCst);
+    let mut run = alerts_run(data.path(), port)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while smtp.held.load(Ordering::SeqCst) == 0 {
+        assert!(began.elapsed() < Duration::from_secs(60), "nothing held");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    let killed_at = Instant::now();
+    smtp.hold_from.store(0, Ordering::SeqCst);
+    assert_eq!(smtp.received.lock().unwrap().len(), 1);
+
+    let second = stdout_of(&mut alerts_run(data.path(), port));
+    assert!(
+        second.contains("0 compliance email(s) newly queued"),
+        "{second}"
+    );
+    assert!(second.contains("3 delivered by SMTP, 0 failed"), "{second}");
+    assert_eq!(smtp.received.lock().unwrap().len(), 4);
+
+    std::thread::sleep(Duration::from_secs(CLAIM_SECONDS + 1).saturating_sub(killed_at.elapsed()));
+    let third = stdout_of(&mut alerts_run(data.path(), port));
+    assert!(third.contains("1 delivered by SMTP, 0 failed"), "{third}");
+    let fourth = stdout_of(&mut alerts_run(data.path(), port));
+    assert!(fourth.contains("0 delivered by SMTP, 0 failed"), "{fourth}");
+
+    let received = smtp.received.lock().unwrap().clone();
+    let mut recipients: Vec<String> = received.iter().flat_map(|(to, _)| to.clone()).collect();
+    recipients.sort();
+    assert_eq!(recipients, people);
+    let mut ids: Vec<&str> = received
+        .iter()
+        .filter_map(|(_, m)| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
 }

@@ -8,7 +8,7 @@
 //! email is claimed in the database before it is sent, so when two runs
 //! overlap (the daily job and an admin's run) only one sends it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 use time::Date;
@@ -16,25 +16,14 @@ use time::Date;
 use super::App;
 use super::compliance::interval;
 use crate::app::{AppError, AppResult};
-use crate::domain::alerts::{InactivityAlert, inactivity, retry_delay};
-use crate::domain::compliance::alerts::{
-    Milestone, digest_due, digest_key, milestone_due, milestone_key,
-};
-use crate::domain::compliance::{Item, PersonCompliance, Status, SupervisionInterval, assess};
+use crate::domain::alerts::{InactivityAlert, retry_delay};
+use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
+use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
 use crate::domain::user::User;
 use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
 use crate::storage::new_id;
-
-/// People whose compliance facts are read in one round trip.
-const SCAN_BATCH: usize = 500;
-
-/// How long a run's claim on an email holds. A claim older than this was
-/// left by a process that died while sending, and the next run sends the
-/// email. That is the one way an email goes twice: the SMTP server accepted
-/// it and the process died before recording it as sent.
-pub const CLAIM_TIMEOUT: time::Duration = time::Duration::minutes(10);
 
 /// One practitioner due a reminder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,29 +105,12 @@ impl App {
             )]));
         }
         let today = as_of.unwrap_or_else(|| self.today());
-        let due = self.due_inactivity_alerts(today).await?;
         let mut report = AlertReport {
             dry_run,
             as_of: iso(today),
             ..AlertReport::default()
         };
-        for (user, alert) in due {
-            let key = alert.dedupe_key(&user.id);
-            if self.store().email_queued(&key).await? {
-                continue;
-            }
-            let summary = summary(&user, &alert);
-            if !dry_run
-                && !self
-                    .store()
-                    .enqueue_email(&self.inactivity_email(&user, &alert, key)?)
-                    .await?
-            {
-                continue;
-            }
-            report.due.push(summary);
-        }
-        self.queue_compliance_alerts(today, &mut report).await?;
+        self.scan_people(today, &mut report).await?;
         if let Some(day) = self.config().digest_weekday()
             && digest_due(today, day)
         {
@@ -190,30 +162,7 @@ impl App {
         Ok((rows.into_iter().map(QueuedAlert::from).collect(), total))
     }
 
-    async fn due_inactivity_alerts(&self, today: Date) -> AppResult<Vec<(User, InactivityAlert)>> {
-        let last: HashMap<String, time::Date> = self
-            .store()
-            .last_activity_dates()
-            .await?
-            .into_iter()
-            .collect();
-        let users = self.store().portfolio_users().await?;
-        let threshold = self.config().inactivity_days;
-        Ok(users
-            .into_iter()
-            .filter_map(|u| {
-                let alert = inactivity(
-                    last.get(&u.id).copied(),
-                    u.created_at.date(),
-                    today,
-                    threshold,
-                )?;
-                Some((u, alert))
-            })
-            .collect())
-    }
-
-    fn inactivity_email(
+    pub(super) fn inactivity_email(
         &self,
         user: &User,
         alert: &InactivityAlert,
@@ -244,17 +193,19 @@ impl App {
     }
 
     /// Claims and sends each email no other run is sending.
+    /// A claim older than the configured claim time was left by a process
+    /// that died while sending, and is taken over. That is the one way an
+    /// email goes twice: the SMTP server accepted it and the process died
+    /// before recording it as sent (the resend carries the same
+    /// Message-ID).
     async fn deliver_pending(&self, report: &mut AlertReport) -> AppResult<()> {
+        let claim = self.config().alert_claim_timeout();
         let now = self.now();
-        for email in self
-            .store()
-            .claimable_emails(500, now, now - CLAIM_TIMEOUT)
-            .await?
-        {
+        for email in self.store().claimable_emails(500, now, now - claim).await? {
             let now = self.now();
             if self
                 .store()
-                .claim_email(&email.id, now, now - CLAIM_TIMEOUT)
+                .claim_email(&email.id, now, now - claim)
                 .await?
             {
                 self.deliver(email, report).await?;
@@ -300,7 +251,7 @@ impl App {
     }
 }
 
-fn summary(user: &User, alert: &InactivityAlert) -> AlertSummary {
+pub(super) fn inactivity_summary(user: &User, alert: &InactivityAlert) -> AlertSummary {
     AlertSummary {
         user_id: user.id.clone(),
         name: user.name.clone(),
@@ -353,12 +304,6 @@ impl From<AlertRow> for QueuedAlert {
     }
 }
 
-/// A person's compliance as the alert scan sees it.
-struct Assessed {
-    user: User,
-    compliance: PersonCompliance,
-}
-
 impl App {
     /// The deterministic `Message-ID` of the email queued under `key`: a
     /// resend after a crash between the SMTP server's acceptance and the
@@ -381,111 +326,7 @@ impl App {
         format!("<{}@{host}>", &digest[..32])
     }
 
-    /// Every active person's compliance on `today`, under the strictest
-    /// supervision interval of their teams, in batches of grouped queries.
-    async fn assess_everyone(&self, today: Date) -> AppResult<Vec<Assessed>> {
-        let defaults = &self.content().compliance.supervision;
-        let mut intervals: HashMap<String, SupervisionInterval> = HashMap::new();
-        for team in self.store().teams().await? {
-            let Some(settings) = self.store().team_settings(&team.id).await? else {
-                continue;
-            };
-            let theirs = interval(settings);
-            for m in team.members {
-                intervals
-                    .entry(m.user_id)
-                    .and_modify(|i| {
-                        i.weeks = i.weeks.min(theirs.weeks);
-                        i.preceptorship_weeks =
-                            i.preceptorship_weeks.min(theirs.preceptorship_weeks);
-                    })
-                    .or_insert(theirs);
-            }
-        }
-        let fallback = SupervisionInterval {
-            weeks: defaults.weeks,
-            preceptorship_weeks: defaults.preceptorship_weeks,
-        };
-        let requirements = self.compliance_requirements();
-        let users = self.store().portfolio_users().await?;
-        let mut out = Vec::with_capacity(users.len());
-        for batch in users.chunks(SCAN_BATCH) {
-            let ids: Vec<String> = batch.iter().map(|u| u.id.clone()).collect();
-            let by_id: HashMap<&str, &User> = batch.iter().map(|u| (u.id.as_str(), u)).collect();
-            for stored in self.store().compliance_facts(&ids).await? {
-                let facts = self.resolved(stored);
-                let Some(user) = by_id.get(facts.user_id.as_str()) else {
-                    continue;
-                };
-                let interval = intervals.get(&facts.user_id).copied().unwrap_or(fallback);
-                out.push(Assessed {
-                    user: (*user).clone(),
-                    compliance: assess(
-                        &facts,
-                        &self.content().compliance,
-                        &requirements,
-                        interval,
-                        today,
-                    ),
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Queues (or, in a dry run, lists) each person's compliance
-    /// milestone due on `today` that is not queued yet. Optional ones are
-    /// left out for people who switched them off.
-    async fn queue_compliance_alerts(
-        &self,
-        today: Date,
-        report: &mut AlertReport,
-    ) -> AppResult<()> {
-        let rule = self.content().compliance.alerts.clone();
-        let (no_due_soon, _) = self.store().alert_opt_outs().await?;
-        let no_due_soon: HashSet<String> = no_due_soon.into_iter().collect();
-        for person in self.assess_everyone(today).await? {
-            for item in &person.compliance.items {
-                let (Some(milestone), Some(due_on)) =
-                    (milestone_due(item, today, &rule), item.due_on)
-                else {
-                    continue;
-                };
-                if !milestone.mandatory() && no_due_soon.contains(&person.user.id) {
-                    continue;
-                }
-                let key = milestone_key(&person.user.id, &item.key, due_on, milestone);
-                if self.store().email_queued(&key).await? {
-                    continue;
-                }
-                if !report.dry_run {
-                    let email =
-                        self.compliance_email(&person.user, item, due_on, milestone, today, key)?;
-                    let about = AlertAbout {
-                        item_key: item.key.clone(),
-                        item_title: item.title.clone(),
-                        milestone: milestone.name(),
-                        due_on: Some(iso(due_on)),
-                    };
-                    if !self.store().enqueue_alert(&email, Some(&about)).await? {
-                        continue;
-                    }
-                }
-                report.compliance.push(ComplianceAlertSummary {
-                    user_id: person.user.id.clone(),
-                    name: person.user.name.clone(),
-                    email: person.user.email.clone(),
-                    item_key: item.key.clone(),
-                    item_title: item.title.clone(),
-                    due_on: iso(due_on),
-                    milestone: milestone.name(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn compliance_email(
+    pub(super) fn compliance_email(
         &self,
         user: &User,
         item: &Item,
@@ -548,30 +389,32 @@ impl App {
         let (_, no_digest) = self.store().alert_opt_outs().await?;
         let no_digest: HashSet<String> = no_digest.into_iter().collect();
         let requirements = self.compliance_requirements();
-        let active: HashMap<String, User> = self
+        let active: HashSet<String> = self
             .store()
-            .portfolio_users()
+            .portfolio_user_ids()
             .await?
             .into_iter()
-            .map(|u| (u.id.clone(), u))
             .collect();
         for team in self.store().teams().await? {
-            let leads: Vec<&User> = team
+            let lead_ids: Vec<String> = team
                 .members
                 .iter()
-                .filter(|m| m.is_lead && !no_digest.contains(&m.user_id))
-                .filter_map(|m| active.get(&m.user_id))
+                .filter(|m| {
+                    m.is_lead && !no_digest.contains(&m.user_id) && active.contains(&m.user_id)
+                })
+                .map(|m| m.user_id.clone())
                 .collect();
-            if leads.is_empty() {
+            if lead_ids.is_empty() {
                 continue;
             }
+            let leads = self.store().users_by_ids(&lead_ids).await?;
             let Some(settings) = self.store().team_settings(&team.id).await? else {
                 continue;
             };
             let ids: Vec<String> = team
                 .members
                 .iter()
-                .filter(|m| active.contains_key(&m.user_id))
+                .filter(|m| active.contains(&m.user_id))
                 .map(|m| m.user_id.clone())
                 .collect();
             let mut rows: Vec<(String, String, Date, Status)> = Vec::new();
@@ -606,7 +449,7 @@ impl App {
                     format!("- {name}: {item}, {status}, due {}", long_uk(*due))
                 })
                 .collect();
-            for lead in leads {
+            for lead in &leads {
                 let key = digest_key(&lead.id, &team.id, today);
                 if self.store().email_queued(&key).await? {
                     continue;

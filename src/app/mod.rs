@@ -7,6 +7,8 @@
 mod access;
 mod account_admin;
 mod accounts;
+mod alert_preferences;
+mod alert_scan;
 mod alerts;
 mod attachments;
 mod calendar;

@@ -14,8 +14,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::Config;
 use crate::storage::alerts::OutboxEmail;
 
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
-
 pub enum Transport {
     Outbox(PathBuf),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -44,7 +42,7 @@ impl Mailer {
             .parse()
             .with_context(|| format!("mail_from {:?} is not an address", config.mail_from))?;
         let transport = match &config.smtp_url {
-            Some(url) => Transport::Smtp(smtp_transport(url.expose())?),
+            Some(url) => Transport::Smtp(smtp_transport(url.expose(), config.smtp_timeout())?),
             None => Transport::Outbox(config.outbox_dir()),
         };
         Ok(Self { from, transport })
@@ -107,11 +105,14 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+fn smtp_transport(
+    url: &str,
+    timeout: Duration,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     check_smtp_url(url)?;
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .context("smtp_url is not a valid lettre SMTP URL")?
-        .timeout(Some(SMTP_TIMEOUT))
+        .timeout(Some(timeout))
         .build())
 }
 

@@ -8,6 +8,8 @@
 //! capped): it is retried until it goes and never dropped. A permanent one
 //! (SMTP 5xx) marks it `failed` at once, kept with its SMTP code for admins.
 
+use std::collections::HashSet;
+
 use surrealdb::types::SurrealValue;
 use time::OffsetDateTime;
 
@@ -15,6 +17,7 @@ use super::Store;
 use super::error::StorageError;
 use super::error::StorageResult;
 use super::rows::datetime_to_db;
+use crate::domain::compliance::preferences::AlertPreferences;
 
 /// What an alert is about, for the compliance alerts (none for the
 /// inactivity reminder): shown to admins instead of the message.
@@ -130,6 +133,20 @@ impl Store {
             Err(err) if err.is_unique("alert_key") => Ok(false),
             Err(err) => Err(err),
         }
+    }
+
+    /// Which of `keys` are queued already, in any status.
+    pub async fn queued_keys(&self, keys: Vec<String>) -> StorageResult<HashSet<String>> {
+        if keys.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let found: Vec<String> = self
+            .db()
+            .query("SELECT VALUE dedupe_key FROM alert WHERE dedupe_key IN $keys")
+            .bind(("keys", keys))
+            .await?
+            .take(0)?;
+        Ok(found.into_iter().collect())
     }
 
     pub async fn email_queued(&self, dedupe_key: &str) -> StorageResult<bool> {
@@ -277,9 +294,8 @@ impl Store {
         Ok((rows, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
     }
 
-    /// A person's alert preferences: (due-soon reminders, lead digest),
-    /// both on unless switched off.
-    pub async fn alert_preferences(&self, user_id: &str) -> StorageResult<(bool, bool)> {
+    /// A person's alert preferences; everything is on until switched off.
+    pub async fn alert_preferences(&self, user_id: &str) -> StorageResult<AlertPreferences> {
         let row: Option<PreferencesRow> = self
             .db()
             .query(
@@ -289,8 +305,10 @@ impl Store {
             .bind(("id", user_id.to_owned()))
             .await?
             .take(0)?;
-        Ok(row.map_or((true, true), |r| {
-            (r.due_soon.unwrap_or(true), r.digest.unwrap_or(true))
+        let on = AlertPreferences::default();
+        Ok(row.map_or(on, |r| AlertPreferences {
+            due_soon: r.due_soon.unwrap_or(on.due_soon),
+            digest: r.digest.unwrap_or(on.digest),
         }))
     }
 
@@ -310,16 +328,15 @@ impl Store {
     pub async fn set_alert_preferences(
         &self,
         user_id: &str,
-        due_soon: bool,
-        digest: bool,
+        preferences: AlertPreferences,
     ) -> StorageResult<()> {
         self.db()
             .query(
                 "UPDATE type::record('user', $id) SET alert_preferences = { due_soon: $due_soon, digest: $digest }",
             )
             .bind(("id", user_id.to_owned()))
-            .bind(("due_soon", due_soon))
-            .bind(("digest", digest))
+            .bind(("due_soon", preferences.due_soon))
+            .bind(("digest", preferences.digest))
             .await?
             .check()?;
         Ok(())

@@ -81,6 +81,21 @@ impl Store {
         Ok(())
     }
 
+    /// Runs SurrealQL as is and returns each statement's result as JSON:
+    /// for tests and benchmarks that look at data or query plans
+    /// (`EXPLAIN`).
+    #[doc(hidden)]
+    pub async fn raw_json_for_tests(&self, sql: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+        let mut response = self.db.query(sql).await?;
+        (0..response.num_statements())
+            .map(|i| {
+                Ok(response
+                    .take::<surrealdb::types::Value>(i)?
+                    .into_json_value())
+            })
+            .collect()
+    }
+
     /// True when a trivial query round-trips (readiness).
     pub async fn ping(&self) -> bool {
         self.db

@@ -315,14 +315,27 @@ impl Store {
         Ok(())
     }
 
-    /// Every active account that keeps a portfolio, for the alert job: a
-    /// deactivated account gets no alerts.
-    pub async fn portfolio_users(&self) -> StorageResult<Vec<User>> {
+    /// The ids of every active account that keeps a portfolio, sorted:
+    /// what the alert run walks, a batch at a time (a deactivated account
+    /// gets no alerts).
+    pub async fn portfolio_user_ids(&self) -> StorageResult<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM user WHERE role != 'admin' AND active")
+            .await?
+            .take(0)?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The accounts with these ids (skipping ids with none), by key.
+    pub async fn users_by_ids(&self, ids: &[String]) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
             .query(format!(
-                "SELECT {USER_FIELDS} FROM user WHERE role != 'admin' AND active ORDER BY email"
+                "SELECT {USER_FIELDS} FROM $ids.map(|$i| type::record('user', $i))"
             ))
+            .bind(("ids", ids.to_vec()))
             .await?
             .take(0)?;
         rows.into_iter().map(UserRow::into_user).collect()

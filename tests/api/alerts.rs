@@ -1,65 +1,11 @@
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
 use cpdfolio::config::Secret;
 use cpdfolio::domain::user::Role;
-use mailin_embedded::{Handler, Server};
 use serde_json::json;
 
 use crate::helpers::*;
-
-/// Recipients and raw message of each email received.
-type Received = Vec<(Vec<String>, String)>;
-
-/// The server clones the handler for each connection: the message being
-/// received is the connection's own, the list of received ones is shared.
-#[derive(Clone, Default)]
-struct Inbox {
-    current: (Vec<String>, Vec<u8>),
-    received: Arc<Mutex<Received>>,
-}
-
-impl Handler for Inbox {
-    fn data_start(
-        &mut self,
-        _domain: &str,
-        _from: &str,
-        _is8bit: bool,
-        to: &[String],
-    ) -> mailin_embedded::Response {
-        self.current = (to.to_vec(), Vec::new());
-        mailin_embedded::response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.1.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> mailin_embedded::Response {
-        let (to, data) = std::mem::take(&mut self.current);
-        self.received
-            .lock()
-            .unwrap()
-            .push((to, String::from_utf8_lossy(&data).into_owned()));
-        mailin_embedded::response::OK
-    }
-}
-
-/// A real SMTP server on a loopback port, in its own thread.
-fn smtp_server() -> (Inbox, u16) {
-    let inbox = Inbox::default();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(inbox.clone());
-    server
-        .with_name("test.smtp.local")
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    (inbox, port)
-}
+use crate::smtp::{Smtp, smtp_server};
 
 /// Makes a user look as if they joined `days` ago.
 async fn backdate_user(t: &TestApp, id: &str, days: i64) {
@@ -218,7 +164,7 @@ async fn the_file_outbox_is_the_default_transport() {
 }
 
 /// Everyone who received an email, one entry per message, sorted.
-fn recipients(inbox: &Inbox) -> Vec<String> {
+fn recipients(inbox: &Smtp) -> Vec<String> {
     let mut all: Vec<String> = inbox
         .received
         .lock()

@@ -30,10 +30,7 @@ struct Riverside {
 const FORMULA_NAME: &str = "=HYPERLINK(\"http://x.example\",\"Jo\")";
 
 async fn patch(t: &TestApp, path: &str, token: &str, body: &Value) -> (u16, Value) {
-    let (s, b, _) = t
-        .send(t.http.patch(t.url(path)).json(body), Some(token))
-        .await;
-    (s, b)
+    t.patch(path, Some(token), body).await
 }
 
 async fn add_training(t: &TestApp, token: &str, course: &str, completed_on: &str) -> String {

@@ -5,101 +5,18 @@
 //! admins, leads get a weekly digest only when something needs attention,
 //! and a dry run for another date sends and records nothing.
 
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use cpdfolio::app::FixedClock;
 use cpdfolio::config::Secret;
 use cpdfolio::domain::user::Role;
-use mailin_embedded::{Handler, Server};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
 use crate::helpers::*;
-
-/// Recipients and raw message of each email accepted.
-type Received = Vec<(Vec<String>, String)>;
-
-/// A loopback SMTP server that accepts mail, answers 451 to every message
-/// while `tempfail` is set, and 550 to recipients whose address starts
-/// with `bounce`.
-#[derive(Clone, Default)]
-struct Smtp {
-    current: (Vec<String>, Vec<u8>),
-    received: Arc<Mutex<Received>>,
-    tempfail: Arc<AtomicBool>,
-}
-
-impl Handler for Smtp {
-    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
-        if to.trim_start_matches('<').starts_with("bounce") {
-            mailin_embedded::response::NO_MAILBOX
-        } else {
-            mailin_embedded::response::OK
-        }
-    }
-
-    fn data_start(
-        &mut self,
-        _domain: &str,
-        _from: &str,
-        _is8bit: bool,
-        to: &[String],
-    ) -> mailin_embedded::Response {
-        self.current = (to.to_vec(), Vec::new());
-        mailin_embedded::response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.1.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> mailin_embedded::Response {
-        let (to, data) = std::mem::take(&mut self.current);
-        if self.tempfail.load(Ordering::SeqCst) {
-            return mailin_embedded::response::INTERNAL_ERROR;
-        }
-        self.received
-            .lock()
-            .unwrap()
-            // Undo quoted-printable soft line breaks, so tests read lines.
-            .push((to, String::from_utf8_lossy(&data).replace("=\r\n", "")));
-        mailin_embedded::response::OK
-    }
-}
-
-impl Smtp {
-    /// The messages received whose subject contains `needle`.
-    fn with_subject(&self, needle: &str) -> Received {
-        self.received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, m)| {
-                m.lines()
-                    .any(|l| l.starts_with("Subject:") && l.contains(needle))
-            })
-            .cloned()
-            .collect()
-    }
-}
-
-fn smtp_server() -> (Smtp, u16) {
-    let smtp = Smtp::default();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(smtp.clone());
-    server
-        .with_name("test.smtp.local")
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
-    (smtp, port)
-}
+use crate::smtp::{Smtp, smtp_server};
 
 struct World {
     t: TestApp,
@@ -452,4 +369,158 @@ async fn leads_get_a_weekly_digest_only_when_something_needs_attention() {
         w.smtp.with_subject("Hillside").is_empty(),
         "nothing for a team that is all in date"
     );
+}
+
+#[tokio::test]
+async fn optional_reminders_can_be_switched_off_but_lapse_notices_cannot() {
+    // Monday 1 February 2027: fire safety (due 31 March) is 58 days off,
+    // so due_in_60 is due; the digest goes on Mondays.
+    let w = World::new(datetime!(2027-02-01 12:00 UTC), "monday").await;
+    w.t.user("lead@example.nhs.uk", Role::Lead, Some("Riverside"))
+        .await;
+    w.t.user(SAM, Role::Practitioner, Some("Riverside")).await;
+    let sam = w.t.login(SAM).await;
+    let lead = w.t.login("lead@example.nhs.uk").await;
+    w.t.post(
+        "/api/v1/training",
+        Some(&sam),
+        &training("fire-safety-l1", "2025-03-31", ""),
+    )
+    .await;
+    let all_on = json!({"due_soon": true, "digest": true, "lapse_notices": true});
+    assert_eq!(
+        w.t.get("/api/v1/me/alert-preferences", Some(&sam)).await,
+        (200, all_on.clone())
+    );
+
+    let (status, body) =
+        w.t.patch(
+            "/api/v1/me/alert-preferences",
+            Some(&sam),
+            &json!({"due_soon": false}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"due_soon": false, "digest": true, "lapse_notices": true})
+        )
+    );
+    let (status, _) =
+        w.t.patch(
+            "/api/v1/me/alert-preferences",
+            Some(&lead),
+            &json!({"digest": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // Refused changes name the field and store nothing.
+    for (bad, expected, field) in [
+        (
+            json!({"lapse_notices": false, "due_soon": true}),
+            422,
+            "lapse_notices",
+        ),
+        (
+            json!({"due_soon": "no"}),
+            400,
+            "Expected input type \\\"boolean\\\", found \\\"no\\\"",
+        ),
+        (json!({"weekly": false}), 400, "weekly"),
+    ] {
+        let (status, problem) =
+            w.t.patch("/api/v1/me/alert-preferences", Some(&sam), &bad)
+                .await;
+        assert_eq!(status, expected, "{bad}: {problem}");
+        assert!(problem.to_string().contains(field), "{bad}: {problem}");
+    }
+    let (_, kept) = w.t.get("/api/v1/me/alert-preferences", Some(&sam)).await;
+    assert_eq!(kept["due_soon"], false, "{kept}");
+
+    // No due-soon reminder for Sam, no digest for the lead.
+    let (_, run) = w.run("").await;
+    assert_eq!(milestones(&run), vec![], "{run}");
+    assert_eq!(run["digests"], json!([]));
+    w.at(date!(2027 - 03 - 17));
+    assert_eq!(milestones(&w.run("").await.1), vec![]);
+    // The lapse notice goes all the same.
+    w.at(date!(2027 - 04 - 01));
+    assert_eq!(milestones(&w.run("").await.1), fire("lapsed"));
+    assert_eq!(w.smtp.with_subject("Fire safety").len(), 1);
+    assert!(w.smtp.with_subject("Riverside").is_empty());
+
+    // Switched back on, the next milestone goes again.
+    w.t.patch(
+        "/api/v1/me/alert-preferences",
+        Some(&w.t.login(SAM).await),
+        &json!({"due_soon": true}),
+    )
+    .await;
+    let (_, prefs) =
+        w.t.get("/api/v1/me/alert-preferences", Some(&w.t.login(SAM).await))
+            .await;
+    assert_eq!(prefs, all_on);
+}
+
+#[tokio::test]
+async fn the_hcpc_renewal_window_opening_is_emailed_once_and_renewing_ends_the_series() {
+    // Registration ends 31 October 2027; the OT window opens 1 August.
+    let w = World::new(datetime!(2027-07-31 12:00 UTC), "sunday").await;
+    w.t.user(SAM, Role::Practitioner, None).await;
+    let sam = w.t.login(SAM).await;
+    let registration =
+        |ends: &str| json!({"profession": "occupational_therapist", "registration_ends": ends});
+    let (status, body) =
+        w.t.patch(
+            "/api/v1/me/registration",
+            Some(&sam),
+            &registration("2027-10-31"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let hcpc = |milestone: &str| {
+        vec![(
+            SAM.to_owned(),
+            "hcpc-registration".to_owned(),
+            milestone.to_owned(),
+        )]
+    };
+    assert_eq!(milestones(&w.run("").await.1), vec![], "window not open");
+
+    w.at(date!(2027 - 08 - 01));
+    assert_eq!(milestones(&w.run("").await.1), hcpc("renewal_window_open"));
+    let sent = w.smtp.with_subject("Your HCPC renewal window is open");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, vec![SAM.to_owned()]);
+    assert!(
+        sent[0]
+            .1
+            .contains("opened on 1 August 2027. Your current registration ends on 31 October 2027"),
+        "{}",
+        sent[0].1
+    );
+    w.at(date!(2027 - 08 - 20));
+    assert_eq!(milestones(&w.run("").await.1), vec![], "once only");
+
+    // Sixty days before the end, the due-soon reminder follows.
+    w.at(date!(2027 - 09 - 01));
+    assert_eq!(milestones(&w.run("").await.1), hcpc("due_in_60"));
+
+    // Renewed: the next cycle's window is two years off.
+    let sam = w.t.login(SAM).await;
+    let (status, _) =
+        w.t.patch(
+            "/api/v1/me/registration",
+            Some(&sam),
+            &registration("2029-10-31"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    w.at(date!(2027 - 10 - 17));
+    assert_eq!(milestones(&w.run("").await.1), vec![], "no due_in_14");
+    w.at(date!(2027 - 11 - 01));
+    assert_eq!(milestones(&w.run("").await.1), vec![], "no lapse");
+    assert_eq!(w.smtp.with_subject("HCPC").len(), 2);
 }

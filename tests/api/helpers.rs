@@ -152,6 +152,13 @@ impl TestApp {
         (s, b)
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let (s, b, _) = self
+            .send(self.http.patch(self.url(path)).json(body), token)
+            .await;
+        (s, b)
+    }
+
     pub async fn delete(&self, path: &str, token: Option<&str>) -> (u16, Value) {
         let (s, b, _) = self.send(self.http.delete(self.url(path)), token).await;
         (s, b)

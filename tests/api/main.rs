@@ -27,5 +27,6 @@ mod reflections;
 mod search;
 mod sharing;
 mod signoff;
+mod smtp;
 mod storage;
 mod team_events;

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod organisation;
+pub mod preferences;
 pub mod profile;
 pub mod requirements;
 pub mod status;

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use super::Tag;
 use crate::app::AppResult;
 use crate::app::{App, ProfileUpdate};
+use crate::domain::compliance::preferences::{AlertPreferences, AlertPreferencesUpdate};
 use crate::domain::user::{SessionSummary, TeamMembership, User};
 use crate::http::auth::{BearerAuth, SessionAuth};
 use crate::http::client::client_ip;
@@ -140,6 +141,40 @@ struct AccessLogPage {
     offset: u32,
 }
 
+/// Which compliance emails the caller receives.
+#[derive(Object)]
+struct AlertPreferencesView {
+    /// "Due soon" reminders (by default 60 and 14 days before a due date)
+    /// and the HCPC renewal window notice.
+    due_soon: bool,
+    /// The weekly digest of each team the caller leads.
+    digest: bool,
+    /// The notice on the day an item lapses and the reminders while it is
+    /// overdue: always on.
+    lapse_notices: bool,
+}
+
+impl From<AlertPreferences> for AlertPreferencesView {
+    fn from(p: AlertPreferences) -> Self {
+        Self {
+            due_soon: p.due_soon,
+            digest: p.digest,
+            lapse_notices: true,
+        }
+    }
+}
+
+/// Preferences to change; absent fields are left as they are.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct AlertPreferencesPatch {
+    due_soon: Option<bool>,
+    digest: Option<bool>,
+    /// Only `true` is accepted (422 otherwise): lapse notices are
+    /// mandatory.
+    lapse_notices: Option<bool>,
+}
+
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Me")]
 impl MeApi {
     /// The caller's account. Allowed while a new password is due.
@@ -254,5 +289,35 @@ impl MeApi {
             limit,
             offset,
         }))
+    }
+
+    /// Which optional compliance emails the caller receives.
+    #[oai(path = "/alert-preferences", method = "get")]
+    async fn alert_preferences(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+    ) -> AppResult<Json<AlertPreferencesView>> {
+        Ok(Json(app.alert_preferences(&auth.0).await?.into()))
+    }
+
+    /// Switch the optional compliance emails (due-soon reminders, the
+    /// lead digest) on or off. Lapse notices cannot be switched off.
+    #[oai(path = "/alert-preferences", method = "patch")]
+    async fn update_alert_preferences(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: Json<AlertPreferencesPatch>,
+    ) -> AppResult<Json<AlertPreferencesView>> {
+        let body = body.0;
+        let update = AlertPreferencesUpdate {
+            due_soon: body.due_soon,
+            digest: body.digest,
+            lapse_notices: body.lapse_notices,
+        };
+        Ok(Json(
+            app.update_alert_preferences(&auth.0, update).await?.into(),
+        ))
     }
 }
