@@ -102,7 +102,7 @@ fn list_branches(
     if by_team {
         branches.extend(
             (0..scope.led_team_ids.len())
-                .map(|n| (team_source(n, first), format!("true{filters}"))),
+                .map(|n| (team_source(n, first, dated(f)), format!("true{filters}"))),
         );
     }
     if kind.signs_off() {
@@ -129,6 +129,11 @@ fn uses_team_index(kind: RecordKind, scope: &Scope, f: &EvidenceFilter) -> bool 
         && f.owner.is_none()
         && f.activity_type.is_none()
         && f.tag.is_none()
+}
+
+/// Whether a list is bounded by date.
+fn dated(f: &EvidenceFilter) -> bool {
+    f.from.is_some() || f.to.is_some()
 }
 
 /// `recency` of a day: the day's midnight (UTC, as stored) negated.
@@ -446,10 +451,7 @@ impl Store {
                     bound + 1
                 )
             })
-            .chain(by_team.then(|| {
-                let teams = u64::try_from(scope.led_team_ids.len()).unwrap_or(u64::MAX);
-                team_count((bound + 1).saturating_mul(teams))
-            }))
+            .chain(by_team.then(|| team_count(bound + 1, scope.led_team_ids.len(), dated(f))))
             .collect();
         let team: &[String] = if kind.visible_to_team_leads() {
             &scope.team_owner_ids

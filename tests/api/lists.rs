@@ -304,3 +304,45 @@ async fn a_member_of_two_led_teams_is_listed_once() {
     assert_eq!(items, pairs(&[("In both teams", "2020-01-01")]));
     assert_eq!(total, json!(1));
 }
+
+/// The lead's count of one team is read from the team index, less the
+/// lead's own records (which their own part counts): exact up to 1,000
+/// past the page, "more" beyond, with the lead's own counted once.
+#[tokio::test]
+async fn a_lead_list_counts_the_team_at_most_a_thousand_past_the_page() {
+    let r = riverside().await;
+    seed_audits(&r.t, &r.outsider_id, 1030).await;
+    let team = team_id(&r.t, &r.lead).await;
+    let (_, admin) = r.t.admin().await;
+    let member = format!("/api/v1/admin/teams/{team}/members/{}", r.outsider_id);
+    let (status, body) = r.t.put(&member, Some(&admin), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    for day in 1..=5 {
+        post_audit(
+            &r.t,
+            &r.lead,
+            &format!("Own {day}"),
+            &format!("2023-06-0{day}"),
+        )
+        .await;
+    }
+
+    let (status, page) = r.t.get("/api/v1/audits?limit=3", Some(&r.lead)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(titles(&page), ["Own 5", "Own 4", "Own 3"]);
+    assert_eq!(
+        (page["total"].clone(), page["total_is_exact"].clone()),
+        (json!(5 + 1003), json!(false))
+    );
+    let (_, page) =
+        r.t.get("/api/v1/audits?limit=10&offset=1030", Some(&r.lead))
+            .await;
+    assert_eq!(
+        titles(&page),
+        ["Audit 4", "Audit 3", "Audit 2", "Audit 1", "Audit 0"]
+    );
+    assert_eq!(
+        (page["total"].clone(), page["total_is_exact"].clone()),
+        (json!(1035), json!(true))
+    );
+}
