@@ -43,9 +43,19 @@ impl From<anyhow::Error> for TeamError {
     }
 }
 
-const TEAM_FIELDS: &str = "record::id(id) AS id, name,
-    (SELECT record::id(user) AS user_id, user.name AS name, user.email AS email, is_lead
-     FROM membership WHERE team = $parent.id ORDER BY name) AS members";
+const TEAM_FIELDS: &str = "record::id(id) AS id, name";
+
+/// The teams the statement `select` yields (with `TEAM_FIELDS`), each with
+/// its members. SurrealDB 3.3.5 does not plan a subquery on `$parent.id`
+/// on the index: it read every membership in the database once per team.
+/// A closure's parameter is planned on the index.
+fn with_members(select: &str) -> String {
+    format!(
+        "RETURN ({select}).map(|$t| object::extend($t, {{ members:
+            (SELECT record::id(user) AS user_id, user.name AS name, user.email AS email, is_lead
+             FROM membership WHERE team = type::record('team', $t.id) ORDER BY name) }}))"
+    )
+}
 
 #[derive(SurrealValue)]
 struct TeamEventRow {
@@ -119,7 +129,8 @@ impl Store {
         let result = self
             .db()
             .query(format!(
-                "CREATE type::record('team', $id) SET name = $name, created_at = time::now() RETURN {TEAM_FIELDS}"
+                "CREATE type::record('team', $id) SET name = $name, created_at = time::now()
+                 RETURN {TEAM_FIELDS}, [] AS members"
             ))
             .bind(("name", name.to_owned()))
             .bind(("id", new_id()))
@@ -134,22 +145,24 @@ impl Store {
     }
 
     pub async fn team(&self, id: &str) -> StorageResult<Option<Team>> {
-        let row: Option<TeamRow> = self
+        let rows: Vec<TeamRow> = self
             .db()
-            .query(format!(
+            .query(with_members(&format!(
                 "SELECT {TEAM_FIELDS} FROM type::record('team', $id)"
-            ))
+            )))
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;
-        Ok(row.map(into_team))
+        Ok(rows.into_iter().next().map(into_team))
     }
 
     /// Every team with its members, by name.
     pub async fn teams(&self) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self
             .db()
-            .query(format!("SELECT {TEAM_FIELDS} FROM team ORDER BY name"))
+            .query(with_members(&format!(
+                "SELECT {TEAM_FIELDS} FROM team ORDER BY name"
+            )))
             .await?
             .take(0)?;
         Ok(rows.into_iter().map(into_team).collect())
@@ -159,11 +172,11 @@ impl Store {
     pub async fn teams_led_by(&self, user_id: &str) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self
             .db()
-            .query(format!(
+            .query(with_members(&format!(
                 "SELECT {TEAM_FIELDS} FROM team WHERE id IN
                      (SELECT VALUE team FROM membership WHERE user = type::record('user', $id) AND is_lead)
                  ORDER BY name"
-            ))
+            )))
             .bind(("id", user_id.to_owned()))
             .await?
             .take(0)?;

@@ -77,8 +77,20 @@ pub struct PasswordChange<'a> {
 }
 
 const USER_FIELDS: &str = "record::id(id) AS id, email, name, role, hcpc_number, practice_summary,
-    <string> created_at AS created_at, active, must_change_password,
-    (SELECT team.name AS team, is_lead FROM membership WHERE user = $parent.id ORDER BY team) AS teams";
+    <string> created_at AS created_at, active, must_change_password";
+
+/// The accounts the statement `select` yields (with `USER_FIELDS`), each
+/// with its teams. SurrealDB 3.3.5 does not plan a subquery on
+/// `$parent.id` on the index: it read every membership in the database for
+/// each account, on every authenticated request. A closure's parameter is
+/// planned on the index.
+fn with_teams(select: &str) -> String {
+    format!(
+        "RETURN ({select}).map(|$u| object::extend($u, {{ teams:
+            (SELECT team.name AS team, is_lead FROM membership
+             WHERE user = type::record('user', $u.id) ORDER BY team) }}))"
+    )
+}
 
 /// Why an account could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -182,15 +194,15 @@ impl Store {
     }
 
     pub async fn user(&self, id: &str) -> StorageResult<Option<User>> {
-        let row: Option<UserRow> = self
+        let rows: Vec<UserRow> = self
             .db()
-            .query(format!(
+            .query(with_teams(&format!(
                 "SELECT {USER_FIELDS} FROM type::record('user', $id)"
-            ))
+            )))
             .bind(("id", id.to_owned()))
             .await?
             .take(0)?;
-        row.map(UserRow::into_user).transpose()
+        rows.into_iter().next().map(UserRow::into_user).transpose()
     }
 
     /// The accounts with these (normalised) email addresses, through the
@@ -198,9 +210,9 @@ impl Store {
     pub async fn users_by_email(&self, emails: Vec<String>) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
-            .query(format!(
+            .query(with_teams(&format!(
                 "SELECT {USER_FIELDS} FROM user WHERE email IN $emails"
-            ))
+            )))
             .bind(("emails", emails))
             .await?
             .take(0)?;
@@ -212,8 +224,11 @@ impl Store {
         let mut response = self
             .db()
             .query(format!(
-                "SELECT {USER_FIELDS} FROM user ORDER BY email LIMIT $limit START $offset;
-                 RETURN count(SELECT id FROM user);"
+                "{};
+                 RETURN count(SELECT id FROM user);",
+                with_teams(&format!(
+                    "SELECT {USER_FIELDS} FROM user ORDER BY email LIMIT $limit START $offset"
+                ))
             ))
             .bind(("limit", i64::from(limit)))
             .bind(("offset", i64::from(offset)))
@@ -332,9 +347,9 @@ impl Store {
     pub async fn users_by_ids(&self, ids: &[String]) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
             .db()
-            .query(format!(
+            .query(with_teams(&format!(
                 "SELECT {USER_FIELDS} FROM $ids.map(|$i| type::record('user', $i))"
-            ))
+            )))
             .bind(("ids", ids.to_vec()))
             .await?
             .take(0)?;
