@@ -13,7 +13,11 @@
 //!
 //! - the team view as JSON and as CSV, for the lead;
 //! - the organisation view, for an admin;
-//! - the member's own `GET /api/v1/me/compliance`.
+//! - the member's own `GET /api/v1/me/compliance`;
+//! - the daily alert scan over everyone, as a dry run (every person's
+//!   milestones worked out and checked against the outbox, nothing
+//!   queued), with the growth of the process's peak RSS during it. Run
+//!   with CPDFOLIO_BENCH_ORG_N=100000 for the 100,000-staff figure.
 //!
 //! Run on a release build: `cargo bench --bench compliance`. Prints the
 //! median and p99 of the requests.
@@ -258,4 +262,37 @@ async fn main() {
         samples.push(bench.timed_get("/api/v1/me/compliance", &sam).await);
     }
     report("own compliance, 50 records", samples);
+    alert_scan(&bench, n + 2 + more).await;
+}
+
+/// Times the alert run's scan (a dry run) three times and reports the
+/// growth of peak RSS over RSS before it.
+async fn alert_scan(bench: &Bench, staff: usize) {
+    for _ in 0..3 {
+        let before = rss_kib("VmRSS");
+        // Resets the peak to the current RSS (Linux).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let started = Instant::now();
+        let report = bench.app.run_alerts_as_of(true, None).await.unwrap();
+        let took = started.elapsed();
+        println!(
+            "alert scan (dry run), {staff} staff: {:.2} s, {} compliance emails and {} reminders due, \
+             peak RSS +{} MiB over {} MiB",
+            took.as_secs_f64(),
+            report.compliance.len(),
+            report.due.len(),
+            rss_kib("VmHWM").saturating_sub(before) / 1024,
+            before / 1024,
+        );
+    }
+}
+
+/// A memory figure of this process from /proc/self/status, in KiB.
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
