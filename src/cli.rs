@@ -150,7 +150,20 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
-    match cli.command {
+    let store_files = config
+        .uses_embedded_disk_database()
+        .then(|| config.database_dir());
+    let result = run_command(cli.command, config).await;
+    // The embedded store shuts down in the background once the command
+    // has dropped it; the process must not end (and cancel that) first.
+    if let Some(dir) = store_files {
+        crate::storage::wait_until_released(&dir).await;
+    }
+    result
+}
+
+async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
         Command::Serve { demo } => crate::server::serve(config, demo).await,
         Command::Migrate => {
             let app = open(config).await?;

@@ -82,15 +82,12 @@ fn commands_refuse_a_data_directory_held_by_a_running_server() {
 
 /// Creates `ot@example.nhs.uk` with the command line, as an operator would.
 fn create_practitioner(data: &std::path::Path) {
+    create_practitioner_as(data, "ot@example.nhs.uk");
+}
+
+fn create_practitioner_as(data: &std::path::Path, email: &str) {
     let created = cpdfolio(data)
-        .args([
-            "user",
-            "create",
-            "--email",
-            "ot@example.nhs.uk",
-            "--name",
-            "OT",
-        ])
+        .args(["user", "create", "--email", email, "--name", "OT"])
         .args(["--role", "practitioner"])
         .output()
         .unwrap();
@@ -102,9 +99,13 @@ fn create_practitioner(data: &std::path::Path) {
 }
 
 async fn login(http: &reqwest::Client, url: &str) -> String {
+    login_as(http, url, "ot@example.nhs.uk").await
+}
+
+async fn login_as(http: &reqwest::Client, url: &str, email: &str) -> String {
     let body: serde_json::Value = http
         .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
+        .json(&serde_json::json!({"email": email, "password": "a perfectly long passphrase"}))
         .send()
         .await
         .unwrap()
@@ -365,28 +366,15 @@ async fn an_alert_run_killed_mid_send_loses_nothing_and_sends_nothing_twice() {
     let data = tempfile::tempdir().unwrap();
     let people: Vec<String> = (1..=5).map(|i| format!("ot{i}@example.nhs.uk")).collect();
     for email in &people {
-        let created = cpdfolio(data.path())
-            .args(["user", "create", "--email", email, "--name", "OT"])
-            .args(["--role", "practitioner"])
-            .output()
-            .unwrap();
-        assert!(created.status.success());
+        create_practitioner_as(data.path(), email);
     }
     let (mut server, url) = start_server(data.path());
     let http = reqwest::Client::new();
     for email in &people {
-        let login: serde_json::Value = http
-            .post(format!("{url}/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": email, "password": "a perfectly long passphrase"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let token = login_as(&http, &url, email).await;
         let status = http
             .post(format!("{url}/api/v1/training"))
-            .bearer_auth(login["token"].as_str().unwrap())
+            .bearer_auth(token)
             .json(&serde_json::json!({"course": "fire-safety-l1", "completed_on": "2023-01-10", "notes": ""}))
             .send()
             .await

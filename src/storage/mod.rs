@@ -106,6 +106,25 @@ impl Store {
     }
 }
 
+/// Waits (up to five seconds) until the embedded store in `dir` has shut
+/// down and released its lock file, after its last handle was dropped: the
+/// engine closes the store in a background task, which a process that
+/// exits at once would cut short (logging cancelled tasks). Returns at once
+/// when there is no store there or it is not held.
+pub async fn wait_until_released(dir: &std::path::Path) {
+    let lock = dir.join("LOCK");
+    for _ in 0..50 {
+        let held = match std::fs::File::open(&lock) {
+            Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        };
+        if !held {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Connects, waiting a few seconds while an embedded store that this process
 /// just closed finishes releasing its files (the engine shuts down in the
 /// background after the last handle is dropped). Another process cannot be
