@@ -16,6 +16,7 @@ use time::Date;
 use super::App;
 use super::compliance::interval;
 use crate::app::{AppError, AppResult};
+use crate::content::RenderedEmail;
 use crate::domain::alerts::{InactivityAlert, retry_delay};
 use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
 use crate::domain::compliance::{Item, Status, assess};
@@ -175,21 +176,7 @@ impl App {
             ("last_activity", long_uk(alert.since)),
             ("base_url", self.config().base_url.clone()),
         ]);
-        let id = new_id();
-        Ok(OutboxEmail {
-            message_id: self.message_id(&key),
-            id,
-            dedupe_key: key,
-            kind: "inactivity".to_owned(),
-            user: user.id.clone(),
-            recipient: user.email.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
-            status: "pending".to_owned(),
-            attempts: 0,
-            created_at: String::new(),
-        })
+        Ok(self.outbox_email(key, "inactivity", user, rendered))
     }
 
     /// Claims and sends each email no other run is sending.
@@ -305,6 +292,30 @@ impl From<AlertRow> for QueuedAlert {
 }
 
 impl App {
+    /// A rendered email to `user`, ready for the outbox under `key`.
+    fn outbox_email(
+        &self,
+        key: String,
+        kind: &str,
+        user: &User,
+        rendered: RenderedEmail,
+    ) -> OutboxEmail {
+        OutboxEmail {
+            message_id: self.message_id(&key),
+            id: new_id(),
+            dedupe_key: key,
+            kind: kind.to_owned(),
+            user: user.id.clone(),
+            recipient: user.email.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            status: "pending".to_owned(),
+            attempts: 0,
+            created_at: String::new(),
+        }
+    }
+
     /// The deterministic `Message-ID` of the email queued under `key`: a
     /// resend after a crash between the SMTP server's acceptance and the
     /// outbox recording it carries the same id, so it is recognisably the
@@ -366,20 +377,7 @@ impl App {
             ),
             ("base_url", self.config().base_url.clone()),
         ]);
-        Ok(OutboxEmail {
-            message_id: self.message_id(&key),
-            id: new_id(),
-            dedupe_key: key,
-            kind: kind.to_owned(),
-            user: user.id.clone(),
-            recipient: user.email.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
-            status: "pending".to_owned(),
-            attempts: 0,
-            created_at: String::new(),
-        })
+        Ok(self.outbox_email(key, kind, user, rendered))
     }
 
     /// Queues (or lists) each lead's digest of each team they lead, when
@@ -467,20 +465,7 @@ impl App {
                         ("rows", lines.join("\n")),
                         ("base_url", self.config().base_url.clone()),
                     ]);
-                    let email = OutboxEmail {
-                        message_id: self.message_id(&key),
-                        id: new_id(),
-                        dedupe_key: key,
-                        kind: "lead_digest".to_owned(),
-                        user: lead.id.clone(),
-                        recipient: lead.email.clone(),
-                        subject: rendered.subject,
-                        text: rendered.text,
-                        html: rendered.html,
-                        status: "pending".to_owned(),
-                        attempts: 0,
-                        created_at: String::new(),
-                    };
+                    let email = self.outbox_email(key, "lead_digest", lead, rendered);
                     let about = AlertAbout {
                         item_key: team.id.clone(),
                         item_title: team.name.clone(),
