@@ -96,7 +96,8 @@ const COURSES: [&str; 19] = [
     "mental-health-act",
 ];
 
-/// `count` more staff in teams of 500 (named `Org 0`, `Org 1`, …), each
+/// Staff `from..from + count` in teams of 500 (named `Org 0`, `Org 1`, …;
+/// `from` a multiple of 500, one transaction a call), each
 /// with a `compliance_fact` row of 19 completions, a signed-off
 /// supervision and a CPD date spread over the year around today.
 fn seed_facts(from: usize, count: usize) -> String {
@@ -107,11 +108,11 @@ fn seed_facts(from: usize, count: usize) -> String {
             LET $i = {from} + $j;
             LET $k = 'o' + <string> $i;
             LET $u = type::record('user', $k);
-            IF $j % 500 = 0 {{
-                CREATE type::record('team', 'org' + <string> math::floor($j / 500)) SET name = 'Org ' + <string> math::floor($j / 500),
+            IF $i % 500 = 0 {{
+                CREATE type::record('team', 'org' + <string> math::floor($i / 500)) SET name = 'Org ' + <string> math::floor($i / 500),
                     supervision_weeks = 6, preceptorship_weeks = 4, target_percent = 90, created_at = time::now();
             }};
-            LET $t = type::record('team', 'org' + <string> math::floor($j / 500));
+            LET $t = type::record('team', 'org' + <string> math::floor($i / 500));
             CREATE $u SET email = $k + '@example.nhs.uk', name = 'Staff ' + <string> $i,
                 role = 'practitioner', practice_summary = '', password_hash = '$argon2id$unusable',
                 created_at = time::now(), updated_at = time::now(), active = true, must_change_password = false;
@@ -218,12 +219,14 @@ async fn main() {
         .unwrap_or(10_000usize);
     let more = org_n.saturating_sub(n + 2);
     let started = Instant::now();
-    bench
-        .app
-        .store()
-        .raw_query_for_tests(&seed_facts(0, more))
-        .await
-        .unwrap();
+    for from in (0..more).step_by(500) {
+        bench
+            .app
+            .store()
+            .raw_query_for_tests(&seed_facts(from, 500.min(more - from)))
+            .await
+            .unwrap();
+    }
     println!(
         "seeded {more} more staff with 21 facts each in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -1,8 +1,9 @@
 //! The facts compliance is worked out from, and the settings it uses.
 //! Compliance reads each person's row of `compliance_fact` (migration
 //! 0014, kept in step by `compliance_facts`), by key: a team reads one row
-//! per member and the organisation one per member of any team, with the
-//! accounts' own facts beside them; no record is read. The same facts
+//! per member, with the accounts' own facts beside them; no record is
+//! read. The organisation view reads `compliance_digest` (migration 0015),
+//! one flat line a person, which is far cheaper to decode. The same facts
 //! worked out from the records themselves (grouped queries over the
 //! owner-first indexes) remain as `*_from_records`, to check the derived
 //! rows against ([`Store::compliance_fact_drift`]).
@@ -10,6 +11,7 @@
 use surrealdb::types::SurrealValue;
 use time::Date;
 
+use super::compliance_digest;
 use super::compliance_facts::REFRESH;
 use super::error::StorageResult;
 use super::rows::date;
@@ -429,24 +431,29 @@ impl Store {
 
     /// Every team with its settings, who is in which, and the facts of
     /// everyone in a team: what the organisation view reads, in one round
-    /// trip (the teams, the memberships, then one key lookup per member in
-    /// `user` and in `compliance_fact`).
+    /// trip of two table scans (the teams, and one `compliance_digest`
+    /// line per person, which names their teams).
     pub async fn organisation_facts(&self) -> StorageResult<OrganisationFacts> {
         let mut response = self
             .db()
             .query(format!(
                 "SELECT record::id(id) AS id, name, {SETTINGS_FIELDS} FROM team ORDER BY name, id;
-                 SELECT record::id(team) AS team, record::id(user) AS user FROM membership;
-                 LET $m = array::distinct(SELECT VALUE user FROM membership);
-                 SELECT {profile} FROM $m;
-                 {FACT_ROWS};",
-                profile = profile_fields(),
+                 SELECT record::id(id) AS id, line FROM compliance_digest;"
             ))
             .await?;
         let teams: Vec<TeamRow> = response.take(0)?;
-        let memberships: Vec<MembershipRow> = response.take(1)?;
-        let profiles: Vec<ProfileRow> = response.take(3)?;
-        let facts: Vec<FactRow> = response.take(4)?;
+        let lines: Vec<DigestRow> = response.take(1)?;
+        let mut memberships = Vec::new();
+        let mut people = Vec::with_capacity(lines.len());
+        for row in lines {
+            let digest = compliance_digest::parse(row.id, &row.line)?;
+            if digest.teams.is_empty() {
+                continue;
+            }
+            let user = &digest.stored.facts.user_id;
+            memberships.extend(digest.teams.into_iter().map(|t| (t, user.clone())));
+            people.push(digest.stored);
+        }
         Ok(OrganisationFacts {
             teams: teams
                 .into_iter()
@@ -460,8 +467,8 @@ impl Store {
                     }),
                 })
                 .collect(),
-            memberships: memberships.into_iter().map(|m| (m.team, m.user)).collect(),
-            people: joined(profiles, facts)?,
+            memberships,
+            people,
         })
     }
 
@@ -497,14 +504,56 @@ impl Store {
                     f.facts
                 })
             };
+            let digest = self.digest_of(&id).await?;
+            let profile = stored.as_ref().map(|s| s.profile.clone());
             let (stored, worked_out) = (key(stored), key(worked_out));
             if stored != worked_out {
                 drift.push(format!(
                     "{id}: stored {stored:?}, from records {worked_out:?}"
                 ));
             }
+            let mut teams = self.member_team_ids(&id).await?;
+            teams.sort();
+            let from_digest = digest.map(|mut d| {
+                d.teams.sort();
+                (d.teams, d.stored.profile.clone(), key(Some(d.stored)))
+            });
+            if from_digest
+                != Some((
+                    teams.clone(),
+                    profile.clone().unwrap_or_default(),
+                    stored.clone(),
+                ))
+            {
+                drift.push(format!(
+                    "{id}: digest {from_digest:?}, stored {teams:?} {profile:?} {stored:?}"
+                ));
+            }
         }
         Ok(drift)
+    }
+
+    /// The `compliance_digest` line of `user_id`, read back.
+    async fn digest_of(&self, user_id: &str) -> StorageResult<Option<compliance_digest::Digest>> {
+        let row: Option<DigestRow> = self
+            .db()
+            .query("SELECT record::id(id) AS id, line FROM type::record('compliance_digest', $id)")
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(row
+            .map(|row| compliance_digest::parse(row.id, &row.line))
+            .transpose()?)
+    }
+
+    /// The ids of the teams `user_id` is in, as the digest lists them.
+    async fn member_team_ids(&self, user_id: &str) -> StorageResult<Vec<String>> {
+        Ok(self
+            .db()
+            .query("SELECT VALUE record::id(team) FROM membership WHERE user = type::record('user', $id)")
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(0)?)
     }
 
     /// The profiles and stored facts of `user_ids`, in that order.
@@ -561,9 +610,9 @@ struct TeamRow {
 }
 
 #[derive(SurrealValue)]
-struct MembershipRow {
-    team: String,
-    user: String,
+struct DigestRow {
+    id: String,
+    line: String,
 }
 
 /// A team as the organisation view reads it.

@@ -104,6 +104,10 @@ impl Migrations {
                 name: "0014_compliance_facts.surql".to_owned(),
                 sql: include_str!("../../migrations/0014_compliance_facts.surql").to_owned(),
             },
+            Migration {
+                name: "0015_compliance_digests.surql".to_owned(),
+                sql: include_str!("../../migrations/0015_compliance_digests.surql").to_owned(),
+            },
         ])
     }
 

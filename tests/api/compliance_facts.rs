@@ -257,3 +257,141 @@ async fn facts_equal_a_recomputation_after_every_kind_of_change() {
     t.app.store().rebuild_compliance_facts().await.unwrap();
     assert_in_step(&t, "the rebuild").await;
 }
+
+/// The id of the team named `name`.
+async fn team_named(t: &TestApp, admin: &str, name: &str) -> String {
+    let (status, teams) = t.get("/api/v1/admin/teams", Some(admin)).await;
+    assert_eq!(status, 200, "{teams}");
+    let team = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|team| team["name"] == name);
+    team.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+/// The people the organisation view counts in the team named `name`.
+async fn people_in(t: &TestApp, admin: &str, name: &str) -> Value {
+    let (status, body) = t.get("/api/v1/admin/compliance", Some(admin)).await;
+    assert_eq!(status, 200, "{body}");
+    body["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|team| team["name"] == name)
+        .map_or(Value::Null, |team| team["people"].clone())
+}
+
+#[tokio::test]
+async fn the_organisation_digest_follows_profile_staff_and_membership_changes() {
+    let t = TestApp::spawn().await;
+    let (_, admin) = t.admin().await;
+    let lead_id = t
+        .user("lead@example.nhs.uk", role("lead"), Some("Riverside"))
+        .await;
+    let sam_id = t
+        .user(
+            "sam@example.nhs.uk",
+            role("practitioner"),
+            Some("Riverside"),
+        )
+        .await;
+    let sam = t.login("sam@example.nhs.uk").await;
+    let team_id = team_named(&t, &admin, "Riverside").await;
+    assert_in_step(&t, "accounts").await;
+    assert_eq!(people_in(&t, &admin, "Riverside").await, 2);
+
+    let (status, body) = t
+        .patch(
+            "/api/v1/me/registration",
+            Some(&sam),
+            &json!({"profession": "occupational_therapist", "registration_ends": "2027-10-31",
+                    "qualified_on": "2019-07-01"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_in_step(&t, "the registration").await;
+    let staff = format!("/api/v1/admin/users/{sam_id}");
+    let (status, body) = t
+        .patch(
+            &staff,
+            Some(&admin),
+            &json!({"staff_groups": ["all", "clinical"], "dbs_checked_on": "2025-01-01",
+                    "last_appraisal_on": "2025-02-28"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_in_step(&t, "the staff facts").await;
+    let (status, body) = t
+        .patch(&staff, Some(&admin), &json!({"staff_groups": null}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_in_step(&t, "groups back to the role's").await;
+    let (status, body) = t
+        .patch(
+            "/api/v1/me",
+            Some(&sam),
+            &json!({"name": "Sam | Tyler, OT"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_in_step(&t, "a new name").await;
+    let (status, body) = t
+        .post(
+            "/api/v1/training",
+            Some(&sam),
+            &json!({"course": "fire-safety-l1", "completed_on": "2026-03-02"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_in_step(&t, "a completion").await;
+
+    let member = format!("/api/v1/admin/teams/{team_id}/members/{sam_id}");
+    let (status, _) = t.delete(&member, Some(&admin)).await;
+    assert_eq!(status, 204);
+    assert_in_step(&t, "leaving").await;
+    assert_eq!(people_in(&t, &admin, "Riverside").await, 1);
+    let (status, other) = t
+        .post(
+            "/api/v1/admin/teams",
+            Some(&admin),
+            &json!({"name": "Hillside"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let other = other["id"].as_str().unwrap();
+    let (status, body) = t
+        .put(
+            &format!("/api/v1/admin/teams/{other}/members/{sam_id}"),
+            Some(&admin),
+            &json!({"is_lead": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = t
+        .put(
+            &format!("/api/v1/admin/teams/{other}/members/{lead_id}"),
+            Some(&admin),
+            &json!({"is_lead": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_in_step(&t, "joining a second team").await;
+    assert_eq!(people_in(&t, &admin, "Hillside").await, 2);
+    assert_eq!(people_in(&t, &admin, "Riverside").await, 1);
+
+    // The check itself notices a line that disagrees.
+    t.app
+        .store()
+        .raw_query_for_tests(&format!(
+            "UPDATE type::record('compliance_digest', '{sam_id}') SET line = string::replace(line, '2027-10-31', '2029-10-31')"
+        ))
+        .await
+        .unwrap();
+    let drift = t.app.store().compliance_fact_drift().await.unwrap();
+    assert_eq!(drift.len(), 1, "{drift:#?}");
+    assert!(
+        drift[0].starts_with(&format!("{sam_id}: digest")),
+        "{drift:#?}"
+    );
+}

@@ -299,6 +299,12 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     );
     let (status, mine) = t.get("/api/v1/me/compliance", Some(&token)).await;
     assert_eq!(status, 200, "{mine}");
+
+    // 0015: every account has its digest line, in step with the rest.
+    assert_eq!(
+        store.compliance_fact_drift().await.unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test]
