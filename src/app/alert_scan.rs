@@ -1,33 +1,33 @@
 //! The part of the alert run that looks at people: every active account
 //! that keeps a portfolio, a batch at a time, checked for the inactivity
 //! reminder and for the milestone (if any) due on the day for each of its
-//! compliance items. A batch is read by key (the accounts, then their
-//! `compliance_fact` rows), what it has due is checked against the outbox
-//! in one query, and only what is not queued yet is queued (or, in a dry
-//! run, listed). Only the sorted list of ids, each person's supervision
-//! interval and one batch are held at a time, so memory stays a few tens
-//! of bytes per person however many are scanned.
+//! compliance items. A batch is read from `compliance_digest` by key (one
+//! flat line a person, cheap to decode), what it has due is checked
+//! against the outbox in one query, and only the accounts with something
+//! not yet queued are read, to address their email. Only the sorted list
+//! of ids, the teams' settings and one batch are held at a time, so memory
+//! stays a few tens of bytes per person however many are scanned.
 
 use std::collections::{HashMap, HashSet};
 
 use time::Date;
 
 use super::alerts::{AlertReport, ComplianceAlertSummary, inactivity_summary};
-use super::compliance::interval;
 use super::{App, AppResult};
 use crate::domain::alerts::{InactivityAlert, inactivity};
 use crate::domain::compliance::alerts::{Milestone, milestone_due, milestone_key};
-use crate::domain::compliance::{Item, SupervisionInterval, assess};
+use crate::domain::compliance::{Item, TeamSettings, assess};
 use crate::domain::dates::iso;
-use crate::domain::user::User;
+use crate::domain::user::{Role, User};
 use crate::storage::alerts::AlertAbout;
+use crate::storage::compliance_digest::ComplianceDigest;
 
 /// People read in one batch.
 const SCAN_BATCH: usize = 500;
 
-/// An email found due for one person of a batch (by index), under its key.
+/// An email found due for one person, under its key.
 struct Due {
-    person: usize,
+    user_id: String,
     key: String,
     what: DueEmail,
 }
@@ -46,22 +46,40 @@ impl App {
     /// milestone due on `today` that is not queued yet. Optional
     /// milestones are left out for people who switched them off.
     pub(super) async fn scan_people(&self, today: Date, report: &mut AlertReport) -> AppResult<()> {
-        let intervals = self.supervision_intervals().await?;
+        let settings = self.store().settings_by_team().await?;
         let (no_due_soon, _) = self.store().alert_opt_outs().await?;
         let no_due_soon: HashSet<String> = no_due_soon.into_iter().collect();
-        for batch in self.store().portfolio_user_ids().await?.chunks(SCAN_BATCH) {
-            let people = self.store().users_by_ids(batch).await?;
-            let due = self
-                .due_for(&people, today, &intervals, &no_due_soon)
-                .await?;
+        for batch in self.store().digest_ids().await?.chunks(SCAN_BATCH) {
+            let people: Vec<ComplianceDigest> = self
+                .store()
+                .digests(batch)
+                .await?
+                .into_iter()
+                .filter(|d| d.active && d.stored.role != Role::Admin)
+                .collect();
+            let due = self.due_for(people, today, &settings, &no_due_soon);
             let queued = self
                 .store()
                 .queued_keys(due.iter().map(|d| d.key.clone()).collect())
                 .await?;
+            let due: Vec<Due> = due
+                .into_iter()
+                .filter(|d| !queued.contains(&d.key))
+                .collect();
+            if due.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = due.iter().map(|d| d.user_id.clone()).collect();
+            let users: HashMap<String, User> = self
+                .store()
+                .users_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|u| (u.id.clone(), u))
+                .collect();
             for due in due {
-                if !queued.contains(&due.key) {
-                    self.queue_due(&people[due.person], due, today, report)
-                        .await?;
+                if let Some(user) = users.get(&due.user_id) {
+                    self.queue_due(user, due, today, report).await?;
                 }
             }
         }
@@ -71,39 +89,30 @@ impl App {
     }
 
     /// What is due on `today` for each of `people`, from their facts.
-    async fn due_for(
+    fn due_for(
         &self,
-        people: &[User],
+        people: Vec<ComplianceDigest>,
         today: Date,
-        intervals: &Intervals,
+        settings: &HashMap<String, TeamSettings>,
         no_due_soon: &HashSet<String>,
-    ) -> AppResult<Vec<Due>> {
-        let ids: Vec<String> = people.iter().map(|u| u.id.clone()).collect();
-        let mut facts: HashMap<String, _> = self
-            .store()
-            .compliance_facts(&ids)
-            .await?
-            .into_iter()
-            .map(|f| (f.facts.user_id.clone(), f))
-            .collect();
+    ) -> Vec<Due> {
         let requirements = self.compliance_requirements();
         let rule = &self.content().compliance.alerts;
         let mut due = Vec::new();
-        for (person, user) in people.iter().enumerate() {
-            let Some(stored) = facts.remove(&user.id) else {
-                continue;
-            };
-            let facts = self.resolved(stored);
-            let joined = user.created_at.date();
+        for person in people {
+            let theirs = person.teams.iter().filter_map(|t| settings.get(t));
+            let interval = self.strictest_interval(theirs.copied());
+            let facts = self.resolved(person.stored);
+            let user_id = facts.user_id.clone();
             if let Some(alert) = inactivity(
                 facts.last_cpd_on,
-                joined,
+                person.created_on,
                 today,
                 self.config().inactivity_days,
             ) {
                 due.push(Due {
-                    person,
-                    key: alert.dedupe_key(&user.id),
+                    key: alert.dedupe_key(&user_id),
+                    user_id: user_id.clone(),
                     what: DueEmail::Inactivity(alert),
                 });
             }
@@ -111,7 +120,7 @@ impl App {
                 &facts,
                 &self.content().compliance,
                 &requirements,
-                intervals.of(&user.id),
+                interval,
                 today,
             );
             for item in compliance.items {
@@ -120,12 +129,12 @@ impl App {
                 else {
                     continue;
                 };
-                if !milestone.mandatory() && no_due_soon.contains(&user.id) {
+                if !milestone.mandatory() && no_due_soon.contains(&user_id) {
                     continue;
                 }
                 due.push(Due {
-                    person,
-                    key: milestone_key(&user.id, &item.key, due_on, milestone),
+                    key: milestone_key(&user_id, &item.key, due_on, milestone),
+                    user_id: user_id.clone(),
                     what: DueEmail::Milestone {
                         item,
                         due_on,
@@ -134,7 +143,7 @@ impl App {
                 });
             }
         }
-        Ok(due)
+        due
     }
 
     /// Queues one due email (unless a dry run) and reports it; nothing if
@@ -180,49 +189,5 @@ impl App {
             }
         }
         Ok(())
-    }
-
-    /// Each team member's supervision interval: the strictest of their
-    /// teams' settings; people in no team get the requirements file's.
-    async fn supervision_intervals(&self) -> AppResult<Intervals> {
-        let defaults = &self.content().compliance.supervision;
-        let mut by_person: HashMap<String, SupervisionInterval> = HashMap::new();
-        for team in self.store().teams().await? {
-            let Some(settings) = self.store().team_settings(&team.id).await? else {
-                continue;
-            };
-            let theirs = interval(settings);
-            for m in team.members {
-                by_person
-                    .entry(m.user_id)
-                    .and_modify(|i| {
-                        i.weeks = i.weeks.min(theirs.weeks);
-                        i.preceptorship_weeks =
-                            i.preceptorship_weeks.min(theirs.preceptorship_weeks);
-                    })
-                    .or_insert(theirs);
-            }
-        }
-        Ok(Intervals {
-            by_person,
-            fallback: SupervisionInterval {
-                weeks: defaults.weeks,
-                preceptorship_weeks: defaults.preceptorship_weeks,
-            },
-        })
-    }
-}
-
-struct Intervals {
-    by_person: HashMap<String, SupervisionInterval>,
-    fallback: SupervisionInterval,
-}
-
-impl Intervals {
-    fn of(&self, user_id: &str) -> SupervisionInterval {
-        self.by_person
-            .get(user_id)
-            .copied()
-            .unwrap_or(self.fallback)
     }
 }

@@ -22,8 +22,9 @@ use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
 use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
-use crate::domain::user::User;
+use crate::domain::user::{Role, User};
 use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
+use crate::storage::compliance_digest::ComplianceDigest;
 use crate::storage::new_id;
 
 /// One practitioner due a reminder.
@@ -387,18 +388,26 @@ impl App {
         let (_, no_digest) = self.store().alert_opt_outs().await?;
         let no_digest: HashSet<String> = no_digest.into_iter().collect();
         let requirements = self.compliance_requirements();
-        let active: HashSet<String> = self
-            .store()
-            .portfolio_user_ids()
-            .await?
-            .into_iter()
-            .collect();
         for team in self.store().teams().await? {
+            let ids: Vec<String> = team.members.iter().map(|m| m.user_id.clone()).collect();
+            let people: Vec<ComplianceDigest> = self
+                .store()
+                .digests(&ids)
+                .await?
+                .into_iter()
+                .filter(|d| d.active && d.stored.role != Role::Admin)
+                .collect();
+            let active: HashSet<&str> = people
+                .iter()
+                .map(|d| d.stored.facts.user_id.as_str())
+                .collect();
             let lead_ids: Vec<String> = team
                 .members
                 .iter()
                 .filter(|m| {
-                    m.is_lead && !no_digest.contains(&m.user_id) && active.contains(&m.user_id)
+                    m.is_lead
+                        && !no_digest.contains(&m.user_id)
+                        && active.contains(m.user_id.as_str())
                 })
                 .map(|m| m.user_id.clone())
                 .collect();
@@ -409,15 +418,9 @@ impl App {
             let Some(settings) = self.store().team_settings(&team.id).await? else {
                 continue;
             };
-            let ids: Vec<String> = team
-                .members
-                .iter()
-                .filter(|m| active.contains(&m.user_id))
-                .map(|m| m.user_id.clone())
-                .collect();
             let mut rows: Vec<(String, String, Date, Status)> = Vec::new();
-            for stored in self.store().compliance_facts(&ids).await? {
-                let facts = self.resolved(stored);
+            for person in people {
+                let facts = self.resolved(person.stored);
                 let person = assess(
                     &facts,
                     &self.content().compliance,

@@ -50,19 +50,7 @@ impl App {
     pub async fn my_compliance(&self, me: &CurrentUser) -> AppResult<PersonCompliance> {
         me.require_portfolio()?;
         let teams = self.store().member_team_settings(me.id()).await?;
-        let defaults = &self.content().compliance.supervision;
-        let interval = SupervisionInterval {
-            weeks: teams
-                .iter()
-                .map(|t| t.supervision_weeks)
-                .min()
-                .unwrap_or(defaults.weeks),
-            preceptorship_weeks: teams
-                .iter()
-                .map(|t| t.preceptorship_weeks)
-                .min()
-                .unwrap_or(defaults.preceptorship_weeks),
-        };
+        let interval = self.strictest_interval(teams);
         self.person_compliance(me.id(), interval)
             .await?
             .ok_or(AppError::NotFound("user"))
@@ -296,6 +284,31 @@ impl App {
             return Err(NO_TEAM);
         }
         self.store().team_settings(team_id).await?.ok_or(NO_TEAM)
+    }
+}
+
+impl App {
+    /// The supervision interval of someone in teams with these settings:
+    /// the strictest of them; people in no team get the requirements
+    /// file's.
+    pub(super) fn strictest_interval(
+        &self,
+        teams: impl IntoIterator<Item = TeamSettings>,
+    ) -> SupervisionInterval {
+        teams
+            .into_iter()
+            .map(interval)
+            .reduce(|a, b| SupervisionInterval {
+                weeks: a.weeks.min(b.weeks),
+                preceptorship_weeks: a.preceptorship_weeks.min(b.preceptorship_weeks),
+            })
+            .unwrap_or_else(|| {
+                let defaults = &self.content().compliance.supervision;
+                SupervisionInterval {
+                    weeks: defaults.weeks,
+                    preceptorship_weeks: defaults.preceptorship_weeks,
+                }
+            })
     }
 }
 

@@ -11,7 +11,7 @@
 use surrealdb::types::SurrealValue;
 use time::Date;
 
-use super::compliance_digest;
+use super::compliance_digest::{self, ComplianceDigest};
 use super::compliance_facts::REFRESH;
 use super::error::StorageResult;
 use super::rows::date;
@@ -458,18 +458,58 @@ impl Store {
             teams: teams
                 .into_iter()
                 .map(|t| OrganisationTeam {
+                    settings: t.settings(),
                     id: t.id,
                     name: t.name,
-                    settings: settings(SettingsRow {
-                        supervision_weeks: t.supervision_weeks,
-                        preceptorship_weeks: t.preceptorship_weeks,
-                        target_percent: t.target_percent,
-                    }),
                 })
                 .collect(),
             memberships,
             people,
         })
+    }
+
+    /// The id of every account with a digest line (every account), sorted.
+    pub async fn digest_ids(&self) -> StorageResult<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM compliance_digest")
+            .await?
+            .take(0)?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The digest lines of the accounts in `user_ids`, by key, read back.
+    pub async fn digests(&self, user_ids: &[String]) -> StorageResult<Vec<ComplianceDigest>> {
+        let rows: Vec<DigestRow> = self
+            .db()
+            .query(
+                "SELECT record::id(id) AS id, line
+                 FROM $ids.map(|$i| type::record('compliance_digest', $i))",
+            )
+            .bind(("ids", user_ids.to_vec()))
+            .await?
+            .take(0)?;
+        rows.into_iter()
+            .map(|row| Ok(compliance_digest::parse(row.id, &row.line)?))
+            .collect()
+    }
+
+    /// Every team's settings, by team id.
+    pub async fn settings_by_team(
+        &self,
+    ) -> StorageResult<std::collections::HashMap<String, TeamSettings>> {
+        let rows: Vec<TeamRow> = self
+            .db()
+            .query(format!(
+                "SELECT record::id(id) AS id, name, {SETTINGS_FIELDS} FROM team"
+            ))
+            .await?
+            .take(0)?;
+        Ok(rows
+            .into_iter()
+            .map(|t| (t.id.clone(), t.settings()))
+            .collect())
     }
 
     /// Rewrites every account's `compliance_fact` row from its records:
@@ -534,7 +574,10 @@ impl Store {
     }
 
     /// The `compliance_digest` line of `user_id`, read back.
-    async fn digest_of(&self, user_id: &str) -> StorageResult<Option<compliance_digest::Digest>> {
+    async fn digest_of(
+        &self,
+        user_id: &str,
+    ) -> StorageResult<Option<compliance_digest::ComplianceDigest>> {
         let row: Option<DigestRow> = self
             .db()
             .query("SELECT record::id(id) AS id, line FROM type::record('compliance_digest', $id)")
@@ -607,6 +650,16 @@ struct TeamRow {
     supervision_weeks: i64,
     preceptorship_weeks: i64,
     target_percent: i64,
+}
+
+impl TeamRow {
+    fn settings(&self) -> TeamSettings {
+        settings(SettingsRow {
+            supervision_weeks: self.supervision_weeks,
+            preceptorship_weeks: self.preceptorship_weeks,
+            target_percent: self.target_percent,
+        })
+    }
 }
 
 #[derive(SurrealValue)]

@@ -1,5 +1,6 @@
 //! Reads the lines of `compliance_digest` (migration 0015): one flat
-//! string a person holding everything the organisation-wide view needs,
+//! string a person holding everything the organisation-wide view and the
+//! alert scan need,
 //! written by database events whenever its sources change. A string
 //! decodes far faster than the nested rows it summarises, which is the
 //! point of the table; this module turns it back into the facts the
@@ -15,20 +16,25 @@ use crate::domain::user::Role;
 
 /// One person's line, read back: their facts and the teams they are in.
 #[derive(Debug)]
-pub(super) struct Digest {
+pub struct ComplianceDigest {
     pub stored: StoredFacts,
+    pub active: bool,
+    /// The UTC day the account was created.
+    pub created_on: Date,
     pub teams: Vec<String>,
 }
 
-/// Fields before the name, which is last and may contain anything.
-const FIELDS: usize = 14;
+/// Fields, the name last (it may contain anything).
+const FIELDS: usize = 16;
 
 /// Parses the line of the person `user_id`.
-pub(super) fn parse(user_id: String, line: &str) -> anyhow::Result<Digest> {
+pub(super) fn parse(user_id: String, line: &str) -> anyhow::Result<ComplianceDigest> {
     let fields: Vec<&str> = line.splitn(FIELDS, '|').collect();
     let [
         version,
         role,
+        active,
+        created_on,
         groups,
         profession,
         registration_ends,
@@ -73,7 +79,9 @@ pub(super) fn parse(user_id: String, line: &str) -> anyhow::Result<Digest> {
         last_supervision,
         training: completions(training)?,
     };
-    Ok(Digest {
+    Ok(ComplianceDigest {
+        active: active == "1",
+        created_on: date(created_on).context("compliance digest creation day")?,
         stored: StoredFacts {
             role: role.parse::<Role>().map_err(anyhow::Error::msg)?,
             profile,
@@ -130,11 +138,13 @@ mod tests {
 
     #[test]
     fn a_full_line_reads_back_every_fact() {
-        let line = "1|practitioner|clinical,ahp|occupational_therapist|2027-10-31|2024-07-01\
+        let line = "1|practitioner|1|2024-05-06|clinical,ahp|occupational_therapist|2027-10-31|2024-07-01\
                     |2023-02-03||2026-09-01|2026-10-20|s1|t1,t2\
                     |fire-safety-l1,r1,2027-03-31,1;dementia-awareness,r2,,0|Ann | O'Neil, OT";
         let digest = parse("u1".to_owned(), line).unwrap();
         assert_eq!(digest.teams, ["t1", "t2"]);
+        assert!(digest.active);
+        assert_eq!(digest.created_on, date!(2024 - 05 - 06));
         let stored = digest.stored;
         assert_eq!(stored.role, Role::Practitioner);
         assert_eq!(
@@ -178,8 +188,9 @@ mod tests {
 
     #[test]
     fn a_person_with_nothing_recorded_has_no_facts() {
-        let digest = parse("u2".to_owned(), "1|lead|*|||||||||||Bo").unwrap();
+        let digest = parse("u2".to_owned(), "1|lead|0|2025-01-02|*|||||||||||Bo").unwrap();
         assert!(digest.teams.is_empty());
+        assert!(!digest.active);
         assert_eq!(digest.stored.role, Role::Lead);
         assert_eq!(digest.stored.profile.staff_groups, None);
         assert_eq!(digest.stored.facts.name, "Bo");
@@ -190,7 +201,7 @@ mod tests {
 
     #[test]
     fn groups_set_to_none_differ_from_groups_not_set() {
-        let digest = parse("u3".to_owned(), "1|practitioner||||||||||||Cy").unwrap();
+        let digest = parse("u3".to_owned(), "1|practitioner|1|2025-01-02||||||||||||Cy").unwrap();
         assert_eq!(digest.stored.profile.staff_groups, Some(Vec::new()));
     }
 
@@ -198,11 +209,12 @@ mod tests {
     fn malformed_lines_are_errors_not_guesses() {
         for line in [
             "",
-            "2|lead|*|||||||||||Bo",
-            "1|lead|*||||||||||Bo",
-            "1|chief|*|||||||||||Bo",
-            "1|lead|*||2027-02-30|||||||||Bo",
-            "1|lead|*|||||||||t1|fire,r1,2027-01-01|Bo",
+            "2|lead|1|2025-01-02|*|||||||||||Bo",
+            "1|lead|1|2025-01-02|*||||||||||Bo",
+            "1|chief|1|2025-01-02|*|||||||||||Bo",
+            "1|lead|1||*|||||||||||Bo",
+            "1|lead|1|2025-01-02|*||2027-02-30|||||||||Bo",
+            "1|lead|1|2025-01-02|*|||||||||t1|fire,r1,2027-01-01|Bo",
         ] {
             assert!(parse("u".to_owned(), line).is_err(), "{line:?}");
         }

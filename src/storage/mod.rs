@@ -9,7 +9,7 @@ pub mod attachments;
 pub mod blobs;
 pub mod calendar;
 pub mod compliance;
-mod compliance_digest;
+pub mod compliance_digest;
 mod compliance_facts;
 pub mod error;
 pub mod evidence;

@@ -330,19 +330,6 @@ impl Store {
         Ok(())
     }
 
-    /// The ids of every active account that keeps a portfolio, sorted:
-    /// what the alert run walks, a batch at a time (a deactivated account
-    /// gets no alerts).
-    pub async fn portfolio_user_ids(&self) -> StorageResult<Vec<String>> {
-        let mut ids: Vec<String> = self
-            .db()
-            .query("SELECT VALUE record::id(id) FROM user WHERE role != 'admin' AND active")
-            .await?
-            .take(0)?;
-        ids.sort_unstable();
-        Ok(ids)
-    }
-
     /// The accounts with these ids (skipping ids with none), by key.
     pub async fn users_by_ids(&self, ids: &[String]) -> StorageResult<Vec<User>> {
         let rows: Vec<UserRow> = self
