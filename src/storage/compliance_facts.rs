@@ -2,16 +2,17 @@
 //! exactly what compliance reads (per course the completion with the
 //! latest expiry, the latest signed-off supervision, the latest CPD
 //! activity), so a team or the whole organisation is read without
-//! touching a record. The rows are derived data: [`REFRESH`] recomputes a
-//! person's row from their indexed records inside every transaction that
+//! touching a record. The rows are derived data: every transaction that
 //! creates, updates (edit, sign-off, verification), deletes or imports a
-//! training, supervision or reflection record, so it always agrees with
-//! them. Memberships do not touch it: the row is the person's, whatever
-//! teams they are in.
+//! training, supervision or reflection record recomputes that kind's part
+//! of the person's row from their indexed records, so it always agrees
+//! with them; [`REFRESH`] recomputes all of it (the backfill and
+//! rebuild). Memberships do not touch it: the row is the person's,
+//! whatever teams they are in.
 
 use crate::domain::record::RecordKind;
 
-/// Recomputes the facts of the person `$fo` (a `user` record) from their
+/// Recomputes all the facts of the person `$fo` (a `user` record) from their
 /// training (one scan of an owner index), their latest signed-off
 /// supervision and their latest reflection (forward scans of
 /// `(owner, recency)` that stop at the first match). Among completions of
@@ -39,32 +40,62 @@ pub(super) const REFRESH: &str = "LET $completions = SELECT id, content.course A
         } ELSE { NONE },
         cpd_on = IF $cpd { time::format($cpd.date, '%Y-%m-%d') } ELSE { NONE };";
 
-/// Whether records of `kind` are facts compliance reads.
-fn counts(kind: RecordKind) -> bool {
-    kind != RecordKind::Audit
+/// The part of [`REFRESH`] that records of `kind` change, if any: a write
+/// recomputes only its own kind's facts, so writing a reflection does not
+/// re-read every training record of its owner.
+fn refresh_of(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::Training => Some(REFRESH_TRAINING),
+        RecordKind::Supervision => Some(REFRESH_SUPERVISION),
+        RecordKind::Reflection => Some(REFRESH_CPD),
+        RecordKind::Audit => None,
+    }
 }
+
+/// The training part of [`REFRESH`]: per course, the completion kept.
+const REFRESH_TRAINING: &str = "LET $completions = SELECT id, content.course AS course, content.expires_on AS expiry,
+            verification != NONE AS verified,
+            IF content.expires_on = NONE { 1 } ELSE { 0 } AS forever, recency
+        FROM training WHERE owner = $fo;
+    UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
+        training = array::distinct($completions.course).map(|$c| (SELECT course, id AS record,
+                expiry AS expires_on, verified, forever, recency, id
+            FROM $completions WHERE course = $c
+            ORDER BY forever DESC, expires_on DESC, verified DESC, recency, id LIMIT 1)[0])
+            .map(|$b| { course: $b.course, record: record::id($b.record),
+                expires_on: IF $b.expires_on { time::format($b.expires_on, '%Y-%m-%d') } ELSE { NONE },
+                verified: $b.verified });";
+
+/// The supervision part of [`REFRESH`].
+const REFRESH_SUPERVISION: &str = "LET $signed = (SELECT id, date FROM supervision WHERE owner = $fo AND signoff.status = 'signed'
+        ORDER BY recency LIMIT 1)[0];
+    UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
+        supervision = IF $signed {
+            { date: time::format($signed.date, '%Y-%m-%d'), record: record::id($signed.id) }
+        } ELSE { NONE };";
+
+/// The CPD part of [`REFRESH`].
+const REFRESH_CPD: &str = "LET $cpd = (SELECT date, recency FROM reflection WHERE owner = $fo ORDER BY recency LIMIT 1)[0];
+    UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
+        cpd_on = IF $cpd { time::format($cpd.date, '%Y-%m-%d') } ELSE { NONE };";
 
 /// After `CREATE type::record($table, $id)` for `$owner` (an id).
 pub(super) fn on_create(kind: RecordKind) -> String {
-    if counts(kind) {
-        format!("LET $fo = type::record('user', $owner);\n{REFRESH}")
-    } else {
-        String::new()
-    }
+    refresh_of(kind).map_or_else(String::new, |refresh| {
+        format!("LET $fo = type::record('user', $owner);\n{refresh}")
+    })
 }
 
 /// After an `UPDATE type::record($table, $id)`.
 pub(super) fn on_update(kind: RecordKind) -> String {
-    if counts(kind) {
-        format!("LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];\n{REFRESH}")
-    } else {
-        String::new()
-    }
+    refresh_of(kind).map_or_else(String::new, |refresh| {
+        format!("LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];\n{refresh}")
+    })
 }
 
 /// Before the `DELETE type::record($table, $id)`: who owned it.
 pub(super) fn before_delete(kind: RecordKind) -> &'static str {
-    if counts(kind) {
+    if refresh_of(kind).is_some() {
         "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];"
     } else {
         ""
@@ -73,15 +104,15 @@ pub(super) fn before_delete(kind: RecordKind) -> &'static str {
 
 /// After the `DELETE type::record($table, $id)`.
 pub(super) fn after_delete(kind: RecordKind) -> &'static str {
-    if counts(kind) { REFRESH } else { "" }
+    refresh_of(kind).unwrap_or("")
 }
 
-/// After a bulk import of the rows in `$rows` (each with an `owner` id):
-/// once per person imported for.
+/// After a bulk import of training rows in `$rows` (each with an `owner`
+/// id): once per person imported for.
 pub(super) fn after_import() -> String {
     format!(
         "FOR $fo IN array::distinct($rows.map(|$r| $r.owner)).map(|$o| type::record('user', $o)) {{
-            {REFRESH}
+            {REFRESH_TRAINING}
         }};"
     )
 }
