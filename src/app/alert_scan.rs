@@ -18,7 +18,7 @@ use crate::domain::alerts::{InactivityAlert, inactivity};
 use crate::domain::compliance::alerts::{Milestone, milestone_due, milestone_key};
 use crate::domain::compliance::{Item, TeamSettings, assess};
 use crate::domain::dates::iso;
-use crate::domain::user::{Role, User};
+use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::AlertAbout;
 use crate::storage::compliance_digest::ComplianceDigest;
 
@@ -69,10 +69,11 @@ impl App {
             if due.is_empty() {
                 continue;
             }
-            let ids: Vec<String> = due.iter().map(|d| d.user_id.clone()).collect();
-            let users: HashMap<String, User> = self
+            let mut ids: Vec<String> = due.iter().map(|d| d.user_id.clone()).collect();
+            ids.dedup(); // each person's emails are listed together
+            let users: HashMap<String, Recipient> = self
                 .store()
-                .users_by_ids(&ids)
+                .recipients(&ids)
                 .await?
                 .into_iter()
                 .map(|u| (u.id.clone(), u))
@@ -150,7 +151,7 @@ impl App {
     /// another run queued it first.
     async fn queue_due(
         &self,
-        user: &User,
+        user: &Recipient,
         due: Due,
         today: Date,
         report: &mut AlertReport,

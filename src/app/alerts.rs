@@ -22,7 +22,7 @@ use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
 use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
-use crate::domain::user::{Role, User};
+use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
 use crate::storage::compliance_digest::ComplianceDigest;
 use crate::storage::new_id;
@@ -166,7 +166,7 @@ impl App {
 
     pub(super) fn inactivity_email(
         &self,
-        user: &User,
+        user: &Recipient,
         alert: &InactivityAlert,
         key: String,
     ) -> AppResult<OutboxEmail> {
@@ -239,7 +239,7 @@ impl App {
     }
 }
 
-pub(super) fn inactivity_summary(user: &User, alert: &InactivityAlert) -> AlertSummary {
+pub(super) fn inactivity_summary(user: &Recipient, alert: &InactivityAlert) -> AlertSummary {
     AlertSummary {
         user_id: user.id.clone(),
         name: user.name.clone(),
@@ -298,7 +298,7 @@ impl App {
         &self,
         key: String,
         kind: &str,
-        user: &User,
+        user: &Recipient,
         rendered: RenderedEmail,
     ) -> OutboxEmail {
         OutboxEmail {
@@ -340,7 +340,7 @@ impl App {
 
     pub(super) fn compliance_email(
         &self,
-        user: &User,
+        user: &Recipient,
         item: &Item,
         due_on: Date,
         milestone: Milestone,
@@ -414,7 +414,7 @@ impl App {
             if lead_ids.is_empty() {
                 continue;
             }
-            let leads = self.store().users_by_ids(&lead_ids).await?;
+            let leads = self.store().recipients(&lead_ids).await?;
             let Some(settings) = self.store().team_settings(&team.id).await? else {
                 continue;
             };

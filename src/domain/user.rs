@@ -63,6 +63,14 @@ impl FromStr for Role {
     }
 }
 
+/// Whom an email goes to: the account, its name and its address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
 /// A stored account (never carries the password hash out of storage).
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {

@@ -10,7 +10,14 @@ use super::error::StorageResult;
 use super::rows::{datetime, datetime_to_db};
 use super::{Store, new_id};
 use crate::domain::team::Standing;
-use crate::domain::user::{NewUser, Role, TeamMembership, User};
+use crate::domain::user::{NewUser, Recipient, Role, TeamMembership, User};
+
+#[derive(SurrealValue)]
+struct RecipientRow {
+    id: String,
+    name: String,
+    email: String,
+}
 
 #[derive(SurrealValue)]
 struct UserRow {
@@ -330,17 +337,27 @@ impl Store {
         Ok(())
     }
 
-    /// The accounts with these ids (skipping ids with none), by key.
-    pub async fn users_by_ids(&self, ids: &[String]) -> StorageResult<Vec<User>> {
-        let rows: Vec<UserRow> = self
+    /// Whom to email for each of these ids (skipping ids with no account),
+    /// by key. Not [`Self::user`]'s full account with its teams, which costs
+    /// SurrealDB time growing with the square of the batch.
+    pub async fn recipients(&self, ids: &[String]) -> StorageResult<Vec<Recipient>> {
+        let rows: Vec<RecipientRow> = self
             .db()
-            .query(with_teams(&format!(
-                "SELECT {USER_FIELDS} FROM $ids.map(|$i| type::record('user', $i))"
-            )))
+            .query(
+                "SELECT record::id(id) AS id, name, email
+                 FROM $ids.map(|$i| type::record('user', $i))",
+            )
             .bind(("ids", ids.to_vec()))
             .await?
             .take(0)?;
-        rows.into_iter().map(UserRow::into_user).collect()
+        Ok(rows
+            .into_iter()
+            .map(|r| Recipient {
+                id: r.id,
+                name: r.name,
+                email: r.email,
+            })
+            .collect())
     }
 
     pub async fn count_users(&self) -> StorageResult<usize> {
