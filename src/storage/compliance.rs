@@ -115,11 +115,26 @@ impl ProfileRow {
             dbs_checked_on: opt_date(self.dbs_checked_on.as_deref())?,
             last_appraisal_on: opt_date(self.last_appraisal_on.as_deref())?,
         };
-        Ok(StoredFacts {
-            role: self.role.parse::<Role>().map_err(anyhow::Error::msg)?,
+        let role = self.role.parse::<Role>().map_err(anyhow::Error::msg)?;
+        Ok(StoredFacts::without_records(
+            self.id, self.name, role, profile,
+        ))
+    }
+}
+
+impl StoredFacts {
+    /// Someone's profile, with nothing yet from their records.
+    pub(super) fn without_records(
+        user_id: String,
+        name: String,
+        role: Role,
+        profile: ComplianceProfile,
+    ) -> Self {
+        Self {
+            role,
             facts: PersonFacts {
-                user_id: self.id,
-                name: self.name,
+                user_id,
+                name,
                 staff_groups: Vec::new(),
                 profession: profile.profession.clone(),
                 registration_ends: profile.registration_ends,
@@ -131,7 +146,7 @@ impl ProfileRow {
                 training: Vec::new(),
             },
             profile,
-        })
+        }
     }
 }
 
@@ -398,11 +413,12 @@ impl Store {
     }
 
     /// The facts of every account in `user_ids` (in that order, skipping
-    /// ids with no account) from `compliance_fact`: one key lookup per
-    /// account in each of two queries. Team views need no record ids, so
-    /// completions and supervision carry none and nothing is verified.
+    /// ids with no account), from their `compliance_digest` lines by key.
+    /// Team views need no record ids, so completions and supervision carry
+    /// none and nothing is verified.
     pub async fn compliance_facts(&self, user_ids: &[String]) -> StorageResult<Vec<StoredFacts>> {
-        let mut people = self.stored_facts(user_ids).await?;
+        let digests = self.digests(user_ids).await?;
+        let mut people: Vec<StoredFacts> = digests.into_iter().map(|d| d.stored).collect();
         for person in &mut people {
             for c in &mut person.facts.training {
                 c.record_id = None;

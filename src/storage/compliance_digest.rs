@@ -11,7 +11,7 @@ use time::Date;
 
 use super::compliance::StoredFacts;
 use super::rows::date;
-use crate::domain::compliance::{Completion, ComplianceProfile, Dated, PersonFacts};
+use crate::domain::compliance::{Completion, ComplianceProfile, Dated};
 use crate::domain::user::Role;
 
 /// One person's line, read back: their facts and the teams they are in.
@@ -62,31 +62,18 @@ pub(super) fn parse(user_id: String, line: &str) -> anyhow::Result<ComplianceDig
         dbs_checked_on: day(dbs_checked_on)?,
         last_appraisal_on: day(last_appraisal_on)?,
     };
-    let last_supervision = day(supervised_on)?.map(|date| Dated {
+    let role = role.parse::<Role>().map_err(anyhow::Error::msg)?;
+    let mut stored = StoredFacts::without_records(user_id, name.to_owned(), role, profile);
+    stored.facts.last_cpd_on = day(cpd_on)?;
+    stored.facts.last_supervision = day(supervised_on)?.map(|date| Dated {
         date,
         record_id: text(supervision_record),
     });
-    let facts = PersonFacts {
-        user_id,
-        name: name.to_owned(),
-        staff_groups: Vec::new(),
-        profession: profile.profession.clone(),
-        registration_ends: profile.registration_ends,
-        qualified_on: profile.qualified_on,
-        dbs_checked_on: profile.dbs_checked_on,
-        last_appraisal_on: profile.last_appraisal_on,
-        last_cpd_on: day(cpd_on)?,
-        last_supervision,
-        training: completions(training)?,
-    };
+    stored.facts.training = completions(training)?;
     Ok(ComplianceDigest {
         active: active == "1",
         created_on: date(created_on).context("compliance digest creation day")?,
-        stored: StoredFacts {
-            role: role.parse::<Role>().map_err(anyhow::Error::msg)?,
-            profile,
-            facts,
-        },
+        stored,
         teams: list(teams),
     })
 }

@@ -69,15 +69,7 @@ async fn facts_equal_a_recomputation_after_every_kind_of_change() {
     assert_in_step(&t, "accounts").await;
     let (_, teams) = t.get("/api/v1/teams", Some(&lead)).await;
     let team_id = teams[0]["id"].as_str().unwrap().to_owned();
-    let (status, other) = t
-        .post(
-            "/api/v1/admin/teams",
-            Some(&admin),
-            &json!({"name": "Hillside"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{other}");
-    let other_id = other["id"].as_str().unwrap().to_owned();
+    let other_id = new_team(&t, &admin, "Hillside").await;
 
     // Every completion gets its own day, so no two share an expiry.
     let mut day = time::macros::date!(2023 - 01 - 02);
@@ -258,6 +250,15 @@ async fn facts_equal_a_recomputation_after_every_kind_of_change() {
     assert_in_step(&t, "the rebuild").await;
 }
 
+/// Creates the team `name`; its id.
+async fn new_team(t: &TestApp, admin: &str, name: &str) -> String {
+    let (status, team) = t
+        .post("/api/v1/admin/teams", Some(admin), &json!({"name": name}))
+        .await;
+    assert_eq!(status, 201, "{team}");
+    team["id"].as_str().unwrap().to_owned()
+}
+
 /// The id of the team named `name`.
 async fn team_named(t: &TestApp, admin: &str, name: &str) -> String {
     let (status, teams) = t.get("/api/v1/admin/teams", Some(admin)).await;
@@ -351,15 +352,7 @@ async fn the_organisation_digest_follows_profile_staff_and_membership_changes() 
     assert_eq!(status, 204);
     assert_in_step(&t, "leaving").await;
     assert_eq!(people_in(&t, &admin, "Riverside").await, 1);
-    let (status, other) = t
-        .post(
-            "/api/v1/admin/teams",
-            Some(&admin),
-            &json!({"name": "Hillside"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{other}");
-    let other = other["id"].as_str().unwrap();
+    let other = new_team(&t, &admin, "Hillside").await;
     let (status, body) = t
         .put(
             &format!("/api/v1/admin/teams/{other}/members/{sam_id}"),

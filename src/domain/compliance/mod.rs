@@ -5,6 +5,8 @@
 //! set of rules.
 
 pub mod alerts;
+#[cfg(test)]
+mod fixtures;
 pub mod organisation;
 pub mod preferences;
 pub mod profile;

@@ -129,23 +129,13 @@ fn share(c: Counts, target_percent: u32) -> Share {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::requirement;
     use super::super::requirements::RequirementKind;
     use super::super::status::{Item, Rag, Status};
     use super::*;
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 03 - 01);
-
-    fn requirement(key: &str) -> Requirement {
-        Requirement {
-            key: key.into(),
-            title: key.to_uppercase(),
-            kind: RequirementKind::Training,
-            required_for: vec!["all".into()],
-            warning_days: 60,
-            refresher_months: 12,
-        }
-    }
 
     fn person(items: &[(&str, Status, Option<Date>)]) -> PersonCompliance {
         let mut counts = Counts::default();

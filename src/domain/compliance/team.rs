@@ -307,22 +307,12 @@ pub fn aggregate(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::requirement;
     use super::super::requirements::RequirementKind;
     use super::*;
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 03 - 01);
-
-    fn requirement(key: &str) -> Requirement {
-        Requirement {
-            key: key.into(),
-            title: key.to_uppercase(),
-            kind: RequirementKind::Training,
-            required_for: vec!["all".into()],
-            warning_days: 60,
-            refresher_months: 12,
-        }
-    }
 
     fn cell(key: &str, status: Status, due: Option<Date>) -> Item {
         Item {
