@@ -232,7 +232,7 @@ impl App {
     /// 409 when the caller already keeps as many records as one person may.
     async fn check_room_for_a_record(&self, me: &CurrentUser) -> AppResult<()> {
         let max = self.config().max_records_per_user;
-        if self.store().count_owned_records(me.id(), max).await? >= u64::from(max) {
+        if self.store().owned_record_count(me.id()).await? >= u64::from(max) {
             return Err(AppError::Conflict(format!(
                 "you have reached the limit of {max} records; delete some or ask your administrator"
             )));

@@ -193,7 +193,7 @@ impl App {
         }
         let mut problems = Vec::new();
         for (owner, (first, count)) in adding {
-            let held = self.store().count_owned_records(owner, max).await?;
+            let held = self.store().owned_record_count(owner).await?;
             if held + count > u64::from(max) {
                 problems.push(LineProblem::new(
                     first,

@@ -42,7 +42,8 @@ pub(super) const REFRESH: &str = "LET $completions = SELECT id, content.course A
 
 /// The part of [`REFRESH`] that records of `kind` change, if any: a write
 /// recomputes only its own kind's facts, so writing a reflection does not
-/// re-read every training record of its owner.
+/// re-read every training record of its owner. Training is handled per
+/// course (see [`on_create`]).
 fn refresh_of(kind: RecordKind) -> Option<&'static str> {
     match kind {
         RecordKind::Training => Some(REFRESH_TRAINING),
@@ -79,32 +80,61 @@ const REFRESH_CPD: &str = "LET $cpd = (SELECT date, recency FROM reflection WHER
     UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
         cpd_on = IF $cpd { time::format($cpd.date, '%Y-%m-%d') } ELSE { NONE };";
 
-/// After `CREATE type::record($table, $id)` for `$owner` (an id).
+/// Recomputes the kept completion of each course in `$courses` (migration
+/// 0016), so a training write reads only that course's completions.
+const REFRESH_COURSES: &str = "FOR $course IN array::distinct($courses) {
+        fn::refresh_training_course($fo, $course);
+    };";
+
+/// After `CREATE type::record($table, $id)` for `$owner` (an id), with the
+/// written content in `$content`.
 pub(super) fn on_create(kind: RecordKind) -> String {
-    refresh_of(kind).map_or_else(String::new, |refresh| {
-        format!("LET $fo = type::record('user', $owner);\n{refresh}")
-    })
+    let refresh = match kind {
+        RecordKind::Training => "LET $courses = [$content.course];\n".to_owned() + REFRESH_COURSES,
+        _ => refresh_of(kind).unwrap_or_default().to_owned(),
+    };
+    if refresh.is_empty() {
+        return refresh;
+    }
+    format!("LET $fo = type::record('user', $owner);\n{refresh}")
 }
 
-/// After an `UPDATE type::record($table, $id)`.
+/// After an `UPDATE type::record($table, $id)`, with the replaced version
+/// in `$before` (a training edit may move the record to another course).
 pub(super) fn on_update(kind: RecordKind) -> String {
-    refresh_of(kind).map_or_else(String::new, |refresh| {
-        format!("LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];\n{refresh}")
-    })
+    let refresh = match kind {
+        RecordKind::Training => {
+            "LET $courses = [$before.content.course, (SELECT VALUE content.course FROM ONLY type::record($table, $id))];\n"
+                .to_owned()
+                + REFRESH_COURSES
+        }
+        _ => refresh_of(kind).unwrap_or_default().to_owned(),
+    };
+    if refresh.is_empty() {
+        return refresh;
+    }
+    format!("LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];\n{refresh}")
 }
 
-/// Before the `DELETE type::record($table, $id)`: who owned it.
+/// Before the `DELETE type::record($table, $id)`: who owned it (and, for
+/// training, its course).
 pub(super) fn before_delete(kind: RecordKind) -> &'static str {
-    if refresh_of(kind).is_some() {
-        "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];"
-    } else {
-        ""
+    match kind {
+        RecordKind::Training => {
+            "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];
+             LET $courses = (SELECT VALUE content.course FROM type::record($table, $id));"
+        }
+        RecordKind::Audit => "",
+        _ => "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];",
     }
 }
 
 /// After the `DELETE type::record($table, $id)`.
 pub(super) fn after_delete(kind: RecordKind) -> &'static str {
-    refresh_of(kind).unwrap_or("")
+    match kind {
+        RecordKind::Training => REFRESH_COURSES,
+        _ => refresh_of(kind).unwrap_or(""),
+    }
 }
 
 /// After a bulk import of training rows in `$rows` (each with an `owner`

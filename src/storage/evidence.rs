@@ -502,25 +502,46 @@ impl Store {
         })
     }
 
-    /// How many records of every kind `owner_id` keeps, counted up to
-    /// `up_to` (the owner index answers; no table is scanned).
-    pub async fn count_owned_records(&self, owner_id: &str, up_to: u32) -> StorageResult<u64> {
-        let counts: Vec<i64> = self
+    /// How many records of every kind `owner_id` keeps, from the tally the
+    /// database keeps per person (migration 0016): one read, whatever the
+    /// count.
+    pub async fn owned_record_count(&self, owner_id: &str) -> StorageResult<u64> {
+        let count: Option<i64> = self
             .db()
-            .query(
-                "LET $o = type::record('user', $owner);
-                 RETURN [
-                    count(SELECT id FROM reflection WHERE owner = $o LIMIT $n),
-                    count(SELECT id FROM supervision WHERE owner = $o LIMIT $n),
-                    count(SELECT id FROM audit WHERE owner = $o LIMIT $n),
-                    count(SELECT id FROM training WHERE owner = $o LIMIT $n)
-                 ];",
-            )
+            .query("SELECT VALUE records FROM ONLY type::record('record_tally', $owner)")
             .bind(("owner", owner_id.to_owned()))
-            .bind(("n", i64::from(up_to)))
             .await?
-            .take(1)?;
-        Ok(counts.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum())
+            .take(0)?;
+        Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
+
+    /// People whose record tally differs from a count of their records, as
+    /// `id: tally N, records M` (for tests and a consistency check).
+    pub async fn record_tally_drift(&self) -> StorageResult<Vec<String>> {
+        let ids: Vec<String> = self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
+            .await?
+            .take(0)?;
+        let mut drift = Vec::new();
+        for id in ids {
+            let counts: Vec<i64> = self
+                .db()
+                .query(
+                    "LET $o = type::record('user', $owner);
+                     RETURN ['reflection', 'supervision', 'audit', 'training']
+                        .map(|$t| count(SELECT VALUE id FROM type::table($t) WHERE owner = $o));",
+                )
+                .bind(("owner", id.clone()))
+                .await?
+                .take(1)?;
+            let counted: i64 = counts.iter().sum();
+            let tally = self.owned_record_count(&id).await?;
+            if u64::try_from(counted).ok() != Some(tally) {
+                drift.push(format!("{id}: tally {tally}, records {counted}"));
+            }
+        }
+        Ok(drift)
     }
 
     /// All of an owner's records dated within `[from, to]`, oldest first.

@@ -108,6 +108,10 @@ impl Migrations {
                 name: "0015_compliance_digests.surql".to_owned(),
                 sql: include_str!("../../migrations/0015_compliance_digests.surql").to_owned(),
             },
+            Migration {
+                name: "0016_write_path.surql".to_owned(),
+                sql: include_str!("../../migrations/0016_write_path.surql").to_owned(),
+            },
         ])
     }
 

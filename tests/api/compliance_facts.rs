@@ -33,6 +33,8 @@ const COURSES: [&str; 4] = [
 async fn assert_in_step(t: &TestApp, step: &str) {
     let drift = t.app.store().compliance_fact_drift().await.unwrap();
     assert!(drift.is_empty(), "after {step}: {drift:#?}");
+    let tally = t.app.store().record_tally_drift().await.unwrap();
+    assert!(tally.is_empty(), "after {step}: {tally:#?}");
 }
 
 struct Person {

@@ -305,6 +305,13 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
         store.compliance_fact_drift().await.unwrap(),
         Vec::<String>::new()
     );
+    // 0016: every person's record tally counts their converted records
+    // (Sam's four, one of each kind).
+    assert_eq!(store.owned_record_count(SAM).await.unwrap(), 4);
+    assert_eq!(
+        store.record_tally_drift().await.unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test]
