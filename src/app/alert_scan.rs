@@ -16,7 +16,7 @@ use super::alerts::{AlertReport, ComplianceAlertSummary, inactivity_summary};
 use super::{App, AppResult};
 use crate::domain::alerts::{InactivityAlert, inactivity};
 use crate::domain::compliance::alerts::{Milestone, milestone_due, milestone_key};
-use crate::domain::compliance::{Item, TeamSettings, assess};
+use crate::domain::compliance::{Item, Status, TeamSettings, judge_all};
 use crate::domain::dates::iso;
 use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::AlertAbout;
@@ -117,14 +117,19 @@ impl App {
                     what: DueEmail::Inactivity(alert),
                 });
             }
-            let compliance = assess(
+            let judged = judge_all(
                 &facts,
                 &self.content().compliance,
                 &requirements,
                 interval,
                 today,
             );
-            for item in compliance.items {
+            // Only an item not plainly in date can have a milestone due.
+            let pending = judged.filter(|(_, j)| {
+                j.due_on.is_some() && (j.status != Status::Compliant || j.window_opens_on.is_some())
+            });
+            for (i, judgement) in pending {
+                let item = judgement.into_item(&requirements[i]);
                 let (Some(milestone), Some(due_on)) =
                     (milestone_due(&item, today, rule), item.due_on)
                 else {

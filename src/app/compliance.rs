@@ -10,7 +10,7 @@ use crate::app::{AppError, AppResult};
 use crate::domain::compliance::{
     ComplianceProfile, OrganisationCompliance, PersonCompliance, RegistrationUpdate, Requirement,
     StaffUpdate, SupervisionInterval, TeamCompliance, TeamFilter, TeamSettings, TeamSettingsUpdate,
-    aggregate, assess, summarise,
+    TeamTally, aggregate, assess, judge_all,
 };
 use crate::domain::record::is_record_id;
 use crate::domain::team::Standing;
@@ -145,28 +145,20 @@ impl App {
             .teams
             .into_iter()
             .map(|team| {
-                let assessed: Vec<PersonCompliance> = members
-                    .get(team.id.as_str())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|user| people.get(*user))
-                    .map(|facts| {
-                        assess(
-                            facts,
-                            compliance,
-                            &requirements,
-                            interval(team.settings),
-                            today,
-                        )
-                    })
-                    .collect();
-                summarise(
+                let mut tally = TeamTally::new(requirements.len(), today);
+                let theirs = members.get(team.id.as_str()).into_iter().flatten();
+                for facts in theirs.filter_map(|user| people.get(*user)) {
+                    let interval = interval(team.settings);
+                    tally.add(
+                        judge_all(facts, compliance, &requirements, interval, today)
+                            .map(|(i, judged)| (i, judged.status, judged.due_on)),
+                    );
+                }
+                tally.summary(
                     team.id,
                     team.name,
-                    &assessed,
                     &requirements,
                     team.settings.target_percent,
-                    today,
                 )
             })
             .collect();

@@ -15,13 +15,13 @@ pub mod status;
 pub mod team;
 
 pub use organisation::{
-    Lapsing, OrganisationCompliance, RequirementSummary, TeamSummary, summarise,
+    Lapsing, OrganisationCompliance, RequirementSummary, TeamSummary, TeamTally,
 };
 pub use profile::{ComplianceProfile, RegistrationUpdate, StaffUpdate};
 pub use requirements::{Requirement, RequirementKind, Requirements};
 pub use status::{
     Completion, Counts, Dated, Item, PersonCompliance, PersonFacts, Rag, Status,
-    SupervisionInterval, assess, latest_per_course,
+    SupervisionInterval, assess, judge_all, latest_per_course,
 };
 pub use team::{
     Lapse, MemberRow, RequirementShare, Share, TeamCompliance, TeamFilter, TeamSettings,

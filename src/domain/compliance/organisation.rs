@@ -6,7 +6,7 @@
 use time::Date;
 
 use super::requirements::Requirement;
-use super::status::{Counts, PersonCompliance};
+use super::status::{Counts, Status};
 use super::team::Share;
 use crate::domain::dates::days_between;
 
@@ -59,63 +59,79 @@ pub struct OrganisationCompliance {
     pub teams: Vec<TeamSummary>,
 }
 
-/// Sums one team's people (already assessed under the team's settings).
-pub fn summarise(
-    team_id: String,
-    name: String,
-    people: &[PersonCompliance],
-    requirements: &[Requirement],
-    target_percent: u32,
+/// One team's people summed as they are judged (each under the team's
+/// settings), per requirement by its position in the requirement list.
+#[derive(Debug, Clone)]
+pub struct TeamTally {
     today: Date,
-) -> TeamSummary {
-    let mut per: Vec<(Counts, Lapsing)> = vec![Default::default(); requirements.len()];
-    let position: std::collections::HashMap<&str, usize> = requirements
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.key.as_str(), i))
-        .collect();
-    for person in people {
-        for item in &person.items {
-            let Some(&i) = position.get(item.key.as_str()) else {
+    people: u32,
+    per: Vec<(Counts, Lapsing)>,
+}
+
+impl TeamTally {
+    pub fn new(requirements: usize, today: Date) -> Self {
+        Self {
+            today,
+            people: 0,
+            per: vec![Default::default(); requirements],
+        }
+    }
+
+    /// Adds one person: the status and due date of each requirement that
+    /// applies to them.
+    pub fn add(&mut self, judged: impl IntoIterator<Item = (usize, Status, Option<Date>)>) {
+        self.people += 1;
+        for (i, status, due_on) in judged {
+            let Some((counts, lapsing)) = self.per.get_mut(i) else {
                 continue;
             };
-            let (counts, lapsing) = &mut per[i];
-            counts.add(item.status);
-            if let Some(due) = item.due_on.filter(|_| item.status.in_date()) {
-                lapsing.add(days_between(today, due));
+            counts.add(status);
+            if let Some(due) = due_on.filter(|_| status.in_date()) {
+                lapsing.add(days_between(self.today, due));
             }
         }
     }
-    let mut total = (Counts::default(), Lapsing::default());
-    let summaries: Vec<RequirementSummary> = requirements
-        .iter()
-        .zip(per)
-        .map(|(r, (counts, lapsing))| {
-            total.0.compliant += counts.compliant;
-            total.0.due_soon += counts.due_soon;
-            total.0.overdue += counts.overdue;
-            total.0.missing += counts.missing;
-            total.1.within_30 += lapsing.within_30;
-            total.1.within_60 += lapsing.within_60;
-            total.1.within_90 += lapsing.within_90;
-            RequirementSummary {
-                key: r.key.clone(),
-                title: r.title.clone(),
-                share: share(counts, target_percent),
-                counts,
-                lapsing,
-            }
-        })
-        .collect();
-    TeamSummary {
-        team_id,
-        name,
-        target_percent,
-        people: u32::try_from(people.len()).unwrap_or(u32::MAX),
-        overall: share(total.0, target_percent),
-        counts: total.0,
-        lapsing: total.1,
-        requirements: summaries,
+
+    /// The team's summary against `requirements` (the list the positions
+    /// refer to).
+    pub fn summary(
+        self,
+        team_id: String,
+        name: String,
+        requirements: &[Requirement],
+        target_percent: u32,
+    ) -> TeamSummary {
+        let mut total = (Counts::default(), Lapsing::default());
+        let summaries: Vec<RequirementSummary> = requirements
+            .iter()
+            .zip(self.per)
+            .map(|(r, (counts, lapsing))| {
+                total.0.compliant += counts.compliant;
+                total.0.due_soon += counts.due_soon;
+                total.0.overdue += counts.overdue;
+                total.0.missing += counts.missing;
+                total.1.within_30 += lapsing.within_30;
+                total.1.within_60 += lapsing.within_60;
+                total.1.within_90 += lapsing.within_90;
+                RequirementSummary {
+                    key: r.key.clone(),
+                    title: r.title.clone(),
+                    share: share(counts, target_percent),
+                    counts,
+                    lapsing,
+                }
+            })
+            .collect();
+        TeamSummary {
+            team_id,
+            name,
+            target_percent,
+            people: self.people,
+            overall: share(total.0, target_percent),
+            counts: total.0,
+            lapsing: total.1,
+            requirements: summaries,
+        }
     }
 }
 
@@ -130,62 +146,31 @@ fn share(c: Counts, target_percent: u32) -> Share {
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::requirement;
-    use super::super::requirements::RequirementKind;
-    use super::super::status::{Item, Rag, Status};
     use super::*;
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 03 - 01);
 
-    fn person(items: &[(&str, Status, Option<Date>)]) -> PersonCompliance {
-        let mut counts = Counts::default();
-        PersonCompliance {
-            user_id: "u".into(),
-            name: "U".into(),
-            staff_groups: vec![],
-            today: TODAY,
-            items: items
-                .iter()
-                .map(|(key, status, due)| {
-                    counts.add(*status);
-                    Item {
-                        key: (*key).into(),
-                        title: key.to_uppercase(),
-                        kind: RequirementKind::Training,
-                        status: *status,
-                        due_on: *due,
-                        evidence_id: None,
-                        verified: false,
-                        window_opens_on: None,
-                    }
-                })
-                .collect(),
-            rag: Rag::Green,
-            counts,
-        }
-    }
-
     #[test]
     fn counts_statuses_shares_and_lapses_per_requirement_and_overall() {
+        // Requirements by position: 0 fire, 1 BLS, 2 IG (applies to none).
         let people = [
-            person(&[
-                ("fire", Status::Compliant, Some(date!(2026 - 12 - 01))),
-                ("bls", Status::DueSoon, Some(date!(2026 - 03 - 31))),
-            ]),
-            person(&[
-                ("fire", Status::Overdue, Some(date!(2026 - 02 - 01))),
-                ("bls", Status::Compliant, Some(date!(2026 - 05 - 20))),
-            ]),
-            person(&[("fire", Status::Missing, None)]),
+            vec![
+                (0, Status::Compliant, Some(date!(2026 - 12 - 01))),
+                (1, Status::DueSoon, Some(date!(2026 - 03 - 31))),
+            ],
+            vec![
+                (0, Status::Overdue, Some(date!(2026 - 02 - 01))),
+                (1, Status::Compliant, Some(date!(2026 - 05 - 20))),
+            ],
+            vec![(0, Status::Missing, None)],
         ];
-        let s = summarise(
-            "t".into(),
-            "T".into(),
-            &people,
-            &[requirement("fire"), requirement("bls"), requirement("ig")],
-            50,
-            TODAY,
-        );
+        let requirements = [requirement("fire"), requirement("bls"), requirement("ig")];
+        let mut tally = TeamTally::new(requirements.len(), TODAY);
+        for person in people {
+            tally.add(person);
+        }
+        let s = tally.summary("t".into(), "T".into(), &requirements, 50);
         assert_eq!(s.people, 3);
         let fire = &s.requirements[0];
         assert_eq!((fire.share.required, fire.share.in_date), (3, 1));

@@ -221,13 +221,10 @@ pub fn assess(
     today: Date,
 ) -> PersonCompliance {
     let mut counts = Counts::default();
-    let items: Vec<Item> = list
-        .iter()
-        .filter(|r| r.applies_to(&facts.staff_groups))
-        .map(|r| {
-            let item = assess_one(facts, requirements, r, interval, today);
-            counts.add(item.status);
-            item
+    let items: Vec<Item> = judge_all(facts, requirements, list, interval, today)
+        .map(|(i, judged)| {
+            counts.add(judged.status);
+            judged.into_item(&list[i])
         })
         .collect();
     PersonCompliance {
@@ -241,17 +238,57 @@ pub fn assess(
     }
 }
 
-fn assess_one(
-    facts: &PersonFacts,
+/// Where one requirement stands for one person, borrowing from their
+/// facts: what views that only count (the organisation roll-up, the alert
+/// scan) read without copying a key or title per person and item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judgement<'a> {
+    pub status: Status,
+    pub due_on: Option<Date>,
+    pub evidence_id: Option<&'a str>,
+    pub verified: bool,
+    pub window_opens_on: Option<Date>,
+}
+
+impl Judgement<'_> {
+    /// The item of requirement `r` this judgement is about.
+    pub fn into_item(self, r: &Requirement) -> Item {
+        Item {
+            key: r.key.clone(),
+            title: r.title.clone(),
+            kind: r.kind,
+            status: self.status,
+            due_on: self.due_on,
+            evidence_id: self.evidence_id.map(str::to_owned),
+            verified: self.verified,
+            window_opens_on: self.window_opens_on,
+        }
+    }
+}
+
+/// Each requirement of `list` that applies to the person (by its position
+/// in `list`), judged today.
+pub fn judge_all<'a>(
+    facts: &'a PersonFacts,
+    requirements: &'a Requirements,
+    list: &'a [Requirement],
+    interval: SupervisionInterval,
+    today: Date,
+) -> impl Iterator<Item = (usize, Judgement<'a>)> + 'a {
+    list.iter()
+        .enumerate()
+        .filter(|(_, r)| r.applies_to(&facts.staff_groups))
+        .map(move |(i, r)| (i, judge(facts, requirements, r, interval, today)))
+}
+
+fn judge<'a>(
+    facts: &'a PersonFacts,
     requirements: &Requirements,
     r: &Requirement,
     interval: SupervisionInterval,
     today: Date,
-) -> Item {
-    let mut item = Item {
-        key: r.key.clone(),
-        title: r.title.clone(),
-        kind: r.kind,
+) -> Judgement<'a> {
+    let mut judged = Judgement {
         status: Status::Missing,
         due_on: None,
         evidence_id: None,
@@ -262,21 +299,21 @@ fn assess_one(
     let due = match r.kind {
         RequirementKind::Training => {
             let Some(c) = facts.training.iter().find(|c| c.course == r.key) else {
-                return item;
+                return judged;
             };
-            item.evidence_id.clone_from(&c.record_id);
-            item.verified = c.verified;
+            judged.evidence_id = c.record_id.as_deref();
+            judged.verified = c.verified;
             match c.expires_on {
                 Some(expires) => Some(expires),
                 None => {
-                    item.status = Status::Compliant;
-                    return item;
+                    judged.status = Status::Compliant;
+                    return judged;
                 }
             }
         }
         RequirementKind::Supervision => facts.last_supervision.as_ref().map(|s| {
-            item.evidence_id.clone_from(&s.record_id);
-            item.verified = true;
+            judged.evidence_id = s.record_id.as_deref();
+            judged.verified = true;
             supervision_due(
                 s.date,
                 facts.qualified_on,
@@ -291,18 +328,18 @@ fn assess_one(
                 .and_then(|p| requirements.registration.professions.get(p));
             match (profession, facts.registration_ends) {
                 (Some(p), Some(ends)) => {
-                    item.window_opens_on = p.window_opens(ends);
+                    judged.window_opens_on = p.window_opens(ends);
                     Some(ends)
                 }
                 _ => None,
             }
         }
         RequirementKind::Dbs => facts.dbs_checked_on.and_then(|d| {
-            item.verified = true;
+            judged.verified = true;
             months(d, requirements.dbs.interval_months)
         }),
         RequirementKind::Appraisal => facts.last_appraisal_on.and_then(|d| {
-            item.verified = true;
+            judged.verified = true;
             months(d, requirements.appraisal.interval_months)
         }),
         RequirementKind::Cpd => facts
@@ -310,13 +347,14 @@ fn assess_one(
             .map(|d| d + Duration::days(i64::from(requirements.cpd.days))),
     };
     if let Some(due) = due {
-        item.due_on = Some(due);
-        item.status = status_on(due, today, r.warning_days);
-        if item.status == Status::Compliant && item.window_opens_on.is_some_and(|w| today >= w) {
-            item.status = Status::DueSoon;
+        judged.due_on = Some(due);
+        judged.status = status_on(due, today, r.warning_days);
+        if judged.status == Status::Compliant && judged.window_opens_on.is_some_and(|w| today >= w)
+        {
+            judged.status = Status::DueSoon;
         }
     }
-    item
+    judged
 }
 
 #[cfg(test)]
