@@ -152,8 +152,8 @@ impl App {
         due
     }
 
-    /// Queues one due email (unless a dry run) and reports it; nothing if
-    /// another run queued it first.
+    /// Queues one due email and reports it; nothing if another run queued
+    /// it first. A dry run reports it without composing it.
     async fn queue_due(
         &self,
         user: &Recipient,
@@ -163,8 +163,11 @@ impl App {
     ) -> AppResult<()> {
         match due.what {
             DueEmail::Inactivity(alert) => {
-                let email = self.inactivity_email(user, &alert, due.key)?;
-                if report.dry_run || self.store().enqueue_email(&email).await? {
+                let queued = report.dry_run || {
+                    let email = self.inactivity_email(user, &alert, due.key)?;
+                    self.store().enqueue_email(&email).await?
+                };
+                if queued {
                     report.due.push(inactivity_summary(user, &alert));
                 }
             }
@@ -179,9 +182,12 @@ impl App {
                     milestone: milestone.name(),
                     due_on: Some(iso(due_on)),
                 };
-                let email =
-                    self.compliance_email(user, &item, due_on, milestone, today, due.key)?;
-                if report.dry_run || self.store().enqueue_alert(&email, Some(&about)).await? {
+                let queued = report.dry_run || {
+                    let email =
+                        self.compliance_email(user, &item, due_on, milestone, today, due.key)?;
+                    self.store().enqueue_alert(&email, Some(&about)).await?
+                };
+                if queued {
                     report.compliance.push(ComplianceAlertSummary {
                         user_id: user.id.clone(),
                         name: user.name.clone(),

@@ -12,7 +12,7 @@ use surrealdb::types::SurrealValue;
 use time::Date;
 
 use super::compliance_digest::{self, ComplianceDigest};
-use super::compliance_facts::REFRESH;
+use super::compliance_facts::refresh_all;
 use super::error::StorageResult;
 use super::rows::date;
 use super::{Store, execute};
@@ -533,8 +533,9 @@ impl Store {
     pub async fn rebuild_compliance_facts(&self) -> StorageResult<()> {
         let query = self.db().query(format!(
             "BEGIN TRANSACTION;
-             FOR $fo IN (SELECT VALUE id FROM user) {{ {REFRESH} }};
-             COMMIT TRANSACTION;"
+             FOR $fo IN (SELECT VALUE id FROM user) {{ {} }};
+             COMMIT TRANSACTION;",
+            refresh_all()
         ));
         execute(query).await
     }
