@@ -18,6 +18,7 @@ use super::access_log::{APPEND, NewAccess};
 use super::compliance_facts;
 use super::error::StorageResult;
 use super::history::Change;
+use super::record_tally;
 use super::rows::datetime;
 use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
 use super::{Store, execute};
@@ -291,11 +292,13 @@ impl Store {
                      created_at = time::now(), updated_at = time::now(), version = 1;
                  {}
                  {}
+                 {}
                  {APPEND}
                  COMMIT TRANSACTION;",
                 set_write(kind),
                 on_create(kind),
                 compliance_facts::on_create(kind),
+                record_tally::ON_CREATE,
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))
@@ -397,11 +400,13 @@ impl Store {
                  DELETE record_version WHERE record = $id;
                  {ON_DELETE}
                  {before}
+                 {untally}
                  DELETE type::record($table, $id);
                  {after}
                  {APPEND}
                  COMMIT TRANSACTION;",
                 before = compliance_facts::before_delete(kind),
+                untally = record_tally::ON_DELETE,
                 after = compliance_facts::after_delete(kind),
             ))
             .bind(("table", kind.as_str()))
@@ -500,48 +505,6 @@ impl Store {
             total: u64::try_from(total).unwrap_or(0),
             total_is_exact: counts.iter().all(|n| *n <= bound),
         })
-    }
-
-    /// How many records of every kind `owner_id` keeps, from the tally the
-    /// database keeps per person (migration 0016): one read, whatever the
-    /// count.
-    pub async fn owned_record_count(&self, owner_id: &str) -> StorageResult<u64> {
-        let count: Option<i64> = self
-            .db()
-            .query("SELECT VALUE records FROM ONLY type::record('record_tally', $owner)")
-            .bind(("owner", owner_id.to_owned()))
-            .await?
-            .take(0)?;
-        Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
-    }
-
-    /// People whose record tally differs from a count of their records, as
-    /// `id: tally N, records M` (for tests and a consistency check).
-    pub async fn record_tally_drift(&self) -> StorageResult<Vec<String>> {
-        let ids: Vec<String> = self
-            .db()
-            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
-            .await?
-            .take(0)?;
-        let mut drift = Vec::new();
-        for id in ids {
-            let counts: Vec<i64> = self
-                .db()
-                .query(
-                    "LET $o = type::record('user', $owner);
-                     RETURN ['reflection', 'supervision', 'audit', 'training']
-                        .map(|$t| count(SELECT VALUE id FROM type::table($t) WHERE owner = $o));",
-                )
-                .bind(("owner", id.clone()))
-                .await?
-                .take(1)?;
-            let counted: i64 = counts.iter().sum();
-            let tally = self.owned_record_count(&id).await?;
-            if u64::try_from(counted).ok() != Some(tally) {
-                drift.push(format!("{id}: tally {tally}, records {counted}"));
-            }
-        }
-        Ok(drift)
     }
 
     /// All of an owner's records dated within `[from, to]`, oldest first.

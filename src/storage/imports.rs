@@ -1,9 +1,9 @@
 //! Training records imported in bulk (from an ESR export). A whole import
-//! is one transaction: every record, its team rows, its access-log entry and
-//! the owners' compliance facts are written together or not at all, so a
-//! file is never half imported.
+//! is one transaction: every record, its team rows, its access-log entry,
+//! the owners' compliance facts and record tallies are written together or
+//! not at all, so a file is never half imported.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use surrealdb::types::SurrealValue;
 use time::Date;
@@ -12,6 +12,7 @@ use super::access_log::{APPEND, NewAccess};
 use super::compliance_facts;
 use super::error::{CONFLICT_MARK, StorageResult};
 use super::evidence::{EvidenceWrite, WriteVars, set_write, write_vars};
+use super::record_tally::AFTER_IMPORT;
 use super::team_records::on_create;
 use super::{Store, execute};
 use crate::domain::dates::parse_iso;
@@ -31,6 +32,13 @@ struct ImportRow {
     owner: String,
     entry: NewAccess,
     write: WriteVars,
+}
+
+/// How many records an import adds for one person.
+#[derive(SurrealValue)]
+struct Tally {
+    owner: String,
+    records: i64,
 }
 
 #[derive(SurrealValue)]
@@ -82,6 +90,17 @@ impl Store {
                 write: write_vars(KIND, r.write),
             })
             .collect();
+        let mut per_owner: BTreeMap<&str, i64> = BTreeMap::new();
+        for row in &rows {
+            *per_owner.entry(row.owner.as_str()).or_default() += 1;
+        }
+        let tallies: Vec<Tally> = per_owner
+            .into_iter()
+            .map(|(owner, records)| Tally {
+                owner: owner.to_owned(),
+                records,
+            })
+            .collect();
         let query = self
             .db()
             .query(format!(
@@ -106,12 +125,14 @@ impl Store {
                      {APPEND}
                  }};
                  {facts}
+                 {AFTER_IMPORT}
                  COMMIT TRANSACTION;",
                 set = set_write(KIND),
                 team_rows = on_create(KIND),
                 facts = compliance_facts::after_import(),
             ))
             .bind(("table", KIND.as_str()))
+            .bind(("tallies", tallies))
             .bind(("rows", rows));
         execute(query).await
     }
