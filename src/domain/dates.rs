@@ -33,10 +33,24 @@ pub fn long_uk(date: Date) -> String {
     format!("{} {} {}", date.day(), date.month(), date.year())
 }
 
-/// Parses `YYYY-MM-DD`, rejecting impossible dates such as 2025-02-30.
+/// Parses `YYYY-MM-DD` (exactly: four-digit year, two-digit month and
+/// day), rejecting impossible dates such as 2025-02-30. Read by hand rather
+/// than through a format description: the organisation view and the alert
+/// scan parse about 25 dates a person.
 pub fn parse_iso(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, &format).ok()
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u16, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
+        })
+    };
+    let year = i32::from(number(&bytes[..4])?);
+    let month = Month::try_from(u8::try_from(number(&bytes[5..7])?).ok()?).ok()?;
+    let day = u8::try_from(number(&bytes[8..])?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// The calendar date in the UK (Europe/London) at the instant `at`.
@@ -178,6 +192,15 @@ mod tests {
         assert_eq!(parse_iso("2025-02-30"), None);
         assert_eq!(parse_iso("2025-2-3"), None);
         assert_eq!(parse_iso(""), None);
+        assert_eq!(parse_iso("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse_iso("2025-13-01"), None);
+        assert_eq!(parse_iso("2025-00-10"), None);
+        assert_eq!(parse_iso("2025-01-00"), None);
+        assert_eq!(parse_iso("2025/01/10"), None);
+        assert_eq!(parse_iso("+025-01-10"), None);
+        assert_eq!(parse_iso("2025-01-1x"), None);
+        assert_eq!(parse_iso("2025-01-10 "), None);
+        assert_eq!(parse_iso("２０２５-01-10"), None);
     }
 
     #[test]

@@ -83,8 +83,14 @@ fn completions(training: &str) -> anyhow::Result<Vec<Completion>> {
         .split(';')
         .filter(|entry| !entry.is_empty())
         .map(|entry| {
-            let parts: Vec<&str> = entry.split(',').collect();
-            let [course, record, expires_on, verified] = parts[..] else {
+            let mut parts = entry.split(',');
+            let (Some(course), Some(record), Some(expires_on), Some(verified), None) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
                 return Err(anyhow!(
                     "compliance digest completion {entry:?} is malformed"
                 ));
