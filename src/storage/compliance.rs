@@ -544,11 +544,7 @@ impl Store {
     /// from its records, with both: empty when `compliance_fact` is in
     /// step. Reads everything; for tests and checks, not for requests.
     pub async fn compliance_fact_drift(&self) -> StorageResult<Vec<String>> {
-        let ids: Vec<String> = self
-            .db()
-            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
-            .await?
-            .take(0)?;
+        let ids = self.all_user_ids().await?;
         let mut drift = Vec::new();
         for id in ids {
             let stored = self.compliance_facts_with_evidence(&id).await?;

@@ -35,14 +35,20 @@ impl Store {
         Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
-    /// People whose tally differs from a count of their records, as
-    /// `id: tally N, records M` (for tests and a consistency check).
-    pub async fn record_tally_drift(&self) -> StorageResult<Vec<String>> {
-        let ids: Vec<String> = self
+    /// Every account's id, sorted: for the consistency checks, which
+    /// visit everyone.
+    pub(super) async fn all_user_ids(&self) -> StorageResult<Vec<String>> {
+        Ok(self
             .db()
             .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
             .await?
-            .take(0)?;
+            .take(0)?)
+    }
+
+    /// People whose tally differs from a count of their records, as
+    /// `id: tally N, records M` (for tests and a consistency check).
+    pub async fn record_tally_drift(&self) -> StorageResult<Vec<String>> {
+        let ids = self.all_user_ids().await?;
         let mut drift = Vec::new();
         for id in ids {
             let counts: Vec<i64> = self
