@@ -22,6 +22,7 @@ use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
 use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
+use crate::domain::team::Team;
 use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
 use crate::storage::compliance_digest::ComplianceDigest;
@@ -383,12 +384,18 @@ impl App {
 
     /// Queues (or lists) each lead's digest of each team they lead, when
     /// something in it is overdue or due soon and this week's is not
-    /// queued yet. Nothing when all is in date.
+    /// queued yet. Nothing when all is in date. A team is read only when
+    /// one of its leads still has this week's digest to come, so after the
+    /// first run of a week the rest of the week's runs read no team.
     async fn queue_digests(&self, today: Date, report: &mut AlertReport) -> AppResult<()> {
         let (_, no_digest) = self.store().alert_opt_outs().await?;
         let no_digest: HashSet<String> = no_digest.into_iter().collect();
         let requirements = self.compliance_requirements();
         for team in self.store().teams().await? {
+            let waiting = self.leads_awaiting_digest(&team, today, &no_digest).await?;
+            if waiting.is_empty() {
+                continue;
+            }
             let ids: Vec<String> = team.members.iter().map(|m| m.user_id.clone()).collect();
             let people: Vec<ComplianceDigest> = self
                 .store()
@@ -401,15 +408,9 @@ impl App {
                 .iter()
                 .map(|d| d.stored.facts.user_id.as_str())
                 .collect();
-            let lead_ids: Vec<String> = team
-                .members
-                .iter()
-                .filter(|m| {
-                    m.is_lead
-                        && !no_digest.contains(&m.user_id)
-                        && active.contains(m.user_id.as_str())
-                })
-                .map(|m| m.user_id.clone())
+            let lead_ids: Vec<String> = waiting
+                .into_iter()
+                .filter(|id| active.contains(id.as_str()))
                 .collect();
             if lead_ids.is_empty() {
                 continue;
@@ -452,9 +453,6 @@ impl App {
                 .collect();
             for lead in &leads {
                 let key = digest_key(&lead.id, &team.id, today);
-                if self.store().email_queued(&key).await? {
-                    continue;
-                }
                 if !report.dry_run {
                     let week_of = today
                         - time::Duration::days(i64::from(
@@ -490,5 +488,33 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// The leads of `team` who want its digest and have none queued for
+    /// the week of `today`.
+    async fn leads_awaiting_digest(
+        &self,
+        team: &Team,
+        today: Date,
+        no_digest: &HashSet<String>,
+    ) -> AppResult<Vec<String>> {
+        let wanting: Vec<(String, String)> = team
+            .members
+            .iter()
+            .filter(|m| m.is_lead && !no_digest.contains(&m.user_id))
+            .map(|m| (m.user_id.clone(), digest_key(&m.user_id, &team.id, today)))
+            .collect();
+        if wanting.is_empty() {
+            return Ok(Vec::new());
+        }
+        let queued = self
+            .store()
+            .queued_keys(wanting.iter().map(|(_, key)| key.clone()).collect())
+            .await?;
+        Ok(wanting
+            .into_iter()
+            .filter(|(_, key)| !queued.contains(key))
+            .map(|(id, _)| id)
+            .collect())
     }
 }
