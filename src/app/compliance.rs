@@ -5,6 +5,8 @@
 //! 404, as for records. Only statuses and dates leave here, never record
 //! content.
 
+use std::collections::HashMap;
+
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::compliance::{
@@ -128,32 +130,29 @@ impl App {
         let requirements = self.compliance_requirements();
         let compliance = &self.content().compliance;
         let today = self.today();
-        let people: std::collections::HashMap<String, crate::domain::compliance::PersonFacts> = org
-            .people
-            .into_iter()
-            .map(|stored| {
-                let facts = self.resolved(stored);
-                (facts.user_id.clone(), facts)
-            })
+        let position: HashMap<&str, usize> = org
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, team)| (team.id.as_str(), i))
             .collect();
-        let mut members: std::collections::HashMap<&str, Vec<&str>> =
-            std::collections::HashMap::new();
-        for (team, user) in &org.memberships {
-            members.entry(team).or_default().push(user);
+        let mut tallies = vec![TeamTally::new(requirements.len(), today); org.teams.len()];
+        for digest in org.people {
+            let digest = digest?;
+            let facts = self.resolved(digest.stored);
+            for i in digest.teams.iter().filter_map(|t| position.get(t.as_str())) {
+                let interval = interval(org.teams[*i].settings);
+                tallies[*i].add(
+                    judge_all(&facts, compliance, &requirements, interval, today)
+                        .map(|(i, judged)| (i, judged.status, judged.due_on)),
+                );
+            }
         }
         let teams = org
             .teams
             .into_iter()
-            .map(|team| {
-                let mut tally = TeamTally::new(requirements.len(), today);
-                let theirs = members.get(team.id.as_str()).into_iter().flatten();
-                for facts in theirs.filter_map(|user| people.get(*user)) {
-                    let interval = interval(team.settings);
-                    tally.add(
-                        judge_all(facts, compliance, &requirements, interval, today)
-                            .map(|(i, judged)| (i, judged.status, judged.due_on)),
-                    );
-                }
+            .zip(tallies)
+            .map(|(team, tally)| {
                 tally.summary(
                     team.id,
                     team.name,

@@ -15,7 +15,7 @@ use super::compliance_digest::{self, ComplianceDigest};
 use super::compliance_facts::refresh_all;
 use super::error::StorageResult;
 use super::rows::date;
-use super::{Store, execute};
+use super::{Store, execute, record_ids};
 use crate::domain::compliance::{
     Completion, ComplianceProfile, Dated, PersonFacts, TeamSettings, latest_per_course,
 };
@@ -303,8 +303,7 @@ impl Store {
         let mut response = self
             .db()
             .query(format!(
-                "LET $m = $ids.map(|$i| type::record('user', $i));
-                 SELECT {profile} FROM $m;
+                "SELECT {profile} FROM $m;
                  SELECT owner, course, {expiry} AS expiry, forever FROM ({TRAINING_EXPIRIES});
                  SELECT owner, {last} AS last FROM ({LAST_SIGNED_SUPERVISION});
                  SELECT owner, {last} AS last FROM ({LAST_REFLECTION});",
@@ -312,12 +311,12 @@ impl Store {
                 expiry = day("expiry"),
                 last = day("last"),
             ))
-            .bind(("ids", user_ids.to_vec()))
+            .bind(("m", record_ids("user", user_ids)))
             .await?;
-        let profiles: Vec<ProfileRow> = response.take(1)?;
-        let expiries: Vec<ExpiryRow> = response.take(2)?;
-        let supervision: Vec<LastRow> = response.take(3)?;
-        let cpd: Vec<LastRow> = response.take(4)?;
+        let profiles: Vec<ProfileRow> = response.take(0)?;
+        let expiries: Vec<ExpiryRow> = response.take(1)?;
+        let supervision: Vec<LastRow> = response.take(2)?;
+        let cpd: Vec<LastRow> = response.take(3)?;
         let mut people = profiles
             .into_iter()
             .map(ProfileRow::into_stored)
@@ -445,10 +444,10 @@ impl Store {
             .next())
     }
 
-    /// Every team with its settings, who is in which, and the facts of
-    /// everyone in a team: what the organisation view reads, in one round
-    /// trip of two table scans (the teams, and one `compliance_digest`
-    /// line per person, which names their teams).
+    /// Every team with its settings, and the facts of everyone in a team
+    /// with the teams they are in: what the organisation view reads, in one
+    /// round trip of two table scans (the teams, and one
+    /// `compliance_digest` line per person, which names their teams).
     pub async fn organisation_facts(&self) -> StorageResult<OrganisationFacts> {
         let mut response = self
             .db()
@@ -459,17 +458,6 @@ impl Store {
             .await?;
         let teams: Vec<TeamRow> = response.take(0)?;
         let lines: Vec<DigestRow> = response.take(1)?;
-        let mut memberships = Vec::new();
-        let mut people = Vec::with_capacity(lines.len());
-        for row in lines {
-            let digest = compliance_digest::parse(row.id, &row.line)?;
-            if digest.teams.is_empty() {
-                continue;
-            }
-            let user = &digest.stored.facts.user_id;
-            memberships.extend(digest.teams.into_iter().map(|t| (t, user.clone())));
-            people.push(digest.stored);
-        }
         Ok(OrganisationFacts {
             teams: teams
                 .into_iter()
@@ -479,8 +467,7 @@ impl Store {
                     name: t.name,
                 })
                 .collect(),
-            memberships,
-            people,
+            people: DigestLines(lines),
         })
     }
 
@@ -499,11 +486,8 @@ impl Store {
     pub async fn digests(&self, user_ids: &[String]) -> StorageResult<Vec<ComplianceDigest>> {
         let rows: Vec<DigestRow> = self
             .db()
-            .query(
-                "SELECT record::id(id) AS id, line
-                 FROM $ids.map(|$i| type::record('compliance_digest', $i))",
-            )
-            .bind(("ids", user_ids.to_vec()))
+            .query("SELECT record::id(id) AS id, line FROM $ids")
+            .bind(("ids", record_ids("compliance_digest", user_ids)))
             .await?
             .take(0)?;
         rows.into_iter()
@@ -617,22 +601,22 @@ impl Store {
         let mut response = self
             .db()
             .query(format!(
-                "LET $m = $ids.map(|$i| type::record('user', $i));
-                 SELECT {profile} FROM $m;
+                "SELECT {profile} FROM $m;
                  {FACT_ROWS};",
                 profile = profile_fields(),
             ))
-            .bind(("ids", user_ids.to_vec()))
+            .bind(("m", record_ids("user", user_ids)))
+            .bind(("facts", record_ids("compliance_fact", user_ids)))
             .await?;
-        let profiles: Vec<ProfileRow> = response.take(1)?;
-        let facts: Vec<FactRow> = response.take(2)?;
+        let profiles: Vec<ProfileRow> = response.take(0)?;
+        let facts: Vec<FactRow> = response.take(1)?;
         joined(profiles, facts)
     }
 }
 
-/// The `compliance_fact` rows of the accounts in `$m`, by key.
+/// The `compliance_fact` rows bound as `$facts`, by key.
 const FACT_ROWS: &str = "SELECT record::id(owner) AS owner, training, supervision, cpd_on
-    FROM $m.map(|$u| type::record('compliance_fact', record::id($u)))";
+    FROM $facts";
 
 #[derive(SurrealValue)]
 struct FactRow {
@@ -689,13 +673,32 @@ pub struct OrganisationTeam {
     pub settings: TeamSettings,
 }
 
-/// Every team, every (team id, user id) membership, and the stored facts
-/// of everyone in a team.
-#[derive(Debug, Clone)]
+/// Every team, and the digest of everyone in a team.
 pub struct OrganisationFacts {
     pub teams: Vec<OrganisationTeam>,
-    pub memberships: Vec<(String, String)>,
-    pub people: Vec<StoredFacts>,
+    pub people: DigestLines,
+}
+
+/// Digest lines as read, each parsed only when iterated to: a caller that
+/// assesses one person at a time and lets them go holds one person's
+/// facts at a time, not everyone's (for 10,000 people, allocating and
+/// freeing all their facts at once took most of the organisation view).
+/// People in no team are skipped.
+pub struct DigestLines(Vec<DigestRow>);
+
+impl IntoIterator for DigestLines {
+    type Item = StorageResult<ComplianceDigest>;
+    type IntoIter = Box<dyn Iterator<Item = Self::Item> + Send>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.0.into_iter().filter_map(|row| {
+            match compliance_digest::parse(row.id, &row.line) {
+                Ok(digest) if digest.teams.is_empty() => None,
+                Ok(digest) => Some(Ok(digest)),
+                Err(e) => Some(Err(e.into())),
+            }
+        }))
+    }
 }
 
 /// Each profile with its stored facts (none stored: no records yet).

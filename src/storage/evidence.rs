@@ -21,7 +21,7 @@ use super::history::Change;
 use super::record_tally;
 use super::rows::datetime;
 use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
-use super::{Store, execute};
+use super::{Store, execute, record_ids};
 use crate::domain::dates::iso;
 use crate::domain::record::{EvidenceFilter, RecordKind};
 
@@ -458,11 +458,10 @@ impl Store {
             })
             .chain(by_team.then(|| team_count(bound + 1, scope.led_team_ids.len(), dated(f))))
             .collect();
-        let team: &[String] = if kind.visible_to_team_leads() {
-            &scope.team_owner_ids
-        } else {
-            &[]
-        };
+        let mut owners = vec![scope.me.clone()];
+        if kind.visible_to_team_leads() {
+            owners.extend_from_slice(&scope.team_owner_ids);
+        }
         let led_teams: String = (0..scope.led_team_ids.len())
             .map(|n| format!("LET $team_{n} = type::record('team', $led_ids[{n}]);\n"))
             .collect();
@@ -471,10 +470,8 @@ impl Store {
             .query(format!(
                 "LET $me = type::record('user', $me_id);
                  LET $owner = IF $owner_id = NONE {{ NONE }} ELSE {{ type::record('user', $owner_id) }};
-                 LET $owners = array::concat([$me_id], $team_ids).map(|$u| type::record('user', $u));
                  LET $from = IF $from_day = NONE {{ NONE }} ELSE {{ <datetime> $from_day }};
                  LET $to = IF $to_day = NONE {{ NONE }} ELSE {{ <datetime> $to_day }};
-                 LET $teams = $led_ids.map(|$t| type::record('team', $t));
                  {led_teams}
                  SELECT * OMIT recency FROM array::distinct(array::concat({pages})) ORDER BY recency, id LIMIT $limit START $offset;
                  RETURN [{counts}];",
@@ -483,7 +480,8 @@ impl Store {
             ))
             .bind(("table", kind.as_str()))
             .bind(("me_id", scope.me.clone()))
-            .bind(("team_ids", team.to_vec()))
+            .bind(("owners", record_ids("user", &owners)))
+            .bind(("teams", record_ids("team", &scope.led_team_ids)))
             .bind(("led_ids", scope.led_team_ids.clone()))
             .bind(("owner_id", f.owner.clone()))
             .bind(("from_day", f.from.map(iso)))
@@ -495,7 +493,7 @@ impl Store {
             .bind(("limit", i64::from(f.limit)))
             .bind(("offset", i64::from(f.offset)))
             .await?;
-        let statements = 7 + scope.led_team_ids.len();
+        let statements = 5 + scope.led_team_ids.len();
         let rows: Vec<EvidenceRow> = response.take(statements - 1)?;
         let counts: Vec<i64> = response.take(statements)?;
         let bound = i64::try_from(bound).unwrap_or(i64::MAX);

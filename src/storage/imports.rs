@@ -63,9 +63,9 @@ impl Store {
             .query(
                 "SELECT record::id(owner) AS owner, content.course AS course,
                      <string> content.completed_on AS completed_on
-                 FROM training WHERE owner IN $owners.map(|$o| type::record('user', $o))",
+                 FROM training WHERE owner IN $owners",
             )
-            .bind(("owners", owner_ids))
+            .bind(("owners", super::record_ids("user", &owner_ids)))
             .await?
             .take(0)?;
         Ok(rows

@@ -343,11 +343,8 @@ impl Store {
     pub async fn recipients(&self, ids: &[String]) -> StorageResult<Vec<Recipient>> {
         let rows: Vec<RecipientRow> = self
             .db()
-            .query(
-                "SELECT record::id(id) AS id, name, email
-                 FROM $ids.map(|$i| type::record('user', $i))",
-            )
-            .bind(("ids", ids.to_vec()))
+            .query("SELECT record::id(id) AS id, name, email FROM $ids")
+            .bind(("ids", super::record_ids("user", ids)))
             .await?
             .take(0)?;
         Ok(rows
