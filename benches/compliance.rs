@@ -282,8 +282,8 @@ async fn alert_scan(bench: &Bench, staff: usize) {
             "alert scan (dry run), {staff} staff: {:.2} s, {} compliance emails and {} reminders due, \
              peak RSS +{} MiB over {} MiB",
             took.as_secs_f64(),
-            report.compliance.len(),
-            report.due.len(),
+            report.compliance.total,
+            report.due.total,
             rss_kib("VmHWM").saturating_sub(before) / 1024,
             before / 1024,
         );

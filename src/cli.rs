@@ -223,7 +223,7 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
             } else {
                 "newly queued"
             };
-            println!("{} {verb}", report.due.len());
+            println!("{} {verb}{}", report.due.total, unlisted(&report.due));
             for a in &report.due {
                 println!(
                     "  {} <{}>: no CPD recorded since {} ({} days)",
@@ -231,9 +231,10 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
                 );
             }
             println!(
-                "{} compliance email(s) {verb} on {}",
-                report.compliance.len(),
-                report.as_of
+                "{} compliance email(s) {verb} on {}{}",
+                report.compliance.total,
+                report.as_of,
+                unlisted(&report.compliance)
             );
             for c in &report.compliance {
                 println!(
@@ -251,7 +252,7 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
             if !dry_run {
                 println!(
                     "{} delivered by {}, {} failed",
-                    report.sent.len(),
+                    report.sent.total,
                     app.mailer().describe(),
                     report.failed
                 );
@@ -379,5 +380,14 @@ fn describe(err: AppError) -> anyhow::Error {
         }
         AppError::Internal(e) => e,
         other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+/// What a report line adds when the report lists only some of its entries.
+fn unlisted<T>(listed: &crate::app::Listed<T>) -> String {
+    if listed.len() < listed.total {
+        format!(" (the first {} listed)", listed.len())
+    } else {
+        String::new()
     }
 }

@@ -12,6 +12,11 @@ use cpdfolio::{App, Config};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use serde_json::{Value, json};
 
+/// The allocator the server binary uses (`src/main.rs`), so the figures
+/// are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub const PASSWORD: &str = "benchmark passphrase 1";
 
 /// A running server and the handles a benchmark drives it with.

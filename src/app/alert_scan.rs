@@ -69,6 +69,10 @@ impl App {
             if due.is_empty() {
                 continue;
             }
+            if report.dry_run && report.due.is_full() && report.compliance.is_full() {
+                count_unlisted(&due, report);
+                continue;
+            }
             let mut ids: Vec<String> = due.iter().map(|d| d.user_id.clone()).collect();
             ids.dedup(); // each person's emails are listed together
             let users: HashMap<String, Recipient> = self
@@ -168,7 +172,7 @@ impl App {
                     self.store().enqueue_email(&email).await?
                 };
                 if queued {
-                    report.due.push(inactivity_summary(user, &alert));
+                    report.due.push_with(|| inactivity_summary(user, &alert));
                 }
             }
             DueEmail::Milestone {
@@ -188,7 +192,7 @@ impl App {
                     self.store().enqueue_alert(&email, Some(&about)).await?
                 };
                 if queued {
-                    report.compliance.push(ComplianceAlertSummary {
+                    report.compliance.push_with(|| ComplianceAlertSummary {
                         user_id: user.id.clone(),
                         name: user.name.clone(),
                         email: user.email.clone(),
@@ -201,5 +205,16 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+/// Counts, without listing, the emails a dry run finds once its report
+/// lists as many of each kind as it will.
+fn count_unlisted(due: &[Due], report: &mut AlertReport) {
+    for d in due {
+        match d.what {
+            DueEmail::Inactivity(_) => report.due.total += 1,
+            DueEmail::Milestone { .. } => report.compliance.total += 1,
+        }
     }
 }

@@ -70,6 +70,75 @@ pub struct DigestSummary {
     pub items: usize,
 }
 
+/// How many entries of each kind a report lists; its totals count them
+/// all. The first run over a large organisation can find hundreds of
+/// thousands of emails due (a dry run at 100,000 staff found 769,000), and
+/// a report listing them all would grow the run's memory with the
+/// organisation.
+pub const REPORT_LISTS_AT_MOST: usize = 10_000;
+
+/// Entries of one kind in a report: the first [`REPORT_LISTS_AT_MOST`]
+/// found, and how many were found. Reads as the slice of those listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed<T> {
+    items: Vec<T>,
+    /// Every entry found, listed or not.
+    pub total: usize,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
+impl<T> Listed<T> {
+    /// Counts an entry, and lists it (built by `entry`) while there is room.
+    pub fn push_with(&mut self, entry: impl FnOnce() -> T) {
+        self.total += 1;
+        if !self.is_full() {
+            self.items.push(entry());
+        }
+    }
+
+    pub fn push(&mut self, entry: T) {
+        self.push_with(|| entry);
+    }
+
+    /// Whether entries are now only counted.
+    pub fn is_full(&self) -> bool {
+        self.items.len() >= REPORT_LISTS_AT_MOST
+    }
+
+    pub fn sort_by(&mut self, compare: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+        self.items.sort_by(compare);
+    }
+
+    pub fn into_vec(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Listed<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl<T> std::ops::Deref for Listed<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
 /// What a run did (or, for a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertReport {
@@ -78,13 +147,13 @@ pub struct AlertReport {
     pub as_of: String,
     /// Inactivity reminders newly due this run (queued, or listed in a dry
     /// run).
-    pub due: Vec<AlertSummary>,
+    pub due: Listed<AlertSummary>,
     /// Compliance milestones newly due this run.
-    pub compliance: Vec<ComplianceAlertSummary>,
+    pub compliance: Listed<ComplianceAlertSummary>,
     /// Lead digests newly due this run.
     pub digests: Vec<DigestSummary>,
     /// Delivered this run, including earlier queued retries.
-    pub sent: Vec<SentEmail>,
+    pub sent: Listed<SentEmail>,
     /// Delivery attempts that failed this run (left pending or given up).
     pub failed: usize,
 }
@@ -124,10 +193,10 @@ impl App {
         }
         tracing::info!(
             dry_run,
-            due = report.due.len(),
-            compliance = report.compliance.len(),
+            due = report.due.total,
+            compliance = report.compliance.total,
             digests = report.digests.len(),
-            sent = report.sent.len(),
+            sent = report.sent.total,
             failed = report.failed,
             "alert run finished"
         );
@@ -208,7 +277,7 @@ impl App {
         match self.mailer().deliver(&email).await {
             Ok(()) => {
                 self.store().mark_email_sent(&email.id, self.now()).await?;
-                report.sent.push(SentEmail {
+                report.sent.push_with(|| SentEmail {
                     user_id: email.user,
                     recipient: email.recipient,
                     subject: email.subject,
@@ -516,5 +585,39 @@ impl App {
             .filter(|(_, key)| !queued.contains(key))
             .map(|(id, _)| id)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_list_counts_everything_and_lists_up_to_its_limit() {
+        let mut listed = Listed::default();
+        let mut built = 0;
+        for n in 0..REPORT_LISTS_AT_MOST + 3 {
+            listed.push_with(|| {
+                built += 1;
+                n
+            });
+        }
+        assert_eq!(listed.total, REPORT_LISTS_AT_MOST + 3);
+        assert_eq!(listed.len(), REPORT_LISTS_AT_MOST);
+        assert_eq!(built, REPORT_LISTS_AT_MOST);
+        assert!(listed.is_full());
+        assert_eq!(listed.first(), Some(&0));
+        assert_eq!(listed.last(), Some(&(REPORT_LISTS_AT_MOST - 1)));
+    }
+
+    #[test]
+    fn a_report_list_below_its_limit_lists_all() {
+        let mut listed = Listed::default();
+        listed.push("b");
+        listed.push("a");
+        listed.sort_by(|x, y| x.cmp(y));
+        assert!(!listed.is_full());
+        assert_eq!(listed.total, 2);
+        assert_eq!(listed.into_vec(), ["a", "b"]);
     }
 }

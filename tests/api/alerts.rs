@@ -58,6 +58,7 @@ async fn inactivity_alert_is_delivered_over_smtp_once_per_gap() {
         .await;
     assert_eq!(status, 200, "{dry}");
     assert_eq!(dry["due"].as_array().unwrap().len(), 1);
+    assert_eq!(dry["due_total"], 1);
     assert_eq!(dry["due"][0]["email"], "quiet@example.nhs.uk");
     assert_eq!(dry["due"][0]["days"], 120);
     assert_eq!(dry["sent"], json!([]));

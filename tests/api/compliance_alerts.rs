@@ -242,7 +242,9 @@ async fn transient_failures_back_off_and_go_permanent_ones_are_listed_for_admins
     w.smtp.tempfail.store(true, Ordering::SeqCst);
     let (_, run) = w.run("").await;
     assert_eq!(run["compliance"].as_array().unwrap().len(), 2, "{run}");
+    assert_eq!(run["compliance_total"], 2);
     assert_eq!(run["sent"], json!([]));
+    assert_eq!(run["sent_total"], 0);
     assert_eq!(run["failed"], 2);
     let (_, pending) = w.get("/api/v1/admin/alerts?status=pending").await;
     assert_eq!(pending["total"], 1, "{pending}");

@@ -173,14 +173,20 @@ struct AlertRun {
     /// The UK date the run worked for (YYYY-MM-DD).
     as_of: String,
     /// Inactivity reminders newly due this run: queued for delivery (or
-    /// only listed in a dry run).
+    /// only listed in a dry run). At most 10,000 are listed.
     due: Vec<AlertLine>,
-    /// Compliance emails newly due this run.
+    /// Every inactivity reminder newly due, listed or not.
+    due_total: u64,
+    /// Compliance emails newly due this run. At most 10,000 are listed.
     compliance: Vec<ComplianceAlertLine>,
+    /// Every compliance email newly due, listed or not.
+    compliance_total: u64,
     /// Lead digests newly due this run.
     digests: Vec<DigestLine>,
-    /// Delivered during this run.
+    /// Delivered during this run. At most 10,000 are listed.
     sent: Vec<SentLine>,
+    /// Every email delivered during this run, listed or not.
+    sent_total: u64,
     /// Delivery attempts that failed (they stay queued and are retried).
     failed: u32,
 }
@@ -411,8 +417,12 @@ impl AdminApi {
         Ok(Json(AlertRun {
             dry_run: report.dry_run,
             as_of: report.as_of,
+            due_total: total(report.due.total),
+            compliance_total: total(report.compliance.total),
+            sent_total: total(report.sent.total),
             compliance: report
                 .compliance
+                .into_vec()
                 .into_iter()
                 .map(|c| ComplianceAlertLine {
                     user_id: c.user_id,
@@ -438,6 +448,7 @@ impl AdminApi {
                 .collect(),
             due: report
                 .due
+                .into_vec()
                 .into_iter()
                 .map(|a| AlertLine {
                     user_id: a.user_id,
@@ -449,6 +460,7 @@ impl AdminApi {
                 .collect(),
             sent: report
                 .sent
+                .into_vec()
                 .into_iter()
                 .map(|s| SentLine {
                     user_id: s.user_id,
@@ -459,4 +471,8 @@ impl AdminApi {
             failed: u32::try_from(report.failed).unwrap_or(u32::MAX),
         }))
     }
+}
+
+fn total(count: usize) -> u64 {
+    u64::try_from(count).unwrap_or(u64::MAX)
 }
