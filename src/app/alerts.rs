@@ -22,11 +22,11 @@ use crate::domain::compliance::alerts::{Milestone, digest_due, digest_key};
 use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
-use crate::domain::team::Team;
 use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
 use crate::storage::compliance_digest::ComplianceDigest;
 use crate::storage::new_id;
+use crate::storage::teams::TeamLeads;
 
 /// One practitioner due a reminder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -460,12 +460,12 @@ impl App {
         let (_, no_digest) = self.store().alert_opt_outs().await?;
         let no_digest: HashSet<String> = no_digest.into_iter().collect();
         let requirements = self.compliance_requirements();
-        for team in self.store().teams().await? {
+        for team in self.store().teams_with_leads().await? {
             let waiting = self.leads_awaiting_digest(&team, today, &no_digest).await?;
             if waiting.is_empty() {
                 continue;
             }
-            let ids: Vec<String> = team.members.iter().map(|m| m.user_id.clone()).collect();
+            let ids = self.store().member_ids(&team.id).await?;
             let people: Vec<ComplianceDigest> = self
                 .store()
                 .digests(&ids)
@@ -563,15 +563,15 @@ impl App {
     /// the week of `today`.
     async fn leads_awaiting_digest(
         &self,
-        team: &Team,
+        team: &TeamLeads,
         today: Date,
         no_digest: &HashSet<String>,
     ) -> AppResult<Vec<String>> {
         let wanting: Vec<(String, String)> = team
-            .members
+            .lead_ids
             .iter()
-            .filter(|m| m.is_lead && !no_digest.contains(&m.user_id))
-            .map(|m| (m.user_id.clone(), digest_key(&m.user_id, &team.id, today)))
+            .filter(|id| !no_digest.contains(*id))
+            .map(|id| (id.clone(), digest_key(id, &team.id, today)))
             .collect();
         if wanting.is_empty() {
             return Ok(Vec::new());
