@@ -2,11 +2,15 @@
 //! that keeps a portfolio, a batch at a time, checked for the inactivity
 //! reminder and for the milestone (if any) due on the day for each of its
 //! compliance items. A batch is read from `compliance_digest` by key (one
-//! flat line a person, cheap to decode), what it has due is checked
-//! against the outbox in one query, and only the accounts with something
-//! not yet queued are read, to address their email. Only the sorted list
-//! of ids, the teams' settings and one batch are held at a time, so memory
-//! stays a few tens of bytes per person however many are scanned.
+//! flat line a person, cheap to decode, with the outbox keys the last run
+//! saw queued for them). A milestone stays due for days or weeks after it
+//! is emailed, so on most days most of what is due is among those keys and
+//! costs nothing more; only the rest is checked against the outbox, and
+//! only the accounts with something not yet queued are read, to address
+//! their email. A real run then stores the keys of the people whose due
+//! emails changed. Only the sorted list of ids, the teams' settings and
+//! one batch are held at a time, so memory stays a few tens of bytes per
+//! person however many are scanned.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +24,7 @@ use crate::domain::compliance::{Item, Status, TeamSettings, judge_all};
 use crate::domain::dates::iso;
 use crate::domain::user::{Recipient, Role};
 use crate::storage::alerts::AlertAbout;
+use crate::storage::compliance::ScannedDigest;
 use crate::storage::compliance_digest::ComplianceDigest;
 
 /// People read in one batch.
@@ -49,47 +54,116 @@ impl App {
         let settings = self.store().settings_by_team().await?;
         let (no_due_soon, _) = self.store().alert_opt_outs().await?;
         let no_due_soon: HashSet<String> = no_due_soon.into_iter().collect();
-        for batch in self.store().digest_ids().await?.chunks(SCAN_BATCH) {
-            let people: Vec<ComplianceDigest> = self
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
                 .store()
-                .digests(batch)
-                .await?
-                .into_iter()
-                .filter(|d| d.active && d.stored.role != Role::Admin)
-                .collect();
-            let due = self.due_for(people, today, &settings, &no_due_soon);
-            let queued = self
-                .store()
-                .queued_keys(due.iter().map(|d| d.key.clone()).collect())
+                .digest_page(after.as_deref(), SCAN_BATCH)
                 .await?;
-            let due: Vec<Due> = due
-                .into_iter()
-                .filter(|d| !queued.contains(&d.key))
-                .collect();
-            if due.is_empty() {
-                continue;
-            }
-            if report.dry_run && report.due.is_full() && report.compliance.is_full() {
-                count_unlisted(&due, report);
-                continue;
-            }
-            let mut ids: Vec<String> = due.iter().map(|d| d.user_id.clone()).collect();
-            ids.dedup(); // each person's emails are listed together
-            let users: HashMap<String, Recipient> = self
-                .store()
-                .recipients(&ids)
-                .await?
-                .into_iter()
-                .map(|u| (u.id.clone(), u))
-                .collect();
-            for due in due {
-                if let Some(user) = users.get(&due.user_id) {
-                    self.queue_due(user, due, today, report).await?;
-                }
-            }
+            let Some(last) = page.last() else { break };
+            after = Some(last.digest.stored.facts.user_id.clone());
+            self.scan_page(page, today, &settings, &no_due_soon, report)
+                .await?;
         }
         report.due.sort_by(|a, b| a.email.cmp(&b.email));
         report.compliance.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(())
+    }
+
+    /// Queues (or lists) what is due for the people of one page, and
+    /// (on a real run) stores the keys of those whose due emails changed.
+    async fn scan_page(
+        &self,
+        page: Vec<ScannedDigest>,
+        today: Date,
+        settings: &HashMap<String, TeamSettings>,
+        no_due_soon: &HashSet<String>,
+        report: &mut AlertReport,
+    ) -> AppResult<()> {
+        let mut ledgers = HashMap::new();
+        let mut people = Vec::new();
+        for p in page {
+            if !p.digest.active || p.digest.stored.role == Role::Admin {
+                continue;
+            }
+            let ledger = Ledger {
+                before: p.queued,
+                now: Vec::new(),
+            };
+            ledgers.insert(p.digest.stored.facts.user_id.clone(), ledger);
+            people.push(p.digest);
+        }
+        let due = self.due_for(people, today, settings, no_due_soon);
+        let fresh = self.not_yet_queued(due, &mut ledgers).await?;
+        self.queue_fresh(fresh, today, report, &mut ledgers).await?;
+        if !report.dry_run {
+            self.store().remember_queued(changed(ledgers)).await?;
+        }
+        Ok(())
+    }
+
+    /// The emails of `due` not queued yet. A key the person's ledger holds
+    /// is queued; the rest are asked of the outbox. Every key found queued
+    /// goes into the person's new ledger.
+    async fn not_yet_queued(
+        &self,
+        due: Vec<Due>,
+        ledgers: &mut HashMap<String, Ledger>,
+    ) -> AppResult<Vec<Due>> {
+        let mut unknown = Vec::new();
+        for d in due {
+            match ledgers.get_mut(&d.user_id) {
+                Some(ledger) if ledger.before.contains(&d.key) => ledger.now.push(d.key),
+                _ => unknown.push(d),
+            }
+        }
+        let queued = self
+            .store()
+            .queued_keys(unknown.iter().map(|d| d.key.clone()).collect())
+            .await?;
+        let mut fresh = Vec::new();
+        for d in unknown {
+            if queued.contains(&d.key) {
+                note_queued(ledgers, &d.user_id, d.key);
+            } else {
+                fresh.push(d);
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Queues (or lists) each of `fresh`, reading only the accounts it
+    /// addresses.
+    async fn queue_fresh(
+        &self,
+        fresh: Vec<Due>,
+        today: Date,
+        report: &mut AlertReport,
+        ledgers: &mut HashMap<String, Ledger>,
+    ) -> AppResult<()> {
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        if report.dry_run && report.due.is_full() && report.compliance.is_full() {
+            count_unlisted(&fresh, report);
+            return Ok(());
+        }
+        let mut ids: Vec<String> = fresh.iter().map(|d| d.user_id.clone()).collect();
+        ids.dedup(); // each person's emails are listed together
+        let users: HashMap<String, Recipient> = self
+            .store()
+            .recipients(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
+        for due in fresh {
+            if let Some(user) = users.get(&due.user_id) {
+                let key = due.key.clone();
+                self.queue_due(user, due, today, report).await?;
+                note_queued(ledgers, &user.id, key);
+            }
+        }
         Ok(())
     }
 
@@ -208,6 +282,33 @@ impl App {
     }
 }
 
+/// The outbox keys of one person's emails: those kept from the last run,
+/// and those seen queued (or queued) by this one.
+struct Ledger {
+    before: Vec<String>,
+    now: Vec<String>,
+}
+
+fn note_queued(ledgers: &mut HashMap<String, Ledger>, user_id: &str, key: String) {
+    if let Some(ledger) = ledgers.get_mut(user_id) {
+        ledger.now.push(key);
+    }
+}
+
+/// The ledgers to store: those whose keys differ from the ones kept (keys
+/// no longer due drop out; most days, for most people, nothing changes).
+fn changed(ledgers: HashMap<String, Ledger>) -> Vec<(String, Vec<String>)> {
+    ledgers
+        .into_iter()
+        .filter_map(|(user_id, mut ledger)| {
+            ledger.now.sort_unstable();
+            ledger.now.dedup();
+            ledger.before.sort_unstable();
+            (ledger.now != ledger.before).then_some((user_id, ledger.now))
+        })
+        .collect()
+}
+
 /// Counts, without listing, the emails a dry run finds once its report
 /// lists as many of each kind as it will.
 fn count_unlisted(due: &[Due], report: &mut AlertReport) {
@@ -216,5 +317,37 @@ fn count_unlisted(due: &[Due], report: &mut AlertReport) {
             DueEmail::Inactivity(_) => report.due.total += 1,
             DueEmail::Milestone { .. } => report.compliance.total += 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(before: &[&str], now: &[&str]) -> Ledger {
+        Ledger {
+            before: before.iter().map(|k| (*k).to_owned()).collect(),
+            now: now.iter().map(|k| (*k).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn only_people_whose_due_keys_changed_are_stored() {
+        let ledgers = HashMap::from([
+            ("same".to_owned(), ledger(&["a", "b"], &["b", "a"])),
+            ("new".to_owned(), ledger(&["a"], &["a", "c"])),
+            ("ended".to_owned(), ledger(&["a"], &[])),
+            ("none".to_owned(), ledger(&[], &[])),
+            ("twice".to_owned(), ledger(&["a"], &["a", "a"])),
+        ]);
+        let mut stored = changed(ledgers);
+        stored.sort();
+        assert_eq!(
+            stored,
+            vec![
+                ("ended".to_owned(), vec![]),
+                ("new".to_owned(), vec!["a".to_owned(), "c".to_owned()]),
+            ]
+        );
     }
 }

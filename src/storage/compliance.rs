@@ -8,7 +8,9 @@
 //! owner-first indexes) remain as `*_from_records`, to check the derived
 //! rows against ([`Store::compliance_fact_drift`]).
 
-use surrealdb::types::SurrealValue;
+use std::ops::Bound;
+
+use surrealdb::types::{RecordId, RecordIdKey, RecordIdKeyRange, SurrealValue};
 use time::Date;
 
 use super::compliance_digest::{self, ComplianceDigest};
@@ -471,17 +473,6 @@ impl Store {
         })
     }
 
-    /// The id of every account with a digest line (every account), sorted.
-    pub async fn digest_ids(&self) -> StorageResult<Vec<String>> {
-        let mut ids: Vec<String> = self
-            .db()
-            .query("SELECT VALUE record::id(id) FROM compliance_digest")
-            .await?
-            .take(0)?;
-        ids.sort_unstable();
-        Ok(ids)
-    }
-
     /// The digest lines of the accounts in `user_ids`, by key, read back.
     pub async fn digests(&self, user_ids: &[String]) -> StorageResult<Vec<ComplianceDigest>> {
         let rows: Vec<DigestRow> = self
@@ -493,6 +484,63 @@ impl Store {
         rows.into_iter()
             .map(|row| Ok(compliance_digest::parse(row.id, &row.line)?))
             .collect()
+    }
+
+    /// Up to `limit` digest lines in key order from just after the
+    /// account `after` (from the first when `None`), each with the outbox
+    /// keys last seen queued for them (migration 0017): one range scan of
+    /// the table per page, for the alert scan.
+    pub async fn digest_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StorageResult<Vec<ScannedDigest>> {
+        let start = match after {
+            Some(id) => Bound::Excluded(RecordIdKey::String(id.to_owned())),
+            None => Bound::Unbounded,
+        };
+        let range = RecordIdKeyRange {
+            start,
+            end: Bound::Unbounded,
+        };
+        let rows: Vec<ScannedRow> = self
+            .db()
+            .query("SELECT record::id(id) AS id, line, queued FROM $range LIMIT $limit")
+            .bind((
+                "range",
+                RecordId::new("compliance_digest", RecordIdKey::Range(Box::new(range))),
+            ))
+            .bind(("limit", i64::try_from(limit).unwrap_or(i64::MAX)))
+            .await?
+            .take(0)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(ScannedDigest {
+                    digest: compliance_digest::parse(row.id, &row.line)?,
+                    queued: compliance_digest::queued_keys(row.queued.as_deref()),
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the outbox keys kept as queued for each `(user id, keys)`.
+    pub async fn remember_queued(&self, people: Vec<(String, Vec<String>)>) -> StorageResult<()> {
+        if people.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<QueuedRow> = people
+            .into_iter()
+            .map(|(user_id, keys)| QueuedRow {
+                id: RecordId::new("compliance_digest", user_id.as_str()),
+                queued: compliance_digest::joined_keys(&keys),
+            })
+            .collect();
+        self.db()
+            .query("FOR $row IN $rows { UPDATE $row.id SET queued = $row.queued }")
+            .bind(("rows", rows))
+            .await?
+            .check()?;
+        Ok(())
     }
 
     /// Every team's settings, by team id.
@@ -663,6 +711,27 @@ impl TeamRow {
 struct DigestRow {
     id: String,
     line: String,
+}
+
+#[derive(SurrealValue)]
+struct ScannedRow {
+    id: String,
+    line: String,
+    queued: Option<String>,
+}
+
+#[derive(SurrealValue)]
+struct QueuedRow {
+    id: RecordId,
+    queued: String,
+}
+
+/// A person's digest as the alert scan reads it.
+#[derive(Debug)]
+pub struct ScannedDigest {
+    pub digest: ComplianceDigest,
+    /// Outbox keys known to be queued for them; others may be too.
+    pub queued: Vec<String>,
 }
 
 /// A team as the organisation view reads it.

@@ -78,6 +78,21 @@ pub(super) fn parse(user_id: String, line: &str) -> anyhow::Result<ComplianceDig
     })
 }
 
+/// The outbox keys kept in a digest's `queued` field (migration 0017).
+/// Outbox keys are built of ids, item keys and dates, none holding `;`.
+pub(super) fn queued_keys(queued: Option<&str>) -> Vec<String> {
+    queued
+        .unwrap_or_default()
+        .split(';')
+        .filter(|key| !key.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(super) fn joined_keys(keys: &[String]) -> String {
+    keys.join(";")
+}
+
 fn completions(training: &str) -> anyhow::Result<Vec<Completion>> {
     training
         .split(';')
@@ -190,6 +205,17 @@ mod tests {
         assert!(digest.stored.facts.training.is_empty());
         assert_eq!(digest.stored.facts.last_supervision, None);
         assert_eq!(digest.stored.facts.last_cpd_on, None);
+    }
+
+    #[test]
+    fn queued_keys_read_back_as_written() {
+        let keys = vec![
+            "compliance-u1-fire-safety-l1-2026-03-31-lapsed".to_owned(),
+            "inactivity-u1-2026-01-02".to_owned(),
+        ];
+        assert_eq!(queued_keys(Some(&joined_keys(&keys))), keys);
+        assert!(queued_keys(Some("")).is_empty());
+        assert!(queued_keys(None).is_empty());
     }
 
     #[test]

@@ -74,9 +74,12 @@ pub struct EvidencePage {
     pub total_is_exact: bool,
 }
 
-/// How far past the requested page a list counts. Counting every record a
-/// lead may see in a team of 500 would cost more than the page itself.
-pub const COUNT_BEYOND_PAGE: u64 = 1000;
+/// How far past the requested page a list counts: ten pages of 20 more.
+/// Counting every record a lead may see in a team of 500 would cost more
+/// than the page itself; at 1,000 the count was still half of a lead's
+/// list (release benchmark at 100,000 records), and a list is read a page
+/// at a time, so "more than 200 further" is what a reader can use.
+pub const COUNT_BEYOND_PAGE: u64 = 200;
 
 /// Where each part of a list comes from and which of its records match:
 /// the caller's own records (and, when the team index cannot answer the

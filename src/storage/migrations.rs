@@ -112,6 +112,10 @@ impl Migrations {
                 name: "0016_write_path.surql".to_owned(),
                 sql: include_str!("../../migrations/0016_write_path.surql").to_owned(),
             },
+            Migration {
+                name: "0017_queued_keys.surql".to_owned(),
+                sql: include_str!("../../migrations/0017_queued_keys.surql").to_owned(),
+            },
         ])
     }
 

@@ -189,6 +189,75 @@ async fn a_certificates_series_is_emailed_once_each_and_ends_on_renewal() {
     );
 }
 
+/// The outbox keys the scan keeps for Sam beside the digest line.
+async fn kept_keys(w: &World, sam_id: &str) -> Vec<String> {
+    let page = w.t.app.store().digest_page(None, 10).await.unwrap();
+    page.into_iter()
+        .find(|p| p.digest.stored.facts.user_id == sam_id)
+        .unwrap()
+        .queued
+}
+
+#[tokio::test]
+async fn the_keys_the_scan_keeps_spare_the_outbox_but_only_the_outbox_decides() {
+    let w = World::new(datetime!(2027-04-01 12:00 UTC), "sunday").await;
+    let sam_id = w.t.user(SAM, Role::Practitioner, None).await;
+    let sam = w.t.login(SAM).await;
+    w.t.post(
+        "/api/v1/training",
+        Some(&sam),
+        &training("fire-safety-l1", "2025-03-31", ""),
+    )
+    .await;
+    let lapsed_key = format!("compliance-{sam_id}-fire-safety-l1-2027-03-31-lapsed");
+
+    let (_, run) = w.run("").await;
+    assert_eq!(milestones(&run), fire("lapsed"));
+    assert_eq!(kept_keys(&w, &sam_id).await, vec![lapsed_key.clone()]);
+    let (_, dry) = w.run("?dry_run=true").await;
+    assert_eq!(milestones(&dry), vec![], "a kept key is queued");
+
+    // Renewed: nothing is due, so the kept keys are cleared.
+    w.at(date!(2027 - 04 - 02));
+    let sam = w.t.login(SAM).await;
+    let (status, renewal) =
+        w.t.post(
+            "/api/v1/training",
+            Some(&sam),
+            &training("fire-safety-l1", "2027-04-02", ""),
+        )
+        .await;
+    assert_eq!(status, 201, "{renewal}");
+    assert_eq!(milestones(&w.run("").await.1), vec![]);
+    assert_eq!(kept_keys(&w, &sam_id).await, Vec::<String>::new());
+
+    // The renewal was a mistake: the lapse is due again, absent from the
+    // kept keys, and the outbox knows it went.
+    let renewal_id = renewal["id"].as_str().unwrap();
+    let (status, _) =
+        w.t.delete(&format!("/api/v1/training/{renewal_id}"), Some(&sam))
+            .await;
+    assert_eq!(status, 204);
+    assert_eq!(milestones(&w.run("?dry_run=true").await.1), vec![]);
+    assert_eq!(milestones(&w.run("").await.1), vec![]);
+    assert_eq!(kept_keys(&w, &sam_id).await, vec![lapsed_key.clone()]);
+
+    // Kept keys lost: still nothing twice.
+    w.t.app
+        .store()
+        .raw_query_for_tests("UPDATE compliance_digest SET queued = NONE")
+        .await
+        .unwrap();
+    assert_eq!(milestones(&w.run("").await.1), vec![]);
+    assert_eq!(kept_keys(&w, &sam_id).await, vec![lapsed_key]);
+    assert_eq!(
+        w.smtp
+            .with_subject("Fire safety is no longer in date")
+            .len(),
+        1
+    );
+}
+
 #[tokio::test]
 async fn a_dry_run_as_of_a_date_lists_and_sends_and_records_nothing() {
     let w = World::new(datetime!(2027-01-01 12:00 UTC), "sunday").await;
@@ -525,4 +594,28 @@ async fn the_hcpc_renewal_window_opening_is_emailed_once_and_renewing_ends_the_s
     w.at(date!(2027 - 11 - 01));
     assert_eq!(milestones(&w.run("").await.1), vec![], "no lapse");
     assert_eq!(w.smtp.with_subject("HCPC").len(), 2);
+}
+
+#[tokio::test]
+async fn the_scan_pages_through_every_digest_once_in_key_order() {
+    let t = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            t.user(&format!("p{i}@example.nhs.uk"), Role::Practitioner, None)
+                .await,
+        );
+    }
+    ids.sort();
+    let store = t.app.store();
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.digest_page(after.as_deref(), 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.digest.stored.facts.user_id.clone());
+        seen.extend(page.into_iter().map(|p| p.digest.stored.facts.user_id));
+    }
+    assert_eq!(seen, ids);
 }

@@ -82,7 +82,7 @@ macro_rules! evidence_collection {
         #[derive(poem_openapi::Object)]
         struct $page {
             items: Vec<$view>,
-            /// Matching records, counted at most 1,000 past the end of this page.
+            /// Matching records, counted at most 200 past the end of this page.
             total: u64,
             /// False when counting stopped at that bound: there are more records.
             total_is_exact: bool,

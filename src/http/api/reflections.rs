@@ -137,7 +137,7 @@ impl From<Reflection> for ReflectionView {
 #[derive(Object)]
 struct ReflectionPage {
     items: Vec<ReflectionView>,
-    /// Matching records, counted at most 1,000 past the end of this page.
+    /// Matching records, counted at most 200 past the end of this page.
     total: u64,
     /// False when counting stopped at that bound: there are more records.
     total_is_exact: bool,
