@@ -272,38 +272,80 @@ async fn main() {
 /// Times the alert run over everyone, with the growth of peak RSS over
 /// RSS before each: a dry run before any email is queued (every
 /// milestone due is checked against the outbox), the first real run
-/// (which queues them all), the same day's run again (the steady state:
-/// everything due is among the keys kept for each person) and a dry run as
+/// (which queues them all), the same day's run again once they are
+/// delivered (the steady state: everything due is among the keys kept for
+/// each person, and the outbox holds every email sent), and a dry run as
 /// of tomorrow (what the next daily run will find: the new milestones are
 /// checked against the outbox).
 async fn alert_scan(bench: &Bench, staff: usize) {
     let tomorrow = bench.app.today().next_day();
-    let runs = [
-        ("dry run, nothing queued yet", true, None),
-        ("first real run, queues everything due", false, None),
-        ("real run again the same day", false, None),
-        ("real run again the same day", false, None),
-        ("real run again the same day", false, None),
-        ("dry run as of tomorrow", true, tomorrow),
-        ("dry run as of tomorrow", true, tomorrow),
-    ];
-    for (what, dry_run, as_of) in runs {
-        let before = rss_kib("VmRSS");
-        // Resets the peak to the current RSS (Linux).
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-        let started = Instant::now();
-        let report = bench.app.run_alerts_as_of(dry_run, as_of).await.unwrap();
-        let took = started.elapsed();
-        println!(
-            "alert run ({what}), {staff} staff: {:.2} s, {} compliance emails and {} reminders found due, \
-             peak RSS +{} MiB over {} MiB",
-            took.as_secs_f64(),
-            report.compliance.total,
-            report.due.total,
-            rss_kib("VmHWM").saturating_sub(before) / 1024,
-            before / 1024,
-        );
+    timed_run(bench, staff, "dry run, nothing queued yet", true, None).await;
+    timed_run(
+        bench,
+        staff,
+        "first real run, queues everything due",
+        false,
+        None,
+    )
+    .await;
+    mark_all_sent(bench).await;
+    for _ in 0..3 {
+        timed_run(bench, staff, "real run again the same day", false, None).await;
     }
+    for _ in 0..2 {
+        timed_run(bench, staff, "dry run as of tomorrow", true, tomorrow).await;
+    }
+}
+
+async fn timed_run(
+    bench: &Bench,
+    staff: usize,
+    what: &str,
+    dry_run: bool,
+    as_of: Option<time::Date>,
+) {
+    let before = rss_kib("VmRSS");
+    // Resets the peak to the current RSS (Linux).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let started = Instant::now();
+    let report = bench.app.run_alerts_as_of(dry_run, as_of).await.unwrap();
+    let took = started.elapsed();
+    println!(
+        "alert run ({what}), {staff} staff: {:.2} s, {} compliance emails and {} reminders found due, \
+         {} sent, peak RSS +{} MiB over {} MiB",
+        took.as_secs_f64(),
+        report.compliance.total,
+        report.due.total,
+        report.sent.total,
+        rss_kib("VmHWM").saturating_sub(before) / 1024,
+        before / 1024,
+    );
+}
+
+/// Marks every queued email sent, as the delivery job would have by the
+/// next day (the benchmark has no mail server to drain hundreds of
+/// thousands through), so the outbox holds them as sent history.
+async fn mark_all_sent(bench: &Bench) {
+    let started = Instant::now();
+    let store = bench.app.store();
+    let mut batches = 0;
+    loop {
+        let left = store
+            .raw_json_for_tests(
+                "UPDATE (SELECT VALUE id FROM alert WHERE status = 'pending' LIMIT 20000)
+                    SET status = 'sent', sent_at = time::now() RETURN VALUE 1;",
+            )
+            .await
+            .unwrap();
+        batches += 1;
+        if left[0].as_array().is_none_or(|a| a.is_empty()) {
+            break;
+        }
+    }
+    println!(
+        "marked the queued emails sent in {batches} batches, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// A memory figure of this process from /proc/self/status, in KiB.

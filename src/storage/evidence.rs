@@ -466,7 +466,7 @@ impl Store {
             owners.extend_from_slice(&scope.team_owner_ids);
         }
         let led_teams: String = (0..scope.led_team_ids.len())
-            .map(|n| format!("LET $team_{n} = type::record('team', $led_ids[{n}]);\n"))
+            .map(|n| format!("LET $team_{n} = $teams[{n}];\n"))
             .collect();
         let mut response = self
             .db()
@@ -485,7 +485,6 @@ impl Store {
             .bind(("me_id", scope.me.clone()))
             .bind(("owners", record_ids("user", &owners)))
             .bind(("teams", record_ids("team", &scope.led_team_ids)))
-            .bind(("led_ids", scope.led_team_ids.clone()))
             .bind(("owner_id", f.owner.clone()))
             .bind(("from_day", f.from.map(iso)))
             .bind(("to_day", f.to.map(iso)))

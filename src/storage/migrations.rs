@@ -113,8 +113,8 @@ impl Migrations {
                 sql: include_str!("../../migrations/0016_write_path.surql").to_owned(),
             },
             Migration {
-                name: "0017_queued_keys.surql".to_owned(),
-                sql: include_str!("../../migrations/0017_queued_keys.surql").to_owned(),
+                name: "0017_alert_run_at_scale.surql".to_owned(),
+                sql: include_str!("../../migrations/0017_alert_run_at_scale.surql").to_owned(),
             },
         ])
     }

@@ -75,20 +75,7 @@ impl Store {
     pub(crate) fn db(&self) -> &Surreal<Any> {
         &self.db
     }
-}
 
-/// The ids of `keys` in `table`, to bind. Building them here rather than
-/// with `$keys.map(|$k| type::record(…))` in the query matters for long
-/// lists: the database runs a closure as its own future, which costs tens
-/// of microseconds an element (a lead's 500 team members, a batch of the
-/// alert scan).
-pub(crate) fn record_ids(table: &str, keys: &[String]) -> Vec<RecordId> {
-    keys.iter()
-        .map(|key| RecordId::new(table, key.as_str()))
-        .collect()
-}
-
-impl Store {
     /// Runs SurrealQL as is. Only for tests that need to set up states the
     /// API cannot create (for example an account that joined a year ago).
     #[doc(hidden)]
@@ -120,6 +107,17 @@ impl Store {
             .and_then(|r| r.check())
             .is_ok()
     }
+}
+
+/// The ids of `keys` in `table`, to bind. Building them here rather than
+/// with `$keys.map(|$k| type::record(…))` in the query matters for long
+/// lists: the database runs a closure as its own future, which costs tens
+/// of microseconds an element (a lead's 500 team members, a batch of the
+/// alert scan).
+pub(crate) fn record_ids(table: &str, keys: &[String]) -> Vec<RecordId> {
+    keys.iter()
+        .map(|key| RecordId::new(table, key.as_str()))
+        .collect()
 }
 
 /// Waits (up to five seconds) until the embedded store in `dir` has shut

@@ -35,16 +35,6 @@ impl Store {
         Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
-    /// Every account's id, sorted: for the consistency checks, which
-    /// visit everyone.
-    pub(super) async fn all_user_ids(&self) -> StorageResult<Vec<String>> {
-        Ok(self
-            .db()
-            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
-            .await?
-            .take(0)?)
-    }
-
     /// People whose tally differs from a count of their records, as
     /// `id: tally N, records M` (for tests and a consistency check).
     pub async fn record_tally_drift(&self) -> StorageResult<Vec<String>> {

@@ -155,6 +155,16 @@ impl UserRow {
 }
 
 impl Store {
+    /// Every account's id, sorted: for the consistency checks, which
+    /// visit everyone.
+    pub(super) async fn all_user_ids(&self) -> StorageResult<Vec<String>> {
+        Ok(self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM user ORDER BY id")
+            .await?
+            .take(0)?)
+    }
+
     /// Creates the account and, for a team, the team (if new), the
     /// membership and its entry in the team's trail, all in one transaction.
     pub async fn create_user(&self, account: NewAccount<'_>) -> Result<User, CreateUserError> {
