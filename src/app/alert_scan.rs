@@ -1,9 +1,10 @@
 //! The part of the alert run that looks at people: every active account
 //! that keeps a portfolio, a batch at a time, checked for the inactivity
 //! reminder and for the milestone (if any) due on the day for each of its
-//! compliance items. A batch is read from `compliance_digest` by key (one
-//! flat line a person, cheap to decode, with the outbox keys the last run
-//! saw queued for them). A milestone stays due for days or weeks after it
+//! compliance items. The sorted ids are read first, then each batch's
+//! `compliance_digest` lines as one range scan from its first id to its
+//! last (one flat line a person, cheap to decode, with the outbox keys the
+//! last run saw queued for them). A milestone stays due for days or weeks after it
 //! is emailed, so on most days most of what is due is among those keys and
 //! costs nothing more; only the rest is checked against the outbox, and
 //! only the accounts with something not yet queued are read, to address
@@ -54,14 +55,11 @@ impl App {
         let settings = self.store().settings_by_team().await?;
         let (no_due_soon, _) = self.store().alert_opt_outs().await?;
         let no_due_soon: HashSet<String> = no_due_soon.into_iter().collect();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self
-                .store()
-                .digest_page(after.as_deref(), SCAN_BATCH)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.digest.stored.facts.user_id.clone());
+        for batch in self.store().digest_ids().await?.chunks(SCAN_BATCH) {
+            let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+                continue;
+            };
+            let page = self.store().digest_page(first, last).await?;
             self.scan_page(page, today, &settings, &no_due_soon, report)
                 .await?;
         }

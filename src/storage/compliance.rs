@@ -486,31 +486,35 @@ impl Store {
             .collect()
     }
 
-    /// Up to `limit` digest lines in key order from just after the
-    /// account `after` (from the first when `None`), each with the outbox
-    /// keys last seen queued for them (migration 0017): one range scan of
-    /// the table per page, for the alert scan.
-    pub async fn digest_page(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StorageResult<Vec<ScannedDigest>> {
-        let start = match after {
-            Some(id) => Bound::Excluded(RecordIdKey::String(id.to_owned())),
-            None => Bound::Unbounded,
-        };
+    /// The id of every account with a digest line (every account), sorted.
+    pub async fn digest_ids(&self) -> StorageResult<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .db()
+            .query("SELECT VALUE record::id(id) FROM compliance_digest")
+            .await?
+            .take(0)?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The digest lines of the accounts from `first` to `last` (ids, both
+    /// included) in key order, each with the outbox keys last seen queued
+    /// for them (migration 0017): one bounded range scan of the table, for
+    /// the alert scan. The range must be bounded at both ends: SurrealDB
+    /// 3.3.5 reads an open range to the end of the table before applying a
+    /// `LIMIT`, which made paging by `LIMIT` quadratic.
+    pub async fn digest_page(&self, first: &str, last: &str) -> StorageResult<Vec<ScannedDigest>> {
         let range = RecordIdKeyRange {
-            start,
-            end: Bound::Unbounded,
+            start: Bound::Included(RecordIdKey::String(first.to_owned())),
+            end: Bound::Included(RecordIdKey::String(last.to_owned())),
         };
         let rows: Vec<ScannedRow> = self
             .db()
-            .query("SELECT record::id(id) AS id, line, queued FROM $range LIMIT $limit")
+            .query("SELECT record::id(id) AS id, line, queued FROM $range")
             .bind((
                 "range",
                 RecordId::new("compliance_digest", RecordIdKey::Range(Box::new(range))),
             ))
-            .bind(("limit", i64::try_from(limit).unwrap_or(i64::MAX)))
             .await?
             .take(0)?;
         rows.into_iter()
