@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use crate::app::AppError;
 use crate::domain::record::is_record_id;
+use crate::http::json_body::MalformedField;
 use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
 
 /// Gives the request a fresh id: every log line written while serving it
@@ -63,6 +64,9 @@ fn loggable_path(path: &str) -> String {
 fn error_to_problem(err: poem::Error) -> Response {
     if let Some(app_err) = err.downcast_ref::<AppError>() {
         return poem::error::ResponseError::as_response(app_err);
+    }
+    if let Some(malformed) = err.downcast_ref::<MalformedField>() {
+        return poem::error::ResponseError::as_response(malformed);
     }
     let status = err.status();
     let detail = match status {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 mod client;
 pub mod contract;
+pub mod json_body;
 mod middleware;
 pub mod problem;
 pub mod text;

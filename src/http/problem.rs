@@ -98,16 +98,25 @@ pub fn to_problem(err: &AppError) -> Problem {
     }
 }
 
-/// Builds a problem response for any status with the given detail.
-pub fn problem_response(status: StatusCode, detail: impl Into<String>) -> Response {
+/// Builds a problem response naming the fields at fault.
+pub fn field_problem_response(
+    status: StatusCode,
+    detail: impl Into<String>,
+    errors: Vec<FieldProblem>,
+) -> Response {
     let problem = Problem {
         kind: "about:blank".to_owned(),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail: detail.into(),
-        errors: Vec::new(),
+        errors,
     };
     problem_to_response(&problem)
+}
+
+/// Builds a problem response for any status with the given detail.
+pub fn problem_response(status: StatusCode, detail: impl Into<String>) -> Response {
+    field_problem_response(status, detail, Vec::new())
 }
 
 fn problem_to_response(problem: &Problem) -> Response {

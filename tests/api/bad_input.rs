@@ -235,3 +235,75 @@ async fn a_method_the_path_does_not_answer_is_405_with_allow() {
     assert_problem(status, &problem, 405);
     assert_eq!(headers["allow"], "GET, POST");
 }
+
+/// A 400 for a value of the wrong kind names the field and what it must
+/// be, so a client need not guess among a dozen fields.
+#[tokio::test]
+async fn a_wrongly_typed_field_is_named_in_the_problem() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("typed@example.nhs.uk").await;
+    let cases = [
+        (
+            json!({"title": {"text": "x"}, "activity_date": "2026-01-10", "activity_type": "other"}),
+            "title",
+            "must be text, not an object",
+        ),
+        (
+            json!({"title": "x", "activity_date": 20260110, "activity_type": "other"}),
+            "activity_date",
+            "must be a real date written YYYY-MM-DD",
+        ),
+        (
+            json!({"title": "x", "activity_date": "2025-02-30", "activity_type": "other"}),
+            "activity_date",
+            "must be a real date written YYYY-MM-DD",
+        ),
+        (
+            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other", "hours": "many"}),
+            "hours",
+            "must be a number, not text",
+        ),
+        (
+            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other", "tags": "one"}),
+            "tags",
+            "must be a list, not text",
+        ),
+        (
+            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other", "standards": [1.5]}),
+            "",
+            "",
+        ),
+    ];
+    for (body, field, message) in cases {
+        let (status, problem) = t.post("/api/v1/reflections", Some(&token), &body).await;
+        assert_problem(status, &problem, 400);
+        if field.is_empty() {
+            assert!(problem.get("errors").is_none(), "{problem}");
+            continue;
+        }
+        assert_eq!(
+            problem["errors"],
+            json!([{"field": field, "message": message}]),
+            "{body}"
+        );
+        assert_eq!(problem["detail"], format!("the field {field} is not valid"));
+    }
+    let (status, problem) = t
+        .post(
+            "/api/v1/reflections",
+            Some(&token),
+            &json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "reading"}),
+        )
+        .await;
+    assert_problem(status, &problem, 400);
+    assert_eq!(problem["errors"][0]["field"], "activity_type");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("must be one of: "),
+        "{problem}"
+    );
+    let (_, list) = t.get("/api/v1/reflections", Some(&token)).await;
+    assert_eq!(list["total"], 0, "nothing was stored");
+}

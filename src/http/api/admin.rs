@@ -2,6 +2,7 @@
 //! deactivating and reactivating them, one-time password resets, and the
 //! alert job. An admin sees accounts, never portfolio content.
 
+use crate::http::json_body::JsonBody;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -238,7 +239,7 @@ impl AdminApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<NewUserRequest>,
+        body: JsonBody<NewUserRequest>,
     ) -> AppResult<CreatedUser> {
         auth.0.require_admin()?;
         let body = body.0;
@@ -293,7 +294,7 @@ impl AdminApi {
         app: Data<&App>,
         auth: BearerAuth,
         user_id: Path<String>,
-        body: Json<StaffPatch>,
+        body: JsonBody<StaffPatch>,
     ) -> AppResult<Json<StaffFactsView>> {
         let body = body.0;
         let update = StaffUpdate {

@@ -1,3 +1,4 @@
+use crate::http::json_body::JsonBody;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -50,7 +51,7 @@ impl AuthApi {
         &self,
         req: &Request,
         app: Data<&App>,
-        body: Json<LoginRequest>,
+        body: JsonBody<LoginRequest>,
     ) -> AppResult<Json<LoginResponse>> {
         let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
         let result = app.login(&body.email.0, &body.password.0, client).await?;

@@ -2,6 +2,7 @@
 //! (JSON or CSV) and settings, and one member's items for the team's
 //! leads and admins. Statuses and dates only, never record content.
 
+use crate::http::json_body::JsonBody;
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response};
 use poem_openapi::param::{Path, Query};
@@ -543,7 +544,7 @@ impl ComplianceApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<RegistrationPatch>,
+        body: JsonBody<RegistrationPatch>,
     ) -> AppResult<Json<StaffFactsView>> {
         let body = body.0;
         let update = RegistrationUpdate {
@@ -654,7 +655,7 @@ impl ComplianceApi {
         app: Data<&App>,
         auth: BearerAuth,
         team_id: Path<String>,
-        body: Json<TeamSettingsPatch>,
+        body: JsonBody<TeamSettingsPatch>,
     ) -> AppResult<Json<TeamSettingsView>> {
         let update = TeamSettingsUpdate {
             supervision_weeks: body.0.supervision_weeks,

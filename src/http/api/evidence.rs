@@ -115,7 +115,7 @@ macro_rules! evidence_collection {
                 &self,
                 app: poem::web::Data<&crate::app::App>,
                 auth: crate::http::auth::BearerAuth,
-                body: poem_openapi::payload::Json<$input>,
+                body: crate::http::json_body::JsonBody<$input>,
             ) -> crate::app::AppResult<Created> {
                 let stored = app.create_evidence::<$draft>(&auth.0, body.0.into()).await?;
                 let location = format!("{}/{}", $path, stored.id);
@@ -172,7 +172,7 @@ macro_rules! evidence_collection {
                 app: poem::web::Data<&crate::app::App>,
                 auth: crate::http::auth::BearerAuth,
                 id: poem_openapi::param::Path<String>,
-                body: poem_openapi::payload::Json<$input>,
+                body: crate::http::json_body::JsonBody<$input>,
             ) -> crate::app::AppResult<poem_openapi::payload::Json<$view>> {
                 crate::http::api::records::check_id(<$draft as crate::domain::record::EvidenceData>::KIND, &id)?;
                 let record = app.update_evidence::<$draft>(&auth.0, &id, body.0.into()).await?;

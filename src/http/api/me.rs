@@ -1,5 +1,6 @@
 //! The caller's own account: details, password, sessions and access log.
 
+use crate::http::json_body::JsonBody;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -193,7 +194,7 @@ impl MeApi {
         req: &Request,
         app: Data<&App>,
         auth: SessionAuth,
-        body: Json<PasswordChangeRequest>,
+        body: JsonBody<PasswordChangeRequest>,
     ) -> AppResult<Done> {
         let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
         let body = body.0;
@@ -244,7 +245,7 @@ impl MeApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<MeUpdate>,
+        body: JsonBody<MeUpdate>,
     ) -> AppResult<Json<UserView>> {
         let body = body.0;
         let update = ProfileUpdate {
@@ -308,7 +309,7 @@ impl MeApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<AlertPreferencesPatch>,
+        body: JsonBody<AlertPreferencesPatch>,
     ) -> AppResult<Json<AlertPreferencesView>> {
         let body = body.0;
         let update = AlertPreferencesUpdate {

@@ -1,3 +1,4 @@
+use crate::http::json_body::JsonBody;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -182,7 +183,7 @@ impl ReflectionsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<ReflectionInput>,
+        body: JsonBody<ReflectionInput>,
     ) -> AppResult<CreatedResponse> {
         let stored = app
             .create_evidence::<ReflectionDraft>(&auth.0, body.0.into())
@@ -257,7 +258,7 @@ impl ReflectionsApi {
         app: Data<&App>,
         auth: BearerAuth,
         id: Path<String>,
-        body: Json<ReflectionInput>,
+        body: JsonBody<ReflectionInput>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
         Ok(Json(
@@ -287,7 +288,7 @@ impl ReflectionsApi {
         app: Data<&App>,
         auth: BearerAuth,
         id: Path<String>,
-        body: Json<ShareInput>,
+        body: JsonBody<ShareInput>,
     ) -> AppResult<Json<ReflectionView>> {
         check_id(&id)?;
         let shared = app

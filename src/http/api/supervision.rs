@@ -1,5 +1,6 @@
 //! `/api/v1/supervision`: supervision records and their sign-off.
 
+use crate::http::json_body::JsonBody;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -193,7 +194,7 @@ impl SupervisionStepsApi {
         app: Data<&App>,
         auth: BearerAuth,
         id: Path<String>,
-        body: Json<ReturnInput>,
+        body: JsonBody<ReturnInput>,
     ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
         Ok(Json(
@@ -210,7 +211,7 @@ impl SupervisionStepsApi {
         app: Data<&App>,
         auth: BearerAuth,
         id: Path<String>,
-        body: Json<AddendumInput>,
+        body: JsonBody<AddendumInput>,
     ) -> AppResult<Json<SupervisionView>> {
         check_id(KIND, &id)?;
         Ok(Json(

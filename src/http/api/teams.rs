@@ -3,6 +3,7 @@
 //! their teams (who joined, left, was appointed or stood down as lead, by
 //! whom) at `/api/v1/me/teams/events`.
 
+use crate::http::json_body::JsonBody;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -144,7 +145,7 @@ impl TeamsApi {
         &self,
         app: Data<&App>,
         auth: BearerAuth,
-        body: Json<NewTeam>,
+        body: JsonBody<NewTeam>,
     ) -> AppResult<CreatedTeam> {
         let team = app.create_team(&auth.0, &body.0.name.0).await?;
         Ok(CreatedTeam::Created(Json(team.into())))
@@ -166,7 +167,7 @@ impl TeamsApi {
         auth: BearerAuth,
         team_id: Path<String>,
         user_id: Path<String>,
-        body: Json<Membership>,
+        body: JsonBody<Membership>,
     ) -> AppResult<Json<TeamDetail>> {
         let team = app
             .set_team_member(&auth.0, &team_id, &user_id, body.0.is_lead)
