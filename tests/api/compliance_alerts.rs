@@ -495,7 +495,7 @@ async fn optional_reminders_can_be_switched_off_but_lapse_notices_cannot() {
         (
             json!({"due_soon": "no"}),
             400,
-            "Expected input type \\\"boolean\\\", found \\\"no\\\"",
+            r#"{"field":"due_soon","message":"must be true or false, not text"}"#,
         ),
         (json!({"weekly": false}), 400, "weekly"),
     ] {
