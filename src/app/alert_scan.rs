@@ -4,9 +4,9 @@
 //! compliance items. The sorted ids are read first, then each batch's
 //! `compliance_digest` lines as one range scan from its first id to its
 //! last (one flat line a person, cheap to decode, with the outbox keys the
-//! last run saw queued for them). A milestone stays due for days or weeks after it
-//! is emailed, so on most days most of what is due is among those keys and
-//! costs nothing more; only the rest is checked against the outbox, and
+//! last run saw queued for them). A milestone stays due for days or weeks
+//! after it is emailed, so on most days most of what is due is among those
+//! keys and costs nothing more; only the rest is checked against the outbox, and
 //! only the accounts with something not yet queued are read, to address
 //! their email. A real run then stores the keys of the people whose due
 //! emails changed. Only the sorted list of ids, the teams' settings and

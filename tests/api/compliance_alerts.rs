@@ -56,6 +56,21 @@ impl World {
             .await
     }
 
+    /// Records a completion of `course` on `completed_on` as the holder
+    /// of `token`; the created record.
+    async fn record_training(&self, token: &str, course: &str, completed_on: &str) -> Value {
+        let (status, created) = self
+            .t
+            .post(
+                "/api/v1/training",
+                Some(token),
+                &training(course, completed_on, ""),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created
+    }
+
     async fn get(&self, path: &str) -> (u16, Value) {
         let admin = self.t.login("admin@example.nhs.uk").await;
         self.t.get(path, Some(&admin)).await
@@ -99,14 +114,8 @@ async fn a_certificates_series_is_emailed_once_each_and_ends_on_renewal() {
     let w = World::new(datetime!(2027-01-29 12:00 UTC), "sunday").await;
     w.t.user(SAM, Role::Practitioner, Some("Riverside")).await;
     let sam = w.t.login(SAM).await;
-    let (status, body) =
-        w.t.post(
-            "/api/v1/training",
-            Some(&sam),
-            &training("fire-safety-l1", "2025-03-31", ""),
-        )
+    w.record_training(&sam, "fire-safety-l1", "2025-03-31")
         .await;
-    assert_eq!(status, 201, "{body}");
 
     let (status, run) = w.run("").await;
     assert_eq!(status, 200, "{run}");
@@ -172,14 +181,8 @@ async fn a_certificates_series_is_emailed_once_each_and_ends_on_renewal() {
     // Sam renews it: the old series ends, the new one is far off.
     w.at(date!(2027 - 04 - 29));
     let sam = w.t.login(SAM).await;
-    let (status, body) =
-        w.t.post(
-            "/api/v1/training",
-            Some(&sam),
-            &training("fire-safety-l1", "2027-04-20", ""),
-        )
+    w.record_training(&sam, "fire-safety-l1", "2027-04-20")
         .await;
-    assert_eq!(status, 201, "{body}");
     let (_, run) = w.run("").await;
     assert_eq!(milestones(&run), vec![], "renewed: no overdue_reminder_2");
     assert_eq!(
@@ -218,14 +221,9 @@ async fn the_keys_the_scan_keeps_spare_the_outbox_but_only_the_outbox_decides() 
     // Renewed: nothing is due, so the kept keys are cleared.
     w.at(date!(2027 - 04 - 02));
     let sam = w.t.login(SAM).await;
-    let (status, renewal) =
-        w.t.post(
-            "/api/v1/training",
-            Some(&sam),
-            &training("fire-safety-l1", "2027-04-02", ""),
-        )
+    let renewal = w
+        .record_training(&sam, "fire-safety-l1", "2027-04-02")
         .await;
-    assert_eq!(status, 201, "{renewal}");
     assert_eq!(milestones(&w.run("").await.1), vec![]);
     assert_eq!(kept_keys(&w, &sam_id).await, Vec::<String>::new());
 
