@@ -115,6 +115,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../content/reflective-models/schon.md"),
     ),
     (
+        "standards/proficiency.toml",
+        include_str!("../content/standards/proficiency.toml"),
+    ),
+    (
         "training/catalogue.toml",
         include_str!("../content/training/catalogue.toml"),
     ),
@@ -171,6 +175,16 @@ pub struct Content {
     pub compliance: Requirements,
     /// How to read an ESR competence export.
     pub esr: EsrMapping,
+    /// The HCPC standards of proficiency by number, 1 to 15 in order.
+    pub standards: Vec<Standard>,
+}
+
+/// One HCPC standard of proficiency, as forms offer it by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standard {
+    pub number: u8,
+    pub title: String,
 }
 
 impl Content {
@@ -195,6 +209,7 @@ impl Content {
         let compliance =
             load_requirements(source.read("compliance/requirements.toml")?, &training)?;
         let esr = load_esr_mapping(source.read("esr/mapping.toml")?, &training)?;
+        let standards = load_standards(source.read("standards/proficiency.toml")?)?;
         Ok(Self {
             source,
             models,
@@ -202,6 +217,7 @@ impl Content {
             training,
             compliance,
             esr,
+            standards,
         })
     }
 
@@ -255,6 +271,27 @@ fn load_email((text, origin): (String, String)) -> anyhow::Result<EmailTemplate>
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
     course: Vec<Course>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandardsFile {
+    standard: Vec<Standard>,
+}
+
+/// Every standard from 1 to 15 exactly once, in order, each with a title.
+fn load_standards((text, origin): (String, String)) -> anyhow::Result<Vec<Standard>> {
+    let file: StandardsFile =
+        toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    let numbers: Vec<u8> = file.standard.iter().map(|s| s.number).collect();
+    let expected: Vec<u8> = crate::domain::reflection::STANDARDS.collect();
+    if numbers != expected {
+        bail!("{origin}: standards must be numbered 1 to 15 once each, in order");
+    }
+    if let Some(blank) = file.standard.iter().find(|s| s.title.trim().is_empty()) {
+        bail!("{origin}: standard {} has no title", blank.number);
+    }
+    Ok(file.standard)
 }
 
 fn load_catalogue((text, origin): (String, String)) -> anyhow::Result<Vec<Course>> {

@@ -215,6 +215,7 @@ impl AsyncRead for LimitedReader {
 /// Security headers for an API that serves confidential data.
 pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Response> {
     let is_docs = req.uri().path().starts_with("/docs");
+    let is_page = crate::http::web::is_page(req.uri().path());
     let mut resp = next.call(req).await?.into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -244,6 +245,8 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
     );
     let csp = if is_docs {
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+    } else if is_page {
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     } else {
         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     };
@@ -251,7 +254,7 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(csp),
     );
-    if !is_docs {
+    if !is_docs && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if h.get(header::CONTENT_TYPE)

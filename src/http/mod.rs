@@ -10,12 +10,13 @@ pub mod json_body;
 mod middleware;
 pub mod problem;
 pub mod text;
+pub mod web;
 
 use std::sync::Arc;
 
 use poem::http::HeaderValue;
 use poem::web::Json;
-use poem::{Endpoint, EndpointExt, IntoResponse, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Route};
 use poem_openapi::OpenApiService;
 
 use crate::app::App;
@@ -39,13 +40,16 @@ pub fn routes(app: App) -> impl Endpoint {
     let allow = Arc::new(contract::allowed_methods(&document));
     let spec = poem::endpoint::make_sync(move |_| Json(document.clone()).into_response());
     let docs = service.swagger_ui();
+    let api = Arc::new(service.into_endpoint());
     let limit = middleware::BodyLimit {
         json: app.config().max_body_bytes,
         upload: app.config().max_attachment_bytes + MULTIPART_OVERHEAD_BYTES,
         file: app.config().max_attachment_bytes,
     };
-    Route::new()
-        .nest("/", service)
+    web::routes(Route::new())
+        .nest_no_strip("/api", Arc::clone(&api))
+        .at("/healthz", Arc::clone(&api))
+        .at("/readyz", api)
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .with(limit)

@@ -30,3 +30,4 @@ mod signoff;
 mod smtp;
 mod storage;
 mod team_events;
+mod web;

@@ -4,6 +4,7 @@
 //! Pure: the caller loads the evidence; `export::profile` renders it.
 
 mod gaps;
+pub mod monthly;
 mod statement;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,116 @@
+//! The person's account: their details, and setting a new password (the
+//! only page open to an account still on a password an admin chose).
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Form};
+use poem::{Request, Response, handler};
+
+use super::error::{WebError, WebResult, redirect};
+use super::form::FormData;
+use super::layout::{Field, csrf_field, error_summary, page};
+use super::session::{self, SignedIn};
+use crate::app::{App, AppError};
+use crate::domain::error::FieldError;
+use crate::http::client::client_ip;
+
+fn html_page(title: &str, me: &SignedIn, status: StatusCode, main: Markup) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page(title, Some(&me.viewer()), main).into_string())
+}
+
+/// `GET /account`.
+#[handler]
+pub async fn account(req: &Request, app: Data<&App>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let u = &me.user.user;
+    let main = html! {
+        h1 { "Your account" }
+        dl {
+            dt { "Name" } dd { (u.name) }
+            dt { "Email address" } dd { (u.email) }
+            dt { "HCPC registration number" } dd { (u.hcpc_number.as_deref().unwrap_or("Not recorded")) }
+        }
+        @if !u.practice_summary.is_empty() {
+            h2 { "Summary of practice" }
+            p { (u.practice_summary) }
+        }
+        p { a href="/account/password" { "Change your password" } }
+    };
+    Ok(html_page("Your account", &me, StatusCode::OK, main))
+}
+
+async fn signed_in_any(app: &App, req: &Request) -> WebResult<SignedIn> {
+    session::signed_in(app, req)
+        .await?
+        .ok_or_else(|| WebError::SignIn {
+            next: "/account/password".to_owned(),
+        })
+}
+
+fn password_form(me: &SignedIn, errors: &[FieldError]) -> Markup {
+    let label_of = |f: &str| match f {
+        "current_password" => "Current password".to_owned(),
+        _ => "New password".to_owned(),
+    };
+    html! {
+        (error_summary(errors, label_of))
+        h1 { "Change your password" }
+        @if me.user.user.must_change_password {
+            p { "An administrator chose your password. Choose your own before you carry on." }
+        }
+        form method="post" action="/account/password" novalidate {
+            (csrf_field(&me.csrf))
+            (Field::new("current_password", "Current password", errors).text("password", ""))
+            (Field::new("new_password", "New password", errors)
+                .hint("At least 12 characters. A few unrelated words make a strong password.")
+                .text("password", ""))
+            button.button type="submit" { "Change password" }
+        }
+    }
+}
+
+/// `GET /account/password`.
+#[handler]
+pub async fn password_page(req: &Request, app: Data<&App>) -> WebResult {
+    let me = signed_in_any(&app, req).await?;
+    Ok(html_page(
+        "Change your password",
+        &me,
+        StatusCode::OK,
+        password_form(&me, &[]),
+    ))
+}
+
+/// `POST /account/password`.
+#[handler]
+pub async fn change_password(
+    req: &Request,
+    app: Data<&App>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    let me = signed_in_any(&app, req).await?;
+    form.check_csrf(req, &me)?;
+    let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+    let result = app
+        .change_password(
+            &me.user,
+            form.get("current_password"),
+            form.get("new_password"),
+            client,
+        )
+        .await;
+    let errors = match result {
+        Ok(()) => return Ok(redirect("/")),
+        Err(AppError::Validation(errors)) => errors,
+        Err(other) => return Err(other.into()),
+    };
+    Ok(html_page(
+        "Change your password",
+        &me,
+        StatusCode::BAD_REQUEST,
+        password_form(&me, &errors),
+    ))
+}

@@ -1,0 +1,74 @@
+//! A submitted form as its name–value pairs, in order. Checkboxes send a
+//! name once per ticked box, which a struct cannot hold, and a form that
+//! comes back with errors must show exactly what was typed, so the pages
+//! read fields from the pairs and convert them themselves.
+
+use poem::Request;
+use poem::web::Form;
+
+use super::error::{WebError, WebResult};
+use super::session::{self, SignedIn};
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `name`, or "" when the form did not send it.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// Every value sent under `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+
+    /// Every pair, for carrying a draft through the sign-in form.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// Refuses the form unless it came from this site and carries the
+    /// session's CSRF token.
+    pub fn check_csrf(&self, req: &Request, signed_in: &SignedIn) -> WebResult<()> {
+        let token_ok = session::tokens_match(&signed_in.csrf, self.get("csrf"));
+        if token_ok && session::from_this_site(req) {
+            Ok(())
+        } else {
+            tracing::warn!("form refused: wrong or missing CSRF token or origin");
+            Err(WebError::Forged)
+        }
+    }
+}
+
+impl From<Form<FormData>> for FormData {
+    fn from(form: Form<FormData>) -> Self {
+        form.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_keep_every_value_in_order() {
+        let form: FormData =
+            serde_urlencoded::from_str("title=A+%26+B&standards=3&standards=10&csrf=x").unwrap();
+        assert_eq!(form.get("title"), "A & B");
+        assert_eq!(form.all("standards"), vec!["3", "10"]);
+        assert_eq!(form.get("missing"), "");
+    }
+}
