@@ -2,13 +2,16 @@
 # Runs every test: unit tests beside the code, the HTTP integration tests
 # (real embedded SurrealDB, tantivy index in a temp dir, SMTP server on
 # loopback), the CLI tests against the real binary, then the contract test
-# (schemathesis against the real server, scripts/contract.sh). Needs the
-# Rust toolchain and Python 3; cargo and pip fetch everything else.
-# Arguments go to cargo test; with arguments the contract test is skipped.
+# (schemathesis against the real server, scripts/contract.sh) and the
+# browser tests (headless Chromium with axe-core, scripts/browser.sh).
+# Needs the Rust toolchain and Python 3; cargo, pip and apt-get fetch
+# everything else. Arguments go to cargo test; with arguments the contract
+# and browser tests are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cpdfolio-target}"
 cargo test --locked "$@"
 if [ $# -eq 0 ]; then
   scripts/contract.sh "$CARGO_TARGET_DIR/debug/cpdfolio"
+  scripts/browser.sh "$CARGO_TARGET_DIR/debug/cpdfolio"
 fi

@@ -159,7 +159,8 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
 /// What a request's body carries, which decides its size limit.
 #[derive(Debug, PartialEq, Eq)]
 enum BodyKind {
-    /// `POST /api/v1/{collection}/{record id}/attachments`.
+    /// `POST /api/v1/{collection}/{record id}/attachments`, and the web
+    /// form that adds training with its certificate.
     Upload,
     /// `POST /api/v1/admin/imports/esr`.
     File,
@@ -179,6 +180,7 @@ fn body_kind(method: &poem::http::Method, path: &str) -> BodyKind {
             BodyKind::Upload
         }
         ["", "api", "v1", "admin", "imports", "esr"] => BodyKind::File,
+        ["", "training", "new"] => BodyKind::Upload,
         _ => BodyKind::Json,
     }
 }
@@ -287,6 +289,7 @@ mod tests {
             assert_eq!(body_kind(&Method::POST, &path), BodyKind::Upload, "{path}");
             assert_eq!(body_kind(&Method::GET, &path), BodyKind::Json, "{path}");
         }
+        assert_eq!(body_kind(&Method::POST, "/training/new"), BodyKind::Upload);
         let import = "/api/v1/admin/imports/esr";
         assert_eq!(body_kind(&Method::POST, import), BodyKind::File);
         assert_eq!(body_kind(&Method::GET, import), BodyKind::Json);

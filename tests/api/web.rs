@@ -597,3 +597,168 @@ async fn an_account_on_a_password_an_admin_chose_goes_to_the_password_form_first
     assert_eq!((done.status, done.location()), (303, "/"));
     assert_eq!(b.get("/reflections").await.status, 200);
 }
+
+fn training_form(
+    csrf: &str,
+    course: &str,
+    completed_on: &str,
+    file: Option<Vec<u8>>,
+) -> reqwest::multipart::Form {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("course", course.to_owned())
+        .text("completed_on", completed_on.to_owned())
+        .text("provider", "e-Learning for Healthcare")
+        .text("certificate_expires_on", "")
+        .text("notes", "");
+    let part = match file {
+        Some(bytes) => reqwest::multipart::Part::bytes(bytes).file_name("certificate.pdf"),
+        None => reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+    };
+    form.part("file", part)
+}
+
+#[tokio::test]
+async fn a_certificate_added_in_the_browser_gets_its_expiry_from_the_catalogue_and_keeps_its_file()
+{
+    let t = TestApp::spawn().await;
+    t.user("ot@example.nhs.uk", role("practitioner"), None)
+        .await;
+    let token = t.login("ot@example.nhs.uk").await;
+    let mut b = Browser::new(&t);
+    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let form = b.get("/training/new").await;
+    assert!(
+        form.html
+            .contains(r#"<option value="conflict-resolution-l1">Conflict resolution</option>"#)
+    );
+    assert!(form.html.contains(r#"enctype="multipart/form-data""#));
+    let csrf = form.hidden("csrf");
+
+    let forged = b
+        .send(
+            b.http
+                .post(t.url("/training/new"))
+                .header("sec-fetch-site", "same-origin")
+                .multipart(training_form(
+                    "",
+                    "conflict-resolution-l1",
+                    "2026-11-02",
+                    Some(pdf_bytes("forged")),
+                )),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let missing = b
+        .send(
+            b.http
+                .post(t.url("/training/new"))
+                .header("sec-fetch-site", "same-origin")
+                .multipart(training_form(&csrf, "", "2026-13-02", None)),
+        )
+        .await;
+    assert_eq!(missing.status, 400);
+    assert!(
+        missing
+            .html
+            .contains(r##"<a href="#f-course">Choose the course</a>"##),
+        "{}",
+        missing.html
+    );
+    assert!(missing.html.contains(r##"<a href="#f-completed-on">Date completed must be a real date, for example 2026-03-31</a>"##));
+    assert!(missing.html.contains(r#"value="2026-13-02""#));
+    let (_, none) = t.get("/api/v1/training", Some(&token)).await;
+    assert_eq!(none["items"], json!([]));
+
+    let saved = b
+        .send(
+            b.http
+                .post(t.url("/training/new"))
+                .header("sec-fetch-site", "same-origin")
+                .multipart(training_form(
+                    &csrf,
+                    "conflict-resolution-l1",
+                    "2026-11-02",
+                    Some(pdf_bytes("certificate")),
+                )),
+        )
+        .await;
+    assert_eq!((saved.status, saved.location()), (303, "/training?saved=1"));
+    let (_, stored) = t.get("/api/v1/training", Some(&token)).await;
+    assert_eq!(stored["items"].as_array().unwrap().len(), 1);
+    let record = &stored["items"][0];
+    assert_eq!(record["course_title"], "Conflict resolution");
+    assert_eq!(record["expires_on"], "2029-11-02");
+    let id = record["id"].as_str().unwrap();
+    let (_, files) = t
+        .get(&format!("/api/v1/training/{id}/attachments"), Some(&token))
+        .await;
+    assert_eq!(files[0]["file_name"], "certificate.pdf");
+    assert_eq!(files[0]["media_type"], "application/pdf");
+
+    let list = b.get("/training?saved=1").await;
+    assert!(list.html.contains("<th scope=\"row\">Conflict resolution</th><td>2026-11-02</td><td>2029-11-02</td><td>Not yet</td>"), "{}", list.html);
+}
+
+#[tokio::test]
+async fn the_profile_is_previewed_in_the_page_and_downloads_in_every_format() {
+    let t = TestApp::spawn().await;
+    t.user("ot@example.nhs.uk", role("practitioner"), None)
+        .await;
+    let token = t.login("ot@example.nhs.uk").await;
+    t.create_entry(
+        &token,
+        &entry(
+            "Sensory strategies workshop",
+            "2026-10-01",
+            "formal_education",
+        ),
+    )
+    .await;
+    let mut b = Browser::new(&t);
+    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+
+    let page = b.get("/profile?from=2026-01-01&to=2026-11-01").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains("for 2026-01-01 to 2026-11-01"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Sensory strategies workshop"));
+    for (format, media_type, extension) in [
+        ("markdown", "text/markdown; charset=utf-8", "md"),
+        ("html", "text/html; charset=utf-8", "html"),
+        ("json", "application/json", "json"),
+    ] {
+        let link =
+            format!("/profile/download?from=2026-01-01&amp;to=2026-11-01&amp;format={format}");
+        assert!(page.html.contains(&link), "{format}");
+        let file = b.get(&link.replace("&amp;", "&")).await;
+        assert_eq!(file.status, 200, "{format}");
+        assert_eq!(file.headers["content-type"], media_type);
+        assert_eq!(
+            file.headers["content-disposition"],
+            format!("attachment; filename=\"cpd-profile-2026-01-01-to-2026-11-01.{extension}\"")
+        );
+        assert!(
+            file.html.contains("Sensory strategies workshop"),
+            "{format}"
+        );
+    }
+    let (_, api) = t
+        .get(
+            "/api/v1/me/cpd-profile?from=2026-01-01&to=2026-11-01",
+            Some(&token),
+        )
+        .await;
+    let json_file = b
+        .get("/profile/download?from=2026-01-01&to=2026-11-01&format=json")
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json_file.html).unwrap(),
+        api
+    );
+    assert_eq!(b.get("/profile?from=2026-02-30").await.status, 400);
+    assert_eq!(b.get("/profile/download?format=pdf").await.status, 400);
+}

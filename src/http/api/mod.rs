@@ -17,7 +17,7 @@ mod search;
 mod supervision;
 mod teams;
 mod training;
-mod views;
+pub(crate) mod views;
 
 use poem_openapi::Tags;
 

@@ -8,17 +8,14 @@ use poem::{Request, Response, handler};
 
 use super::error::{WebError, WebResult, redirect};
 use super::form::FormData;
-use super::layout::{Field, csrf_field, error_summary, page};
+use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError};
 use crate::domain::error::FieldError;
 use crate::http::client::client_ip;
 
 fn html_page(title: &str, me: &SignedIn, status: StatusCode, main: Markup) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page(title, Some(&me.viewer()), main).into_string())
+    page_response(title, Some(&me.viewer()), status, main)
 }
 
 /// `GET /account`.

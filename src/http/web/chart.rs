@@ -37,7 +37,7 @@ pub fn cpd_chart(months: &[MonthTotals]) -> Markup {
             svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-labelledby="chart-title chart-desc" {
                 title #chart-title { "CPD hours by month, last " (months.len()) " months" }
                 desc #chart-desc { (format!("{total:.1}")) " hours in all; the table below gives each month's hours by type of activity." }
-                line x1=(LEFT) y1=(HEIGHT - BOTTOM) x2=(WIDTH) y2=(HEIGHT - BOTTOM) stroke="#4c6272";
+                line x1=(LEFT) y1=(HEIGHT - BOTTOM) x2=(WIDTH) y2=(HEIGHT - BOTTOM) stroke="#4c6272" {}
                 text x="0" y=(TOP + 10.0) font-size="12" fill="#212b32" { (peak) " h" }
                 @for (i, m) in months.iter().enumerate() {
                     @let x = LEFT + i as f64 * slot + slot * 0.15;
@@ -116,5 +116,9 @@ mod tests {
         assert!(html.contains("4.0 hours in all"));
         assert!(html.contains("<th scope=\"row\">January 2026</th>"));
         assert!(html.contains("Jan 26"));
+        assert!(
+            html.contains("</line>"),
+            "SVG elements must be closed: {html}"
+        );
     }
 }

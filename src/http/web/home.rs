@@ -4,12 +4,13 @@
 //! last two years of CPD.
 
 use maud::{Markup, html};
+use poem::http::StatusCode;
 use poem::web::Data;
-use poem::{Request, Response, handler};
+use poem::{Request, handler};
 
 use super::chart::cpd_chart;
 use super::error::WebResult;
-use super::layout::page;
+use super::layout::page_response;
 use super::session::{self, SignedIn};
 use crate::app::{App, ProfileRequest};
 use crate::domain::compliance::{PersonCompliance, Status};
@@ -29,9 +30,12 @@ pub async fn home(req: &Request, app: Data<&App>) -> WebResult {
     } else {
         admin_home(&me)
     };
-    Ok(Response::builder()
-        .content_type("text/html; charset=utf-8")
-        .body(page("Home", Some(&me.viewer()), main).into_string()))
+    Ok(page_response(
+        "Home",
+        Some(&me.viewer()),
+        StatusCode::OK,
+        main,
+    ))
 }
 
 fn status_text(status: Status) -> &'static str {

@@ -5,6 +5,8 @@
 //! it is given; only sanitised HTML is ever passed through `PreEscaped`.
 
 use maud::{DOCTYPE, Markup, html};
+use poem::Response;
+use poem::http::StatusCode;
 
 use super::assets;
 use crate::domain::error::FieldError;
@@ -48,6 +50,19 @@ pub fn page(title: &str, viewer: Option<&Viewer>, main: Markup) -> Markup {
     }
 }
 
+/// A page as an HTML response with `status`.
+pub fn page_response(
+    title: &str,
+    viewer: Option<&Viewer>,
+    status: StatusCode,
+    main: Markup,
+) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page(title, viewer, main).into_string())
+}
+
 fn header(viewer: Option<&Viewer>) -> Markup {
     html! {
         header.site-header {
@@ -80,6 +95,8 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
         _ => &[
             ("/", "Home"),
             ("/reflections", "Reflections"),
+            ("/training", "Training"),
+            ("/profile", "CPD profile"),
             ("/account", "Account"),
         ],
     }

@@ -12,10 +12,12 @@ mod error;
 mod form;
 mod home;
 mod layout;
+mod profile;
 mod reflection_form;
 mod reflections;
 mod session;
 mod sign_in;
+mod training;
 
 use poem::{EndpointExt, Route, get};
 
@@ -72,6 +74,18 @@ pub fn routes(route: Route) -> Route {
             get(reflections::edit_form)
                 .post(reflections::update)
                 .around(html_errors),
+        )
+        .at("/training", get(training::list).around(html_errors))
+        .at(
+            "/training/new",
+            get(training::new_form)
+                .post(training::create)
+                .around(html_errors),
+        )
+        .at("/profile", get(profile::preview).around(html_errors))
+        .at(
+            "/profile/download",
+            get(profile::download).around(html_errors),
         )
         .at("/assets/:name", get(assets::asset))
 }

@@ -10,7 +10,7 @@ use time::Date;
 use time::macros::format_description;
 
 use super::form::FormData;
-use super::layout::{Field, csrf_field, error_summary, notice, page};
+use super::layout::{Field, csrf_field, error_summary, notice, page_response};
 use super::session::SignedIn;
 use crate::app::App;
 use crate::domain::error::FieldError;
@@ -79,64 +79,70 @@ impl Typed {
         }
     }
 
-    /// The entry the fields describe, or every field that cannot be read
-    /// (the domain then checks the rest: lengths, dates in the future).
-    pub fn to_draft(&self) -> Result<ReflectionDraft, Vec<FieldError>> {
+    /// The entry the fields describe, or every problem with them at once:
+    /// fields that cannot be read, and what the domain's checks find in
+    /// the rest (read with stand-ins for the unreadable ones).
+    pub fn to_draft(&self, today: Date) -> Result<ReflectionDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let date = Date::parse(
+        let mut problem = |field: &str, message: &str| {
+            errors.push(FieldError::new(field, message));
+        };
+        let activity_date = Date::parse(
             self.activity_date.trim(),
             format_description!("[year]-[month]-[day]"),
         )
-        .map_err(|_| {
-            errors.push(FieldError::new(
+        .unwrap_or_else(|_| {
+            problem(
                 "activity_date",
                 "must be a real date, for example 2026-03-31",
-            ))
+            );
+            today
         });
-        let activity_type = ActivityType::parse(&self.activity_type).ok_or_else(|| {
-            errors.push(FieldError::new(
-                "activity_type",
-                "must be one of the choices",
-            ))
+        let activity_type = ActivityType::parse(&self.activity_type).unwrap_or_else(|| {
+            problem("activity_type", "must be one of the choices");
+            ActivityType::Other
         });
-        let model = ReflectiveModel::parse(&self.model)
-            .ok_or_else(|| errors.push(FieldError::new("model", "must be one of the choices")));
+        let model = ReflectiveModel::parse(&self.model).unwrap_or_else(|| {
+            problem("model", "must be one of the choices");
+            ReflectiveModel::Free
+        });
         let hours = match self.hours.trim() {
-            "" => Ok(None),
-            text => text.parse::<f64>().map(Some).map_err(|_| {
-                errors.push(FieldError::new(
-                    "hours",
-                    "must be a number, for example 1.5",
-                ))
+            "" => None,
+            text => text.parse::<f64>().map(Some).unwrap_or_else(|_| {
+                problem("hours", "must be a number, for example 1.5");
+                None
             }),
         };
-        let standards: Result<Vec<u8>, ()> = self
+        let standards: Vec<u8> = self
             .standards
             .iter()
-            .map(|s| s.parse::<u8>().map_err(|_| ()))
+            .filter_map(|s| s.parse::<u8>().ok())
             .collect();
-        let standards = standards.map_err(|()| {
-            errors.push(FieldError::new("standards", "must be chosen from the list"))
-        });
-        match (date, activity_type, model, hours, standards) {
-            (Ok(activity_date), Ok(activity_type), Ok(model), Ok(hours), Ok(standards)) => {
-                Ok(ReflectionDraft {
-                    title: self.title.clone(),
-                    activity_date,
-                    activity_type,
-                    hours,
-                    model,
-                    body: self.body.clone(),
-                    learning: self.learning.clone(),
-                    impact: self.impact.clone(),
-                    benefit: self.benefit.clone(),
-                    tags: split_tags(&self.tags),
-                    standards,
-                    links: Vec::new(),
-                })
-            }
-            _ => Err(errors),
+        if standards.len() != self.standards.len() {
+            problem("standards", "must be chosen from the list");
         }
+        let draft = ReflectionDraft {
+            title: self.title.clone(),
+            activity_date,
+            activity_type,
+            hours,
+            model,
+            body: self.body.clone(),
+            learning: self.learning.clone(),
+            impact: self.impact.clone(),
+            benefit: self.benefit.clone(),
+            tags: split_tags(&self.tags),
+            standards,
+            links: Vec::new(),
+        };
+        if errors.is_empty() {
+            return Ok(draft);
+        }
+        if let Err(more) = draft.validated(today) {
+            let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+            errors.extend(more.into_iter().filter(|e| !unread.contains(&e.field)));
+        }
+        Err(errors)
     }
 }
 
@@ -180,11 +186,12 @@ fn label_of(field: &str) -> String {
 
 /// The form page, with `status` (400 when it came back with errors).
 pub fn form_page(app: &App, me: &SignedIn, view: &FormView<'_>, status: StatusCode) -> Response {
-    let markup = page(view.heading, Some(&me.viewer()), form_markup(app, me, view));
-    Response::builder()
-        .status(status)
-        .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
+    page_response(
+        view.heading,
+        Some(&me.viewer()),
+        status,
+        form_markup(app, me, view),
+    )
 }
 
 fn form_markup(app: &App, me: &SignedIn, view: &FormView<'_>) -> Markup {
@@ -266,9 +273,17 @@ mod tests {
             standards: vec!["3".to_owned(), "x".to_owned()],
             ..Typed::default()
         };
-        let errors = typed.to_draft().unwrap_err();
+        let today = date!(2026 - 02 - 27);
+        let errors = typed.to_draft(today).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["activity_date", "hours", "standards"]);
+        let blank_title = Typed {
+            title: " ".to_owned(),
+            ..typed.clone()
+        };
+        let errors = blank_title.to_draft(today).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["activity_date", "hours", "standards", "title"]);
         let ok = Typed {
             activity_date: "2026-02-27".to_owned(),
             hours: " 1.5 ".to_owned(),
@@ -276,7 +291,7 @@ mod tests {
             standards: vec!["3".to_owned(), "10".to_owned()],
             ..typed
         };
-        let draft = ok.to_draft().unwrap();
+        let draft = ok.to_draft(today).unwrap();
         assert_eq!(draft.activity_date, date!(2026 - 02 - 27));
         assert_eq!(draft.hours, Some(1.5));
         assert_eq!(draft.tags, vec!["falls", "home visits"]);

@@ -12,7 +12,7 @@ use time::macros::format_description;
 
 use super::error::{WebError, WebResult, redirect};
 use super::form::FormData;
-use super::layout::{Field, notice, page};
+use super::layout::{Field, notice, page_response};
 use super::reflection_form::{FormView, Typed, form_page};
 use super::session::{self, SignedIn};
 use super::sign_in::{Draft, sign_in_again};
@@ -37,9 +37,7 @@ pub struct ListQuery {
 }
 
 fn html_response(title: &str, me: &SignedIn, main: Markup) -> Response {
-    Response::builder()
-        .content_type("text/html; charset=utf-8")
-        .body(page(title, Some(&me.viewer()), main).into_string())
+    page_response(title, Some(&me.viewer()), StatusCode::OK, main)
 }
 
 fn parse_day(text: &str) -> Option<Date> {
@@ -275,7 +273,7 @@ pub async fn create(req: &Request, app: Data<&App>, Form(form): Form<FormData>) 
             StatusCode::OK,
         ));
     }
-    let saved = match typed.to_draft() {
+    let saved = match typed.to_draft(app.today()) {
         Ok(draft) => app.create_evidence(&me.user, draft).await,
         Err(errors) => Err(AppError::Validation(errors)),
     };
@@ -385,7 +383,7 @@ pub async fn update(
         return Ok(form_page(&app, &me, &view, StatusCode::OK));
     }
     let (current, _) = app.evidence::<ReflectionDraft>(&me.user, &id).await?;
-    let saved = match typed.to_draft() {
+    let saved = match typed.to_draft(app.today()) {
         Ok(draft) => {
             let draft = ReflectionDraft {
                 links: current.data.links,

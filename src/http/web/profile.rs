@@ -1,0 +1,136 @@
+//! The CPD profile in the browser: a preview in the page and a download in
+//! every format the API offers (Markdown, HTML, JSON), for a chosen period.
+
+use maud::{PreEscaped, html};
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Query};
+use poem::{Request, Response, handler};
+use poem_openapi::types::ToJSON;
+use time::Date;
+use time::macros::format_description;
+
+use super::error::WebResult;
+use super::layout::{Field, page_response};
+use super::session;
+use crate::app::{App, AppError, ProfileRequest};
+use crate::domain::error::FieldError;
+use crate::export::html::to_safe_html;
+use crate::export::profile::{html_page, render_markdown};
+use crate::http::api::views::profile::CpdProfileView;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ProfileQuery {
+    from: String,
+    to: String,
+    format: String,
+}
+
+impl ProfileQuery {
+    fn request(&self) -> Result<ProfileRequest, AppError> {
+        let mut errors = Vec::new();
+        let mut day = |field: &str, text: &str| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            Date::parse(text, format_description!("[year]-[month]-[day]"))
+                .map_err(|_| {
+                    errors.push(FieldError::new(
+                        field,
+                        "must be a real date, for example 2026-03-31",
+                    ))
+                })
+                .ok()
+        };
+        let request = ProfileRequest {
+            from: day("from", &self.from),
+            to: day("to", &self.to),
+        };
+        if errors.is_empty() {
+            Ok(request)
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+
+    fn download_link(&self, format: &str) -> String {
+        let params = [
+            ("from", self.from.as_str()),
+            ("to", &self.to),
+            ("format", format),
+        ];
+        format!(
+            "/profile/download?{}",
+            serde_urlencoded::to_string(params).unwrap_or_default()
+        )
+    }
+}
+
+/// `GET /profile`: the profile for the period, previewed.
+#[handler]
+pub async fn preview(
+    req: &Request,
+    app: Data<&App>,
+    Query(query): Query<ProfileQuery>,
+) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let profile = app.cpd_profile(&me.user, query.request()?).await?;
+    let main = html! {
+        h1 { "CPD profile" }
+        p.lede { "Your profile in the HCPC's layout for " (profile.from) " to " (profile.to) ", built from your records." }
+        form.filters method="get" action="/profile" aria-label="Period" {
+            (Field::new("from", "From", &[]).text("date", &query.from))
+            (Field::new("to", "To", &[]).text("date", &query.to))
+            div.button-row { button.button.button--secondary type="submit" { "Show this period" } }
+        }
+        h2 { "Download" }
+        ul {
+            li { a href=(query.download_link("markdown")) download { "Markdown (.md), to edit" } }
+            li { a href=(query.download_link("html")) download { "Web page (.html), to print or save as PDF" } }
+            li { a href=(query.download_link("json")) download { "Data (.json)" } }
+        }
+        h2 { "Preview" }
+        div.prose { (PreEscaped(to_safe_html(&render_markdown(&profile)))) }
+    };
+    Ok(page_response(
+        "CPD profile",
+        Some(&me.viewer()),
+        StatusCode::OK,
+        main,
+    ))
+}
+
+/// `GET /profile/download?format=`: the profile as a file.
+#[handler]
+pub async fn download(
+    req: &Request,
+    app: Data<&App>,
+    Query(query): Query<ProfileQuery>,
+) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let profile = app.cpd_profile(&me.user, query.request()?).await?;
+    let stem = format!("cpd-profile-{}-to-{}", profile.from, profile.to);
+    let (body, media_type, extension) = match query.format.as_str() {
+        "markdown" => (
+            render_markdown(&profile),
+            "text/markdown; charset=utf-8",
+            "md",
+        ),
+        "html" => (html_page(&profile), "text/html; charset=utf-8", "html"),
+        "json" => (
+            CpdProfileView::from(profile).to_json_string(),
+            "application/json",
+            "json",
+        ),
+        _ => return Err(AppError::invalid("format", "must be markdown, html or json").into()),
+    };
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .content_type(media_type)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{stem}.{extension}\""),
+        )
+        .body(body))
+}

@@ -1,0 +1,249 @@
+//! Training pages: the person's certificates with the expiry computed from
+//! the catalogue, and adding one by choosing the course and attaching the
+//! certificate file (a plain file input, which is also a drop target).
+//! The form is multipart: its text fields come first, so the record is
+//! saved before the file that follows is streamed to the attachment store.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Multipart, Query};
+use poem::{Request, Response, handler};
+use time::Date;
+use time::macros::format_description;
+
+use super::error::{WebError, WebResult, redirect};
+use super::form::FormData;
+use super::layout::{Field, csrf_field, error_summary, notice, page_response};
+use super::session::{self, SignedIn};
+use crate::app::{App, AppError};
+use crate::domain::error::FieldError;
+use crate::domain::record::{EvidenceFilter, RecordKind};
+use crate::domain::training::TrainingDraft;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    saved: String,
+}
+
+/// `GET /training`: the person's training, newest first.
+#[handler]
+pub async fn list(req: &Request, app: Data<&App>, Query(query): Query<ListQuery>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let filter = EvidenceFilter {
+        owner: Some(me.user.id().to_owned()),
+        limit: 100,
+        ..EvidenceFilter::default()
+    };
+    let found = app
+        .list_evidence::<TrainingDraft>(&me.user, &filter)
+        .await?;
+    let main = html! {
+        h1 { "Training" }
+        @if query.saved == "1" { (notice("Your training has been saved.")) }
+        p { a.button href="/training/new" { "Add a certificate" } }
+        @if found.items.is_empty() {
+            p { "No training recorded yet." }
+        } @else {
+            div.table-wrap {
+                table {
+                    caption.visually-hidden { "Your training" }
+                    thead { tr { th scope="col" { "Course" } th scope="col" { "Completed" } th scope="col" { "Expires" } th scope="col" { "Verified" } } }
+                    tbody {
+                        @for t in &found.items {
+                            tr {
+                                th scope="row" { (t.data.course_title) }
+                                td { (t.data.completed_on) }
+                                td { @match t.data.expires_on { Some(d) => (d), None => "Does not expire" } }
+                                td { @if t.workflow.verification.is_some() { "Verified by a lead" } @else { "Not yet" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page_response(
+        "Training",
+        Some(&me.viewer()),
+        StatusCode::OK,
+        main,
+    ))
+}
+
+/// `GET /training/new`.
+#[handler]
+pub async fn new_form(req: &Request, app: Data<&App>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    me.user.require_portfolio()?;
+    let typed = FormData::from_pairs(vec![("completed_on".to_owned(), app.today().to_string())]);
+    Ok(form_page(&app, &me, &typed, &[], StatusCode::OK))
+}
+
+fn label_of(field: &str) -> String {
+    match field {
+        "course" => "Course",
+        "completed_on" => "Date completed",
+        "provider" => "Provider",
+        "certificate_expires_on" => "Expiry date on the certificate",
+        "notes" => "Notes",
+        "file" => "Certificate file",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn form_page(
+    app: &App,
+    me: &SignedIn,
+    typed: &FormData,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    page_response(
+        "Add a certificate",
+        Some(&me.viewer()),
+        status,
+        form_markup(app, me, typed, errors),
+    )
+}
+
+fn form_markup(app: &App, me: &SignedIn, typed: &FormData, e: &[FieldError]) -> Markup {
+    let mut courses: Vec<(&str, &str)> = vec![("", "Choose a course")];
+    courses.extend(
+        app.content()
+            .training
+            .iter()
+            .map(|c| (c.key.as_str(), c.title.as_str())),
+    );
+    let file = Field::new("file", "Certificate file", e)
+        .hint("A PDF or a photo (PNG or JPEG). Drag it onto the box or choose it.");
+    html! {
+        (error_summary(e, label_of))
+        h1 { "Add a certificate" }
+        @if !e.is_empty() {
+            p { "If you chose a file, choose it again: files are not kept when a form has problems." }
+        }
+        form method="post" action="/training/new" enctype="multipart/form-data" novalidate {
+            (csrf_field(&me.csrf))
+            (Field::new("course", "Course", e).hint("From your organisation's training catalogue").select(&courses, typed.get("course")))
+            (Field::new("completed_on", "Date completed", e).hint("For example 2026-03-31").text("date", typed.get("completed_on")))
+            (Field::new("provider", "Provider", e).hint("Optional, for example e-Learning for Healthcare").text("text", typed.get("provider")))
+            (Field::new("certificate_expires_on", "Expiry date on the certificate", e).hint("Only if the certificate states one; otherwise the catalogue decides").text("date", typed.get("certificate_expires_on")))
+            (Field::new("notes", "Notes", e).textarea(typed.get("notes"), 3))
+            (file.wrap(html! {
+                input.file-drop #(file.id()) type="file" name="file" accept=".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
+                    aria-describedby=[file.described_by()];
+            }))
+            button.button type="submit" { "Save training" }
+        }
+    }
+}
+
+fn parse_optional_day(form: &FormData, field: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
+    let text = form.get(field).trim();
+    if text.is_empty() {
+        return None;
+    }
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                field,
+                "must be a real date, for example 2026-03-31",
+            ))
+        })
+        .ok()
+}
+
+/// The training the fields describe, or what is wrong with them.
+fn to_draft(form: &FormData) -> Result<TrainingDraft, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if form.get("course").is_empty() {
+        errors.push(FieldError::new("course", "Choose the course"));
+    }
+    let completed_on = match parse_optional_day(form, "completed_on", &mut errors) {
+        Some(day) => Some(day),
+        None if form.get("completed_on").trim().is_empty() => {
+            errors.push(FieldError::new("completed_on", "must not be empty"));
+            None
+        }
+        None => None,
+    };
+    let certificate_expires_on = parse_optional_day(form, "certificate_expires_on", &mut errors);
+    match completed_on {
+        Some(completed_on) if errors.is_empty() => Ok(TrainingDraft {
+            course: form.get("course").to_owned(),
+            completed_on,
+            provider: form.get("provider").to_owned(),
+            certificate_expires_on,
+            notes: form.get("notes").to_owned(),
+            course_title: String::new(),
+            expires_on: None,
+            imported: None,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// `POST /training/new`: saves the training, then the certificate file.
+#[handler]
+pub async fn create(req: &Request, app: Data<&App>, mut body: Multipart) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let (form, file) = read_form(&mut body).await?;
+    form.check_csrf(req, &me)?;
+    let saved = match to_draft(&form) {
+        Ok(draft) => app.create_evidence(&me.user, draft).await,
+        Err(errors) => Err(AppError::Validation(errors)),
+    };
+    let record = match saved {
+        Ok(record) => record,
+        Err(AppError::Validation(errors)) => {
+            return Ok(form_page(
+                &app,
+                &me,
+                &form,
+                &errors,
+                StatusCode::BAD_REQUEST,
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let Some(field) = file else {
+        return Ok(redirect("/training?saved=1"));
+    };
+    let file_name = field.file_name().map(str::to_owned);
+    let stream = Box::pin(field.into_async_read());
+    match app
+        .add_attachment(&me.user, RecordKind::Training, &record.id, file_name.as_deref(), stream)
+        .await
+    {
+        Ok(_) => Ok(redirect("/training?saved=1")),
+        Err(err @ (AppError::UnsupportedMediaType(_) | AppError::PayloadTooLarge(_))) => {
+            Err(AppError::BadRequest(format!(
+                "Your training was saved, but the certificate was not attached: {err}. Attach a PDF, PNG or JPEG file."
+            ))
+            .into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The text fields, and the certificate file when one was chosen (the
+/// form puts it last, so the fields are read before it).
+async fn read_form(body: &mut Multipart) -> WebResult<(FormData, Option<poem::web::Field>)> {
+    let mut pairs = Vec::new();
+    while let Some(field) = body.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let chosen = field.file_name().is_some_and(|n| !n.is_empty());
+            return Ok((FormData::from_pairs(pairs), chosen.then_some(field)));
+        }
+        let value = field.text().await.map_err(unreadable)?;
+        pairs.push((name, value));
+    }
+    Ok((FormData::from_pairs(pairs), None))
+}
+
+fn unreadable(err: impl std::fmt::Display) -> WebError {
+    AppError::BadRequest(format!("the form cannot be read: {err}")).into()
+}
