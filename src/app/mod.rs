@@ -42,7 +42,7 @@ use crate::storage::{Migrations, Store};
 
 pub use access::RecordHeader;
 pub use accounts::{CurrentUser, LoginResult, ProfileUpdate};
-pub use alerts::{AlertReport, AlertSummary, Listed, SentEmail};
+pub use alerts::{AlertReport, AlertSummary, Listed, QueuedAlert, SentEmail};
 pub use attachments::{ATTACHMENTS_PER_RECORD, DecodedVersion, History};
 pub use calendar::NewCalendarFeed;
 pub use clock::{Clock, FixedClock, SystemClock};

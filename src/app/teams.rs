@@ -7,7 +7,7 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::record::is_record_id;
 use crate::domain::team::{Standing, Team, TeamChange, TeamEvent};
-use crate::domain::user::check_team_name;
+use crate::domain::user::{Recipient, check_team_name};
 use crate::storage::teams::{MembershipChange, TeamError};
 
 const NO_TEAM: AppError = AppError::NotFound("team");
@@ -128,5 +128,19 @@ impl App {
     pub async fn led_teams(&self, me: &CurrentUser) -> AppResult<Vec<Team>> {
         me.require_portfolio()?;
         Ok(self.store().teams_led_by(me.id()).await?)
+    }
+}
+
+impl App {
+    /// The other people in the caller's teams, by name: whom they may name
+    /// as supervisor or share an entry with. Admins have no colleagues.
+    pub async fn colleagues(&self, me: &CurrentUser) -> AppResult<Vec<Recipient>> {
+        let mut ids = self.store().teammate_ids(me.id()).await?;
+        ids.sort();
+        ids.dedup();
+        ids.retain(|id| id != me.id());
+        let mut people = self.store().recipients(&ids).await?;
+        people.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        Ok(people)
     }
 }

@@ -32,6 +32,26 @@ pub enum SupervisionType {
 }
 
 impl SupervisionType {
+    pub const ALL: [Self; 4] = [
+        Self::Clinical,
+        Self::ProfessionalManagerial,
+        Self::Peer,
+        Self::Group,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clinical => "clinical",
+            Self::ProfessionalManagerial => "professional_managerial",
+            Self::Peer => "peer",
+            Self::Group => "group",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Clinical => "Clinical supervision",
@@ -305,6 +325,16 @@ pub fn add_addendum(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supervision_types_read_back_as_they_are_stored() {
+        for t in SupervisionType::ALL {
+            assert_eq!(SupervisionType::parse(t.as_str()), Some(t));
+            let stored = serde_json::to_value(t).unwrap();
+            assert_eq!(stored, serde_json::json!(t.as_str()));
+        }
+        assert_eq!(SupervisionType::parse("Clinical"), None);
+    }
 
     #[test]
     fn the_owner_may_edit_drafts_and_returned_records_only() {

@@ -220,6 +220,19 @@ impl Store {
             .take(0)?)
     }
 
+    /// The ids of everyone in a team with `user_id` (themselves too).
+    pub async fn teammate_ids(&self, user_id: &str) -> StorageResult<Vec<String>> {
+        Ok(self
+            .db()
+            .query(
+                "LET $teams = (SELECT VALUE team FROM membership WHERE user = type::record('user', $id));
+                 SELECT VALUE record::id(user) FROM membership WHERE team IN $teams",
+            )
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(1)?)
+    }
+
     /// Every team with its members, by name.
     pub async fn teams(&self) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self

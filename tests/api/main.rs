@@ -31,3 +31,5 @@ mod smtp;
 mod storage;
 mod team_events;
 mod web;
+mod web_roles;
+mod web_support;

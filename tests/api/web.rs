@@ -2,7 +2,6 @@
 //! them: cookies kept by hand, redirects not followed, forms posted with
 //! the tokens the pages gave.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use cpdfolio::app::FixedClock;
@@ -11,117 +10,7 @@ use time::macros::datetime;
 use serde_json::json;
 
 use crate::helpers::*;
-
-/// A browser: its cookies, and the last page it was shown.
-struct Browser<'a> {
-    t: &'a TestApp,
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers["location"].to_str().unwrap()
-    }
-
-    /// The value of the first hidden input named `name`.
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!(r#"name="{name}" value=""#);
-        let start = self
-            .html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} in {}", self.html))
-            + marker.len();
-        let end = start + self.html[start..].find('"').unwrap();
-        self.html[start..end].to_owned()
-    }
-}
-
-impl<'a> Browser<'a> {
-    fn new(t: &'a TestApp) -> Self {
-        Self {
-            t,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let req = if cookie.is_empty() {
-            req
-        } else {
-            req.header("cookie", cookie.join("; "))
-        };
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        for set in headers.get_all("set-cookie") {
-            let set = set.to_str().unwrap();
-            let (pair, _) = set.split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let html = resp.text().await.unwrap();
-        Page {
-            status,
-            headers,
-            html,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.http.get(self.t.url(path));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let req = self
-            .http
-            .post(self.t.url(path))
-            .header("sec-fetch-site", "same-origin")
-            .form(form);
-        self.send(req).await
-    }
-
-    async fn sign_in(&mut self, email: &str, password: &str) -> Page {
-        let form = self.get("/sign-in").await;
-        assert_eq!(form.status, 200);
-        let csrf = form.hidden("csrf");
-        self.post(
-            "/sign-in",
-            &[
-                ("csrf", &csrf),
-                ("email", email),
-                ("password", password),
-                ("next", "/"),
-            ],
-        )
-        .await
-    }
-
-    /// The CSRF token the signed-in pages carry.
-    async fn csrf(&mut self) -> String {
-        self.get("/reflections/new").await.hidden("csrf")
-    }
-}
+use crate::web_support::Browser;
 
 fn reflection_form<'a>(csrf: &'a str, title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![

@@ -105,5 +105,10 @@ fn admin_home(me: &SignedIn) -> Markup {
     html! {
         h1 { "Hello, " (me.user.user.name) }
         p { "Administrators manage accounts and teams and keep no portfolio of their own." }
+        ul {
+            li { a href="/admin/users" { "Accounts" } }
+            li { a href="/admin/teams" { "Teams" } }
+            li { a href="/admin/alerts" { "Alerts" } }
+        }
     }
 }

@@ -91,10 +91,26 @@ fn header(viewer: Option<&Viewer>) -> Markup {
 
 fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Admin => &[("/", "Home"), ("/account", "Account")],
-        _ => &[
+        Role::Admin => &[
+            ("/", "Home"),
+            ("/admin/users", "Accounts"),
+            ("/admin/teams", "Teams"),
+            ("/admin/alerts", "Alerts"),
+            ("/account", "Account"),
+        ],
+        Role::Lead => &[
+            ("/", "Home"),
+            ("/team", "Team"),
+            ("/reflections", "Reflections"),
+            ("/supervision", "Supervision"),
+            ("/training", "Training"),
+            ("/profile", "CPD profile"),
+            ("/account", "Account"),
+        ],
+        Role::Practitioner => &[
             ("/", "Home"),
             ("/reflections", "Reflections"),
+            ("/supervision", "Supervision"),
             ("/training", "Training"),
             ("/profile", "CPD profile"),
             ("/account", "Account"),
@@ -207,6 +223,28 @@ impl<'a> Field<'a> {
                         div.checkbox {
                             input #(id) type="checkbox" name=(self.name) value=(value)
                                 checked[checked.contains(value)];
+                            label for=(id) { (label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Field<'_> {
+    /// Yes/no boxes in a fieldset, each its own field: `(name, label)`,
+    /// sent as `name=yes` when ticked.
+    pub fn checkboxes_named(&self, options: &[(String, String)], ticked: &[String]) -> Markup {
+        html! {
+            div.field {
+                fieldset.fieldset #(self.id()) {
+                    legend.label { (self.label) }
+                    @for (name, label) in options {
+                        @let id = field_id(name);
+                        div.checkbox {
+                            input #(id) type="checkbox" name=(name) value="yes"
+                                checked[ticked.contains(name)];
                             label for=(id) { (label) }
                         }
                     }

@@ -6,6 +6,7 @@
 //! kept when anything is wrong.
 
 mod account;
+mod admin;
 mod assets;
 mod chart;
 mod error;
@@ -17,6 +18,9 @@ mod reflection_form;
 mod reflections;
 mod session;
 mod sign_in;
+mod supervision;
+mod supervision_form;
+mod team;
 mod training;
 
 use poem::{EndpointExt, Route, get};
@@ -81,6 +85,70 @@ pub fn routes(route: Route) -> Route {
             get(training::new_form)
                 .post(training::create)
                 .around(html_errors),
+        )
+        .at("/supervision", get(supervision::list).around(html_errors))
+        .at(
+            "/supervision/new",
+            get(supervision::new_form)
+                .post(supervision::create)
+                .around(html_errors),
+        )
+        .at(
+            "/supervision/:id",
+            get(supervision::show).around(html_errors),
+        )
+        .at(
+            "/supervision/:id/edit",
+            get(supervision::edit_form)
+                .post(supervision::update)
+                .around(html_errors),
+        )
+        .at(
+            "/supervision/:id/actions/:index/close",
+            poem::post(supervision::close_action).around(html_errors),
+        )
+        .at(
+            "/supervision/:id/:step",
+            poem::post(supervision::take_step).around(html_errors),
+        )
+        .at(
+            "/training/:id/verify",
+            poem::post(team::verify).around(html_errors),
+        )
+        .at("/team", get(team::teams).around(html_errors))
+        .at("/team/:id", get(team::team).around(html_errors))
+        .at(
+            "/team/:id/compliance.csv",
+            get(team::csv).around(html_errors),
+        )
+        .at(
+            "/admin/users",
+            get(admin::users)
+                .post(admin::create_user)
+                .around(html_errors),
+        )
+        .at(
+            "/admin/users/:id/:action",
+            poem::post(admin::change_user).around(html_errors),
+        )
+        .at(
+            "/admin/teams",
+            get(admin::teams)
+                .post(admin::create_team)
+                .around(html_errors),
+        )
+        .at(
+            "/admin/teams/:id/members",
+            poem::post(admin::add_member).around(html_errors),
+        )
+        .at(
+            "/admin/teams/:id/members/:user/remove",
+            poem::post(admin::remove_member).around(html_errors),
+        )
+        .at("/admin/alerts", get(admin::alerts).around(html_errors))
+        .at(
+            "/admin/alerts/run",
+            poem::post(admin::run_alerts).around(html_errors),
         )
         .at("/profile", get(profile::preview).around(html_errors))
         .at(
