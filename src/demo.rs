@@ -17,6 +17,7 @@ use crate::domain::dates::iso;
 use crate::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
 use crate::domain::supervision::{SupervisionDraft, SupervisionType};
 use crate::domain::user::{NewUser, Role};
+use crate::http::web::{DemoLogin, DemoLogins};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.cpdfolio.test";
 
@@ -78,6 +79,27 @@ struct DemoEntry {
     benefit: String,
     tags: Vec<String>,
     standards: Vec<u8>,
+}
+
+/// The demo's accounts and their shared password, for the sign-in page
+/// of a server started with `--demo`.
+pub fn logins(app: &App) -> anyhow::Result<DemoLogins> {
+    let (text, origin) = app.content().source.read("demo/team.toml")?;
+    let demo: DemoFile = toml::from_str(&text).with_context(|| format!("{origin} is not valid"))?;
+    let mut people = vec![DemoLogin {
+        email: DEMO_ADMIN_EMAIL.to_owned(),
+        name: "Demo Administrator".to_owned(),
+        job_title: "Administrator".to_owned(),
+    }];
+    people.extend(demo.users.into_iter().map(|u| DemoLogin {
+        email: u.email,
+        name: u.name,
+        job_title: u.job_title,
+    }));
+    Ok(DemoLogins {
+        password: demo.password,
+        people,
+    })
 }
 
 /// Seeds the demo team unless the database already has accounts.

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{EndpointExt, Server};
 
 use crate::app::App;
 use crate::config::Config;
@@ -15,9 +15,12 @@ use crate::storage::Migrations;
 
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let app = App::open(config, &Migrations::embedded()).await?;
-    if demo {
+    let demo_logins = if demo {
         crate::demo::seed_if_empty(&app).await?;
-    }
+        Some(crate::demo::logins(&app)?)
+    } else {
+        None
+    };
     let committer = app.spawn_background_tasks();
     let alerts = crate::jobs::spawn_daily_alerts(app.clone());
     let acceptor = TcpListener::bind(app.config().listen)
@@ -38,7 +41,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     );
     let result = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
-            crate::http::routes(app.clone()),
+            crate::http::routes(app.clone()).data(demo_logins),
             shutdown_signal(),
             Some(Duration::from_secs(10)),
         )

@@ -12,6 +12,8 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::web_support::Browser;
 
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 fn reflection_form<'a>(csrf: &'a str, title: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
@@ -79,6 +81,21 @@ async fn signing_in_sets_a_locked_down_cookie_and_signing_out_ends_the_session()
         home.html
     );
     assert!(home.html.contains("CPD hours by month, last 24 months"));
+
+    for path in [
+        "/",
+        "/reflections",
+        "/reflections/new",
+        "/training/new",
+        "/supervision",
+        "/profile",
+        "/account",
+        "/team",
+    ] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.headers["content-security-policy"], PAGE_CSP, "{path}");
+    }
 
     let csrf = home.hidden("csrf");
     let out = b.post("/sign-out", &[("csrf", &csrf)]).await;
@@ -398,10 +415,7 @@ async fn pages_carry_a_strict_policy_and_the_stylesheet_is_kept_by_its_digest() 
     let t = TestApp::spawn().await;
     let mut b = Browser::new(&t);
     let page = b.get("/sign-in").await;
-    assert_eq!(
-        page.headers["content-security-policy"],
-        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    );
+    assert_eq!(page.headers["content-security-policy"], PAGE_CSP);
     assert_eq!(page.headers["cache-control"], "no-store");
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
     assert!(

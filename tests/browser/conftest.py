@@ -45,7 +45,8 @@ def accessible(page, name):
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, f"{name}: " + json.dumps(
-        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]} for v in bad],
+        [{"id": v["id"], "impact": v["impact"],
+          "nodes": [(n["target"], n.get("failureSummary")) for n in v["nodes"]]} for v in bad],
         indent=1,
     )
 
@@ -60,7 +61,9 @@ def screenshots(page, name):
 
 
 def visit(page, name):
-    """Checks the page in hand: accessible, and photographed."""
+    """Checks the page in hand, once it and its stylesheet have loaded:
+    accessible, and photographed."""
+    page.wait_for_load_state("load")
     accessible(page, name)
     screenshots(page, name)
 
@@ -90,3 +93,8 @@ def api_token(email):
 
 def path_of(page):
     return re.sub(r"^https?://[^/]+", "", page.url)
+
+
+def nav(page, name):
+    """Follows the main navigation's link `name`."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import BASE, api, api_token, path_of, sign_in, visit
+from conftest import nav, BASE, api, api_token, path_of, sign_in, visit
 from playwright.sync_api import expect
 
 OT = "ot1@demo.cpdfolio.test"
@@ -11,6 +11,9 @@ OT = "ot1@demo.cpdfolio.test"
 def test_signing_in_leads_home_and_signing_out_ends_the_session(page):
     page.goto("/")
     assert path_of(page) == "/sign-in?next=/"
+    demo = page.get_by_role("region", name="Demo accounts", exact=True)
+    expect(demo).to_contain_text("ot1@demo.cpdfolio.test")
+    expect(demo).to_contain_text("demo-portfolio-2026")
     visit(page, "sign-in")
     sign_in(page, OT)
     assert path_of(page) == "/"
@@ -26,7 +29,7 @@ def test_signing_in_leads_home_and_signing_out_ends_the_session(page):
 
 def test_a_gibbs_reflection_is_written_previewed_saved_and_found(page):
     sign_in(page, OT)
-    page.get_by_role("link", name="Reflections", exact=True).click()
+    nav(page, "Reflections")
     visit(page, "reflections")
     page.get_by_role("link", name="Write a reflection").click()
     page.get_by_label("Reflective model").select_option(label="Gibbs' Reflective Cycle")

@@ -75,7 +75,7 @@ async fn users_page(
         (done_notice(done))
         (create_form(me, typed, errors))
         h2 { (total) " accounts" }
-        div.table-wrap { table {
+        div.table-wrap role="region" aria-label="Accounts" tabindex="0" { table {
             caption.visually-hidden { "Accounts" }
             thead { tr { th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Role" } th scope="col" { "Status" } th scope="col" { "Change" } } }
             tbody { @for u in &accounts { (account_row(me, u)) } }

@@ -67,7 +67,7 @@ pub fn cpd_chart(months: &[MonthTotals]) -> Markup {
         }
         details {
             summary { "Show the figures as a table" }
-            div.table-wrap {
+            div.table-wrap role="region" aria-label="CPD hours by month" tabindex="0" {
                 table {
                     caption.visually-hidden { "CPD hours by month and type of activity" }
                     thead { tr {

@@ -27,18 +27,54 @@ use poem::{EndpointExt, Route, get};
 
 pub use error::html_errors;
 
-/// Where the pages live; a path not listed here belongs to the API.
+/// The demo's accounts, shown on the sign-in page of a server started
+/// with `--demo` (and only then): fictional people, one shared password.
+#[derive(Debug, Clone)]
+pub struct DemoLogins {
+    pub password: String,
+    pub people: Vec<DemoLogin>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: String,
+    pub name: String,
+    pub job_title: String,
+}
+
+/// Whether a path belongs to the pages rather than the API, its
+/// document, Swagger UI or the probes: everything else is a page.
 pub fn is_page(path: &str) -> bool {
-    path == "/"
-        || [
+    let machine = ["/api/", "/docs", "/openapi.json", "/healthz", "/readyz"];
+    !machine.iter().any(|prefix| path.starts_with(prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page;
+
+    #[test]
+    fn every_path_outside_the_api_is_a_page() {
+        for page in [
+            "/",
             "/sign-in",
-            "/sign-out",
-            "/account",
-            "/reflections",
-            "/assets/",
-        ]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
+            "/training/new",
+            "/team/x",
+            "/admin/users",
+            "/nope",
+        ] {
+            assert!(is_page(page), "{page}");
+        }
+        for machine in [
+            "/api/v1/me",
+            "/docs/",
+            "/openapi.json",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(!is_page(machine), "{machine}");
+        }
+    }
 }
 
 /// Every page, each turning its errors into HTML.

@@ -8,6 +8,7 @@ use poem::http::header;
 use poem::web::{Data, Form, Query};
 use poem::{IntoResponse, Request, Response, handler};
 
+use super::DemoLogins;
 use super::error::{WebError, WebResult, redirect};
 use super::form::FormData;
 use super::layout::{Field, csrf_field, error_summary, notice, page};
@@ -50,10 +51,16 @@ pub async fn sign_in_page(
         &app,
         SignInForm {
             next: safe_next(&query.next),
+            demo: demo_logins(req),
             ..SignInForm::default()
         },
         poem::http::StatusCode::OK,
     ))
+}
+
+/// The demo's logins, when the server was started with `--demo`.
+fn demo_logins(req: &Request) -> Option<&DemoLogins> {
+    req.data::<Option<DemoLogins>>().and_then(Option::as_ref)
 }
 
 /// Shows a form that was posted after its session ended as the sign-in
@@ -76,6 +83,7 @@ struct SignInForm<'a> {
     email: &'a str,
     errors: Vec<FieldError>,
     draft: Option<Draft<'a>>,
+    demo: Option<&'a DemoLogins>,
 }
 
 fn sign_in_response(app: &App, form: SignInForm<'_>, status: poem::http::StatusCode) -> Response {
@@ -119,6 +127,17 @@ fn sign_in_markup(form: &SignInForm<'_>, form_token: &str) -> Markup {
                     autocomplete="current-password" aria-describedby=[password.described_by()];
             }))
             button.button type="submit" { "Sign in" }
+        }
+        @if let Some(demo) = form.demo {
+            section.card aria-labelledby="demo-title" {
+                h2 #demo-title { "Demo accounts" }
+                p { "This server is running the demo. Every account below is fictional and uses the password " code { (demo.password) } "." }
+                div.table-wrap role="region" aria-label="Demo accounts table" tabindex="0" { table {
+                    caption.visually-hidden { "Demo accounts" }
+                    thead { tr { th scope="col" { "Email address" } th scope="col" { "Name" } th scope="col" { "Role" } } }
+                    tbody { @for p in &demo.people { tr { td { (p.email) } td { (p.name) } td { (p.job_title) } } } }
+                } }
+            }
         }
     }
 }
@@ -201,6 +220,7 @@ fn refused(app: &App, form: &FormData, err: AppError, draft: &FormData) -> WebRe
                 resume,
                 fields: draft,
             }),
+            demo: None,
         },
         status,
     ))

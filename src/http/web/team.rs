@@ -152,7 +152,7 @@ fn filters(team_id: &str, q: &MatrixQuery, c: &TeamCompliance) -> Markup {
 
 fn matrix(c: &TeamCompliance) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap role="region" aria-label="Compliance matrix" tabindex="0" {
             table.matrix {
                 caption.visually-hidden { "Members and the status of each requirement" }
                 thead { tr {

@@ -45,7 +45,7 @@ pub async fn list(req: &Request, app: Data<&App>, Query(query): Query<ListQuery>
         @if found.items.is_empty() {
             p { "No training recorded yet." }
         } @else {
-            div.table-wrap {
+            div.table-wrap role="region" aria-label="Your training" tabindex="0" {
                 table {
                     caption.visually-hidden { "Your training" }
                     thead { tr { th scope="col" { "Course" } th scope="col" { "Completed" } th scope="col" { "Expires" } th scope="col" { "Verified" } } }
