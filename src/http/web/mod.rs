@@ -49,34 +49,6 @@ pub fn is_page(path: &str) -> bool {
     !machine.iter().any(|prefix| path.starts_with(prefix))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_page;
-
-    #[test]
-    fn every_path_outside_the_api_is_a_page() {
-        for page in [
-            "/",
-            "/sign-in",
-            "/training/new",
-            "/team/x",
-            "/admin/users",
-            "/nope",
-        ] {
-            assert!(is_page(page), "{page}");
-        }
-        for machine in [
-            "/api/v1/me",
-            "/docs/",
-            "/openapi.json",
-            "/healthz",
-            "/readyz",
-        ] {
-            assert!(!is_page(machine), "{machine}");
-        }
-    }
-}
-
 /// Every page, each turning its errors into HTML.
 pub fn routes(route: Route) -> Route {
     route
@@ -192,4 +164,32 @@ pub fn routes(route: Route) -> Route {
             get(profile::download).around(html_errors),
         )
         .at("/assets/:name", get(assets::asset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page;
+
+    #[test]
+    fn every_path_outside_the_api_is_a_page() {
+        for page in [
+            "/",
+            "/sign-in",
+            "/training/new",
+            "/team/x",
+            "/admin/users",
+            "/nope",
+        ] {
+            assert!(is_page(page), "{page}");
+        }
+        for machine in [
+            "/api/v1/me",
+            "/docs/",
+            "/openapi.json",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(!is_page(machine), "{machine}");
+        }
+    }
 }
