@@ -94,7 +94,7 @@ pub async fn team(
     let compliance = app
         .team_compliance(&me.user, &team_id, query.app_query())
         .await?;
-    let queue = verification_queue(&app, &me).await?;
+    let queue = verification_queue(&app, &me, &compliance).await?;
     let main = html! {
         h1 { "Team compliance" }
         @if query.verified == "1" { (notice("The training has been verified.")) }
@@ -181,7 +181,14 @@ fn matrix(c: &TeamCompliance) -> Markup {
     }
 }
 
-async fn verification_queue(app: &App, me: &SignedIn) -> WebResult<Markup> {
+/// How many waiting records the team page lists at once.
+const QUEUE_SHOWN: usize = 25;
+
+async fn verification_queue(
+    app: &App,
+    me: &SignedIn,
+    roster: &TeamCompliance,
+) -> WebResult<Markup> {
     let filter = EvidenceFilter {
         limit: 100,
         ..EvidenceFilter::default()
@@ -193,16 +200,23 @@ async fn verification_queue(app: &App, me: &SignedIn) -> WebResult<Markup> {
         .items
         .iter()
         .filter(|t| t.owner_id != me.user.id() && t.workflow.verification.is_none())
+        .filter_map(|t| {
+            let member = roster.members.iter().find(|m| m.user_id == t.owner_id)?;
+            Some((member.name.as_str(), t))
+        })
         .collect();
     Ok(html! {
         @if waiting.is_empty() { p { "Nothing is waiting." } }
+        @if waiting.len() > QUEUE_SHOWN {
+            p { "The " (QUEUE_SHOWN) " oldest of " (waiting.len()) " on this page of records are shown; verify them to see more." }
+        }
         ul.records {
-            @for t in &waiting {
+            @for (name, t) in waiting.iter().rev().take(QUEUE_SHOWN) {
                 li {
-                    strong { (t.data.course_title) } " completed " (t.data.completed_on)
+                    strong { (name) } ": " (t.data.course_title) ", completed " (t.data.completed_on)
                     form method="post" action={ "/training/" (t.id) "/verify" } {
                         (csrf_field(&me.csrf))
-                        button.button.button--secondary type="submit" { "Verify " (t.data.course_title) }
+                        button.button.button--secondary type="submit" { "Verify" span.visually-hidden { " " (name) "'s " (t.data.course_title) } }
                     }
                 }
             }
