@@ -181,6 +181,12 @@ fn body_kind(method: &poem::http::Method, path: &str) -> BodyKind {
         }
         ["", "api", "v1", "admin", "imports", "esr"] => BodyKind::File,
         ["", "training", "new"] => BodyKind::Upload,
+        ["", collection, id, "files"]
+            if ["reflections", "supervision", "audits", "training"].contains(collection)
+                && is_record_id(id) =>
+        {
+            BodyKind::Upload
+        }
         _ => BodyKind::Json,
     }
 }
@@ -290,6 +296,11 @@ mod tests {
             assert_eq!(body_kind(&Method::GET, &path), BodyKind::Json, "{path}");
         }
         assert_eq!(body_kind(&Method::POST, "/training/new"), BodyKind::Upload);
+        assert_eq!(
+            body_kind(&Method::POST, &format!("/supervision/{id}/files")),
+            BodyKind::Upload
+        );
+        assert_eq!(body_kind(&Method::POST, "/team/x/files"), BodyKind::Json);
         let import = "/api/v1/admin/imports/esr";
         assert_eq!(body_kind(&Method::POST, import), BodyKind::File);
         assert_eq!(body_kind(&Method::GET, import), BodyKind::Json);

@@ -31,5 +31,6 @@ mod smtp;
 mod storage;
 mod team_events;
 mod web;
+mod web_records;
 mod web_roles;
 mod web_support;

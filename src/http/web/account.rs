@@ -34,7 +34,10 @@ pub async fn account(req: &Request, app: Data<&App>) -> WebResult {
             h2 { "Summary of practice" }
             p { (u.practice_summary) }
         }
-        p { a href="/account/password" { "Change your password" } }
+        ul {
+            li { a href="/account/password" { "Change your password" } }
+            li { a href="/account/access-log" { "Who has seen your records" } }
+        }
     };
     Ok(html_page("Your account", &me, StatusCode::OK, main))
 }

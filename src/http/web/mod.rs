@@ -10,6 +10,7 @@ mod admin;
 mod assets;
 mod chart;
 mod error;
+mod extras;
 mod form;
 mod home;
 mod layout;
@@ -162,6 +163,30 @@ pub fn routes(route: Route) -> Route {
         .at(
             "/profile/download",
             get(profile::download).around(html_errors),
+        )
+        .at(
+            "/reflections/:id/share",
+            poem::post(reflections::share).around(html_errors),
+        )
+        .at(
+            "/reflections/:id/unshare",
+            poem::post(reflections::unshare).around(html_errors),
+        )
+        .at(
+            "/account/access-log",
+            get(extras::access_log).around(html_errors),
+        )
+        .at(
+            "/:collection/:id/files",
+            poem::post(extras::attach).around(html_errors),
+        )
+        .at(
+            "/:collection/:id/files/:file",
+            get(extras::download).around(html_errors),
+        )
+        .at(
+            "/:collection/:id/history",
+            get(extras::history_page).around(html_errors),
         )
         .at("/assets/:name", get(assets::asset))
 }

@@ -11,14 +11,15 @@ use time::Date;
 use time::macros::format_description;
 
 use super::error::{WebError, WebResult, redirect};
+use super::extras;
 use super::form::FormData;
-use super::layout::{Field, notice, page_response};
+use super::layout::{Field, csrf_field, notice, page_response};
 use super::reflection_form::{FormView, Typed, form_page};
 use super::session::{self, SignedIn};
 use super::sign_in::{Draft, sign_in_again};
 use crate::app::{App, AppError};
 use crate::domain::access::Access;
-use crate::domain::record::{EvidenceFilter, is_record_id};
+use crate::domain::record::{EvidenceFilter, RecordKind, is_record_id};
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft};
 use crate::export::html::to_safe_html;
 
@@ -182,7 +183,14 @@ pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Web
     if !is_record_id(&id) {
         return Err(AppError::NotFound("reflection").into());
     }
-    let (r, _) = app.evidence::<ReflectionDraft>(&me.user, &id).await?;
+    let (r, access) = app.evidence::<ReflectionDraft>(&me.user, &id).await?;
+    let owner = access == Access::Owner;
+    let files = extras::files_section(&app, &me, RecordKind::Reflection, &id, owner).await?;
+    let sharing = if owner {
+        sharing_section(&app, &me, &r).await?
+    } else {
+        html! {}
+    };
     let d = &r.data;
     let standards: Vec<String> = app
         .content()
@@ -215,9 +223,96 @@ pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Web
             h2 { "Tags" }
             p { (d.tags.join(", ")) }
         }
+        (sharing)
+        (files)
         p { a href="/reflections" { "Back to reflections" } }
     };
     Ok(html_response(&d.title, &me, body))
+}
+
+/// Who the entry is shared with (each with a button to withdraw), and a
+/// form to share it with a teammate.
+async fn sharing_section(app: &App, me: &SignedIn, r: &Reflection) -> WebResult<Markup> {
+    let colleagues = app.colleagues(&me.user).await?;
+    let name_of = |id: &str| {
+        colleagues
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(|| "A former colleague".to_owned(), |c| c.name.clone())
+    };
+    let choices: Vec<(&str, &str)> = colleagues
+        .iter()
+        .filter(|c| !r.shared_with.contains(&c.id))
+        .map(|c| (c.id.as_str(), c.name.as_str()))
+        .collect();
+    Ok(html! {
+        section aria-labelledby="sharing-title" {
+            h2 #sharing-title { "Sharing" }
+            @if r.shared_with.is_empty() { p { "Only you can read this reflection." } }
+            ul {
+                @for reader in &r.shared_with {
+                    li {
+                        (name_of(reader)) " can read it. "
+                        form method="post" action={ "/reflections/" (r.id) "/unshare" } {
+                            (csrf_field(&me.csrf))
+                            input type="hidden" name="user_id" value=(reader);
+                            button.button.button--secondary type="submit" { "Withdraw" span.visually-hidden { " " (name_of(reader)) "'s access" } }
+                        }
+                    }
+                }
+            }
+            @if !choices.is_empty() {
+                form method="post" action={ "/reflections/" (r.id) "/share" } {
+                    (csrf_field(&me.csrf))
+                    (Field::new("user_id", "Share with a colleague", &[]).hint("They can read it, not change it; you can withdraw it at any time").select(&choices, ""))
+                    button.button.button--secondary type="submit" { "Share" }
+                }
+            }
+        }
+    })
+}
+
+/// `POST /reflections/{id}/share`.
+#[handler]
+pub async fn share(
+    req: &Request,
+    app: Data<&App>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    change_sharing(req, &app, &id, &form, true).await
+}
+
+/// `POST /reflections/{id}/unshare`.
+#[handler]
+pub async fn unshare(
+    req: &Request,
+    app: Data<&App>,
+    Path(id): Path<String>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    change_sharing(req, &app, &id, &form, false).await
+}
+
+async fn change_sharing(
+    req: &Request,
+    app: &App,
+    id: &str,
+    form: &FormData,
+    grant: bool,
+) -> WebResult {
+    let me = session::require(app, req).await?;
+    form.check_csrf(req, &me)?;
+    if !is_record_id(id) {
+        return Err(AppError::NotFound("reflection").into());
+    }
+    let user_id = form.get("user_id");
+    if grant {
+        app.share_reflection(&me.user, id, user_id).await?;
+    } else {
+        app.unshare_reflection(&me.user, id, user_id).await?;
+    }
+    Ok(redirect(&format!("/reflections/{id}")))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -9,13 +9,14 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{Request, handler};
 
 use super::error::{WebResult, redirect};
+use super::extras;
 use super::form::FormData;
 use super::layout::{Field, csrf_field, notice, page_response};
 use super::session::{self, SignedIn};
 use super::supervision_form::{SupervisionFormView, form_page, to_draft, typed_from_draft};
 use crate::app::{App, AppError};
 use crate::domain::access::Access;
-use crate::domain::record::{Evidence, EvidenceFilter, SignOffStatus, is_record_id};
+use crate::domain::record::{Evidence, EvidenceFilter, RecordKind, SignOffStatus, is_record_id};
 use crate::domain::supervision::{ActionStatus, SupervisionDraft};
 
 type Supervision = Evidence<SupervisionDraft>;
@@ -206,7 +207,15 @@ pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Web
         record.data.supervision_type.label(),
         record.data.date
     );
-    let main = record_markup(&me, &record, access, &title);
+    let files = extras::files_section(
+        &app,
+        &me,
+        RecordKind::Supervision,
+        &id,
+        access == Access::Owner,
+    )
+    .await?;
+    let main = html! { (record_markup(&me, &record, access, &title)) (files) };
     Ok(page_response(
         &title,
         Some(&me.viewer()),
