@@ -25,6 +25,43 @@ pub enum AuditKind {
     Research,
 }
 
+impl AuditKind {
+    pub const ALL: [Self; 6] = [
+        Self::ClinicalAudit,
+        Self::ReAudit,
+        Self::ServiceEvaluation,
+        Self::OutcomeMeasureReview,
+        Self::QualityImprovementProject,
+        Self::Research,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClinicalAudit => "clinical_audit",
+            Self::ReAudit => "re_audit",
+            Self::ServiceEvaluation => "service_evaluation",
+            Self::OutcomeMeasureReview => "outcome_measure_review",
+            Self::QualityImprovementProject => "quality_improvement_project",
+            Self::Research => "research",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ClinicalAudit => "Clinical audit",
+            Self::ReAudit => "Re-audit",
+            Self::ServiceEvaluation => "Service evaluation",
+            Self::OutcomeMeasureReview => "Outcome measure review",
+            Self::QualityImprovementProject => "Quality improvement project",
+            Self::Research => "Research",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
 /// What the practitioner records about an audit or QI project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditDraft {
@@ -119,6 +156,17 @@ impl EvidenceData for AuditDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_kinds_read_back_as_they_are_stored() {
+        for k in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.as_str())
+            );
+        }
+    }
     use time::macros::date;
 
     fn draft() -> AuditDraft {

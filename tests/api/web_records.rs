@@ -161,3 +161,86 @@ async fn files_history_sharing_and_the_access_log_work_through_the_pages() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_audit_and_the_persons_details_are_recorded_through_the_pages() {
+    let t = TestApp::spawn().await;
+    t.user("ot@example.nhs.uk", role("practitioner"), None)
+        .await;
+    let token = t.login("ot@example.nhs.uk").await;
+    let mut b = Browser::new(&t);
+    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let csrf = b.csrf().await;
+    let form = |title: &'static str, started: &'static str| {
+        vec![
+            ("title", title),
+            ("audit_kind", "clinical_audit"),
+            ("my_role", "Lead auditor"),
+            ("standard", "NICE NG222"),
+            ("started_on", started),
+            ("completed_on", ""),
+            ("outcome_measures", "COPM, WEMWBS"),
+            ("findings", "Most goals were recorded."),
+            ("actions", "Re-audit in six months."),
+            ("reaudit_due", ""),
+        ]
+    };
+    let mut bad = form("", "2026-02-30");
+    bad.push(("csrf", &csrf));
+    let page = b.post("/audits/new", &bad).await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.html.contains(
+            r##"<a href="#f-started-on">Started must be a real date, for example 2026-03-31</a>"##
+        ),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains(r##"<a href="#f-title">Title must not be empty</a>"##)
+    );
+    let mut good = form("COPM goal-setting audit", "2026-10-01");
+    good.push(("csrf", &csrf));
+    let saved = b.post("/audits/new", &good).await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let shown = b.get(saved.location()).await;
+    assert!(shown.html.contains("<h1>COPM goal-setting audit</h1>"));
+    assert!(shown.html.contains("<dd>COPM, WEMWBS</dd>"));
+    let (_, audits) = t.get("/api/v1/audits", Some(&token)).await;
+    assert_eq!(
+        audits["items"][0]["outcome_measures"],
+        json!(["COPM", "WEMWBS"])
+    );
+
+    let details = b
+        .post(
+            "/account",
+            &[
+                ("csrf", &csrf),
+                ("name", "Olu Thompson"),
+                ("hcpc_number", "OT12345"),
+                ("practice_summary", "Primary care OT."),
+            ],
+        )
+        .await;
+    assert_eq!((details.status, details.location()), (303, "/account"));
+    let (_, me) = t.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(
+        (me["name"].as_str(), me["hcpc_number"].as_str()),
+        (Some("Olu Thompson"), Some("OT12345"))
+    );
+    let blank = b
+        .post(
+            "/account",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("hcpc_number", ""),
+                ("practice_summary", ""),
+            ],
+        )
+        .await;
+    assert_eq!(blank.status, 400);
+    assert!(blank.html.contains(r##"href="#f-name""##), "{}", blank.html);
+}

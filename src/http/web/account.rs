@@ -10,7 +10,7 @@ use super::error::{WebError, WebResult, redirect};
 use super::form::FormData;
 use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::{self, SignedIn};
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, ProfileUpdate};
 use crate::domain::error::FieldError;
 use crate::http::client::client_ip;
 
@@ -23,23 +23,66 @@ fn html_page(title: &str, me: &SignedIn, status: StatusCode, main: Markup) -> Re
 pub async fn account(req: &Request, app: Data<&App>) -> WebResult {
     let me = session::require(&app, req).await?;
     let u = &me.user.user;
+    let typed = FormData::from_pairs(vec![
+        ("name".to_owned(), u.name.clone()),
+        (
+            "hcpc_number".to_owned(),
+            u.hcpc_number.clone().unwrap_or_default(),
+        ),
+        ("practice_summary".to_owned(), u.practice_summary.clone()),
+    ]);
+    Ok(account_page(&me, &typed, &[], StatusCode::OK))
+}
+
+fn account_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCode) -> Response {
+    let label_of = |f: &str| match f {
+        "name" => "Name".to_owned(),
+        "hcpc_number" => "HCPC registration number".to_owned(),
+        _ => "Summary of recent work and practice".to_owned(),
+    };
     let main = html! {
+        (error_summary(e, label_of))
         h1 { "Your account" }
-        dl {
-            dt { "Name" } dd { (u.name) }
-            dt { "Email address" } dd { (u.email) }
-            dt { "HCPC registration number" } dd { (u.hcpc_number.as_deref().unwrap_or("Not recorded")) }
-        }
-        @if !u.practice_summary.is_empty() {
-            h2 { "Summary of practice" }
-            p { (u.practice_summary) }
+        p { "Signed in as " strong { (me.user.user.email) } "." }
+        form method="post" action="/account" novalidate {
+            (csrf_field(&me.csrf))
+            (Field::new("name", "Name", e).text("text", t.get("name")))
+            (Field::new("hcpc_number", "HCPC registration number", e).hint("For example OT12345").text("text", t.get("hcpc_number")))
+            (Field::new("practice_summary", "Summary of recent work and practice", e)
+                .hint("Part 1 of the HCPC CPD profile: at most 500 words")
+                .textarea(t.get("practice_summary"), 10))
+            button.button type="submit" { "Save details" }
         }
         ul {
             li { a href="/account/password" { "Change your password" } }
             li { a href="/account/access-log" { "Who has seen your records" } }
         }
     };
-    Ok(html_page("Your account", &me, StatusCode::OK, main))
+    page_response("Your account", Some(&me.viewer()), status, main)
+}
+
+/// `POST /account`: the person's name, HCPC number and summary.
+#[handler]
+pub async fn update_account(
+    req: &Request,
+    app: Data<&App>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    let me = session::require(&app, req).await?;
+    form.check_csrf(req, &me)?;
+    let hcpc = form.get("hcpc_number").trim();
+    let update = ProfileUpdate {
+        name: Some(form.get("name").to_owned()),
+        hcpc_number: Some((!hcpc.is_empty()).then(|| hcpc.to_owned())),
+        practice_summary: Some(form.get("practice_summary").to_owned()),
+    };
+    match app.update_me(&me.user, update).await {
+        Ok(_) => Ok(redirect("/account")),
+        Err(AppError::Validation(errors)) => {
+            Ok(account_page(&me, &form, &errors, StatusCode::BAD_REQUEST))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 async fn signed_in_any(app: &App, req: &Request) -> WebResult<SignedIn> {

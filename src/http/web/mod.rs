@@ -8,6 +8,7 @@
 mod account;
 mod admin;
 mod assets;
+mod audits;
 mod chart;
 mod error;
 mod extras;
@@ -64,7 +65,12 @@ pub fn routes(route: Route) -> Route {
             "/sign-out",
             poem::post(sign_in::sign_out).around(html_errors),
         )
-        .at("/account", get(account::account).around(html_errors))
+        .at(
+            "/account",
+            get(account::account)
+                .post(account::update_account)
+                .around(html_errors),
+        )
         .at(
             "/account/password",
             get(account::password_page)
@@ -188,6 +194,14 @@ pub fn routes(route: Route) -> Route {
             "/:collection/:id/history",
             get(extras::history_page).around(html_errors),
         )
+        .at("/audits", get(audits::list).around(html_errors))
+        .at(
+            "/audits/new",
+            get(audits::new_form)
+                .post(audits::create)
+                .around(html_errors),
+        )
+        .at("/audits/:id", get(audits::show).around(html_errors))
         .at("/assets/:name", get(assets::asset))
 }
 
