@@ -289,7 +289,7 @@ mod tests {
         let newer = json!({"title": "B", "body": "x", "hours": 2});
         assert_eq!(
             changed_fields(&old, Some(&newer)),
-            "Changed in the next version: title, hours."
+            "Changed in the next version: hours, title."
         );
         assert_eq!(
             changed_fields(&old, Some(&old)),
