@@ -68,8 +68,7 @@ pub async fn update_account(
     app: Data<&App>,
     Form(form): Form<FormData>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     let hcpc = form.get("hcpc_number").trim();
     let update = ProfileUpdate {
         name: Some(form.get("name").to_owned()),

@@ -160,8 +160,7 @@ fn to_draft(form: &FormData, today: Date) -> Result<AuditDraft, Vec<FieldError>>
 /// `POST /audits/new`.
 #[handler]
 pub async fn create(req: &Request, app: Data<&App>, Form(form): Form<FormData>) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     let saved = match to_draft(&form, app.today()) {
         Ok(draft) => app.create_evidence(&me.user, draft).await,
         Err(errors) => Err(AppError::Validation(errors)),

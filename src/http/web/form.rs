@@ -8,6 +8,7 @@ use poem::web::Form;
 
 use super::error::{WebError, WebResult};
 use super::session::{self, SignedIn};
+use crate::app::App;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(transparent)]
@@ -38,6 +39,14 @@ impl FormData {
 
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         Self(pairs)
+    }
+
+    /// The signed-in person who sent this state-changing form, once the
+    /// form is shown to be this site's own (see [`FormData::check_csrf`]).
+    pub async fn sender(&self, app: &App, req: &Request) -> WebResult<SignedIn> {
+        let me = session::require(app, req).await?;
+        self.check_csrf(req, &me)?;
+        Ok(me)
     }
 
     /// Refuses the form unless it came from this site and carries the

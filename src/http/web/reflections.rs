@@ -301,8 +301,7 @@ async fn change_sharing(
     form: &FormData,
     grant: bool,
 ) -> WebResult {
-    let me = session::require(app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(app, req).await?;
     if !is_record_id(id) {
         return Err(AppError::NotFound("reflection").into());
     }

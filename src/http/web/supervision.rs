@@ -91,32 +91,48 @@ fn line(s: &Supervision) -> Markup {
     }
 }
 
+/// The supervision form with the person's teammates to choose from.
+async fn show_form(
+    app: &App,
+    me: &SignedIn,
+    action: &str,
+    typed: &FormData,
+    errors: &[crate::domain::error::FieldError],
+    status: StatusCode,
+) -> WebResult {
+    let colleagues = app.colleagues(&me.user).await?;
+    let heading = if action == "/supervision/new" {
+        "Record a supervision session"
+    } else {
+        "Edit supervision record"
+    };
+    let view = SupervisionFormView {
+        action,
+        heading,
+        typed,
+        errors,
+        colleagues: &colleagues,
+    };
+    Ok(form_page(me, &view, status))
+}
+
 /// `GET /supervision/new`.
 #[handler]
 pub async fn new_form(req: &Request, app: Data<&App>) -> WebResult {
     let me = session::require(&app, req).await?;
     me.user.require_portfolio()?;
-    let colleagues = app.colleagues(&me.user).await?;
     let typed = FormData::from_pairs(vec![
         ("date".to_owned(), app.today().to_string()),
         ("duration_minutes".to_owned(), "60".to_owned()),
         ("supervision_type".to_owned(), "clinical".to_owned()),
     ]);
-    let view = SupervisionFormView {
-        action: "/supervision/new",
-        heading: "Record a supervision session",
-        typed: &typed,
-        errors: &[],
-        colleagues: &colleagues,
-    };
-    Ok(form_page(&me, &view, StatusCode::OK))
+    show_form(&app, &me, "/supervision/new", &typed, &[], StatusCode::OK).await
 }
 
 /// `POST /supervision/new`.
 #[handler]
 pub async fn create(req: &Request, app: Data<&App>, Form(form): Form<FormData>) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     let saved = match to_draft(&form, &[], app.today()) {
         Ok(draft) => app.create_evidence(&me.user, draft).await,
         Err(errors) => Err(AppError::Validation(errors)),
@@ -124,15 +140,8 @@ pub async fn create(req: &Request, app: Data<&App>, Form(form): Form<FormData>) 
     match saved {
         Ok(record) => Ok(redirect(&format!("/supervision/{}", record.id))),
         Err(AppError::Validation(errors)) => {
-            let colleagues = app.colleagues(&me.user).await?;
-            let view = SupervisionFormView {
-                action: "/supervision/new",
-                heading: "Record a supervision session",
-                typed: &form,
-                errors: &errors,
-                colleagues: &colleagues,
-            };
-            Ok(form_page(&me, &view, StatusCode::BAD_REQUEST))
+            let status = StatusCode::BAD_REQUEST;
+            show_form(&app, &me, "/supervision/new", &form, &errors, status).await
         }
         Err(other) => Err(other.into()),
     }
@@ -149,17 +158,9 @@ pub async fn edit_form(req: &Request, app: Data<&App>, Path(id): Path<String>) -
             AppError::Forbidden("only the supervisee can change this record".to_owned()).into(),
         );
     }
-    let colleagues = app.colleagues(&me.user).await?;
     let typed = typed_from_draft(&record.data);
     let action = format!("/supervision/{id}/edit");
-    let view = SupervisionFormView {
-        action: &action,
-        heading: "Edit supervision record",
-        typed: &typed,
-        errors: &[],
-        colleagues: &colleagues,
-    };
-    Ok(form_page(&me, &view, StatusCode::OK))
+    show_form(&app, &me, &action, &typed, &[], StatusCode::OK).await
 }
 
 /// `POST /supervision/{id}/edit`.
@@ -170,8 +171,7 @@ pub async fn update(
     Path(id): Path<String>,
     Form(form): Form<FormData>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     check_id(&id)?;
     let (current, _) = app.evidence::<SupervisionDraft>(&me.user, &id).await?;
     let saved = match to_draft(&form, &current.data.actions, app.today()) {
@@ -181,16 +181,9 @@ pub async fn update(
     match saved {
         Ok(_) => Ok(redirect(&format!("/supervision/{id}"))),
         Err(AppError::Validation(errors)) => {
-            let colleagues = app.colleagues(&me.user).await?;
             let action = format!("/supervision/{id}/edit");
-            let view = SupervisionFormView {
-                action: &action,
-                heading: "Edit supervision record",
-                typed: &form,
-                errors: &errors,
-                colleagues: &colleagues,
-            };
-            Ok(form_page(&me, &view, StatusCode::BAD_REQUEST))
+            let status = StatusCode::BAD_REQUEST;
+            show_form(&app, &me, &action, &form, &errors, status).await
         }
         Err(other) => Err(other.into()),
     }
@@ -311,8 +304,7 @@ pub async fn take_step(
     Path((id, step)): Path<(String, String)>,
     Form(form): Form<FormData>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     check_id(&id)?;
     match step.as_str() {
         "submit" => app.submit_supervision(&me.user, &id).await?,
@@ -338,8 +330,7 @@ pub async fn close_action(
     Path((id, index)): Path<(String, usize)>,
     Form(form): Form<FormData>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     check_id(&id)?;
     app.close_supervision_action(&me.user, &id, index).await?;
     Ok(redirect(&format!("/supervision/{id}")))

@@ -232,8 +232,7 @@ pub async fn verify(
     Path(id): Path<String>,
     Form(form): Form<FormData>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    form.check_csrf(req, &me)?;
+    let me = form.sender(&app, req).await?;
     if !is_record_id(&id) {
         return Err(AppError::NotFound("training").into());
     }
