@@ -10,7 +10,7 @@ use time::macros::datetime;
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::web_support::Browser;
+use crate::web_support::{Browser, signed_in_practitioner};
 
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -127,11 +127,7 @@ async fn a_wrong_password_shows_the_form_again_with_the_email_kept() {
 #[tokio::test]
 async fn forms_without_the_token_or_from_another_site_are_refused_and_change_nothing() {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let csrf = b.csrf().await;
 
     let no_token = b
@@ -180,11 +176,7 @@ async fn forms_without_the_token_or_from_another_site_are_refused_and_change_not
 #[tokio::test]
 async fn a_reflection_written_in_the_browser_is_saved_listed_found_and_shown_safely() {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let form = b.get("/reflections/new?model=gibbs").await;
     assert!(
         form.html.contains("<h2>Gibbs&#39; Reflective Cycle</h2>")
@@ -234,11 +226,7 @@ async fn a_reflection_written_in_the_browser_is_saved_listed_found_and_shown_saf
 #[tokio::test]
 async fn a_form_with_mistakes_comes_back_with_the_text_kept_and_each_problem_by_its_field() {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let csrf = b.csrf().await;
     let long_text = "A long reflection that must not be lost & kept exactly. ".repeat(40);
     let mut form = reflection_form(&csrf, "  ", &long_text);
@@ -285,11 +273,7 @@ async fn a_form_with_mistakes_comes_back_with_the_text_kept_and_each_problem_by_
 #[tokio::test]
 async fn a_draft_posted_after_the_session_ended_comes_back_after_signing_in_again() {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let csrf = b.csrf().await;
     let (status, _) = t.delete("/api/v1/me/sessions", Some(&token)).await;
     assert_eq!(status, 204);
@@ -525,11 +509,7 @@ fn training_form(
 async fn a_certificate_added_in_the_browser_gets_its_expiry_from_the_catalogue_and_keeps_its_file()
 {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let form = b.get("/training/new").await;
     assert!(
         form.html

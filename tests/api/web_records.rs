@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::web_support::Browser;
+use crate::web_support::{Browser, signed_in_practitioner};
 
 #[tokio::test]
 async fn files_history_sharing_and_the_access_log_work_through_the_pages() {
@@ -165,11 +165,7 @@ async fn files_history_sharing_and_the_access_log_work_through_the_pages() {
 #[tokio::test]
 async fn an_audit_and_the_persons_details_are_recorded_through_the_pages() {
     let t = TestApp::spawn().await;
-    t.user("ot@example.nhs.uk", role("practitioner"), None)
-        .await;
-    let token = t.login("ot@example.nhs.uk").await;
-    let mut b = Browser::new(&t);
-    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+    let (token, mut b) = signed_in_practitioner(&t, "ot@example.nhs.uk").await;
     let csrf = b.csrf().await;
     let form = |title: &'static str, started: &'static str| {
         vec![

@@ -115,3 +115,13 @@ impl<'a> Browser<'a> {
         self.get("/reflections/new").await.hidden("csrf")
     }
 }
+
+/// A practitioner `email` with an API token, and a browser signed in as them.
+pub async fn signed_in_practitioner<'a>(t: &'a TestApp, email: &str) -> (String, Browser<'a>) {
+    t.user(email, role("practitioner"), None).await;
+    let token = t.login(email).await;
+    let mut browser = Browser::new(t);
+    let signed_in = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.html);
+    (token, browser)
+}
