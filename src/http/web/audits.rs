@@ -6,11 +6,10 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Request, handler};
 use time::Date;
-use time::macros::format_description;
 
 use super::error::{WebResult, redirect};
 use super::extras;
-use super::form::FormData;
+use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
 use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError};
@@ -106,21 +105,19 @@ fn form_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCode) 
 fn to_draft(form: &FormData, today: Date) -> Result<AuditDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut day = |field: &str, required: bool| -> Option<Date> {
-        let text = form.get(field).trim();
-        if text.is_empty() {
-            if required {
-                errors.push(FieldError::new(field, "must not be empty"));
+        match typed_day(form.get(field)) {
+            Ok(Some(day)) => Some(day),
+            Ok(None) => {
+                if required {
+                    errors.push(FieldError::new(field, "must not be empty"));
+                }
+                None
             }
-            return None;
+            Err(()) => {
+                errors.push(FieldError::new(field, NOT_A_DATE));
+                None
+            }
         }
-        Date::parse(text, format_description!("[year]-[month]-[day]"))
-            .map_err(|_| {
-                errors.push(FieldError::new(
-                    field,
-                    "must be a real date, for example 2026-03-31",
-                ))
-            })
-            .ok()
     };
     let started_on = day("started_on", true);
     let completed_on = day("completed_on", false);
@@ -150,11 +147,7 @@ fn to_draft(form: &FormData, today: Date) -> Result<AuditDraft, Vec<FieldError>>
     if errors.is_empty() {
         return Ok(draft);
     }
-    if let Err(more) = draft.validated(today) {
-        let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        errors.extend(more.into_iter().filter(|e| !unread.contains(&e.field)));
-    }
-    Err(errors)
+    Err(all_problems(errors, draft.validated(today)))
 }
 
 /// `POST /audits/new`.

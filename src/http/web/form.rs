@@ -5,10 +5,13 @@
 
 use poem::Request;
 use poem::web::Form;
+use time::Date;
+use time::macros::format_description;
 
 use super::error::{WebError, WebResult};
 use super::session::{self, SignedIn};
 use crate::app::App;
+use crate::domain::error::FieldError;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(transparent)]
@@ -62,6 +65,34 @@ impl FormData {
     }
 }
 
+/// What a field holding a date that cannot be read is told.
+pub const NOT_A_DATE: &str = "must be a real date, for example 2026-03-31";
+
+/// A date typed as YYYY-MM-DD (what a date input sends): `Ok(None)` when
+/// the field is blank, `Err` when it is not a real date.
+pub fn typed_day(text: &str) -> Result<Option<Date>, ()> {
+    match text.trim() {
+        "" => Ok(None),
+        t => Date::parse(t, format_description!("[year]-[month]-[day]"))
+            .map(Some)
+            .map_err(|_| ()),
+    }
+}
+
+/// Every problem with a form at once: the fields that could not be read,
+/// then what the domain's checks (`checked`, run with stand-ins for the
+/// unread fields) found in the others.
+pub fn all_problems<T>(
+    mut unread: Vec<FieldError>,
+    checked: Result<T, Vec<FieldError>>,
+) -> Vec<FieldError> {
+    if let Err(more) = checked {
+        let fields: Vec<String> = unread.iter().map(|e| e.field.clone()).collect();
+        unread.extend(more.into_iter().filter(|e| !fields.contains(&e.field)));
+    }
+    unread
+}
+
 impl From<Form<FormData>> for FormData {
     fn from(form: Form<FormData>) -> Self {
         form.0
@@ -79,5 +110,30 @@ mod tests {
         assert_eq!(form.get("title"), "A & B");
         assert_eq!(form.all("standards"), vec!["3", "10"]);
         assert_eq!(form.get("missing"), "");
+    }
+
+    #[test]
+    fn typed_days_are_real_dates_or_blank() {
+        assert_eq!(
+            typed_day(" 2026-02-28 "),
+            Ok(Some(time::macros::date!(2026 - 02 - 28)))
+        );
+        assert_eq!(typed_day(""), Ok(None));
+        assert_eq!(typed_day("2026-02-30"), Err(()));
+        assert_eq!(typed_day("28/02/2026"), Err(()));
+    }
+
+    #[test]
+    fn unread_fields_come_first_and_are_not_reported_twice() {
+        let unread = vec![FieldError::new("hours", "must be a number")];
+        let checked: Result<(), _> = Err(vec![
+            FieldError::new("hours", "must be more than 0"),
+            FieldError::new("title", "must not be empty"),
+        ]);
+        let fields: Vec<String> = all_problems(unread, checked)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, vec!["hours", "title"]);
     }
 }

@@ -6,10 +6,9 @@ use poem::http::{StatusCode, header};
 use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
 use poem_openapi::types::ToJSON;
-use time::Date;
-use time::macros::format_description;
 
 use super::error::WebResult;
+use super::form::{NOT_A_DATE, typed_day};
 use super::layout::{Field, page_response};
 use super::session;
 use crate::app::{App, AppError, ProfileRequest};
@@ -30,18 +29,10 @@ impl ProfileQuery {
     fn request(&self) -> Result<ProfileRequest, AppError> {
         let mut errors = Vec::new();
         let mut day = |field: &str, text: &str| {
-            let text = text.trim();
-            if text.is_empty() {
-                return None;
-            }
-            Date::parse(text, format_description!("[year]-[month]-[day]"))
-                .map_err(|_| {
-                    errors.push(FieldError::new(
-                        field,
-                        "must be a real date, for example 2026-03-31",
-                    ))
-                })
-                .ok()
+            typed_day(text).unwrap_or_else(|()| {
+                errors.push(FieldError::new(field, NOT_A_DATE));
+                None
+            })
         };
         let request = ProfileRequest {
             from: day("from", &self.from),

@@ -7,9 +7,8 @@ use maud::{Markup, PreEscaped, html};
 use poem::Response;
 use poem::http::StatusCode;
 use time::Date;
-use time::macros::format_description;
 
-use super::form::FormData;
+use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
 use super::layout::{Field, csrf_field, error_summary, notice, page_response};
 use super::session::SignedIn;
 use crate::app::App;
@@ -87,17 +86,13 @@ impl Typed {
         let mut problem = |field: &str, message: &str| {
             errors.push(FieldError::new(field, message));
         };
-        let activity_date = Date::parse(
-            self.activity_date.trim(),
-            format_description!("[year]-[month]-[day]"),
-        )
-        .unwrap_or_else(|_| {
-            problem(
-                "activity_date",
-                "must be a real date, for example 2026-03-31",
-            );
-            today
-        });
+        let activity_date = match typed_day(&self.activity_date) {
+            Ok(Some(day)) => day,
+            _ => {
+                problem("activity_date", NOT_A_DATE);
+                today
+            }
+        };
         let activity_type = ActivityType::parse(&self.activity_type).unwrap_or_else(|| {
             problem("activity_type", "must be one of the choices");
             ActivityType::Other
@@ -138,11 +133,7 @@ impl Typed {
         if errors.is_empty() {
             return Ok(draft);
         }
-        if let Err(more) = draft.validated(today) {
-            let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-            errors.extend(more.into_iter().filter(|e| !unread.contains(&e.field)));
-        }
-        Err(errors)
+        Err(all_problems(errors, draft.validated(today)))
     }
 }
 

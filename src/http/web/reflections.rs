@@ -8,11 +8,10 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
 use time::Date;
-use time::macros::format_description;
 
 use super::error::{WebError, WebResult, redirect};
 use super::extras;
-use super::form::FormData;
+use super::form::{FormData, typed_day};
 use super::layout::{Field, csrf_field, notice, page_response};
 use super::reflection_form::{FormView, Typed, form_page};
 use super::session::{self, SignedIn};
@@ -42,7 +41,7 @@ fn html_response(title: &str, me: &SignedIn, main: Markup) -> Response {
 }
 
 fn parse_day(text: &str) -> Option<Date> {
-    Date::parse(text.trim(), format_description!("[year]-[month]-[day]")).ok()
+    typed_day(text).ok().flatten()
 }
 
 /// `GET /reflections`: the person's entries and those shared with them,

@@ -7,9 +7,8 @@ use maud::{Markup, html};
 use poem::Response;
 use poem::http::StatusCode;
 use time::Date;
-use time::macros::format_description;
 
-use super::form::FormData;
+use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
 use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::SignedIn;
 use crate::domain::error::FieldError;
@@ -66,15 +65,6 @@ pub fn typed_from_draft(d: &SupervisionDraft) -> FormData {
     FormData::from_pairs(pairs)
 }
 
-fn day(text: &str) -> Result<Option<Date>, ()> {
-    match text.trim() {
-        "" => Ok(None),
-        t => Date::parse(t, format_description!("[year]-[month]-[day]"))
-            .map(Some)
-            .map_err(|_| ()),
-    }
-}
-
 /// The session the form describes, or every field that cannot be read
 /// together with what the domain's checks find in the rest.
 pub fn to_draft(
@@ -83,8 +73,8 @@ pub fn to_draft(
     today: Date,
 ) -> Result<SupervisionDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let real_date = "must be a real date, for example 2026-03-31";
-    let date = match day(form.get("date")) {
+    let real_date = NOT_A_DATE;
+    let date = match typed_day(form.get("date")) {
         Ok(Some(d)) => d,
         Ok(None) => {
             errors.push(FieldError::new("date", "must not be empty"));
@@ -95,7 +85,7 @@ pub fn to_draft(
             today
         }
     };
-    let next_date = day(form.get("next_date")).unwrap_or_else(|()| {
+    let next_date = typed_day(form.get("next_date")).unwrap_or_else(|()| {
         errors.push(FieldError::new("next_date", real_date));
         None
     });
@@ -152,11 +142,7 @@ pub fn to_draft(
     if errors.is_empty() {
         return Ok(draft);
     }
-    if let Err(more) = draft.validated(today) {
-        let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        errors.extend(more.into_iter().filter(|e| !unread.contains(&e.field)));
-    }
-    Err(errors)
+    Err(all_problems(errors, draft.validated(today)))
 }
 
 fn actions(lines: &str, earlier: &[AgreedAction]) -> Vec<AgreedAction> {

@@ -9,10 +9,9 @@ use poem::http::StatusCode;
 use poem::web::{Data, Multipart, Query};
 use poem::{Request, Response, handler};
 use time::Date;
-use time::macros::format_description;
 
 use super::error::{WebError, WebResult, redirect};
-use super::form::FormData;
+use super::form::{FormData, NOT_A_DATE, typed_day};
 use super::layout::{Field, csrf_field, error_summary, notice, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError};
@@ -141,18 +140,10 @@ fn form_markup(app: &App, me: &SignedIn, typed: &FormData, e: &[FieldError]) -> 
 }
 
 fn parse_optional_day(form: &FormData, field: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
-    let text = form.get(field).trim();
-    if text.is_empty() {
-        return None;
-    }
-    Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| {
-            errors.push(FieldError::new(
-                field,
-                "must be a real date, for example 2026-03-31",
-            ))
-        })
-        .ok()
+    typed_day(form.get(field)).unwrap_or_else(|()| {
+        errors.push(FieldError::new(field, NOT_A_DATE));
+        None
+    })
 }
 
 /// The training the fields describe, or what is wrong with them.
