@@ -31,6 +31,7 @@ mod smtp;
 mod storage;
 mod team_events;
 mod web;
+mod web_permissions;
 mod web_records;
 mod web_roles;
 mod web_support;

@@ -166,13 +166,28 @@ pub async fn history_page(
     app: Data<&App>,
     Path((collection, id)): Path<(String, String)>,
 ) -> WebResult {
-    let me = session::require(&app, req).await?;
-    let kind = checked(&collection, &id)?;
+    history_response(req, &app, &collection, &id).await
+}
+
+/// `GET /supervision/{id}/history`, which the supervision steps' route
+/// would otherwise take.
+#[handler]
+pub async fn supervision_history(
+    req: &Request,
+    app: Data<&App>,
+    Path(id): Path<String>,
+) -> WebResult {
+    history_response(req, &app, "supervision", &id).await
+}
+
+async fn history_response(req: &Request, app: &App, collection: &str, id: &str) -> WebResult {
+    let me = session::require(app, req).await?;
+    let kind = checked(collection, id)?;
     let main = match kind {
-        RecordKind::Reflection => history_of::<ReflectionDraft>(&app, &me, &id).await?,
-        RecordKind::Supervision => history_of::<SupervisionDraft>(&app, &me, &id).await?,
-        RecordKind::Audit => history_of::<AuditDraft>(&app, &me, &id).await?,
-        RecordKind::Training => history_of::<TrainingDraft>(&app, &me, &id).await?,
+        RecordKind::Reflection => history_of::<ReflectionDraft>(app, &me, id).await?,
+        RecordKind::Supervision => history_of::<SupervisionDraft>(app, &me, id).await?,
+        RecordKind::Audit => history_of::<AuditDraft>(app, &me, id).await?,
+        RecordKind::Training => history_of::<TrainingDraft>(app, &me, id).await?,
     };
     let main = html! {
         h1 { "Version history" }

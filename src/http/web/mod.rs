@@ -202,6 +202,10 @@ pub fn routes(route: Route) -> Route {
                 .around(html_errors),
         )
         .at("/audits/:id", get(audits::show).around(html_errors))
+        .at(
+            "/supervision/:id/history",
+            get(extras::supervision_history).around(html_errors),
+        )
         .at("/assets/:name", get(assets::asset))
 }
 

@@ -1,0 +1,58 @@
+"""axe-core and screenshots on every page, as each role sees it."""
+
+import datetime
+
+from conftest import api, api_token, sign_in, visit
+
+OT = "ot1@demo.cpdfolio.test"
+
+
+def ids(token):
+    """One record of each kind the OT owns, made through the API when the
+    demo has none."""
+    reflection = api("GET", "/api/v1/reflections?limit=1", token)["items"][0]["id"]
+    supervision = api("GET", "/api/v1/supervision?limit=1", token)["items"]
+    today = datetime.date.today().isoformat()
+    if not supervision:
+        supervision = [api("POST", "/api/v1/supervision", token, {
+            "date": today, "duration_minutes": 30, "supervision_type": "peer",
+            "external_supervisor_name": "A peer", "topics": [], "reflection": "Peer session.",
+            "safeguarding_discussed": False, "wellbeing_discussed": False, "actions": [],
+        })]
+    audit = api("POST", "/api/v1/audits", token, {
+        "title": "Every-page audit", "audit_kind": "service_evaluation", "my_role": "Lead",
+        "standard": "Local standard", "started_on": today, "outcome_measures": ["COPM"],
+        "findings": "Findings.", "actions": "Actions.",
+    })
+    return reflection, supervision[0]["id"], audit["id"]
+
+
+def test_every_practitioner_page_is_accessible(page):
+    reflection, supervision, audit = ids(api_token(OT))
+    sign_in(page, OT)
+    for name, path in [
+        ("reflection-edit", f"/reflections/{reflection}/edit"),
+        ("reflection-history", f"/reflections/{reflection}/history"),
+        ("supervision-new", "/supervision/new"),
+        ("supervision-view", f"/supervision/{supervision}"),
+        ("audits", "/audits"),
+        ("audit-new", "/audits/new"),
+        ("audit", f"/audits/{audit}"),
+        ("account", "/account"),
+        ("password", "/account/password"),
+        ("access-log", "/account/access-log"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        visit(page, name)
+
+
+def test_every_lead_and_admin_page_is_accessible(page, chromium):
+    sign_in(page, "lead@demo.cpdfolio.test")
+    page.goto("/team")
+    visit(page, "team-list")
+    admin = chromium.new_context(base_url=page.url.split("/team")[0]).new_page()
+    sign_in(admin, "admin@demo.cpdfolio.test")
+    for name, path in [("admin-home", "/"), ("admin-users-again", "/admin/users")]:
+        admin.goto(path)
+        visit(admin, name)
