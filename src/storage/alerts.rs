@@ -135,14 +135,22 @@ impl Store {
         }
     }
 
-    /// Which of `keys` are queued already, in any status.
+    /// Which of `keys` are queued already, in any status. One lookup on
+    /// the unique index per key: SurrealDB 3.3.5 plans `dedupe_key IN
+    /// $keys` as a scan of the whole outbox with the list as a filter
+    /// (debug, 500 keys: 17, 101 and 193 ms at 10,000, 40,000 and 100,000
+    /// emails; the lookups: about 50, 75 and 87 ms), and after a first run
+    /// the outbox holds hundreds of thousands of emails.
     pub async fn queued_keys(&self, keys: Vec<String>) -> StorageResult<HashSet<String>> {
         if keys.is_empty() {
             return Ok(HashSet::new());
         }
         let found: Vec<String> = self
             .db()
-            .query("SELECT VALUE dedupe_key FROM alert WHERE dedupe_key IN $keys")
+            .query(
+                "RETURN array::flatten($keys.map(|$k|
+                    (SELECT VALUE dedupe_key FROM alert WHERE dedupe_key = $k)))",
+            )
             .bind(("keys", keys))
             .await?
             .take(0)?;
