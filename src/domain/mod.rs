@@ -10,6 +10,7 @@ pub mod error;
 pub mod esr;
 pub mod filetype;
 pub mod history;
+pub mod pii;
 pub mod profile;
 pub mod record;
 pub mod reflection;
