@@ -26,6 +26,10 @@ pub enum AppError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// An export would include text that may identify a service user:
+    /// each open flag, named by the record and field it is in.
+    #[error("{} passage(s) in the records to export may identify a service user; edit each or dismiss it as a false positive", .0.len())]
+    PatientIdentifiers(Vec<FieldError>),
     /// The body is larger than the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -68,6 +72,9 @@ impl AppError {
             Self::Forbidden(_) => "forbidden".to_owned(),
             Self::NotFound(what) => format!("not found: {what}"),
             Self::Conflict(_) => "conflict".to_owned(),
+            Self::PatientIdentifiers(flags) => {
+                format!("export refused ({} patient-identifier flags)", flags.len())
+            }
             Self::PayloadTooLarge(_) => "payload too large".to_owned(),
             Self::UnsupportedMediaType(_) => "unsupported media type".to_owned(),
             Self::TooManyRequests { .. } => "too many requests".to_owned(),

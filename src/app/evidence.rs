@@ -11,6 +11,7 @@ use std::future::Future;
 use anyhow::Context;
 
 use super::access::{RecordHeader, not_found};
+use super::pii::refuse_nhs_numbers;
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
@@ -98,6 +99,7 @@ pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<
         created_at: stored.created_at,
         updated_at: stored.updated_at,
         version: stored.version,
+        pii_dismissed: stored.pii_dismissed,
     })
 }
 
@@ -156,6 +158,7 @@ impl App {
     ) -> AppResult<Evidence<D>> {
         me.require_portfolio()?;
         let data = data.check(self, me).await?;
+        refuse_nhs_numbers(&data.free_text())?;
         self.check_room_for_a_record(me).await?;
         let write = encode(&data, &Workflow::default())?;
         let id = new_id();
@@ -224,6 +227,7 @@ impl App {
     ) -> AppResult<Evidence<D>> {
         let current = self.editable_evidence::<D>(me, id).await?;
         let data = data.check(self, me).await?;
+        refuse_nhs_numbers(&data.free_text())?;
         let workflow = D::after_owner_edit(current.workflow.clone());
         self.save_evidence(me, &current, &data, &workflow, "update")
             .await

@@ -20,6 +20,7 @@ mod imports;
 mod lock;
 mod login_guard;
 mod passwords;
+mod pii;
 mod profile;
 mod reflections;
 mod reindex;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::evidence::decode;
+use super::pii::{open_flags, refuse_flagged};
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
@@ -58,14 +59,15 @@ impl App {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
         let mut activities = Vec::new();
+        let mut flags = Vec::new();
         for stored in self
             .store()
             .evidence_between(RecordKind::Reflection, me.id(), from, to)
             .await?
         {
-            activities.push(activity_from_reflection(&decode::<ReflectionDraft>(
-                stored,
-            )?));
+            let entry = decode::<ReflectionDraft>(stored)?;
+            flags.extend(open_flags(&entry));
+            activities.push(activity_from_reflection(&entry));
         }
         for kind in [
             RecordKind::Supervision,
@@ -78,12 +80,21 @@ impl App {
                 .await?
             {
                 activities.push(match kind {
-                    RecordKind::Supervision => from_supervision(&decode(stored)?),
-                    RecordKind::Audit => from_audit(&decode(stored)?),
+                    RecordKind::Supervision => {
+                        let record = decode(stored)?;
+                        flags.extend(open_flags(&record));
+                        from_supervision(&record)
+                    }
+                    RecordKind::Audit => {
+                        let record = decode(stored)?;
+                        flags.extend(open_flags(&record));
+                        from_audit(&record)
+                    }
                     _ => from_training(&decode(stored)?),
                 });
             }
         }
+        refuse_flagged(flags)?;
         let ids: Vec<String> = activities.iter().map(|a| a.record_id.clone()).collect();
         let mut files: HashMap<String, Vec<String>> = HashMap::new();
         for a in self.store().attachments_of(&ids).await? {

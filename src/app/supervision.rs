@@ -1,9 +1,11 @@
 //! Supervision sign-off and training verification: the steps where someone
 //! other than the owner acts on a record.
 
+use super::pii::refuse_nhs_numbers;
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
+use crate::domain::pii::TextField;
 use crate::domain::record::{Evidence, SignOff, Verification, Workflow};
 use crate::domain::supervision::{self, ActionStatus, StepError, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
@@ -86,6 +88,7 @@ impl App {
                 "this supervision record already has the limit of {max} addenda"
             )));
         }
+        refuse_nhs_numbers(&[TextField::new("text", text)])?;
         let amended =
             supervision::add_addendum(&record.workflow.sign_off, text, me.id(), self.now())
                 .map_err(AppError::Validation)?;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::pii::TextField;
 use super::record::{EvidenceData, RecordKind, SearchText};
 use super::text::char_len;
 use super::validate::Checks;
@@ -142,6 +143,16 @@ impl EvidenceData for AuditDraft {
 
     fn title(&self) -> String {
         self.title.clone()
+    }
+
+    fn free_text(&self) -> Vec<TextField<'_>> {
+        vec![
+            TextField::new("title", &self.title),
+            TextField::new("my_role", &self.my_role),
+            TextField::new("standard", &self.standard),
+            TextField::new("findings", &self.findings),
+            TextField::new("actions", &self.actions),
+        ]
     }
 
     fn search_text(&self) -> SearchText {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use super::pii::{self, PiiFlag, TextField};
 use super::reflection::ActivityType;
 
 /// The four kinds of evidence a portfolio holds.
@@ -170,6 +171,9 @@ pub struct Evidence<D> {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: u32,
+    /// Ids of patient-identifier flags the owner has dismissed as false
+    /// positives ([`PiiFlag::id`]).
+    pub pii_dismissed: Vec<String>,
 }
 
 /// The content of one kind of record.
@@ -187,6 +191,11 @@ pub trait EvidenceData:
     }
     /// Text for the search index: body, notes and tags.
     fn search_text(&self) -> SearchText;
+    /// The free text people write into this kind, each piece named as the
+    /// API names its field: what the patient-identifier guard reads.
+    fn free_text(&self) -> Vec<TextField<'_>> {
+        Vec::new()
+    }
     /// Whether the owner may change the content in this workflow state;
     /// the refusal says why not (a conflict, not a permission problem).
     fn owner_may_edit(_flow: &Workflow) -> Result<(), &'static str> {
@@ -218,6 +227,38 @@ impl<D: EvidenceData> Evidence<D> {
             self.data = self.data.for_other_readers();
         }
         self
+    }
+
+    /// The record's free text, with the addenda written after sign-off.
+    fn guarded_text(&self) -> Vec<TextField<'_>> {
+        let mut fields = self.data.free_text();
+        fields.extend(
+            self.workflow
+                .sign_off
+                .addenda
+                .iter()
+                .enumerate()
+                .map(|(i, a)| TextField::new(format!("addenda[{i}].text"), &a.text)),
+        );
+        fields
+    }
+
+    /// Flags on the record that the owner has not dismissed.
+    pub fn open_pii_flags(&self) -> Vec<PiiFlag> {
+        let mut flags = pii::flags(&self.guarded_text());
+        flags.retain(|f| !self.pii_dismissed.contains(&f.id));
+        flags
+    }
+
+    /// Every flag on the record, each with whether it was dismissed.
+    pub fn pii_flags(&self) -> Vec<(PiiFlag, bool)> {
+        pii::flags(&self.guarded_text())
+            .into_iter()
+            .map(|f| {
+                let dismissed = self.pii_dismissed.contains(&f.id);
+                (f, dismissed)
+            })
+            .collect()
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::error::FieldError;
 
 use super::record::{Evidence, EvidenceData, RecordKind, RecordLink, SearchText};
 
+use super::pii::{TextField, named_items};
 use super::text::char_len;
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -149,6 +150,18 @@ impl EvidenceData for ReflectionDraft {
         }
     }
 
+    fn free_text(&self) -> Vec<TextField<'_>> {
+        let mut fields = vec![
+            TextField::new("title", &self.title),
+            TextField::new("body", &self.body),
+            TextField::new("learning", &self.learning),
+            TextField::new("impact", &self.impact),
+            TextField::new("benefit", &self.benefit),
+        ];
+        fields.extend(named_items("tags", &self.tags));
+        fields
+    }
+
     /// Links name the author's other records, which a reader may not see.
     fn for_other_readers(self) -> Self {
         Self {
@@ -267,6 +280,7 @@ mod tests {
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
             version: 1,
+            pii_dismissed: vec![],
         };
         assert_eq!(entry.clone().as_seen_by("author"), entry);
         let read = entry.clone().as_seen_by("second");

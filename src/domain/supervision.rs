@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use super::pii::{TextField, named_items};
 use super::record::{
     Addendum, EvidenceData, RecordKind, SearchText, SignOff, SignOffStatus, Workflow,
 };
@@ -210,6 +211,18 @@ impl EvidenceData for SupervisionDraft {
 
     fn supervisor_id(&self) -> Option<&str> {
         self.supervisor_id.as_deref()
+    }
+
+    fn free_text(&self) -> Vec<TextField<'_>> {
+        let mut fields = vec![TextField::new("reflection", &self.reflection)];
+        fields.extend(named_items("topics", &self.topics));
+        fields.extend(
+            self.actions
+                .iter()
+                .enumerate()
+                .map(|(i, a)| TextField::new(format!("actions[{i}].text"), &a.text)),
+        );
+        fields
     }
 
     fn search_text(&self) -> SearchText {

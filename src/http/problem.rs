@@ -47,7 +47,9 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request.
     pub detail: String,
-    /// Field-level validation errors; present only on validation problems.
+    /// Field-level errors: each invalid field of a validation problem, or
+    /// each open patient-identifier flag (`{collection}/{id}/{field}`) of
+    /// a refused export.
     #[oai(default, skip_serializing_if_is_empty)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
@@ -60,7 +62,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::PatientIdentifiers(_) => StatusCode::CONFLICT,
         AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -73,6 +75,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
 fn kind_of(err: &AppError) -> &'static str {
     match err {
         AppError::Validation(_) => "urn:cpdfolio:problem:validation",
+        AppError::PatientIdentifiers(_) => "urn:cpdfolio:problem:patient-identifiers",
         AppError::InvalidCredentials => "urn:cpdfolio:problem:invalid-credentials",
         _ => "about:blank",
     }
@@ -86,7 +89,9 @@ pub fn to_problem(err: &AppError) -> Problem {
         other => other.to_string(),
     };
     let errors = match err {
-        AppError::Validation(errors) => errors.iter().map(FieldProblem::from).collect(),
+        AppError::Validation(errors) | AppError::PatientIdentifiers(errors) => {
+            errors.iter().map(FieldProblem::from).collect()
+        }
         _ => Vec::new(),
     };
     Problem {

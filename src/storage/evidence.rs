@@ -39,6 +39,8 @@ pub struct StoredEvidence {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub version: u32,
+    /// Patient-identifier flags the owner dismissed as false positives.
+    pub pii_dismissed: Vec<String>,
 }
 
 /// What a create or update writes.
@@ -182,6 +184,7 @@ struct EvidenceRow {
     created_at: String,
     updated_at: String,
     version: i64,
+    pii_dismissed: Vec<String>,
 }
 
 #[derive(SurrealValue)]
@@ -205,7 +208,8 @@ const FIELDS: &str = "record::id(id) AS id, record::id(owner) AS owner, content,
         { verified_by: verification.verified_by, verified_at: <string> verification.verified_at }
     } ELSE { NONE } AS verification,
     (shared_with ?? []).map(|$u| record::id($u)) AS shared_with,
-    <string> created_at AS created_at, <string> updated_at AS updated_at, version";
+    <string> created_at AS created_at, <string> updated_at AS updated_at, version,
+    pii_dismissed ?? [] AS pii_dismissed";
 
 impl EvidenceRow {
     fn into_stored(self) -> StorageResult<StoredEvidence> {
@@ -219,6 +223,7 @@ impl EvidenceRow {
             created_at: datetime(&self.created_at)?,
             updated_at: datetime(&self.updated_at)?,
             version: u32::try_from(self.version).context("stored version")?,
+            pii_dismissed: self.pii_dismissed,
         })
     }
 }
@@ -308,6 +313,33 @@ impl Store {
             .bind(("owner", owner_id.to_owned()))
             .bind(("entry", logged_as))
             .bind(write_vars(kind, write));
+        execute(query).await
+    }
+
+    /// Adds a dismissed patient-identifier flag to the record, with its
+    /// access-log entry, in one transaction. The content and its version
+    /// stay as they were: a dismissal is the owner's judgement about the
+    /// text, not a change to it.
+    pub async fn dismiss_pii_flag(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        flag_id: &str,
+        logged_as: NewAccess,
+    ) -> StorageResult<()> {
+        let query = self
+            .db()
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 UPDATE type::record($table, $id)
+                     SET pii_dismissed = array::union(pii_dismissed ?? [], [$flag]);
+                 {APPEND}
+                 COMMIT TRANSACTION;"
+            ))
+            .bind(("table", kind.as_str()))
+            .bind(("id", id.to_owned()))
+            .bind(("flag", flag_id.to_owned()))
+            .bind(("entry", logged_as));
         execute(query).await
     }
 

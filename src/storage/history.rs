@@ -19,7 +19,7 @@ use crate::domain::record::RecordKind;
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
-const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, supervisor, shared_with
+const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, supervisor, shared_with, pii_dismissed
          FROM type::record($table, $id) WHERE version = $expected)[0];
      IF $before = NONE { THROW $conflict; };
      CREATE record_version SET kind = $table, record = $id, version = $before.version,

@@ -116,6 +116,10 @@ impl Migrations {
                 name: "0017_alert_run_at_scale.surql".to_owned(),
                 sql: include_str!("../../migrations/0017_alert_run_at_scale.surql").to_owned(),
             },
+            Migration {
+                name: "0018_pii_dismissals.surql".to_owned(),
+                sql: include_str!("../../migrations/0018_pii_dismissals.surql").to_owned(),
+            },
         ])
     }
 

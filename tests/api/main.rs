@@ -20,6 +20,7 @@ mod login_limits;
 mod migration;
 mod openapi;
 mod permissions;
+mod pii;
 mod portfolio;
 mod portfolio_bad_input;
 mod profile;

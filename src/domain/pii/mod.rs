@@ -63,6 +63,14 @@ impl<'a> TextField<'a> {
     }
 }
 
+/// Each item of a list field as its own piece (`tags[0]`, `tags[1]`).
+pub fn named_items<'a>(name: &str, items: &'a [String]) -> impl Iterator<Item = TextField<'a>> {
+    items
+        .iter()
+        .enumerate()
+        .map(move |(i, text)| TextField::new(format!("{name}[{i}]"), text))
+}
+
 /// Text that may identify a service user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PiiFlag {

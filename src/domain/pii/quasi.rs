@@ -130,7 +130,9 @@ mod tests {
     #[test]
     fn finds_courtesy_titles_before_names_but_not_clinicians() {
         assert_eq!(
-            kinds("Mrs Patel and Mr. O'Neill-Smith met Dr Jones with Ms McDonald; MS Society; I miss Tuesdays; a Master's"),
+            kinds(
+                "Mrs Patel and Mr. O'Neill-Smith met Dr Jones with Ms McDonald; MS Society; I miss Tuesdays; a Master's"
+            ),
             vec![
                 (PiiKind::TitledName, "Mrs Patel"),
                 (PiiKind::TitledName, "Mr. O'Neill-Smith"),

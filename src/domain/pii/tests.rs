@@ -109,7 +109,10 @@ fn errors_name_the_field_and_position_without_the_number() {
 
 #[test]
 fn flags_carry_field_kind_text_and_character_position() {
-    let flags = flags(&[TextField::new("learning", "Café visit near LS1 4AP with Mrs Patel")]);
+    let flags = flags(&[TextField::new(
+        "learning",
+        "Café visit near LS1 4AP with Mrs Patel",
+    )]);
     let summary: Vec<(&str, PiiKind, &str, usize)> = flags
         .iter()
         .map(|f| (f.field.as_str(), f.kind, f.text.as_str(), f.position))
@@ -130,7 +133,10 @@ fn flags_carry_field_kind_text_and_character_position() {
 #[test]
 fn a_flag_keeps_its_id_while_its_text_stays_and_changes_with_it() {
     let id = |field: &str, text: &str| flags(&[TextField::new(field, text)])[0].id.clone();
-    assert_eq!(id("body", "Mrs Patel"), id("body", "Earlier, Mrs Patel said"));
+    assert_eq!(
+        id("body", "Mrs Patel"),
+        id("body", "Earlier, Mrs Patel said")
+    );
     assert_ne!(id("body", "Mrs Patel"), id("body", "Mrs Shah"));
     assert_ne!(id("body", "Mrs Patel"), id("impact", "Mrs Patel"));
     assert_eq!(id("body", "Mrs Patel").len(), 16);

@@ -7,6 +7,7 @@ use time::{Date, OffsetDateTime};
 use super::Tag;
 use super::evidence::WorkflowView;
 use super::views::audit::AuditKindView;
+use super::views::record::{PiiWarningView, pii_warnings};
 use crate::domain::audit::AuditDraft;
 use crate::domain::record::Evidence;
 use crate::export::html::to_safe_html;
@@ -74,6 +75,9 @@ struct AuditView {
     actions_html: String,
     reaudit_due: Option<Date>,
     workflow: WorkflowView,
+    /// Text that may identify a service user, not yet edited out or
+    /// dismissed; exports refuse while any is open.
+    pii_warnings: Vec<PiiWarningView>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     version: u32,
@@ -81,8 +85,10 @@ struct AuditView {
 
 impl From<Evidence<AuditDraft>> for AuditView {
     fn from(e: Evidence<AuditDraft>) -> Self {
+        let pii_warnings = pii_warnings(&e);
         let d = e.data;
         Self {
+            pii_warnings,
             findings_html: to_safe_html(&d.findings),
             actions_html: to_safe_html(&d.actions),
             id: e.id,

@@ -10,6 +10,7 @@ mod health;
 mod imports;
 mod me;
 mod models;
+mod pii;
 mod profile;
 mod records;
 mod reflections;
@@ -63,7 +64,7 @@ pub type Api = (
     audits::AuditsApi,
     training::TrainingApi,
     training::TrainingStepsApi,
-    records::RecordsApi,
+    (records::RecordsApi, pii::PiiApi),
     search::SearchApi,
     profile::ProfileApi,
     admin::AdminApi,
@@ -85,7 +86,7 @@ pub fn all() -> Api {
         audits::AuditsApi,
         training::TrainingApi,
         training::TrainingStepsApi,
-        records::RecordsApi,
+        (records::RecordsApi, pii::PiiApi),
         search::SearchApi,
         profile::ProfileApi,
         admin::AdminApi,

@@ -5,7 +5,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::{Date, OffsetDateTime};
 
-use super::views::record::RecordLinkView;
+use super::views::record::{PiiWarningView, RecordLinkView, pii_warnings};
 use super::views::reflection::{ActivityTypeView, ReflectiveModelView};
 use super::{Tag, is_record_id};
 use crate::app::App;
@@ -103,6 +103,9 @@ struct ReflectionView {
     /// Users who may read this entry besides its author. The author sees
     /// them all; a reader sees only themselves.
     shared_with: Vec<String>,
+    /// Text that may identify a service user, not yet edited out or
+    /// dismissed; exports refuse while any is open.
+    pii_warnings: Vec<PiiWarningView>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     version: u32,
@@ -110,8 +113,10 @@ struct ReflectionView {
 
 impl From<Reflection> for ReflectionView {
     fn from(r: Reflection) -> Self {
+        let pii_warnings = pii_warnings(&r);
         let d = r.data;
         Self {
+            pii_warnings,
             body_html: to_safe_html(&d.body),
             id: r.id,
             author_id: r.owner_id,

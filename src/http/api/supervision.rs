@@ -10,6 +10,7 @@ use time::{Date, OffsetDateTime};
 use super::Tag;
 use super::evidence::WorkflowView;
 use super::records::check_id;
+use super::views::record::{PiiWarningView, pii_warnings};
 use super::views::supervision::{AgreedActionView, SupervisionTypeView};
 use crate::app::App;
 use crate::app::AppResult;
@@ -92,6 +93,9 @@ struct SupervisionView {
     actions: Vec<AgreedActionView>,
     next_date: Option<Date>,
     workflow: WorkflowView,
+    /// Text that may identify a service user, not yet edited out or
+    /// dismissed; exports refuse while any is open.
+    pii_warnings: Vec<PiiWarningView>,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     version: u32,
@@ -99,8 +103,10 @@ struct SupervisionView {
 
 impl From<Evidence<SupervisionDraft>> for SupervisionView {
     fn from(e: Evidence<SupervisionDraft>) -> Self {
+        let pii_warnings = pii_warnings(&e);
         let d = e.data;
         Self {
+            pii_warnings,
             title: d.supervision_type.label().to_owned(),
             reflection_html: to_safe_html(&d.reflection),
             id: e.id,

@@ -38,7 +38,7 @@ impl WebError {
                 AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Conflict(_) | AppError::PatientIdentifiers(_) => StatusCode::CONFLICT,
                 AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

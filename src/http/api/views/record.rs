@@ -4,7 +4,10 @@ use poem_openapi::{Enum, Object};
 use time::OffsetDateTime;
 
 use super::enum_view;
-use crate::domain::record::{Addendum, RecordKind, RecordLink, SignOffStatus};
+use crate::domain::pii::{PiiFlag, PiiKind};
+use crate::domain::record::{
+    Addendum, Evidence, EvidenceData, RecordKind, RecordLink, SignOffStatus,
+};
 
 enum_view! {
     /// The four kinds of evidence a portfolio holds.
@@ -77,4 +80,57 @@ impl From<Addendum> for AddendumView {
             added_at: a.added_at,
         }
     }
+}
+
+enum_view! {
+    /// What a patient-identifier flag suspects the text to be.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+    #[oai(rename = "PiiKind", rename_all = "snake_case")]
+    pub enum PiiKindView mirrors PiiKind {
+        Postcode,
+        DateOfBirth,
+        HospitalNumber,
+        TitledName,
+    }
+}
+
+/// Text in the record that may identify a service user. The record is
+/// kept; exports refuse until the text is edited out or the flag is
+/// dismissed as a false positive.
+#[derive(Debug, Clone, PartialEq, Object)]
+#[oai(rename = "PiiWarning")]
+pub struct PiiWarningView {
+    /// Dismiss with `POST /api/v1/{collection}/{id}/pii-flags/{flag_id}/dismiss`.
+    pub id: String,
+    /// The field, as the API names it (`body`, `actions[0].text`).
+    pub field: String,
+    pub kind: PiiKindView,
+    /// The text found.
+    pub text: String,
+    /// Where it starts in the field, in characters from 1.
+    pub position: u32,
+    /// The warning in words.
+    pub message: String,
+}
+
+impl From<PiiFlag> for PiiWarningView {
+    fn from(f: PiiFlag) -> Self {
+        Self {
+            message: f.message(),
+            id: f.id,
+            field: f.field,
+            kind: f.kind.into(),
+            text: f.text,
+            position: u32::try_from(f.position).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The open patient-identifier warnings of a record.
+pub fn pii_warnings<D: EvidenceData>(record: &Evidence<D>) -> Vec<PiiWarningView> {
+    record
+        .open_pii_flags()
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }
