@@ -33,6 +33,7 @@ mod storage;
 mod team_events;
 mod web;
 mod web_permissions;
+mod web_pii;
 mod web_records;
 mod web_roles;
 mod web_support;

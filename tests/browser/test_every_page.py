@@ -2,7 +2,7 @@
 
 import datetime
 
-from conftest import api, api_token, sign_in, visit
+from conftest import api, api_token, path_of, sign_in, visit
 
 OT = "ot1@demo.cpdfolio.test"
 
@@ -56,3 +56,23 @@ def test_every_lead_and_admin_page_is_accessible(page, chromium):
     for name, path in [("admin-home", "/"), ("admin-users-again", "/admin/users")]:
         admin.goto(path)
         visit(admin, name)
+
+
+def test_a_patient_identifier_warning_is_shown_holds_the_profile_and_is_dismissed(page):
+    token = api_token(OT)
+    today = datetime.date.today().isoformat()
+    entry = api("POST", "/api/v1/reflections", token, {
+        "title": "Joint visit", "activity_date": today, "activity_type": "work_based_learning",
+        "body": "Joint visit with Mrs Okafor from the team.",
+    })
+    sign_in(page, OT)
+    held = page.goto("/profile")
+    assert held.status == 409
+    visit(page, "profile-held-back")
+    page.get_by_role("link", name=entry["title"], exact=False).first.click()
+    assert path_of(page) == f"/reflections/{entry['id']}"
+    visit(page, "reflection-warning")
+    page.get_by_role("button", name="Checked: not patient information").click()
+    assert path_of(page) == f"/reflections/{entry['id']}"
+    assert page.get_by_text("Check for patient-identifiable information").count() == 0
+    assert page.goto("/profile").status == 200

@@ -11,6 +11,7 @@ use super::error::{WebResult, redirect};
 use super::extras;
 use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
 use super::layout::{Field, csrf_field, error_summary, page_response};
+use super::pii;
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError};
 use crate::domain::access::Access;
@@ -182,6 +183,7 @@ pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Web
         h1 { (d.title) }
         p.meta { (d.audit_kind.label()) " · started " (d.started_on)
             @if let Some(done) = d.completed_on { " · completed " (done) } }
+        (pii::warnings_section(&a, &me))
         dl {
             @if !d.my_role.is_empty() { dt { "Role" } dd { (d.my_role) } }
             @if !d.standard.is_empty() { dt { "Standard" } dd { (d.standard) } }

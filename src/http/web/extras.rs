@@ -40,7 +40,7 @@ fn collection_of(kind: RecordKind) -> &'static str {
     }
 }
 
-fn checked(collection: &str, id: &str) -> WebResult<RecordKind> {
+pub(super) fn checked(collection: &str, id: &str) -> WebResult<RecordKind> {
     let kind = kind_of(collection)?;
     if is_record_id(id) {
         Ok(kind)

@@ -15,6 +15,7 @@ mod extras;
 mod form;
 mod home;
 mod layout;
+mod pii;
 mod profile;
 mod reflection_form;
 mod reflections;
@@ -189,6 +190,10 @@ pub fn routes(route: Route) -> Route {
         .at(
             "/:collection/:id/files/:file",
             get(extras::download).around(html_errors),
+        )
+        .at(
+            "/:collection/:id/pii-flags/:flag/dismiss",
+            poem::post(pii::dismiss).around(html_errors),
         )
         .at(
             "/:collection/:id/history",

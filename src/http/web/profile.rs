@@ -10,6 +10,7 @@ use poem_openapi::types::ToJSON;
 use super::error::WebResult;
 use super::form::{NOT_A_DATE, typed_day};
 use super::layout::{Field, page_response};
+use super::pii::profile_held_back;
 use super::session;
 use crate::app::{App, AppError, ProfileRequest};
 use crate::domain::error::FieldError;
@@ -66,7 +67,10 @@ pub async fn preview(
     Query(query): Query<ProfileQuery>,
 ) -> WebResult {
     let me = session::require(&app, req).await?;
-    let profile = app.cpd_profile(&me.user, query.request()?).await?;
+    let profile = match app.cpd_profile(&me.user, query.request()?).await {
+        Err(AppError::PatientIdentifiers(flags)) => return Ok(profile_held_back(&me, &flags)),
+        other => other?,
+    };
     let main = html! {
         h1 { "CPD profile" }
         p.lede { "Your profile in the HCPC's layout for " (profile.from) " to " (profile.to) ", built from your records." }
@@ -100,7 +104,10 @@ pub async fn download(
     Query(query): Query<ProfileQuery>,
 ) -> WebResult {
     let me = session::require(&app, req).await?;
-    let profile = app.cpd_profile(&me.user, query.request()?).await?;
+    let profile = match app.cpd_profile(&me.user, query.request()?).await {
+        Err(AppError::PatientIdentifiers(flags)) => return Ok(profile_held_back(&me, &flags)),
+        other => other?,
+    };
     let stem = format!("cpd-profile-{}-to-{}", profile.from, profile.to);
     let (body, media_type, extension) = match query.format.as_str() {
         "markdown" => (

@@ -13,6 +13,7 @@ use super::error::{WebError, WebResult, redirect};
 use super::extras;
 use super::form::{FormData, typed_day};
 use super::layout::{Field, csrf_field, notice, page_response};
+use super::pii;
 use super::reflection_form::{FormView, Typed, form_page};
 use super::session::{self, SignedIn};
 use super::sign_in::{Draft, sign_in_again};
@@ -207,6 +208,7 @@ pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Web
         @if r.owner_id == me.user.id() {
             p { a.button.button--secondary href={ "/reflections/" (r.id) "/edit" } { "Edit this reflection" } }
         }
+        (pii::warnings_section(&r, &me))
         div.prose { (PreEscaped(to_safe_html(&d.body))) }
         @for (heading, text) in [("What I learnt", &d.learning), ("Impact on my practice", &d.impact), ("Benefit to service users", &d.benefit)] {
             @if !text.trim().is_empty() {
@@ -371,6 +373,10 @@ pub async fn create(req: &Request, app: Data<&App>, Form(form): Form<FormData>) 
         Err(errors) => Err(AppError::Validation(errors)),
     };
     match saved {
+        // A record with warnings opens on its page, where they are shown.
+        Ok(entry) if !entry.open_pii_flags().is_empty() => {
+            Ok(redirect(&format!("/reflections/{}", entry.id)))
+        }
         Ok(_) => Ok(redirect("/reflections?saved=1")),
         Err(AppError::Validation(errors)) => Ok(form_page(
             &app,

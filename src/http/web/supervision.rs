@@ -12,6 +12,7 @@ use super::error::{WebResult, redirect};
 use super::extras;
 use super::form::FormData;
 use super::layout::{Field, csrf_field, notice, page_response};
+use super::pii;
 use super::session::{self, SignedIn};
 use super::supervision_form::{SupervisionFormView, form_page, to_draft, typed_from_draft};
 use crate::app::{App, AppError};
@@ -226,6 +227,7 @@ fn record_markup(me: &SignedIn, r: &Supervision, access: Access, title: &str) ->
     html! {
         h1 { (title) }
         p { strong { "Status: " } (status_text(flow.status)) }
+        (pii::warnings_section(r, me))
         @if let (SignOffStatus::Returned, Some(comment)) = (flow.status, &flow.return_comment) {
             div.notice { p { strong { "Your supervisor's comment: " } (comment) } }
         }
