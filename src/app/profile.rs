@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::evidence::decode;
-use super::pii::{open_flags, refuse_flagged};
+use super::pii::{self, refuse_flagged};
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
+use crate::domain::profile::readiness::{self, Readiness};
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
 use crate::domain::record::{Evidence, EvidenceData, RecordKind};
 use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft};
@@ -50,6 +51,14 @@ impl ProfileRequest {
     }
 }
 
+/// The evidence dated in a period: each record as a profile activity (with
+/// its attachments' names), and the open patient-identifier warnings of
+/// the records it came from.
+struct Gathered {
+    activities: Vec<Activity>,
+    open_flags: Vec<FieldError>,
+}
+
 impl App {
     pub async fn cpd_profile(
         &self,
@@ -58,15 +67,48 @@ impl App {
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
+        let gathered = self.gather(me, from, to).await?;
+        refuse_flagged(gathered.open_flags)?;
+        Ok(profile::build(
+            person_of(me),
+            from,
+            to,
+            &gathered.activities,
+        ))
+    }
+
+    /// Whether the record for the current registration period would meet
+    /// each HCPC CPD standard today, and what to do where it would not.
+    pub async fn audit_readiness(&self, me: &CurrentUser) -> AppResult<Readiness> {
+        me.require_portfolio()?;
+        let facts = self.my_staff_facts(me).await?.profile;
+        let cycle_years = facts
+            .profession
+            .as_deref()
+            .and_then(|p| self.content().compliance.registration.professions.get(p))
+            .map(|p| p.cycle_years);
+        let cycle = facts.registration_ends.zip(cycle_years);
+        let (from, to) = readiness::period(self.today(), cycle)
+            .ok_or_else(|| AppError::invalid("registration_ends", "is out of range"))?;
+        let gathered = self.gather(me, from, to).await?;
+        let profile = profile::build(person_of(me), from, to, &gathered.activities);
+        Ok(readiness::assess(&readiness::Evidence {
+            profile: &profile,
+            activities: &gathered.activities,
+            open_pii_flags: gathered.open_flags.len(),
+        }))
+    }
+
+    async fn gather(&self, me: &CurrentUser, from: Date, to: Date) -> AppResult<Gathered> {
         let mut activities = Vec::new();
-        let mut flags = Vec::new();
+        let mut open_flags = Vec::new();
         for stored in self
             .store()
             .evidence_between(RecordKind::Reflection, me.id(), from, to)
             .await?
         {
             let entry = decode::<ReflectionDraft>(stored)?;
-            flags.extend(open_flags(&entry));
+            open_flags.extend(pii::open_flags(&entry));
             activities.push(activity_from_reflection(&entry));
         }
         for kind in [
@@ -82,19 +124,18 @@ impl App {
                 activities.push(match kind {
                     RecordKind::Supervision => {
                         let record = decode(stored)?;
-                        flags.extend(open_flags(&record));
+                        open_flags.extend(pii::open_flags(&record));
                         from_supervision(&record)
                     }
                     RecordKind::Audit => {
                         let record = decode(stored)?;
-                        flags.extend(open_flags(&record));
+                        open_flags.extend(pii::open_flags(&record));
                         from_audit(&record)
                     }
                     _ => from_training(&decode(stored)?),
                 });
             }
         }
-        refuse_flagged(flags)?;
         let ids: Vec<String> = activities.iter().map(|a| a.record_id.clone()).collect();
         let mut files: HashMap<String, Vec<String>> = HashMap::new();
         for a in self.store().attachments_of(&ids).await? {
@@ -103,12 +144,18 @@ impl App {
         for activity in &mut activities {
             activity.attachments = files.remove(&activity.record_id).unwrap_or_default();
         }
-        let person = Person {
-            name: me.user.name.clone(),
-            hcpc_number: me.user.hcpc_number.clone(),
-            practice_summary: me.user.practice_summary.clone(),
-        };
-        Ok(profile::build(person, from, to, &activities))
+        Ok(Gathered {
+            activities,
+            open_flags,
+        })
+    }
+}
+
+fn person_of(me: &CurrentUser) -> Person {
+    Person {
+        name: me.user.name.clone(),
+        hcpc_number: me.user.hcpc_number.clone(),
+        practice_summary: me.user.practice_summary.clone(),
     }
 }
 

@@ -24,6 +24,7 @@ mod pii;
 mod portfolio;
 mod portfolio_bad_input;
 mod profile;
+mod readiness;
 mod reflections;
 mod search;
 mod sharing;

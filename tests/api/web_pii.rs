@@ -96,6 +96,10 @@ async fn the_pages_refuse_nhs_numbers_and_walk_a_warning_to_its_dismissal() {
     );
     let profile = b.get("/profile?from=2026-01-01&to=2026-11-20").await;
     assert_eq!(profile.status, 200, "{}", profile.html);
+    assert!(profile.html.contains("Audit readiness: not yet"));
+    assert!(profile.html.contains(
+        "<strong>Next: </strong>Write your summary of practice (up to 500 words) on your account page."
+    ), "{}", profile.html);
 
     let forged = b
         .post(

@@ -5,6 +5,7 @@
 
 mod gaps;
 pub mod monthly;
+pub mod readiness;
 mod statement;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 use poem::web::Data;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, Enum, OpenApi};
@@ -8,6 +9,7 @@ use time::Date;
 
 use super::Tag;
 use super::views::profile::CpdProfileView;
+use super::views::readiness::ReadinessView;
 use crate::app::AppResult;
 use crate::app::{App, ProfileRequest};
 use crate::export::profile::{html_page, render_markdown};
@@ -112,5 +114,17 @@ impl ProfileApi {
             ProfileFormat::Markdown => ProfileResponse::Markdown(render_markdown(&profile)),
             ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
         })
+    }
+
+    /// Would the caller's record pass an HCPC CPD audit today? For the
+    /// current registration period, each CPD standard with a pass or fail,
+    /// the reason and the next step, and an overall verdict.
+    #[oai(path = "/audit-readiness", method = "get")]
+    async fn audit_readiness(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+    ) -> AppResult<Json<ReadinessView>> {
+        Ok(Json(app.audit_readiness(&auth.0).await?.into()))
     }
 }

@@ -83,9 +83,10 @@ pub async fn dismiss(
 
 /// The page shown for the profile while records in it have open warnings:
 /// each warning, linked to its record (`{collection}/{id}/{field}`).
-pub fn profile_held_back(me: &SignedIn, flags: &[FieldError]) -> Response {
+pub fn profile_held_back(me: &SignedIn, flags: &[FieldError], readiness: Markup) -> Response {
     let main = html! {
         h1 { "CPD profile" }
+        (readiness)
         div.error-summary role="alert" aria-labelledby="held-title" {
             h2 #held-title { "Check your records before making the profile" }
             p { "These passages may identify a service user. Open each record and edit the text out, or mark the warning as checked if it identifies nobody." }

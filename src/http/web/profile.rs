@@ -1,7 +1,8 @@
 //! The CPD profile in the browser: a preview in the page and a download in
-//! every format the API offers (Markdown, HTML, JSON), for a chosen period.
+//! every format the API offers (Markdown, HTML, JSON), for a chosen period,
+//! under the verdict on whether the record would pass an audit today.
 
-use maud::{PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
@@ -13,7 +14,9 @@ use super::layout::{Field, page_response};
 use super::pii::profile_held_back;
 use super::session;
 use crate::app::{App, AppError, ProfileRequest};
+use crate::domain::dates::long_uk;
 use crate::domain::error::FieldError;
+use crate::domain::profile::readiness::Readiness;
 use crate::export::html::to_safe_html;
 use crate::export::profile::{html_page, render_markdown};
 use crate::http::api::views::profile::CpdProfileView;
@@ -67,12 +70,16 @@ pub async fn preview(
     Query(query): Query<ProfileQuery>,
 ) -> WebResult {
     let me = session::require(&app, req).await?;
+    let readiness = readiness_section(&app.audit_readiness(&me.user).await?);
     let profile = match app.cpd_profile(&me.user, query.request()?).await {
-        Err(AppError::PatientIdentifiers(flags)) => return Ok(profile_held_back(&me, &flags)),
+        Err(AppError::PatientIdentifiers(flags)) => {
+            return Ok(profile_held_back(&me, &flags, readiness));
+        }
         other => other?,
     };
     let main = html! {
         h1 { "CPD profile" }
+        (readiness)
         p.lede { "Your profile in the HCPC's layout for " (profile.from) " to " (profile.to) ", built from your records." }
         form.filters method="get" action="/profile" aria-label="Period" {
             (Field::new("from", "From", &[]).text("date", &query.from))
@@ -96,6 +103,28 @@ pub async fn preview(
     ))
 }
 
+/// Would the record pass an audit today: each standard, met or not, with
+/// its reason and next step.
+fn readiness_section(r: &Readiness) -> Markup {
+    html! {
+        section.readiness aria-labelledby="readiness-title" {
+            h2 #readiness-title {
+                "Audit readiness: " @if r.ready { "ready" } @else { "not yet" }
+            }
+            p { "If the HCPC selected you for audit today, for " (long_uk(r.from)) " to " (long_uk(r.to)) ":" }
+            ol.standards {
+                @for s in &r.standards {
+                    li {
+                        strong { "Standard " (s.standard) ": " @if s.met { "met" } @else { "not yet met" } }
+                        " — " (s.title) ". " (s.reason)
+                        @if let Some(step) = &s.next_step { br; strong { "Next: " } (step) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `GET /profile/download?format=`: the profile as a file.
 #[handler]
 pub async fn download(
@@ -105,7 +134,9 @@ pub async fn download(
 ) -> WebResult {
     let me = session::require(&app, req).await?;
     let profile = match app.cpd_profile(&me.user, query.request()?).await {
-        Err(AppError::PatientIdentifiers(flags)) => return Ok(profile_held_back(&me, &flags)),
+        Err(AppError::PatientIdentifiers(flags)) => {
+            return Ok(profile_held_back(&me, &flags, html! {}));
+        }
         other => other?,
     };
     let stem = format!("cpd-profile-{}-to-{}", profile.from, profile.to);

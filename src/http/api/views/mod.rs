@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod profile;
+pub mod readiness;
 pub mod record;
 pub mod reflection;
 pub mod supervision;
