@@ -51,6 +51,17 @@ enum Command {
         #[command(subcommand)]
         command: AlertsCommand,
     },
+    /// Write everything one person owns to a zip (what
+    /// `GET /api/v1/me/export` gives them): for a subject-access or
+    /// portability request, or a person who can no longer sign in.
+    Export {
+        /// The person's email address.
+        #[arg(long)]
+        user: String,
+        /// Where to write the zip.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Import records from another system.
     Import {
         #[command(subcommand)]
@@ -202,6 +213,7 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => reindex(config).await,
+        Command::Export { user, out } => export(config, &user, &out).await,
         Command::Import {
             command:
                 ImportCommand::Esr {
@@ -284,6 +296,37 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn export(config: Config, email: &str, out: &std::path::Path) -> anyhow::Result<()> {
+    let app = open(config).await?;
+    let me = current_user(&app, email).await?;
+    let mut export = app.export_portfolio(&me).await.map_err(describe)?;
+    let mut file = crate::files::create_private(out)
+        .with_context(|| format!("cannot create {}", out.display()))?;
+    std::io::copy(&mut export.file, &mut file)?;
+    file.sync_all()?;
+    println!(
+        "wrote {} ({} files, manifest last)",
+        out.display(),
+        export.manifest.files.len()
+    );
+    Ok(())
+}
+
+/// The account with this email, acting as itself.
+async fn current_user(app: &App, email: &str) -> anyhow::Result<crate::app::CurrentUser> {
+    let user = app
+        .store()
+        .users_by_email(vec![crate::domain::user::normalise_email(email)])
+        .await?
+        .into_iter()
+        .next()
+        .with_context(|| format!("no account with the email {email}"))?;
+    Ok(crate::app::CurrentUser {
+        user,
+        token_digest: String::new(),
+    })
+}
+
 async fn import_esr(
     config: Config,
     file: &std::path::Path,
@@ -302,17 +345,7 @@ async fn import_esr(
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let app = open(config).await?;
-    let me = app
-        .store()
-        .users_by_email(vec![crate::domain::user::normalise_email(admin)])
-        .await?
-        .into_iter()
-        .next()
-        .with_context(|| format!("no account with the email {admin}"))?;
-    let me = crate::app::CurrentUser {
-        user: me,
-        token_digest: String::new(),
-    };
+    let me = current_user(&app, admin).await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} lines checked")

@@ -31,6 +31,21 @@ pub fn create_private(path: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("cannot create {}", path.display()))
 }
 
+/// A private scratch file in `dir`, readable and writable, already
+/// unlinked: it lives while it is open and leaves nothing behind.
+pub fn scratch_file(dir: &Path) -> anyhow::Result<File> {
+    let path = dir.join(format!(".scratch-{}", uuid::Uuid::new_v4().simple()));
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::fs::remove_file(&path).with_context(|| format!("cannot unlink {}", path.display()))?;
+    Ok(file)
+}
+
 /// Writes `bytes` to `path` durably: a private temporary file beside it,
 /// fsync, rename into place, fsync the directory.
 pub fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

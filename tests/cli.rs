@@ -432,3 +432,44 @@ async fn an_alert_run_killed_mid_send_loses_nothing_and_sends_nothing_twice() {
     ids.dedup();
     assert_eq!(ids.len(), 5);
 }
+
+/// `export --user` writes the person's portable record to a file.
+#[test]
+fn export_writes_a_persons_portfolio_zip() {
+    let data = tempfile::tempdir().unwrap();
+    create_practitioner(data.path());
+    let out = data.path().join("ot.zip");
+    let done = cpdfolio(data.path())
+        .args(["export", "--user", "OT@example.nhs.uk", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&done.stdout),
+        format!("wrote {} (2 files, manifest last)\n", out.display())
+    );
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut person = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("person.json").unwrap(), &mut person)
+        .unwrap();
+    assert!(
+        person.contains("\"email\": \"ot@example.nhs.uk\""),
+        "{person}"
+    );
+    let nobody = cpdfolio(data.path())
+        .args(["export", "--user", "nobody@example.nhs.uk", "--out"])
+        .arg(data.path().join("nobody.zip"))
+        .output()
+        .unwrap();
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr)
+            .contains("no account with the email nobody@example.nhs.uk")
+    );
+    assert!(!data.path().join("nobody.zip").exists());
+}

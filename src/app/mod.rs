@@ -21,6 +21,7 @@ mod lock;
 mod login_guard;
 mod passwords;
 mod pii;
+mod portable;
 mod profile;
 mod reflections;
 mod reindex;
@@ -53,6 +54,7 @@ pub use evidence::{Checked, ListPage};
 pub use imports::{ImportReport, Progress};
 pub use lock::{DataDirLock, LockError};
 pub use passwords::PasswordReset;
+pub use portable::PortableExport;
 pub use profile::ProfileRequest;
 pub use reindex::IndexState;
 

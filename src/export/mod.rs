@@ -7,4 +7,5 @@
 pub mod csv;
 pub mod html;
 pub mod ical;
+pub mod portable;
 pub mod profile;

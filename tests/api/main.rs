@@ -21,6 +21,7 @@ mod migration;
 mod openapi;
 mod permissions;
 mod pii;
+mod portable;
 mod portfolio;
 mod portfolio_bad_input;
 mod profile;

@@ -101,6 +101,16 @@ async fn the_pages_refuse_nhs_numbers_and_walk_a_warning_to_its_dismissal() {
         "<strong>Next: </strong>Write your summary of practice (up to 500 words) on your account page."
     ), "{}", profile.html);
 
+    let account = b.get("/account").await;
+    assert!(
+        account
+            .html
+            .contains(r#"<a href="/account/export" download>"#)
+    );
+    let zip = b.get("/account/export").await;
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.headers["content-type"], "application/zip");
+
     let forged = b
         .post(
             &format!("{record}/pii-flags/{flag}/dismiss"),

@@ -11,6 +11,7 @@ mod imports;
 mod me;
 mod models;
 mod pii;
+pub mod portable;
 mod profile;
 mod records;
 mod reflections;
@@ -57,7 +58,7 @@ pub enum Tag {
 
 pub type Api = (
     auth::AuthApi,
-    (me::MeApi, calendar::CalendarApi),
+    (me::MeApi, calendar::CalendarApi, portable::PortableApi),
     reflections::ReflectionsApi,
     supervision::SupervisionApi,
     supervision::SupervisionStepsApi,
@@ -79,7 +80,7 @@ pub type Api = (
 pub fn all() -> Api {
     (
         auth::AuthApi,
-        (me::MeApi, calendar::CalendarApi),
+        (me::MeApi, calendar::CalendarApi, portable::PortableApi),
         reflections::ReflectionsApi,
         supervision::SupervisionApi,
         supervision::SupervisionStepsApi,

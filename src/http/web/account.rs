@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::web::{Data, Form};
-use poem::{Request, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 
 use super::error::{WebError, WebResult, redirect};
 use super::form::FormData;
@@ -12,6 +12,7 @@ use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError, ProfileUpdate};
 use crate::domain::error::FieldError;
+use crate::http::api::portable::ZipFile;
 use crate::http::client::client_ip;
 
 fn html_page(title: &str, me: &SignedIn, status: StatusCode, main: Markup) -> Response {
@@ -56,6 +57,9 @@ fn account_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCod
         ul {
             li { a href="/account/password" { "Change your password" } }
             li { a href="/account/access-log" { "Who has seen your records" } }
+            @if me.user.user.role.keeps_portfolio() {
+                li { a href="/account/export" download { "Download your whole record (zip)" } " — every record, version and file, to keep or take to a new employer" }
+            }
         }
     };
     page_response("Your account", Some(&me.viewer()), status, main)
@@ -155,4 +159,19 @@ pub async fn change_password(
         StatusCode::BAD_REQUEST,
         password_form(&me, &errors),
     ))
+}
+
+/// `GET /account/export`: the person's whole record as a zip.
+#[handler]
+pub async fn export(req: &Request, app: Data<&App>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let export = app.export_portfolio(&me.user).await?;
+    let day = export.manifest.exported_at.get(..10).unwrap_or("export");
+    Ok(ZipFile(export.file)
+        .into_response()
+        .with_header(
+            poem::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"cpdfolio-portfolio-{day}.zip\""),
+        )
+        .into_response())
 }

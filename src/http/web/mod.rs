@@ -179,6 +179,7 @@ pub fn routes(route: Route) -> Route {
             "/reflections/:id/unshare",
             poem::post(reflections::unshare).around(html_errors),
         )
+        .at("/account/export", get(account::export).around(html_errors))
         .at(
             "/account/access-log",
             get(extras::access_log).around(html_errors),

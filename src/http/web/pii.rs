@@ -86,7 +86,6 @@ pub async fn dismiss(
 pub fn profile_held_back(me: &SignedIn, flags: &[FieldError], readiness: Markup) -> Response {
     let main = html! {
         h1 { "CPD profile" }
-        (readiness)
         div.error-summary role="alert" aria-labelledby="held-title" {
             h2 #held-title { "Check your records before making the profile" }
             p { "These passages may identify a service user. Open each record and edit the text out, or mark the warning as checked if it identifies nobody." }
@@ -97,6 +96,7 @@ pub fn profile_held_back(me: &SignedIn, flags: &[FieldError], readiness: Markup)
                 }
             }
         }
+        (readiness)
     };
     page_response(
         "CPD profile",
