@@ -125,6 +125,10 @@ pub struct Config {
     /// Bytes of attachments one person may store in all; an upload past it
     /// gets 413 (`CPDFOLIO_MAX_ATTACHMENT_BYTES_PER_USER`).
     pub max_attachment_bytes_per_user: u64,
+    /// Bytes of an exported portfolio zip one import may send; more gets
+    /// 413, and it may unpack to at most twice this
+    /// (`CPDFOLIO_MAX_IMPORT_BYTES`).
+    pub max_import_bytes: u64,
     /// Uploads received at once; another waits up to five seconds, then
     /// gets 503 with `Retry-After` (`CPDFOLIO_MAX_CONCURRENT_UPLOADS`).
     pub max_concurrent_uploads: usize,
@@ -161,6 +165,7 @@ impl Default for Config {
             max_versions_per_record: 500,
             max_addenda_per_record: 50,
             max_attachment_bytes_per_user: 2 * 1024 * 1024 * 1024,
+            max_import_bytes: 1024 * 1024 * 1024,
             max_concurrent_uploads: 4,
         }
     }
@@ -249,6 +254,7 @@ impl Config {
             max_versions_per_record,
             max_addenda_per_record,
             max_attachment_bytes_per_user,
+            max_import_bytes,
             max_concurrent_uploads,
         );
         Ok(())

@@ -22,6 +22,7 @@ mod login_guard;
 mod passwords;
 mod pii;
 mod portable;
+mod portable_import;
 mod profile;
 mod reflections;
 mod reindex;
@@ -55,6 +56,7 @@ pub use imports::{ImportReport, Progress};
 pub use lock::{DataDirLock, LockError};
 pub use passwords::PasswordReset;
 pub use portable::PortableExport;
+pub use portable_import::ImportedPortfolio;
 pub use profile::ProfileRequest;
 pub use reindex::IndexState;
 

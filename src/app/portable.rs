@@ -9,7 +9,7 @@ use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::date;
@@ -18,7 +18,9 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::history::PastVersion;
 use crate::domain::record::{Attachment, RecordKind};
-use crate::export::portable::{self, Entry, Manifest, Source};
+use crate::export::portable::{
+    self, AttachmentFile, Entry, Manifest, RecordFile, Source, VersionFile,
+};
 use crate::storage::evidence::StoredEvidence;
 
 /// A finished export: the zip, positioned at its start, and its manifest.
@@ -34,42 +36,6 @@ struct PersonFile<'a> {
     email: &'a str,
     hcpc_number: Option<&'a str>,
     practice_summary: &'a str,
-}
-
-#[derive(Serialize)]
-struct RecordFile {
-    kind: &'static str,
-    id: String,
-    version: u32,
-    created_at: String,
-    updated_at: String,
-    content: Value,
-    sign_off: Value,
-    verification: Option<Value>,
-    shared_with: Vec<String>,
-    pii_dismissed: Vec<String>,
-    attachments: Vec<AttachmentFile>,
-    /// Earlier versions, newest first.
-    versions: Vec<VersionFile>,
-}
-
-#[derive(Serialize)]
-struct AttachmentFile {
-    id: String,
-    file_name: String,
-    media_type: String,
-    size: u64,
-    sha256: String,
-    created_at: String,
-}
-
-#[derive(Serialize)]
-struct VersionFile {
-    version: u32,
-    replaced_at: String,
-    replaced_by: String,
-    schema_version: u32,
-    fields: Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -93,7 +59,7 @@ fn record_file(
     history: Vec<PastVersion>,
 ) -> RecordFile {
     RecordFile {
-        kind: kind.as_str(),
+        kind: kind.as_str().to_owned(),
         version: stored.version,
         created_at: stamp(stored.created_at),
         updated_at: stamp(stored.updated_at),

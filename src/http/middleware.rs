@@ -97,6 +97,8 @@ pub struct BodyLimit {
     pub upload: usize,
     /// A file sent as the body itself (the ESR import).
     pub file: usize,
+    /// An exported portfolio sent back (`POST /api/v1/me/import`).
+    pub portfolio: usize,
 }
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
@@ -108,6 +110,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
             json: self.json,
             upload: self.upload,
             file: self.file,
+            portfolio: self.portfolio,
         }
     }
 }
@@ -117,6 +120,7 @@ pub struct BodyLimitEndpoint<E> {
     json: usize,
     upload: usize,
     file: usize,
+    portfolio: usize,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -126,6 +130,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
         let limit = match body_kind(req.method(), req.uri().path()) {
             BodyKind::Upload => self.upload,
             BodyKind::File => self.file,
+            BodyKind::Portfolio => self.portfolio,
             BodyKind::Json => self.json,
         };
         let too_large = || {
@@ -164,6 +169,8 @@ enum BodyKind {
     Upload,
     /// `POST /api/v1/admin/imports/esr`.
     File,
+    /// `POST /api/v1/me/import`.
+    Portfolio,
     /// Everything else.
     Json,
 }
@@ -180,6 +187,7 @@ fn body_kind(method: &poem::http::Method, path: &str) -> BodyKind {
             BodyKind::Upload
         }
         ["", "api", "v1", "admin", "imports", "esr"] => BodyKind::File,
+        ["", "api", "v1", "me", "import"] => BodyKind::Portfolio,
         ["", "training", "new"] => BodyKind::Upload,
         ["", collection, id, "files"]
             if ["reflections", "supervision", "audits", "training"].contains(collection)

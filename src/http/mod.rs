@@ -45,6 +45,7 @@ pub fn routes(app: App) -> impl Endpoint {
         json: app.config().max_body_bytes,
         upload: app.config().max_attachment_bytes + MULTIPART_OVERHEAD_BYTES,
         file: app.config().max_attachment_bytes,
+        portfolio: usize::try_from(app.config().max_import_bytes).unwrap_or(usize::MAX),
     };
     web::routes(Route::new())
         .nest_no_strip("/api", Arc::clone(&api))

@@ -609,7 +609,7 @@ pub(super) struct WriteVars {
 }
 
 /// Where the dates are in each kind's content (`*` is every array item).
-fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
+pub(super) fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
     match kind {
         RecordKind::Supervision => &[&["date"], &["next_date"], &["actions", "*", "due"]],
         RecordKind::Audit => &[&["started_on"], &["completed_on"], &["reaudit_due"]],
@@ -623,11 +623,11 @@ fn content_dates(kind: RecordKind) -> &'static [&'static [&'static str]] {
     }
 }
 
-const SIGNOFF_TIMES: &[&[&str]] = &[&["signed_at"], &["addenda", "*", "added_at"]];
-const VERIFICATION_TIMES: &[&[&str]] = &[&["verified_at"]];
+pub(super) const SIGNOFF_TIMES: &[&[&str]] = &[&["signed_at"], &["addenda", "*", "added_at"]];
+pub(super) const VERIFICATION_TIMES: &[&[&str]] = &[&["verified_at"]];
 
 /// The JSON as a database value, with the text at `paths` as datetimes.
-fn typed(json: Value, paths: &[&[&str]]) -> Db {
+pub(super) fn typed(json: Value, paths: &[&[&str]]) -> Db {
     let mut value = without_nulls(json).into_value();
     for path in paths {
         datetimes_at(&mut value, path);

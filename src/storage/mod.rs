@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod history;
 pub mod imports;
 mod migrations;
+pub mod portable;
 pub mod record_tally;
 pub mod reflections;
 mod rows;

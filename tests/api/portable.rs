@@ -159,3 +159,312 @@ async fn an_export_needs_a_portfolio_and_a_session() {
     let (status, body) = t.get("/api/v1/me/export", Some(&admin)).await;
     assert_problem(status, &body, 403);
 }
+
+async fn export_bytes(t: &TestApp, token: &str) -> Vec<u8> {
+    let resp = t
+        .http
+        .get(t.url("/api/v1/me/export"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.bytes().await.unwrap().to_vec()
+}
+
+async fn import(t: &TestApp, token: &str, zip: Vec<u8>) -> (u16, Value) {
+    let req = t
+        .http
+        .post(t.url("/api/v1/me/import"))
+        .header("content-type", "application/zip")
+        .body(zip);
+    let (status, body, _) = t.send(req, Some(token)).await;
+    (status, body)
+}
+
+/// A zip of `files` with a manifest computed for them.
+fn rezip(files: &BTreeMap<String, Vec<u8>>, schema_version: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut listed = Vec::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| *p != "manifest.json") {
+        zip.start_file(path.as_str(), options).unwrap();
+        zip.write_all(bytes).unwrap();
+        listed.push(json!({"path": path, "bytes": bytes.len(), "sha256": hex::encode(Sha256::digest(bytes))}));
+    }
+    zip.start_file("manifest.json", options).unwrap();
+    let manifest = json!({"format": "cpdfolio-portfolio", "schema_version": schema_version,
+        "exported_at": "2026-11-28T00:00:00Z", "files": listed});
+    zip.write_all(manifest.to_string().as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// Sam's portfolio on one server: a reflection edited twice with a
+/// dismissed warning, a supervision signed off, an audit with a file, a
+/// training record.
+async fn portfolio_on(t: &TestApp) -> String {
+    let (_, sam) = t.practitioner("sam@example.nhs.uk").await;
+    let (_, supervisor) = t.practitioner("sup@example.nhs.uk").await;
+    let mut draft = entry("Home visit", "2026-03-01", "work_based_learning");
+    draft["body"] = json!("Joint visit with Mr Shah, our physio.");
+    let (_, created) = t.post("/api/v1/reflections", Some(&sam), &draft).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    draft["title"] = json!("Home visit, revised");
+    t.put(&format!("/api/v1/reflections/{id}"), Some(&sam), &draft)
+        .await;
+    let flag = created["pii_warnings"][0]["id"].as_str().unwrap();
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/reflections/{id}/pii-flags/{flag}/dismiss"),
+            Some(&sam),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, me) = t.get("/api/v1/me", Some(&supervisor)).await;
+    let sup_user = me["id"].as_str().unwrap();
+    let path = create_record(
+        t,
+        &sam,
+        "/api/v1/supervision",
+        &supervision("2026-03-02", Some(sup_user), "Caseload."),
+    )
+    .await;
+    let (status, _) = t
+        .post(&format!("{path}/submit"), Some(&sam), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = t
+        .post(&format!("{path}/sign-off"), Some(&supervisor), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let audit_path = create_record(t, &sam, "/api/v1/audits", &audit("Falls", "Found.")).await;
+    let (status, _) = t
+        .upload(
+            &format!("{audit_path}/attachments"),
+            Some(&sam),
+            "cert.pdf",
+            &pdf_bytes("certificate"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    create_record(
+        t,
+        &sam,
+        "/api/v1/training",
+        &training("fire-safety-l1", "2026-01-10", ""),
+    )
+    .await;
+    sam
+}
+
+#[tokio::test]
+async fn an_export_imported_on_another_server_exports_the_same_records_and_files() {
+    let here = TestApp::spawn().await;
+    let sam_here = portfolio_on(&here).await;
+    let first = export_bytes(&here, &sam_here).await;
+
+    let there = TestApp::spawn().await;
+    let (_, sam_there) = there.practitioner("sam@example.nhs.uk").await;
+    let (status, imported) = import(&there, &sam_there, first.clone()).await;
+    assert_eq!(status, 201, "{imported}");
+    assert_eq!(
+        imported,
+        json!({"records": 4, "versions": 3, "attachments": 1})
+    );
+    let second = export_bytes(&there, &sam_there).await;
+
+    let hashes = |zip: &[u8]| -> BTreeMap<String, String> {
+        let files: BTreeMap<String, Vec<u8>> = unzip(zip).into_iter().collect();
+        json_of(&files, "manifest.json")["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_owned(),
+                    f["sha256"].as_str().unwrap().to_owned(),
+                )
+            })
+            .filter(|(p, _)| p.starts_with("records/") || p.starts_with("attachments/"))
+            .collect()
+    };
+    let (before, after) = (hashes(&first), hashes(&second));
+    assert_eq!(before.len(), 5);
+    assert_eq!(before, after, "records and files come back byte for byte");
+
+    let (_, list) = there.get("/api/v1/reflections", Some(&sam_there)).await;
+    assert_eq!(list["items"][0]["title"], "Home visit, revised");
+    assert_eq!(list["items"][0]["pii_warnings"], json!([]));
+    let id = list["items"][0]["id"].as_str().unwrap();
+    let (_, history) = there
+        .get(
+            &format!("/api/v1/reflections/{id}/history"),
+            Some(&sam_there),
+        )
+        .await;
+    assert_eq!(
+        history["versions"].as_array().unwrap().len(),
+        1,
+        "{history}"
+    );
+    assert_eq!(
+        history["versions"][0]["content"]["title"], "Home visit",
+        "{history}"
+    );
+    let hits = there
+        .search_until(&sam_there, "revised", 1, std::time::Duration::from_secs(5))
+        .await;
+    assert_eq!(hits["hits"][0]["id"], id, "{hits}");
+    let (status, _) = there
+        .get(
+            "/api/v1/me/cpd-profile?from=2026-01-01&to=2026-06-01",
+            Some(&sam_there),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    assert_eq!(
+        there.app.store().compliance_fact_drift().await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        there.app.store().record_tally_drift().await.unwrap(),
+        Vec::<String>::new()
+    );
+    let (_, compliance) = there.get("/api/v1/me/compliance", Some(&sam_there)).await;
+    let supervision_id = before
+        .keys()
+        .find_map(|p| p.strip_prefix("records/supervision/"))
+        .unwrap()
+        .trim_end_matches(".json");
+    assert!(
+        compliance
+            .to_string()
+            .contains(&format!("\"evidence_id\":\"{supervision_id}\"")),
+        "the signed session counts: {compliance}"
+    );
+
+    let (status, again) = import(&there, &sam_there, first.clone()).await;
+    assert_problem(status, &again, 409);
+    let (_, kim) = there.practitioner("kim@example.nhs.uk").await;
+    let (status, twice) = import(&there, &kim, first).await;
+    assert_problem(status, &twice, 409);
+    assert!(
+        twice["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is already on this server"),
+        "{twice}"
+    );
+    let (_, kims) = there.get("/api/v1/reflections", Some(&kim)).await;
+    assert_eq!(kims["total"], 0);
+}
+
+#[tokio::test]
+async fn a_damaged_tampered_foreign_or_newer_export_imports_nothing() {
+    let here = TestApp::spawn().await;
+    let sam = portfolio_on(&here).await;
+    let good: BTreeMap<String, Vec<u8>> = unzip(&export_bytes(&here, &sam).await)
+        .into_iter()
+        .collect();
+    let there = TestApp::spawn_with(|c| c.max_import_bytes = 200_000).await;
+    let (_, me) = there.practitioner("sam@example.nhs.uk").await;
+    let record = good
+        .keys()
+        .find(|p| p.starts_with("records/reflection/"))
+        .unwrap()
+        .clone();
+
+    let mut tampered_zip = {
+        let mut files = good.clone();
+        let manifest = files.remove("manifest.json").unwrap();
+        let text = String::from_utf8(files[&record].clone())
+            .unwrap()
+            .replace("Home visit, revised", "Home visit, altered");
+        files.insert(record.clone(), text.into_bytes());
+        files.insert("manifest.json".into(), manifest);
+        let mut out = Cursor::new(Vec::new());
+        {
+            use std::io::Write;
+            let mut zip = zip::ZipWriter::new(&mut out);
+            for (path, bytes) in &files {
+                zip.start_file(path.as_str(), zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                zip.write_all(bytes).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        out.into_inner()
+    };
+    let with_nhs = {
+        let mut files = good.clone();
+        let text = String::from_utf8(files[&record].clone())
+            .unwrap()
+            .replace("our physio.", "NHS 943 476 5919.");
+        files.insert(record.clone(), text.into_bytes());
+        rezip(&files, 1)
+    };
+    let foreign = {
+        let mut files = good.clone();
+        files.insert("../../etc/cron.d/x".into(), b"x".to_vec());
+        rezip(&files, 1)
+    };
+    let whole = rezip(&good, 1);
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "garbage",
+            b"not a zip at all".to_vec(),
+            422,
+            "the file is not a readable zip",
+        ),
+        (
+            "truncated",
+            whole[..whole.len() / 2].to_vec(),
+            422,
+            "the file is not a readable zip",
+        ),
+        (
+            "tampered",
+            std::mem::take(&mut tampered_zip),
+            422,
+            "does not match the hash in the manifest",
+        ),
+        (
+            "newer",
+            rezip(&good, 2),
+            422,
+            "written by a newer cpdfolio (schema version 2)",
+        ),
+        (
+            "foreign",
+            foreign,
+            422,
+            "`../../etc/cron.d/x` is not a file a cpdfolio export contains",
+        ),
+        (
+            "nhs",
+            with_nhs,
+            422,
+            "contains what looks like an NHS number",
+        ),
+        (
+            "huge",
+            vec![0u8; 300_000],
+            413,
+            "larger than the limit of 200000 bytes",
+        ),
+    ];
+    for (name, zip, status, says) in cases {
+        let (got, body) = import(&there, &me, zip).await;
+        assert_eq!(got, status, "{name}: {body}");
+        assert!(body.to_string().contains(says), "{name}: {body}");
+    }
+    for collection in ["reflections", "supervision", "audits", "training"] {
+        let (_, list) = there.get(&format!("/api/v1/{collection}"), Some(&me)).await;
+        assert_eq!(list["total"], 0, "{collection}");
+    }
+    let (status, body) = import(&there, &me, whole).await;
+    assert_eq!(status, 201, "{body}");
+}

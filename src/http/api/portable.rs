@@ -3,9 +3,10 @@
 //! portability request.
 
 use poem::web::Data;
-use poem::{Body, IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaSchema, MetaSchemaRef};
-use poem_openapi::{ApiResponse, OpenApi, ResponseContent};
+use poem::{Body, IntoResponse, Request, RequestBody, Response};
+use poem_openapi::payload::{Json, ParsePayload, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
 
 use super::Tag;
 use crate::app::App;
@@ -48,6 +49,56 @@ enum ExportResponse {
     Zip(ZipFile, #[oai(header = "Content-Disposition")] String),
 }
 
+/// An uploaded export, read as it arrives.
+pub struct ZipUpload(Body);
+
+impl Payload for ZipUpload {
+    const CONTENT_TYPE: &'static str = "application/zip";
+
+    fn check_content_type(content_type: &str) -> bool {
+        content_type
+            .split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(Self::CONTENT_TYPE))
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("binary"),
+            ..MetaSchema::new("string")
+        }))
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+impl ParsePayload for ZipUpload {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(_request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self(body.take()?))
+    }
+}
+
+poem_openapi::impl_apirequest_for_payload!(ZipUpload,);
+
+/// What an import restored.
+#[derive(Object)]
+#[oai(rename = "ImportedPortfolio")]
+struct ImportedView {
+    records: u64,
+    /// Earlier versions restored with them.
+    versions: u64,
+    attachments: u64,
+}
+
+#[derive(ApiResponse)]
+enum ImportResponse {
+    /// Restored.
+    #[oai(status = 201)]
+    Created(Json<ImportedView>),
+}
+
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Me")]
 impl PortableApi {
     /// Everything the caller owns as one zip of documented JSON, with a
@@ -60,5 +111,30 @@ impl PortableApi {
             ZipFile(export.file),
             format!("attachment; filename=\"cpdfolio-portfolio-{day}.zip\""),
         ))
+    }
+
+    /// Restore a portfolio exported from cpdfolio (`GET /me/export`, here or
+    /// on another server) into the caller's account, which must be empty
+    /// (409 otherwise). The zip is checked whole before anything is
+    /// written: 422 names a damaged, truncated, tampered (hash mismatch),
+    /// foreign or newer-schema file, a zip bomb or an NHS number; 413 past
+    /// `max_import_bytes`. Record ids, dates, versions, sign-offs and files
+    /// are kept; shares are not (the readers were on the other server).
+    #[oai(path = "/import", method = "post")]
+    async fn import(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        body: ZipUpload,
+    ) -> AppResult<ImportResponse> {
+        let imported = app
+            .import_portfolio(&auth.0, body.0.into_async_read())
+            .await?;
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        Ok(ImportResponse::Created(Json(ImportedView {
+            records: count(imported.records),
+            versions: count(imported.versions),
+            attachments: count(imported.attachments),
+        })))
     }
 }
