@@ -52,14 +52,17 @@ enum ExportResponse {
 /// An uploaded export, read as it arrives.
 pub struct ZipUpload(Body);
 
+/// Documented as a generic binary body (what most clients send for a
+/// file); `application/zip` is accepted as well.
 impl Payload for ZipUpload {
-    const CONTENT_TYPE: &'static str = "application/zip";
+    const CONTENT_TYPE: &'static str = "application/octet-stream";
 
     fn check_content_type(content_type: &str) -> bool {
-        content_type
-            .split(';')
-            .next()
-            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(Self::CONTENT_TYPE))
+        content_type.split(';').next().is_some_and(|essence| {
+            let essence = essence.trim();
+            essence.eq_ignore_ascii_case(Self::CONTENT_TYPE)
+                || essence.eq_ignore_ascii_case("application/zip")
+        })
     }
 
     fn schema_ref() -> MetaSchemaRef {
