@@ -1,7 +1,9 @@
 //! Portfolio benchmark: list and search latency for a practitioner with
 //! 2,000 records of mixed kinds (and for their lead), and upload throughput
-//! for 10 MB attachments. Real server on loopback, embedded SurrealKV with
-//! fsync on every commit, in a temporary directory.
+//! for 10 MB attachments, then the portable record: exporting everything
+//! (the records and the 50 MiB of uploads) and importing it on a second
+//! server. Real server on loopback, embedded SurrealKV with fsync on every
+//! commit, in a temporary directory.
 //!
 //! `cargo test --release --bench portfolio` for release figures, or
 //! `cargo test --bench portfolio` with the warm test build. Set
@@ -145,4 +147,48 @@ async fn main() {
         10.0 / median.as_secs_f64(),
         uploads[uploads.len() - 1]
     );
+
+    portable(&bench, &sam, n).await;
+}
+
+/// Times five exports of everything the practitioner owns and one import
+/// of the export into an empty account on a second server.
+async fn portable(bench: &Bench, token: &str, n: usize) {
+    let mut exports = Vec::new();
+    let mut zip = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let resp = bench
+            .http
+            .get(format!("{}/api/v1/me/export", bench.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        zip = resp.bytes().await.unwrap().to_vec();
+        exports.push(t.elapsed());
+    }
+    println!("export zip: {:.1} MiB", zip.len() as f64 / 1_048_576.0);
+    report(&format!("export of {n} records and 50 MiB of files"), exports);
+
+    let there = Bench::start().await;
+    there
+        .user("sam@example.nhs.uk", Role::Practitioner, None)
+        .await;
+    let sam = there.login("sam@example.nhs.uk").await;
+    let t = Instant::now();
+    let resp = there
+        .http
+        .post(format!("{}/api/v1/me/import", there.base))
+        .bearer_auth(&sam)
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    println!("import of the export on a second server: {:?} ({body})", t.elapsed());
 }
