@@ -1,6 +1,7 @@
 //! Portfolio benchmark: list and search latency for a practitioner with
 //! 2,000 records of mixed kinds (and for their lead), and upload throughput
-//! for 10 MB attachments, then the portable record: exporting everything
+//! for 10 MB attachments, the server time and size of every kind of web
+//! page (as the practitioner and as the lead), then the portable record: exporting everything
 //! (the records and the 50 MiB of uploads) and importing it on a second
 //! server. Real server on loopback, embedded SurrealKV with fsync on every
 //! commit, in a temporary directory.
@@ -108,6 +109,8 @@ async fn main() {
         report(&format!("search as {who}"), search);
     }
 
+    pages(&bench, &sam, &lead).await;
+
     let first: Value = http
         .get(format!("{base}/api/v1/audits?limit=1"))
         .bearer_auth(&sam)
@@ -170,7 +173,10 @@ async fn portable(bench: &Bench, token: &str, n: usize) {
         exports.push(t.elapsed());
     }
     println!("export zip: {:.1} MiB", zip.len() as f64 / 1_048_576.0);
-    report(&format!("export of {n} records and 50 MiB of files"), exports);
+    report(
+        &format!("export of {n} records and 50 MiB of files"),
+        exports,
+    );
 
     let there = Bench::start().await;
     there
@@ -190,5 +196,146 @@ async fn portable(bench: &Bench, token: &str, n: usize) {
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap();
     assert_eq!(status, 201, "{body}");
-    println!("import of the export on a second server: {:?} ({body})", t.elapsed());
+    println!(
+        "import of the export on a second server: {:?} ({body})",
+        t.elapsed()
+    );
+}
+
+/// A browser session: a client that does not follow redirects, and the
+/// cookies signing in left.
+async fn web_session(base: &str, email: &str) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut jar = std::collections::BTreeMap::new();
+    let keep = |jar: &mut std::collections::BTreeMap<String, String>, resp: &reqwest::Response| {
+        for set in resp.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            jar.insert(name.to_owned(), value.to_owned());
+        }
+    };
+    let form = http.get(format!("{base}/sign-in")).send().await.unwrap();
+    keep(&mut jar, &form);
+    let html = form.text().await.unwrap();
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = &html[start..start + html[start..].find('"').unwrap()];
+    let cookie = |jar: &std::collections::BTreeMap<String, String>| {
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let signed_in = http
+        .post(format!("{base}/sign-in"))
+        .header("cookie", cookie(&jar))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("csrf", csrf),
+            ("email", email),
+            ("password", common::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    keep(&mut jar, &signed_in);
+    (http, cookie(&jar))
+}
+
+/// The first id of a list in the API.
+async fn first_id(bench: &Bench, token: &str, path: &str) -> String {
+    let page: Value = bench
+        .http
+        .get(format!("{}{path}", bench.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Server time of each page, 30 requests each, and the largest page with
+/// its stylesheet.
+async fn pages(bench: &Bench, sam: &str, lead: &str) {
+    let reflection = first_id(bench, sam, "/api/v1/reflections?limit=1").await;
+    let supervision = first_id(bench, sam, "/api/v1/supervision?limit=1").await;
+    let audit = first_id(bench, sam, "/api/v1/audits?limit=1").await;
+    let teams: Value = bench
+        .http
+        .get(format!("{}/api/v1/teams", bench.base))
+        .bearer_auth(lead)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let team = teams[0]["id"].as_str().unwrap().to_owned();
+    let practitioner_pages = vec![
+        "/".to_owned(),
+        "/reflections".to_owned(),
+        "/reflections?q=falls".to_owned(),
+        format!("/reflections/{reflection}"),
+        format!("/reflections/{reflection}/edit"),
+        format!("/reflections/{reflection}/history"),
+        "/supervision".to_owned(),
+        format!("/supervision/{supervision}"),
+        "/training".to_owned(),
+        "/audits".to_owned(),
+        format!("/audits/{audit}"),
+        "/profile".to_owned(),
+        "/account".to_owned(),
+        "/account/access-log".to_owned(),
+    ];
+    let lead_pages = vec!["/".to_owned(), "/team".to_owned(), format!("/team/{team}")];
+    let mut largest = (0, String::new());
+    let mut css = 0;
+    for (who, email, paths) in [
+        ("practitioner", "sam@example.nhs.uk", practitioner_pages),
+        ("lead", "lead@example.nhs.uk", lead_pages),
+    ] {
+        let (http, cookie) = web_session(&bench.base, email).await;
+        for path in paths {
+            let mut times = Vec::new();
+            for _ in 0..30 {
+                let t = Instant::now();
+                let resp = http
+                    .get(format!("{}{path}", bench.base))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 200, "{path}");
+                let html = resp.text().await.unwrap();
+                times.push(t.elapsed());
+                if html.len() > largest.0 {
+                    largest = (html.len(), path.clone());
+                }
+                if css == 0 {
+                    let marker = r#"rel="stylesheet" href=""#;
+                    let start = html.find(marker).unwrap() + marker.len();
+                    let href = &html[start..start + html[start..].find('"').unwrap()];
+                    let sheet = http
+                        .get(format!("{}{href}", bench.base))
+                        .send()
+                        .await
+                        .unwrap();
+                    css = sheet.bytes().await.unwrap().len();
+                }
+            }
+            report(&format!("page {path} as {who}"), times);
+        }
+    }
+    println!(
+        "largest page: {} ({} bytes of HTML, {} bytes of CSS, no script)",
+        largest.1, largest.0, css
+    );
 }

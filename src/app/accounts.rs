@@ -11,6 +11,7 @@ use super::App;
 use super::login_guard::Refusal;
 use crate::app::{AppError, AppResult};
 use crate::domain::error::FieldError;
+use crate::domain::pii::{self, TextField};
 use crate::domain::user::{self, NewUser, Role, User};
 use crate::security::password::{self, Workspace};
 use crate::security::token;
@@ -295,6 +296,10 @@ impl App {
         }
         if let Some(summary) = &update.practice_summary {
             errors.extend(user::check_practice_summary(summary));
+            errors.extend(pii::nhs_number_errors(&[TextField::new(
+                "practice_summary",
+                summary,
+            )]));
         }
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));

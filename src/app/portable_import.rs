@@ -50,10 +50,16 @@ fn instant(path: &str, field: &str, text: &str) -> Result<OffsetDateTime, FieldE
         .map_err(|_| problem(path, format!("`{field}` is not an RFC 3339 timestamp")))
 }
 
+/// A record restored: its frame and content, and the accounts it names
+/// (supervisor, signer, verifier, authors of addenda).
+struct Restored {
+    frame: RestoredFrame,
+    write: crate::storage::evidence::EvidenceWrite,
+    names: Vec<String>,
+}
+
 /// A record file as what the store restores, or what is wrong with it.
-fn restored<D: EvidenceData>(
-    record: &RecordFile,
-) -> Result<(RestoredFrame, crate::storage::evidence::EvidenceWrite), Vec<FieldError>> {
+fn restored<D: EvidenceData>(record: &RecordFile) -> Result<Restored, Vec<FieldError>> {
     let path = format!("records/{}/{}.json", record.kind, record.id);
     let one = |e: FieldError| vec![e];
     let data: D = serde_json::from_value(record.content.clone()).map_err(|e| {
@@ -90,6 +96,14 @@ fn restored<D: EvidenceData>(
     if !nhs.is_empty() {
         return Err(nhs);
     }
+    let mut names: Vec<String> = data
+        .supervisor_id()
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    names.extend(sign_off.signed_by.clone());
+    names.extend(sign_off.addenda.iter().map(|a| a.author_id.clone()));
+    names.extend(verification.as_ref().map(|v| v.verified_by.clone()));
     let workflow = Workflow {
         sign_off,
         verification,
@@ -117,7 +131,11 @@ fn restored<D: EvidenceData>(
         pii_dismissed: record.pii_dismissed.clone(),
         versions,
     };
-    Ok((frame, write))
+    Ok(Restored {
+        frame,
+        write,
+        names,
+    })
 }
 
 /// Attachment rows of a record, each file present and of an accepted type.
@@ -189,6 +207,7 @@ impl App {
         let mut attachments = Vec::new();
         let mut errors = Vec::new();
         let mut versions = 0;
+        let mut named: Vec<(String, String)> = Vec::new();
         for record in &unpacked.records {
             let Some(kind) = RecordKind::parse(&record.kind) else {
                 continue;
@@ -206,11 +225,13 @@ impl App {
                 RecordKind::Training => restored::<TrainingDraft>(record),
             };
             match (parsed, attachment_rows(record, &unpacked)) {
-                (Ok((frame, write)), Ok(rows)) => {
-                    versions += frame.versions.len();
+                (Ok(r), Ok(rows)) => {
+                    versions += r.frame.versions.len();
                     attachments.extend(rows);
+                    let path = format!("records/{}/{}.json", record.kind, record.id);
+                    named.extend(r.names.into_iter().map(|id| (path.clone(), id)));
                     if let Some(k) = kinds.iter_mut().find(|k| k.kind() == kind) {
-                        k.push(frame, write);
+                        k.push(r.frame, r.write);
                     }
                 }
                 (Err(mut e), rows) => {
@@ -220,6 +241,7 @@ impl App {
                 (Ok(_), Err(e)) => errors.push(e),
             }
         }
+        errors.extend(self.names_of_local_accounts(named).await?);
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
@@ -241,6 +263,32 @@ impl App {
             versions,
             attachments: attached,
         })
+    }
+
+    /// A record may not name an account of this server as its supervisor,
+    /// signer or verifier: the export is not signed, so such a record
+    /// could put itself in another person's lists or claim their
+    /// countersignature.
+    async fn names_of_local_accounts(
+        &self,
+        mut named: Vec<(String, String)>,
+    ) -> AppResult<Vec<FieldError>> {
+        named.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut errors = Vec::new();
+        let mut checked: Option<String> = None;
+        for (path, id) in named {
+            if checked.as_deref() == Some(id.as_str()) {
+                continue;
+            }
+            if is_record_id(&id) && self.store().user(&id).await?.is_some() {
+                errors.push(problem(
+                    &path,
+                    "names an account on this server (as supervisor, signer or verifier); a portfolio can only be imported on a server its records do not name",
+                ));
+            }
+            checked = Some(id);
+        }
+        Ok(errors)
     }
 
     async fn index_restored(&self, kind: RecordKind, id: &str) -> AppResult<()> {

@@ -261,3 +261,20 @@ async fn an_addendum_with_an_nhs_number_is_refused() {
     assert_eq!(read["workflow"]["addenda"], json!([]), "{read}");
     assert_eq!(read["version"], 1);
 }
+
+#[tokio::test]
+async fn a_summary_of_practice_with_an_nhs_number_is_refused() {
+    let t = TestApp::spawn().await;
+    let (_, token) = t.practitioner("sam@example.nhs.uk").await;
+    let (status, body) = t
+        .patch(
+            "/api/v1/me",
+            Some(&token),
+            &json!({"practice_summary": "I see people such as 943 476 5919 at home."}),
+        )
+        .await;
+    assert_problem(status, &body, 422);
+    assert_eq!(body["errors"][0]["field"], "practice_summary");
+    let (_, me) = t.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["practice_summary"], "");
+}

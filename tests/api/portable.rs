@@ -468,3 +468,36 @@ async fn a_damaged_tampered_foreign_or_newer_export_imports_nothing() {
     let (status, body) = import(&there, &me, whole).await;
     assert_eq!(status, 201, "{body}");
 }
+
+#[tokio::test]
+async fn an_import_may_not_name_accounts_of_this_server() {
+    let t = TestApp::spawn().await;
+    let (_, sam) = t.practitioner("sam@example.nhs.uk").await;
+    let (sup_id, _) = t.practitioner("sup@example.nhs.uk").await;
+    let path = create_record(
+        &t,
+        &sam,
+        "/api/v1/supervision",
+        &supervision("2026-03-02", Some(&sup_id), "Caseload."),
+    )
+    .await;
+    let zip = export_bytes(&t, &sam).await;
+    let (status, _) = t.delete(&path, Some(&sam)).await;
+    assert_eq!(status, 204);
+    let (status, body) = import(&t, &sam, zip).await;
+    assert_problem(status, &body, 422);
+    let id = path.rsplit('/').next().unwrap();
+    assert_eq!(
+        body["errors"][0]["field"],
+        format!("records/supervision/{id}.json")
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("names an account on this server"),
+        "{body}"
+    );
+    let (_, list) = t.get("/api/v1/supervision", Some(&sam)).await;
+    assert_eq!(list["total"], 0);
+}
