@@ -34,6 +34,7 @@ mod smtp;
 mod storage;
 mod team_events;
 mod web;
+mod web_more;
 mod web_permissions;
 mod web_pii;
 mod web_records;

@@ -28,9 +28,12 @@ def ids(token):
 
 
 def test_every_practitioner_page_is_accessible(page):
-    reflection, supervision, audit = ids(api_token(OT))
+    token = api_token(OT)
+    reflection, supervision, audit = ids(token)
+    training = api("GET", "/api/v1/training?limit=1", token)["items"][0]["id"]
     sign_in(page, OT)
     for name, path in [
+        ("training-record", f"/training/{training}"),
         ("reflection-edit", f"/reflections/{reflection}/edit"),
         ("reflection-history", f"/reflections/{reflection}/history"),
         ("supervision-new", "/supervision/new"),

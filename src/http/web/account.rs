@@ -23,19 +23,94 @@ fn html_page(title: &str, me: &SignedIn, status: StatusCode, main: Markup) -> Re
 #[handler]
 pub async fn account(req: &Request, app: Data<&App>) -> WebResult {
     let me = session::require(&app, req).await?;
+    let typed = details_of(&me);
+    let calendar = Calendar::of(&app, &me).await?;
+    Ok(account_page(&me, &typed, &[], &calendar, StatusCode::OK))
+}
+
+/// The person's details as the form shows them.
+fn details_of(me: &SignedIn) -> FormData {
     let u = &me.user.user;
-    let typed = FormData::from_pairs(vec![
+    FormData::from_pairs(vec![
         ("name".to_owned(), u.name.clone()),
         (
             "hcpc_number".to_owned(),
             u.hcpc_number.clone().unwrap_or_default(),
         ),
         ("practice_summary".to_owned(), u.practice_summary.clone()),
-    ]);
-    Ok(account_page(&me, &typed, &[], StatusCode::OK))
+    ])
 }
 
-fn account_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCode) -> Response {
+/// The calendar feed as the account page shows it: whether one exists,
+/// and its address just after it was made (shown that once only).
+enum Calendar {
+    /// Admins keep no portfolio and have no due dates.
+    NotApplicable,
+    None,
+    Since(time::OffsetDateTime),
+    New(String),
+}
+
+impl Calendar {
+    async fn of(app: &App, me: &SignedIn) -> WebResult<Self> {
+        if !me.user.user.role.keeps_portfolio() {
+            return Ok(Self::NotApplicable);
+        }
+        Ok(match app.calendar_feed_since(&me.user).await? {
+            Some(since) => Self::Since(since),
+            None => Self::None,
+        })
+    }
+
+    fn markup(&self, me: &SignedIn) -> Markup {
+        let create = |label: &str| {
+            html! {
+                form.inline method="post" action="/account/calendar" {
+                    (csrf_field(&me.csrf))
+                    button.button.button--secondary type="submit" { (label) }
+                }
+            }
+        };
+        let revoke = html! {
+            form.inline method="post" action="/account/calendar/revoke" {
+                (csrf_field(&me.csrf))
+                button.button.button--secondary type="submit" { "Stop the calendar address" }
+            }
+        };
+        html! {
+            @if !matches!(self, Self::NotApplicable) {
+                section aria-labelledby="calendar-title" {
+                    h2 #calendar-title { "Calendar" }
+                    @match self {
+                        Self::New(url) => {
+                            div.notice role="status" {
+                                p { "Your calendar address (shown this once; anyone with it sees your due dates, titles and dates only):" }
+                                p { code { (url) } }
+                            }
+                            (revoke)
+                        }
+                        Self::Since(since) => {
+                            p { "Your due dates are published to a calendar address made on " (crate::domain::dates::long_uk(since.date())) ". Making a new one stops the old one." }
+                            (create("Make a new calendar address")) " " (revoke)
+                        }
+                        _ => {
+                            p { "Subscribe your calendar (Outlook, Google, Apple) to your due dates: training, supervision, registration." }
+                            (create("Make a calendar address"))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn account_page(
+    me: &SignedIn,
+    t: &FormData,
+    e: &[FieldError],
+    calendar: &Calendar,
+    status: StatusCode,
+) -> Response {
     let label_of = |f: &str| match f {
         "name" => "Name".to_owned(),
         "hcpc_number" => "HCPC registration number".to_owned(),
@@ -61,6 +136,7 @@ fn account_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCod
                 li { a href="/account/export" download { "Download your whole record (zip)" } " — every record, version and file, to keep or take to a new employer" }
             }
         }
+        (calendar.markup(me))
     };
     page_response("Your account", Some(&me.viewer()), status, main)
 }
@@ -82,7 +158,14 @@ pub async fn update_account(
     match app.update_me(&me.user, update).await {
         Ok(_) => Ok(redirect("/account")),
         Err(AppError::Validation(errors)) => {
-            Ok(account_page(&me, &form, &errors, StatusCode::BAD_REQUEST))
+            let calendar = Calendar::of(&app, &me).await?;
+            Ok(account_page(
+                &me,
+                &form,
+                &errors,
+                &calendar,
+                StatusCode::BAD_REQUEST,
+            ))
         }
         Err(other) => Err(other.into()),
     }
@@ -174,4 +257,36 @@ pub async fn export(req: &Request, app: Data<&App>) -> WebResult {
             format!("attachment; filename=\"cpdfolio-portfolio-{day}.zip\""),
         )
         .into_response())
+}
+
+/// `POST /account/calendar`: a new calendar address, shown on the page
+/// (never in a URL) this once.
+#[handler]
+pub async fn create_calendar(
+    req: &Request,
+    app: Data<&App>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    let me = form.sender(&app, req).await?;
+    let feed = app.create_calendar_feed(&me.user).await?;
+    let typed = details_of(&me);
+    Ok(account_page(
+        &me,
+        &typed,
+        &[],
+        &Calendar::New(feed.url),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /account/calendar/revoke`: the address stops working.
+#[handler]
+pub async fn revoke_calendar(
+    req: &Request,
+    app: Data<&App>,
+    Form(form): Form<FormData>,
+) -> WebResult {
+    let me = form.sender(&app, req).await?;
+    app.revoke_calendar_feed(&me.user).await?;
+    Ok(redirect("/account"))
 }

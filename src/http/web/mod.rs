@@ -102,6 +102,7 @@ pub fn routes(route: Route) -> Route {
                 .post(training::create)
                 .around(html_errors),
         )
+        .at("/training/:id", get(training::show).around(html_errors))
         .at("/supervision", get(supervision::list).around(html_errors))
         .at(
             "/supervision/new",
@@ -180,6 +181,14 @@ pub fn routes(route: Route) -> Route {
             poem::post(reflections::unshare).around(html_errors),
         )
         .at("/account/export", get(account::export).around(html_errors))
+        .at(
+            "/account/calendar",
+            poem::post(account::create_calendar).around(html_errors),
+        )
+        .at(
+            "/account/calendar/revoke",
+            poem::post(account::revoke_calendar).around(html_errors),
+        )
         .at(
             "/account/access-log",
             get(extras::access_log).around(html_errors),

@@ -11,12 +11,13 @@ use poem::{Request, handler};
 use super::error::{WebResult, redirect};
 use super::extras;
 use super::form::FormData;
-use super::layout::{Field, csrf_field, notice, page_response};
+use super::layout::{Field, csrf_field, error_summary, notice, page_response};
 use super::pii;
 use super::session::{self, SignedIn};
 use super::supervision_form::{SupervisionFormView, form_page, to_draft, typed_from_draft};
 use crate::app::{App, AppError};
 use crate::domain::access::Access;
+use crate::domain::error::FieldError;
 use crate::domain::record::{Evidence, EvidenceFilter, RecordKind, SignOffStatus, is_record_id};
 use crate::domain::supervision::{ActionStatus, SupervisionDraft};
 
@@ -195,30 +196,58 @@ pub async fn update(
 pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> WebResult {
     let me = session::require(&app, req).await?;
     check_id(&id)?;
-    let (record, access) = app.evidence::<SupervisionDraft>(&me.user, &id).await?;
+    record_page(&app, &me, &id, &StepInput::default(), StatusCode::OK).await
+}
+
+/// What was typed into a step's form (a return comment, an addendum) and
+/// what was wrong with it, to show the page again with the text kept.
+#[derive(Default)]
+struct StepInput {
+    typed: FormData,
+    errors: Vec<FieldError>,
+}
+
+async fn record_page(
+    app: &App,
+    me: &SignedIn,
+    id: &str,
+    input: &StepInput,
+    status: StatusCode,
+) -> WebResult {
+    let (record, access) = app.evidence::<SupervisionDraft>(&me.user, id).await?;
     let title = format!(
         "{} on {}",
         record.data.supervision_type.label(),
         record.data.date
     );
     let files = extras::files_section(
-        &app,
-        &me,
+        app,
+        me,
         RecordKind::Supervision,
-        &id,
+        id,
         access == Access::Owner,
     )
     .await?;
-    let main = html! { (record_markup(&me, &record, access, &title)) (files) };
-    Ok(page_response(
-        &title,
-        Some(&me.viewer()),
-        StatusCode::OK,
-        main,
-    ))
+    let label_of = |field: &str| match field {
+        "comment" => "Return comment".to_owned(),
+        _ => "Addendum".to_owned(),
+    };
+    let main = html! {
+        (error_summary(&input.errors, label_of))
+        (record_markup(me, &record, access, &title, input))
+        (files)
+    };
+    Ok(page_response(&title, Some(&me.viewer()), status, main))
 }
 
-fn record_markup(me: &SignedIn, r: &Supervision, access: Access, title: &str) -> Markup {
+fn record_markup(
+    me: &SignedIn,
+    r: &Supervision,
+    access: Access,
+    title: &str,
+    input: &StepInput,
+) -> Markup {
+    let (typed, e) = (&input.typed, input.errors.as_slice());
     let d = &r.data;
     let flow = &r.workflow.sign_off;
     let owner = access == Access::Owner;
@@ -273,7 +302,7 @@ fn record_markup(me: &SignedIn, r: &Supervision, access: Access, title: &str) ->
             (step_form(me, &r.id, "sign-off", "Sign off this record"))
             form method="post" action={ "/supervision/" (r.id) "/return" } novalidate {
                 (csrf_field(&me.csrf))
-                (Field::new("comment", "Or return it with a comment", &[]).textarea("", 3))
+                (Field::new("comment", "Or return it with a comment", e).textarea(typed.get("comment"), 3))
                 button.button.button--secondary type="submit" { "Return to the supervisee" }
             }
         }
@@ -281,7 +310,7 @@ fn record_markup(me: &SignedIn, r: &Supervision, access: Access, title: &str) ->
             h2 { "Add an addendum" }
             form method="post" action={ "/supervision/" (r.id) "/addenda" } novalidate {
                 (csrf_field(&me.csrf))
-                (Field::new("text", "Correction or note", &[]).hint("The signed record stays as it was").textarea("", 3))
+                (Field::new("text", "Correction or note", e).hint("The signed record stays as it was").textarea(typed.get("text"), 3))
                 button.button.button--secondary type="submit" { "Add addendum" }
             }
         }
@@ -308,20 +337,30 @@ pub async fn take_step(
 ) -> WebResult {
     let me = form.sender(&app, req).await?;
     check_id(&id)?;
-    match step.as_str() {
-        "submit" => app.submit_supervision(&me.user, &id).await?,
-        "sign-off" => app.sign_off_supervision(&me.user, &id).await?,
+    let taken = match step.as_str() {
+        "submit" => app.submit_supervision(&me.user, &id).await,
+        "sign-off" => app.sign_off_supervision(&me.user, &id).await,
         "return" => {
             app.return_supervision(&me.user, &id, form.get("comment"))
-                .await?
+                .await
         }
         "addenda" => {
             app.add_supervision_addendum(&me.user, &id, form.get("text"))
-                .await?
+                .await
         }
         _ => return Err(AppError::NotFound("step").into()),
     };
-    Ok(redirect(&format!("/supervision/{id}")))
+    match taken {
+        Ok(_) => Ok(redirect(&format!("/supervision/{id}"))),
+        Err(AppError::Validation(errors)) => {
+            let input = StepInput {
+                typed: form,
+                errors,
+            };
+            record_page(&app, &me, &id, &input, StatusCode::BAD_REQUEST).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// `POST /supervision/{id}/actions/{index}/close`.

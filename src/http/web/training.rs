@@ -6,17 +6,20 @@
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Multipart, Query};
+use poem::web::{Data, Multipart, Path, Query};
 use poem::{Request, Response, handler};
 use time::Date;
 
 use super::error::{WebError, WebResult, redirect};
+use super::extras;
 use super::form::{FormData, NOT_A_DATE, typed_day};
 use super::layout::{Field, csrf_field, error_summary, notice, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError};
+use crate::domain::access::Access;
+use crate::domain::dates::long_uk;
 use crate::domain::error::FieldError;
-use crate::domain::record::{EvidenceFilter, RecordKind};
+use crate::domain::record::{EvidenceFilter, RecordKind, is_record_id};
 use crate::domain::training::TrainingDraft;
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -51,7 +54,7 @@ pub async fn list(req: &Request, app: Data<&App>, Query(query): Query<ListQuery>
                     tbody {
                         @for t in &found.items {
                             tr {
-                                th scope="row" { (t.data.course_title) }
+                                th scope="row" { a href={ "/training/" (t.id) } { (t.data.course_title) } }
                                 td { (t.data.completed_on) }
                                 td { @match t.data.expires_on { Some(d) => (d), None => "Does not expire" } }
                                 td { @if t.workflow.verification.is_some() { "Verified by a lead" } @else { "Not yet" } }
@@ -64,6 +67,47 @@ pub async fn list(req: &Request, app: Data<&App>, Query(query): Query<ListQuery>
     };
     Ok(page_response(
         "Training",
+        Some(&me.viewer()),
+        StatusCode::OK,
+        main,
+    ))
+}
+
+/// `GET /training/{id}`: one training record as the person may see it,
+/// with its certificate files and history (404 when they may not).
+#[handler]
+pub async fn show(req: &Request, app: Data<&App>, Path(id): Path<String>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    if !is_record_id(&id) {
+        return Err(AppError::NotFound("training record").into());
+    }
+    let (t, access) = app.evidence::<TrainingDraft>(&me.user, &id).await?;
+    let files = extras::files_section(
+        &app,
+        &me,
+        RecordKind::Training,
+        &id,
+        access == Access::Owner,
+    )
+    .await?;
+    let d = &t.data;
+    let main = html! {
+        h1 { (d.course_title) }
+        dl {
+            dt { "Completed" } dd { (long_uk(d.completed_on)) }
+            dt { "Expires" } dd { @match d.expires_on { Some(on) => (long_uk(on)), None => "Does not expire" } }
+            @if !d.provider.is_empty() { dt { "Provider" } dd { (d.provider) } }
+            @if let Some(stated) = d.certificate_expires_on { dt { "Expiry on the certificate" } dd { (long_uk(stated)) } }
+            dt { "Verified" }
+            dd { @match &t.workflow.verification { Some(v) => { "Verified by a lead on " (long_uk(v.verified_at.date())) }, None => "Not yet" } }
+            @if let Some(imported) = &d.imported { dt { "Source" } dd { "Imported from the Electronic Staff Record on " (long_uk(imported.on)) } }
+        }
+        @if !d.notes.trim().is_empty() { h2 { "Notes" } div.prose { p { (d.notes) } } }
+        (files)
+        p { a href="/training" { "Back to training" } }
+    };
+    Ok(page_response(
+        &d.course_title,
         Some(&me.viewer()),
         StatusCode::OK,
         main,

@@ -1,0 +1,144 @@
+//! Pages that complete the web interface: a training record's own page,
+//! the calendar address on the account page, and a supervision step whose
+//! text is refused coming back with the text kept.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::web_support::{Browser, signed_in_practitioner};
+
+#[tokio::test]
+async fn a_training_record_has_a_page_with_its_files_and_history() {
+    let t = TestApp::spawn().await;
+    let (token, mut b) = signed_in_practitioner(&t, "sam@example.nhs.uk").await;
+    let (_, created) = t
+        .post(
+            "/api/v1/training",
+            Some(&token),
+            &training("fire-safety-l1", "2026-01-10", "Done at the surgery."),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let list = b.get("/training").await;
+    assert!(
+        list.html.contains(&format!(r#"<a href="/training/{id}">"#)),
+        "{}",
+        list.html
+    );
+    let page = b.get(&format!("/training/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    for text in [
+        "<dt>Completed</dt><dd>10 January 2026</dd>",
+        "<dt>Verified</dt><dd>Not yet</dd>",
+        "Done at the surgery.",
+        &format!(r#"action="/training/{id}/files""#),
+        &format!(r#"href="/training/{id}/history""#),
+    ] {
+        assert!(page.html.contains(text), "{text}: {}", page.html);
+    }
+
+    let (_, mut other) = signed_in_practitioner(&t, "kim@example.nhs.uk").await;
+    assert_eq!(other.get(&format!("/training/{id}")).await.status, 404);
+    assert_eq!(other.get("/training/not-an-id").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_account_page_makes_shows_and_stops_a_calendar_address() {
+    let t = TestApp::spawn().await;
+    let (_, mut b) = signed_in_practitioner(&t, "sam@example.nhs.uk").await;
+    let account = b.get("/account").await;
+    assert!(
+        account.html.contains("Make a calendar address"),
+        "{}",
+        account.html
+    );
+    let csrf = account.hidden("csrf");
+
+    let made = b.post("/account/calendar", &[("csrf", &csrf)]).await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    let start = made.html.find("/api/v1/calendar/").unwrap();
+    let end = start + made.html[start..].find('<').unwrap();
+    let feed = made.html[start..end].to_owned();
+    assert!(feed.ends_with(".ics"), "{feed}");
+    let (status, _) = t.get(&feed, None).await;
+    assert_eq!(status, 200);
+    let again = b.get("/account").await;
+    assert!(again.html.contains("made on"), "{}", again.html);
+    assert!(!again.html.contains(&feed), "the address is shown once");
+
+    let stopped = b.post("/account/calendar/revoke", &[("csrf", &csrf)]).await;
+    assert_eq!((stopped.status, stopped.location()), (303, "/account"));
+    assert!(
+        b.get("/account")
+            .await
+            .html
+            .contains("Make a calendar address")
+    );
+    let resp = t.http.get(t.url(&feed)).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+
+    let forged = b.post("/account/calendar", &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, 403);
+}
+
+#[tokio::test]
+async fn a_refused_return_or_addendum_keeps_its_text_beside_the_error() {
+    let t = TestApp::spawn().await;
+    let (sam, lead) = riverside_team(&t).await;
+    let (_, me) = t.get("/api/v1/me", Some(&lead)).await;
+    let lead_id = me["id"].as_str().unwrap();
+    let path = create_record(
+        &t,
+        &sam,
+        "/api/v1/supervision",
+        &supervision("2026-03-02", Some(lead_id), "Caseload."),
+    )
+    .await;
+    let (status, _) = t
+        .post(&format!("{path}/submit"), Some(&sam), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let id = path.rsplit('/').next().unwrap();
+
+    let mut supervisor = Browser::new(&t);
+    supervisor.sign_in("lead@example.nhs.uk", PASSWORD).await;
+    let csrf = supervisor.csrf().await;
+    let long = "Please say more about the risk plan. ".repeat(140);
+    let refused = supervisor
+        .post(
+            &format!("/supervision/{id}/return"),
+            &[("csrf", &csrf), ("comment", &long)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(
+        refused.html.contains(r##"<a href="#f-comment">"##),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains(long.trim()), "the comment is kept");
+
+    let (status, _) = t
+        .post(&format!("{path}/sign-off"), Some(&lead), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let mut supervisee = Browser::new(&t);
+    supervisee.sign_in("sam@example.nhs.uk", PASSWORD).await;
+    let csrf = supervisee.csrf().await;
+    let note = "Correction: the referral was for NHS 943 476 5919.";
+    let refused = supervisee
+        .post(
+            &format!("/supervision/{id}/addenda"),
+            &[("csrf", &csrf), ("text", note)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(
+        refused.html.contains("looks like an NHS number"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains(note), "the addendum is kept");
+    let (_, record) = t.get(&path, Some(&sam)).await;
+    assert_eq!(record["workflow"]["addenda"], json!([]));
+}
