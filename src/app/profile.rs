@@ -77,6 +77,18 @@ impl App {
         ))
     }
 
+    /// The profile for the two years to today as the home page reads it
+    /// (its gaps, mixture and hours by month) and how many passages in it
+    /// may identify a service user. Not an export: open warnings are
+    /// counted, not refused.
+    pub async fn cpd_overview(&self, me: &CurrentUser) -> AppResult<(CpdProfile, usize)> {
+        me.require_portfolio()?;
+        let (from, to) = ProfileRequest::default().resolve(self.today())?;
+        let gathered = self.gather(me, from, to).await?;
+        let profile = profile::build(person_of(me), from, to, &gathered.activities);
+        Ok((profile, gathered.open_flags.len()))
+    }
+
     /// Whether the record for the current registration period would meet
     /// each HCPC CPD standard today, and what to do where it would not.
     pub async fn audit_readiness(&self, me: &CurrentUser) -> AppResult<Readiness> {

@@ -69,6 +69,15 @@ async fn the_pages_refuse_nhs_numbers_and_walk_a_warning_to_its_dismissal() {
         page.html
     );
 
+    let home = b.get("/").await;
+    assert_eq!(home.status, 200, "{}", home.html);
+    assert!(
+        home.html
+            .contains("1 passage(s) in your records may identify a service user."),
+        "{}",
+        home.html
+    );
+
     let held = b.get("/profile?from=2026-01-01&to=2026-11-20").await;
     assert_eq!(held.status, 409, "{}", held.html);
     assert!(

@@ -12,7 +12,7 @@ use super::chart::cpd_chart;
 use super::error::WebResult;
 use super::layout::page_response;
 use super::session::{self, SignedIn};
-use crate::app::{App, ProfileRequest};
+use crate::app::App;
 use crate::domain::compliance::{PersonCompliance, Status};
 use crate::domain::profile::CpdProfile;
 use crate::domain::profile::monthly::hours_by_month;
@@ -25,8 +25,8 @@ pub async fn home(req: &Request, app: Data<&App>) -> WebResult {
     let me = session::require(&app, req).await?;
     let main = if me.user.user.role.keeps_portfolio() {
         let compliance = app.my_compliance(&me.user).await?;
-        let profile = app.cpd_profile(&me.user, ProfileRequest::default()).await?;
-        practitioner_home(&me, &compliance, &profile)
+        let (profile, flagged) = app.cpd_overview(&me.user).await?;
+        practitioner_home(&me, &compliance, &profile, flagged)
     } else {
         admin_home(&me)
     };
@@ -52,7 +52,12 @@ pub fn status_tag(status: Status) -> Markup {
     html! { strong class={ "status status--" (status.as_str()) } { (status_text(status)) } }
 }
 
-fn practitioner_home(me: &SignedIn, c: &PersonCompliance, p: &CpdProfile) -> Markup {
+fn practitioner_home(
+    me: &SignedIn,
+    c: &PersonCompliance,
+    p: &CpdProfile,
+    flagged: usize,
+) -> Markup {
     let to_do: Vec<_> = c
         .items
         .iter()
@@ -61,6 +66,14 @@ fn practitioner_home(me: &SignedIn, c: &PersonCompliance, p: &CpdProfile) -> Mar
     let months = hours_by_month(&p.activities, p.to, CHART_MONTHS);
     html! {
         h1 { "Hello, " (me.user.user.name) }
+        @if flagged > 0 {
+            div.warning role="status" {
+                p {
+                    (flagged) " passage(s) in your records may identify a service user. "
+                    a href="/profile" { "Check them" } " before you make your CPD profile."
+                }
+            }
+        }
         section aria-labelledby="todo-title" {
             h2 #todo-title { "What needs doing" }
             @if to_do.is_empty() {
