@@ -247,9 +247,9 @@ async fn web_session(base: &str, email: &str) -> (reqwest::Client, String) {
     (http, cookie(&jar))
 }
 
-/// The first id of a list in the API.
-async fn first_id(bench: &Bench, token: &str, path: &str) -> String {
-    let page: Value = bench
+/// An API document as JSON.
+async fn get_json(bench: &Bench, token: &str, path: &str) -> Value {
+    bench
         .http
         .get(format!("{}{path}", bench.base))
         .bearer_auth(token)
@@ -258,8 +258,15 @@ async fn first_id(bench: &Bench, token: &str, path: &str) -> String {
         .unwrap()
         .json()
         .await
-        .unwrap();
-    page["items"][0]["id"].as_str().unwrap().to_owned()
+        .unwrap()
+}
+
+/// The first id of a list in the API.
+async fn first_id(bench: &Bench, token: &str, path: &str) -> String {
+    get_json(bench, token, path).await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Server time of each page, 30 requests each, and the largest page with
@@ -268,16 +275,7 @@ async fn pages(bench: &Bench, sam: &str, lead: &str) {
     let reflection = first_id(bench, sam, "/api/v1/reflections?limit=1").await;
     let supervision = first_id(bench, sam, "/api/v1/supervision?limit=1").await;
     let audit = first_id(bench, sam, "/api/v1/audits?limit=1").await;
-    let teams: Value = bench
-        .http
-        .get(format!("{}/api/v1/teams", bench.base))
-        .bearer_auth(lead)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let teams = get_json(bench, lead, "/api/v1/teams").await;
     let team = teams[0]["id"].as_str().unwrap().to_owned();
     let practitioner_pages = vec![
         "/".to_owned(),

@@ -23,22 +23,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 async fn export(t: &TestApp, token: &str) -> Vec<(String, Vec<u8>)> {
-    let resp = t
-        .http
-        .get(t.url("/api/v1/me/export"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "application/zip");
-    let disposition = resp.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(disposition.starts_with("attachment; filename=\"cpdfolio-portfolio-20"));
-    let body = resp.bytes().await.unwrap();
-    unzip(&body)
+    unzip(&export_bytes(t, token).await)
 }
 
 fn json_of(files: &BTreeMap<String, Vec<u8>>, name: &str) -> Value {
@@ -169,6 +154,12 @@ async fn export_bytes(t: &TestApp, token: &str) -> Vec<u8> {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"cpdfolio-portfolio-20"));
     resp.bytes().await.unwrap().to_vec()
 }
 

@@ -142,3 +142,40 @@ async fn a_refused_return_or_addendum_keeps_its_text_beside_the_error() {
     let (_, record) = t.get(&path, Some(&sam)).await;
     assert_eq!(record["workflow"]["addenda"], json!([]));
 }
+
+#[tokio::test]
+async fn the_profile_preview_lists_fifty_activities_and_the_download_all() {
+    let t = TestApp::spawn().await;
+    let (token, mut b) = signed_in_practitioner(&t, "sam@example.nhs.uk").await;
+    for i in 0..52 {
+        let day = format!("2026-{:02}-{:02}", 1 + i / 28, 1 + i % 28);
+        t.create_entry(
+            &token,
+            &entry(&format!("Activity number {i:02}"), &day, "other"),
+        )
+        .await;
+    }
+    let page = b.get("/profile?from=2026-01-01&to=2026-11-20").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html
+            .contains("The preview lists the first 50 of your 52 activities"),
+        "{}",
+        page.html
+    );
+    let download = b
+        .get("/profile/download?from=2026-01-01&to=2026-11-20&format=markdown")
+        .await;
+    let titles = |text: &str| {
+        (0..52)
+            .filter(|i| text.contains(&format!("Activity number {i:02}")))
+            .count()
+    };
+    assert_eq!(titles(&download.html), 52);
+    assert!(page.html.contains("Activity number 49"));
+    let listed = page.html.matches("Activity number").count();
+    assert!(
+        listed < download.html.matches("Activity number").count(),
+        "{listed}"
+    );
+}

@@ -16,6 +16,7 @@ use super::session;
 use crate::app::{App, AppError, ProfileRequest};
 use crate::domain::dates::long_uk;
 use crate::domain::error::FieldError;
+use crate::domain::profile::CpdProfile;
 use crate::domain::profile::readiness::Readiness;
 use crate::export::html::to_safe_html;
 use crate::export::profile::{html_page, render_markdown};
@@ -77,10 +78,12 @@ pub async fn preview(
         }
         other => other?,
     };
+    let total = profile.activities.len();
+    let preview = first_activities(profile, PREVIEW_ACTIVITIES);
     let main = html! {
         h1 { "CPD profile" }
         (readiness)
-        p.lede { "Your profile in the HCPC's layout for " (profile.from) " to " (profile.to) ", built from your records." }
+        p.lede { "Your profile in the HCPC's layout for " (preview.from) " to " (preview.to) ", built from your records." }
         form.filters method="get" action="/profile" aria-label="Period" {
             (Field::new("from", "From", &[]).text("date", &query.from))
             (Field::new("to", "To", &[]).text("date", &query.to))
@@ -93,7 +96,10 @@ pub async fn preview(
             li { a href=(query.download_link("json")) download { "Data (.json)" } }
         }
         h2 { "Preview" }
-        div.prose { (PreEscaped(to_safe_html(&render_markdown(&profile)))) }
+        @if total > PREVIEW_ACTIVITIES {
+            p.notice { "The preview lists the first " (PREVIEW_ACTIVITIES) " of your " (total) " activities and their evidence; every download has them all." }
+        }
+        div.prose { (PreEscaped(to_safe_html(&render_markdown(&preview)))) }
     };
     Ok(page_response(
         "CPD profile",
@@ -101,6 +107,20 @@ pub async fn preview(
         StatusCode::OK,
         main,
     ))
+}
+
+/// Activities the page's preview lists: enough to check the layout and
+/// wording, few enough that the page stays small (HCPC suggests 12 to 50
+/// activities for a profile; a record can hold thousands).
+const PREVIEW_ACTIVITIES: usize = 50;
+
+/// The profile with only its first `n` activities and their evidence.
+fn first_activities(mut profile: CpdProfile, n: usize) -> CpdProfile {
+    profile.activities.truncate(n);
+    profile
+        .evidence
+        .retain(|e| e.activity.is_none_or(|a| a <= n));
+    profile
 }
 
 /// Would the record pass an audit today: each standard, met or not, with
