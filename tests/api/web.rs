@@ -580,7 +580,7 @@ async fn a_certificate_added_in_the_browser_gets_its_expiry_from_the_catalogue_a
     assert_eq!(files[0]["media_type"], "application/pdf");
 
     let list = b.get("/training?saved=1").await;
-    assert!(list.html.contains("<th scope=\"row\">Conflict resolution</th><td>2026-11-02</td><td>2029-11-02</td><td>Not yet</td>"), "{}", list.html);
+    assert!(list.html.contains(&format!("<th scope=\"row\"><a href=\"/training/{id}\">Conflict resolution</a></th><td>2026-11-02</td><td>2029-11-02</td><td>Not yet</td>")), "{}", list.html);
 }
 
 #[tokio::test]
