@@ -159,26 +159,17 @@ impl App {
     }
 
     async fn whole_access_log(&self, me: &CurrentUser) -> AppResult<Vec<AccessFile>> {
-        const PAGE: u32 = 1_000;
-        let mut all = Vec::new();
-        loop {
-            let offset = u32::try_from(all.len()).unwrap_or(u32::MAX);
-            let (page, _) = self
-                .store()
-                .access_log(me.id(), false, PAGE, offset)
-                .await?;
-            let done = page.len() < PAGE as usize;
-            all.extend(page.into_iter().map(|e| AccessFile {
+        let entries = self.store().whole_access_log(me.id()).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| AccessFile {
                 at: stamp(e.at),
                 actor_id: e.actor_id,
                 actor_name: e.actor_name,
                 kind: e.kind,
                 record_id: e.record_id,
                 action: e.action,
-            }));
-            if done {
-                return Ok(all);
-            }
-        }
+            })
+            .collect())
     }
 }

@@ -102,19 +102,39 @@ impl Store {
             .await?;
         let rows: Vec<AccessRow> = response.take(0)?;
         let total: Option<i64> = response.take(1)?;
-        let entries = rows
-            .into_iter()
-            .map(|r| {
-                Ok(AccessEntry {
-                    at: datetime(&r.at)?,
-                    actor_id: r.actor_id,
-                    actor_name: r.actor_name.unwrap_or_default(),
-                    kind: r.kind,
-                    record_id: r.record,
-                    action: r.action,
-                })
-            })
-            .collect::<StorageResult<Vec<_>>>()?;
+        let entries = into_entries(rows)?;
         Ok((entries, u64::try_from(total.unwrap_or(0)).unwrap_or(0)))
     }
+
+    /// Every entry about `owner_id`'s records, oldest first: one forward
+    /// scan of the `(owner, at)` index (paging newest first would walk the
+    /// index once per page).
+    pub async fn whole_access_log(&self, owner_id: &str) -> StorageResult<Vec<AccessEntry>> {
+        let rows: Vec<AccessRow> = self
+            .db()
+            .query(
+                "SELECT <string> at AS at, record::id(actor) AS actor_id, actor.name AS actor_name,
+                     kind, record, action
+                 FROM access_log WHERE owner = type::record('user', $owner) ORDER BY at",
+            )
+            .bind(("owner", owner_id.to_owned()))
+            .await?
+            .take(0)?;
+        into_entries(rows)
+    }
+}
+
+fn into_entries(rows: Vec<AccessRow>) -> StorageResult<Vec<AccessEntry>> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(AccessEntry {
+                at: datetime(&r.at)?,
+                actor_id: r.actor_id,
+                actor_name: r.actor_name.unwrap_or_default(),
+                kind: r.kind,
+                record_id: r.record,
+                action: r.action,
+            })
+        })
+        .collect()
 }

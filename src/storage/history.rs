@@ -85,25 +85,26 @@ impl Store {
     pub async fn history(&self, record_id: &str) -> StorageResult<Vec<PastVersion>> {
         let rows: Vec<PastVersionRow> = self
             .db()
-            .query(
-                "SELECT version, <string> replaced_at AS replaced_at,
-                     record::id(replaced_by) AS replaced_by, snapshot
-                 FROM record_version WHERE record = $id ORDER BY version DESC",
-            )
+            .query(format!("{VERSIONS_OF} $id ORDER BY version DESC"))
             .bind(("id", record_id.to_owned()))
             .await?
             .take(0)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(PastVersion {
-                    version: u32::try_from(r.version).context("stored version")?,
-                    replaced_at: datetime(&r.replaced_at)?,
-                    replaced_by: r.replaced_by,
-                    snapshot: snapshot(r.snapshot),
-                })
-            })
-            .collect()
+        rows.into_iter().map(past_version).collect()
     }
+}
+
+/// The versions of one record (`… $id` completes it), by the
+/// `(record, version)` index.
+const VERSIONS_OF: &str = "SELECT version, <string> replaced_at AS replaced_at,
+    record::id(replaced_by) AS replaced_by, snapshot FROM record_version WHERE record =";
+
+fn past_version(r: PastVersionRow) -> StorageResult<PastVersion> {
+    Ok(PastVersion {
+        version: u32::try_from(r.version).context("stored version")?,
+        replaced_at: datetime(&r.replaced_at)?,
+        replaced_by: r.replaced_by,
+        snapshot: snapshot(r.snapshot),
+    })
 }
 
 /// The snapshot's fields as JSON, `content` with its dates as
