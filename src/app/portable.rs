@@ -29,6 +29,14 @@ pub struct PortableExport {
     pub manifest: Manifest,
 }
 
+impl PortableExport {
+    /// The name to save it under: `cpdfolio-portfolio-YYYY-MM-DD.zip`.
+    pub fn file_name(&self) -> String {
+        let day = self.manifest.exported_at.get(..10).unwrap_or("export");
+        format!("cpdfolio-portfolio-{day}.zip")
+    }
+}
+
 #[derive(Serialize)]
 struct PersonFile<'a> {
     id: &'a str,

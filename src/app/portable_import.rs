@@ -22,7 +22,7 @@ use crate::domain::error::FieldError;
 use crate::domain::filetype::identify;
 use crate::domain::pii;
 use crate::domain::record::{
-    EvidenceData, RecordKind, SignOff, Verification, Workflow, is_record_id,
+    EvidenceData, RecordKind, SignOff, Verification, Workflow, guarded_text, is_record_id,
 };
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -81,15 +81,7 @@ fn restored<D: EvidenceData>(record: &RecordFile) -> Result<Restored, Vec<FieldE
                 format!("its verification cannot be read: {e}"),
             ))
         })?;
-    let mut text = data.free_text();
-    text.extend(
-        sign_off
-            .addenda
-            .iter()
-            .enumerate()
-            .map(|(i, a)| pii::TextField::new(format!("addenda[{i}].text"), &a.text)),
-    );
-    let nhs: Vec<FieldError> = pii::nhs_number_errors(&text)
+    let nhs: Vec<FieldError> = pii::nhs_number_errors(&guarded_text(&data, &sign_off))
         .into_iter()
         .map(|e| problem(&format!("{path}: {}", e.field), e.message))
         .collect();

@@ -231,16 +231,7 @@ impl<D: EvidenceData> Evidence<D> {
 
     /// The record's free text, with the addenda written after sign-off.
     fn guarded_text(&self) -> Vec<TextField<'_>> {
-        let mut fields = self.data.free_text();
-        fields.extend(
-            self.workflow
-                .sign_off
-                .addenda
-                .iter()
-                .enumerate()
-                .map(|(i, a)| TextField::new(format!("addenda[{i}].text"), &a.text)),
-        );
-        fields
+        guarded_text(&self.data, &self.workflow.sign_off)
     }
 
     /// Flags on the record that the owner has not dismissed.
@@ -260,6 +251,20 @@ impl<D: EvidenceData> Evidence<D> {
             })
             .collect()
     }
+}
+
+/// The free text the patient-identifier guard reads in a record: its
+/// content's, and the addenda written after sign-off.
+pub fn guarded_text<'a, D: EvidenceData>(data: &'a D, sign_off: &'a SignOff) -> Vec<TextField<'a>> {
+    let mut fields = data.free_text();
+    fields.extend(
+        sign_off
+            .addenda
+            .iter()
+            .enumerate()
+            .map(|(i, a)| TextField::new(format!("addenda[{i}].text"), &a.text)),
+    );
+    fields
 }
 
 /// What the search index holds of a record.

@@ -13,7 +13,7 @@ use super::PiiKind;
 
 /// A full UK postcode (outward and inward code, BS 7666 letter rules),
 /// any case, the space optional.
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+static POSTCODE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(
         r"(?i)\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[\dA-HJKSTUW]?|[A-HK-Y]\d[\dABEHMNPRV-Y]?) ?\d[ABD-HJLNP-UW-Z]{2})\b",
     )
@@ -22,7 +22,7 @@ static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 
 /// "DOB", "date of birth" or "born (on|in)" followed by a date or a year.
-static DATE_OF_BIRTH: LazyLock<Regex> = LazyLock::new(|| {
+static DATE_OF_BIRTH: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let date = format!(
         r"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+\d{{4}}|{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|{MONTH}\.?\s+\d{{4}}|(?:19|20)\d{{2}})"
     );
@@ -32,7 +32,7 @@ static DATE_OF_BIRTH: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A hospital, unit or medical record number introduced as one.
-static HOSPITAL_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+static HOSPITAL_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(
         r"(?i)\b(?:MRN|medical\s+record\s+(?:no|number)|hospital\s+(?:no|number|num)|hosp\.?\s+no|unit\s+(?:no|number)|patient\s+(?:id|no|number)|case\s+(?:no|number)|RiO\s+(?:id|no|number)|SystmOne\s+(?:id|no|number)|EMIS\s+(?:id|no|number))\.?\s*[:#]?\s*[A-Z]{0,4}\d[A-Z\d\-/]{3,}",
     )
@@ -40,29 +40,36 @@ static HOSPITAL_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A courtesy title before a capitalised name: "Mrs Patel", "Mr. O'Neill".
 /// Clinicians' titles (Dr, Prof) are left alone: colleagues are named so.
-static TITLED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+static TITLED_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(
         r"\b(?:Mr|Mrs|Ms|Miss|Mx|Master)\.?\s+[A-Z](?:[a-z]+(?:[A-Z][a-z]+)?|['’][A-Z][a-z]+)(?:-[A-Z][a-z]+)*\b",
     )
 });
 
-#[allow(clippy::expect_used)]
-fn compile(pattern: &str) -> Regex {
-    // The patterns are constants checked by the tests below.
-    Regex::new(pattern).expect("a valid built-in pattern")
+/// A built-in pattern; `None` only if one were mistyped, which the test
+/// `every_pattern_compiles` rules out.
+fn compile(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+fn detectors() -> [(PiiKind, Option<&'static Regex>); 4] {
+    [
+        (PiiKind::Postcode, POSTCODE.as_ref()),
+        (PiiKind::DateOfBirth, DATE_OF_BIRTH.as_ref()),
+        (PiiKind::HospitalNumber, HOSPITAL_NUMBER.as_ref()),
+        (PiiKind::TitledName, TITLED_NAME.as_ref()),
+    ]
 }
 
 /// Every quasi-identifier in `text`: its kind, byte offset and the text.
 pub fn find(text: &str) -> Vec<(PiiKind, usize, &str)> {
-    let detectors: [(PiiKind, &Regex); 4] = [
-        (PiiKind::Postcode, &POSTCODE),
-        (PiiKind::DateOfBirth, &DATE_OF_BIRTH),
-        (PiiKind::HospitalNumber, &HOSPITAL_NUMBER),
-        (PiiKind::TitledName, &TITLED_NAME),
-    ];
-    let mut found: Vec<(PiiKind, usize, &str)> = detectors
-        .iter()
-        .flat_map(|(kind, re)| re.find_iter(text).map(|m| (*kind, m.start(), m.as_str())))
+    let mut found: Vec<(PiiKind, usize, &str)> = detectors()
+        .into_iter()
+        .filter_map(|(kind, re)| Some((kind, re?)))
+        .flat_map(|(kind, re)| {
+            re.find_iter(text)
+                .map(move |m| (kind, m.start(), m.as_str()))
+        })
         .collect();
     found.sort_by_key(|(_, at, _)| *at);
     found
@@ -71,6 +78,13 @@ pub fn find(text: &str) -> Vec<(PiiKind, usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for (kind, re) in detectors() {
+            assert!(re.is_some(), "{kind:?}");
+        }
+    }
 
     fn kinds(text: &str) -> Vec<(PiiKind, &str)> {
         find(text).into_iter().map(|(k, _, t)| (k, t)).collect()

@@ -109,11 +109,8 @@ impl PortableApi {
     #[oai(path = "/export", method = "get")]
     async fn export(&self, app: Data<&App>, auth: BearerAuth) -> AppResult<ExportResponse> {
         let export = app.export_portfolio(&auth.0).await?;
-        let day = export.manifest.exported_at.get(..10).unwrap_or("export");
-        Ok(ExportResponse::Zip(
-            ZipFile(export.file),
-            format!("attachment; filename=\"cpdfolio-portfolio-{day}.zip\""),
-        ))
+        let disposition = format!("attachment; filename=\"{}\"", export.file_name());
+        Ok(ExportResponse::Zip(ZipFile(export.file), disposition))
     }
 
     /// Restore a portfolio exported from cpdfolio (`GET /me/export`, here or

@@ -249,13 +249,10 @@ pub async fn change_password(
 pub async fn export(req: &Request, app: Data<&App>) -> WebResult {
     let me = session::require(&app, req).await?;
     let export = app.export_portfolio(&me.user).await?;
-    let day = export.manifest.exported_at.get(..10).unwrap_or("export");
+    let disposition = format!("attachment; filename=\"{}\"", export.file_name());
     Ok(ZipFile(export.file)
         .into_response()
-        .with_header(
-            poem::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"cpdfolio-portfolio-{day}.zip\""),
-        )
+        .with_header(poem::http::header::CONTENT_DISPOSITION, disposition)
         .into_response())
 }
 
