@@ -171,7 +171,7 @@ impl App {
     /// of the owner's allowance, whichever is smaller. 409 when the record
     /// has its most attachments, 413 when the allowance is used up.
     async fn room_for_a_file(&self, owner_id: &str, id: &str) -> AppResult<FileRoom> {
-        let existing = self.store().attachments_of(&[id.to_owned()]).await?;
+        let existing = self.store().attachments_of(id).await?;
         if existing.len() >= ATTACHMENTS_PER_RECORD {
             return Err(AppError::Conflict(format!(
                 "a record can have at most {ATTACHMENTS_PER_RECORD} attachments"
@@ -212,7 +212,7 @@ impl App {
     ) -> AppResult<Vec<Attachment>> {
         let (header, _) = self.visible_header(me, kind, id).await?;
         self.log(me, &header.owner_id, kind, id, "read").await?;
-        Ok(self.store().attachments_of(&[id.to_owned()]).await?)
+        Ok(self.store().attachments_of(id).await?)
     }
 
     /// The attachment and its file, opened for reading as it is sent; 404

@@ -18,7 +18,7 @@ use crate::domain::access::Access;
 use crate::domain::audit::AuditDraft;
 use crate::domain::record::EvidenceFilter;
 use crate::domain::record::{
-    Evidence, EvidenceData, RecordKind, SignOffStatus, Workflow, is_record_id,
+    Evidence, EvidenceData, RecordKind, SignOffStatus, Workflow, is_record_id, open_flag_count,
 };
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
@@ -103,8 +103,15 @@ pub(super) fn decode<D: EvidenceData>(stored: StoredEvidence) -> anyhow::Result<
     })
 }
 
-pub(super) fn encode<D: EvidenceData>(data: &D, workflow: &Workflow) -> AppResult<EvidenceWrite> {
+/// The write of `data` under `workflow`, with the count of its open
+/// patient-identifier flags given the flags the owner has `dismissed`.
+pub(super) fn encode<D: EvidenceData>(
+    data: &D,
+    workflow: &Workflow,
+    dismissed: &[String],
+) -> AppResult<EvidenceWrite> {
     Ok(EvidenceWrite {
+        pii_open: open_flag_count(data, &workflow.sign_off, dismissed),
         supervisor_id: data.supervisor_id().map(str::to_owned),
         date: data.date(),
         title: data.title(),
@@ -160,7 +167,7 @@ impl App {
         let data = data.check(self, me).await?;
         refuse_nhs_numbers(&data.free_text())?;
         self.check_room_for_a_record(me).await?;
-        let write = encode(&data, &Workflow::default())?;
+        let write = encode(&data, &Workflow::default(), &[])?;
         let id = new_id();
         let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, &id, "create");
         self.store()
@@ -291,7 +298,7 @@ impl App {
                 D::KIND.label()
             )));
         }
-        let write = encode(data, workflow)?;
+        let write = encode(data, workflow, &current.pii_dismissed)?;
         let logged_as = NewAccess::new(me.id(), &current.owner_id, D::KIND, &current.id, action);
         self.store()
             .update_evidence(D::KIND, &current.id, current.version, write, logged_as)

@@ -165,7 +165,7 @@ impl App {
             }),
             ..Workflow::default()
         };
-        let write = encode(&draft, &workflow)
+        let write = encode(&draft, &workflow, &[])
             .map_err(|_| LineProblem::new(line.line, "cannot be stored (an internal error)"))?;
         let id = new_id();
         Ok(Some(NewImport {

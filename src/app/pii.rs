@@ -62,9 +62,16 @@ impl App {
             .find(|(flag, _)| flag.id == flag_id)
             .ok_or(AppError::NotFound("patient-identifier flag"))?;
         if !dismissed {
+            let still_open = record.open_pii_flags().len().saturating_sub(1);
             let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, id, DISMISS_ACTION);
             self.store()
-                .dismiss_pii_flag(D::KIND, id, flag_id, logged_as)
+                .dismiss_pii_flag(
+                    D::KIND,
+                    id,
+                    flag_id,
+                    u32::try_from(still_open).unwrap_or(u32::MAX),
+                    logged_as,
+                )
                 .await?;
         }
         let (record, _) = self.evidence::<D>(me, id).await?;

@@ -5,6 +5,7 @@
 //! directory, so a large portfolio never sits in memory and nothing is
 //! left behind if the download is abandoned.
 
+use std::collections::HashMap;
 use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
@@ -116,17 +117,24 @@ impl App {
             },
         )?];
         let mut digests = Vec::new();
+        let files = self.store().attachments_owned_by(me.id()).await?;
+        let mut files_of: HashMap<&str, Vec<&Attachment>> = HashMap::new();
+        for file in &files {
+            files_of.entry(&file.record_id).or_default().push(file);
+        }
         for kind in RecordKind::ALL {
             let records = self
                 .store()
                 .evidence_between(kind, me.id(), date!(1000 - 01 - 01), date!(9999 - 12 - 31))
                 .await?;
-            let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-            let files = self.store().attachments_of(&ids).await?;
             for stored in records {
-                let history = self.store().history(&stored.id).await?;
-                let attached: Vec<&Attachment> =
-                    files.iter().filter(|a| a.record_id == stored.id).collect();
+                // A record at its first version has no earlier ones.
+                let history = if stored.version > 1 {
+                    self.store().history(&stored.id).await?
+                } else {
+                    Vec::new()
+                };
+                let attached = files_of.remove(stored.id.as_str()).unwrap_or_default();
                 digests.extend(attached.iter().map(|a| a.sha256.clone()));
                 let path = format!("records/{}/{}.json", kind.as_str(), stored.id);
                 entries.push(Entry::json(

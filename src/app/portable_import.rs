@@ -100,7 +100,8 @@ fn restored<D: EvidenceData>(record: &RecordFile) -> Result<Restored, Vec<FieldE
         sign_off,
         verification,
     };
-    let write = encode(&data, &workflow).map_err(|_| one(problem(&path, "cannot be encoded")))?;
+    let write = encode(&data, &workflow, &record.pii_dismissed)
+        .map_err(|_| one(problem(&path, "cannot be encoded")))?;
     let versions = record
         .versions
         .iter()

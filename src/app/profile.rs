@@ -14,10 +14,11 @@ use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
 use crate::domain::profile::readiness::{self, Readiness};
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
-use crate::domain::record::{Evidence, EvidenceData, RecordKind};
-use crate::domain::reflection::{ActivityType, Reflection, ReflectionDraft};
+use crate::domain::record::{EvidenceData, RecordKind};
+use crate::domain::reflection::{ActivityType, ReflectionDraft};
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
+use crate::storage::activities::ActivityFacts;
 
 /// The period asked for; missing ends default to the two years to today.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,10 +54,42 @@ impl ProfileRequest {
 
 /// The evidence dated in a period: each record as a profile activity (with
 /// its attachments' names), and the open patient-identifier warnings of
-/// the records it came from.
+/// the records it came from, each with the record's date.
 struct Gathered {
     activities: Vec<Activity>,
-    open_flags: Vec<FieldError>,
+    open_flags: Vec<(Date, FieldError)>,
+}
+
+impl Gathered {
+    /// What of it is dated from `from` to `to`.
+    fn within(&self, from: Date, to: Date) -> Gathered {
+        let dated = |date: &Date| (from..=to).contains(date);
+        Gathered {
+            activities: self
+                .activities
+                .iter()
+                .filter(|a| dated(&a.date))
+                .cloned()
+                .collect(),
+            open_flags: self
+                .open_flags
+                .iter()
+                .filter(|(date, _)| dated(date))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    fn flags(self) -> Vec<FieldError> {
+        self.open_flags.into_iter().map(|(_, flag)| flag).collect()
+    }
+}
+
+/// The profile page's two parts: the profile for the period asked (or the
+/// open warnings that hold it back) and the audit-readiness verdict.
+pub struct ProfilePage {
+    pub profile: Result<CpdProfile, Vec<FieldError>>,
+    pub readiness: Readiness,
 }
 
 impl App {
@@ -67,14 +100,12 @@ impl App {
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
-        let gathered = self.gather(me, from, to).await?;
-        refuse_flagged(gathered.open_flags)?;
-        Ok(profile::build(
-            person_of(me),
-            from,
-            to,
-            &gathered.activities,
-        ))
+        let Gathered {
+            activities,
+            open_flags,
+        } = self.gather(me, from, to).await?;
+        refuse_flagged(open_flags.into_iter().map(|(_, flag)| flag).collect())?;
+        Ok(profile::build(person_of(me), from, to, &activities))
     }
 
     /// The profile for the two years to today as the home page reads it
@@ -93,6 +124,38 @@ impl App {
     /// each HCPC CPD standard today, and what to do where it would not.
     pub async fn audit_readiness(&self, me: &CurrentUser) -> AppResult<Readiness> {
         me.require_portfolio()?;
+        let (from, to) = self.readiness_period(me).await?;
+        let gathered = self.gather(me, from, to).await?;
+        Ok(assess_readiness(me, from, to, &gathered))
+    }
+
+    /// The profile for the period asked and the audit-readiness verdict,
+    /// from one read of the evidence dated in either period.
+    pub async fn profile_page(
+        &self,
+        me: &CurrentUser,
+        request: ProfileRequest,
+    ) -> AppResult<ProfilePage> {
+        me.require_portfolio()?;
+        let (from, to) = request.resolve(self.today())?;
+        let (ready_from, ready_to) = self.readiness_period(me).await?;
+        let all = self
+            .gather(me, from.min(ready_from), to.max(ready_to))
+            .await?;
+        let readiness =
+            assess_readiness(me, ready_from, ready_to, &all.within(ready_from, ready_to));
+        let asked = all.within(from, to);
+        let profile = if asked.open_flags.is_empty() {
+            Ok(profile::build(person_of(me), from, to, &asked.activities))
+        } else {
+            Err(asked.flags())
+        };
+        Ok(ProfilePage { profile, readiness })
+    }
+
+    /// The current registration period: from the day after the last
+    /// renewal to today (two years when the renewal date is unknown).
+    async fn readiness_period(&self, me: &CurrentUser) -> AppResult<(Date, Date)> {
         let facts = self.my_staff_facts(me).await?.profile;
         let cycle_years = facts
             .profession
@@ -100,58 +163,34 @@ impl App {
             .and_then(|p| self.content().compliance.registration.professions.get(p))
             .map(|p| p.cycle_years);
         let cycle = facts.registration_ends.zip(cycle_years);
-        let (from, to) = readiness::period(self.today(), cycle)
-            .ok_or_else(|| AppError::invalid("registration_ends", "is out of range"))?;
-        let gathered = self.gather(me, from, to).await?;
-        let profile = profile::build(person_of(me), from, to, &gathered.activities);
-        Ok(readiness::assess(&readiness::Evidence {
-            profile: &profile,
-            activities: &gathered.activities,
-            open_pii_flags: gathered.open_flags.len(),
-        }))
+        readiness::period(self.today(), cycle)
+            .ok_or_else(|| AppError::invalid("registration_ends", "is out of range"))
     }
 
+    /// One light read per kind of the person's records in the period; the
+    /// full text is read only of records with open warnings (or not yet
+    /// counted), and the files' names from one read of the person's
+    /// attachments.
     async fn gather(&self, me: &CurrentUser, from: Date, to: Date) -> AppResult<Gathered> {
         let mut activities = Vec::new();
         let mut open_flags = Vec::new();
-        for stored in self
-            .store()
-            .evidence_between(RecordKind::Reflection, me.id(), from, to)
-            .await?
-        {
-            let entry = decode::<ReflectionDraft>(stored)?;
-            open_flags.extend(pii::open_flags(&entry));
-            activities.push(activity_from_reflection(&entry));
-        }
-        for kind in [
-            RecordKind::Supervision,
-            RecordKind::Audit,
-            RecordKind::Training,
-        ] {
-            for stored in self
-                .store()
-                .evidence_between(kind, me.id(), from, to)
-                .await?
-            {
-                activities.push(match kind {
-                    RecordKind::Supervision => {
-                        let record = decode(stored)?;
-                        open_flags.extend(pii::open_flags(&record));
-                        from_supervision(&record)
-                    }
-                    RecordKind::Audit => {
-                        let record = decode(stored)?;
-                        open_flags.extend(pii::open_flags(&record));
-                        from_audit(&record)
-                    }
-                    _ => from_training(&decode(stored)?),
-                });
+        for kind in RecordKind::ALL {
+            for facts in self.store().activity_facts(kind, me.id(), from, to).await? {
+                if facts.pii_open != Some(0) {
+                    let flags = self.open_flags_of(kind, &facts.id, facts.pii_open).await?;
+                    open_flags.extend(flags.into_iter().map(|flag| (facts.date, flag)));
+                }
+                activities.push(activity_of(facts));
             }
         }
-        let ids: Vec<String> = activities.iter().map(|a| a.record_id.clone()).collect();
-        let mut files: HashMap<String, Vec<String>> = HashMap::new();
-        for a in self.store().attachments_of(&ids).await? {
-            files.entry(a.record_id).or_default().push(a.file_name);
+        let mut files: HashMap<String, Vec<String>> = activities
+            .iter()
+            .map(|a| (a.record_id.clone(), Vec::new()))
+            .collect();
+        for a in self.store().attachments_owned_by(me.id()).await? {
+            if let Some(names) = files.get_mut(&a.record_id) {
+                names.push(a.file_name);
+            }
         }
         for activity in &mut activities {
             activity.attachments = files.remove(&activity.record_id).unwrap_or_default();
@@ -161,6 +200,43 @@ impl App {
             open_flags,
         })
     }
+
+    /// The open warnings of one record, read from its text; a count not
+    /// stored yet (`counted` is `None`) is stored for the next read.
+    async fn open_flags_of(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        counted: Option<u32>,
+    ) -> AppResult<Vec<FieldError>> {
+        let flags = match kind {
+            RecordKind::Reflection => self.stored_open_flags::<ReflectionDraft>(id).await?,
+            RecordKind::Supervision => self.stored_open_flags::<SupervisionDraft>(id).await?,
+            RecordKind::Audit => self.stored_open_flags::<AuditDraft>(id).await?,
+            RecordKind::Training => self.stored_open_flags::<TrainingDraft>(id).await?,
+        };
+        if counted.is_none() {
+            let open = u32::try_from(flags.len()).unwrap_or(u32::MAX);
+            self.store().fill_pii_open(kind, id, open).await?;
+        }
+        Ok(flags)
+    }
+
+    async fn stored_open_flags<D: EvidenceData>(&self, id: &str) -> AppResult<Vec<FieldError>> {
+        match self.store().evidence(D::KIND, id).await? {
+            Some(stored) => Ok(pii::open_flags(&decode::<D>(stored)?)),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+fn assess_readiness(me: &CurrentUser, from: Date, to: Date, gathered: &Gathered) -> Readiness {
+    let profile = profile::build(person_of(me), from, to, &gathered.activities);
+    readiness::assess(&readiness::Evidence {
+        profile: &profile,
+        activities: &gathered.activities,
+        open_pii_flags: gathered.open_flags.len(),
+    })
 }
 
 fn person_of(me: &CurrentUser) -> Person {
@@ -171,62 +247,34 @@ fn person_of(me: &CurrentUser) -> Person {
     }
 }
 
-fn activity_from_reflection(r: &Reflection) -> Activity {
-    let d = &r.data;
+/// A record as a profile activity: a reflection's own type and hours, a
+/// supervision session's length, and each other kind's HCPC type.
+fn activity_of(f: ActivityFacts) -> Activity {
+    let activity_type = f
+        .activity_type
+        .as_deref()
+        .and_then(ActivityType::parse)
+        .or(f.kind.activity_type())
+        .unwrap_or(ActivityType::Other);
     Activity {
-        record_id: r.id.clone(),
-        date: d.activity_date,
-        title: d.title.clone(),
-        activity_type: d.activity_type,
-        hours: d.hours,
-        learning: d.learning.clone(),
-        impact: d.impact.clone(),
-        benefit: d.benefit.clone(),
-        standards: d.standards.clone(),
-        record_kind: "Reflective record".to_owned(),
-        attachments: Vec::new(),
-    }
-}
-
-/// An activity for a non-reflection record, with the kind's HCPC type.
-fn activity_of<D: EvidenceData>(
-    e: &Evidence<D>,
-    hours: Option<f64>,
-    learning: &str,
-    impact: &str,
-) -> Activity {
-    Activity {
-        record_id: e.id.clone(),
-        date: e.data.date(),
-        title: e.data.title(),
-        activity_type: D::KIND.activity_type().unwrap_or(ActivityType::Other),
-        hours,
-        learning: learning.to_owned(),
-        impact: impact.to_owned(),
-        benefit: String::new(),
-        standards: Vec::new(),
-        record_kind: match D::KIND {
+        record_id: f.id,
+        date: f.date,
+        title: f.title,
+        activity_type,
+        hours: f.hours.or(f.minutes.map(|m| f64::from(m) / 60.0)),
+        learning: f.learning,
+        impact: f.impact,
+        benefit: f.benefit,
+        standards: f.standards,
+        record_kind: match f.kind {
+            RecordKind::Reflection => "Reflective record",
             RecordKind::Supervision => "Supervision record",
             RecordKind::Audit => "Audit / quality improvement report",
             RecordKind::Training => "Training certificate record",
-            RecordKind::Reflection => "Reflective record",
         }
         .to_owned(),
         attachments: Vec::new(),
     }
-}
-
-fn from_supervision(e: &Evidence<SupervisionDraft>) -> Activity {
-    let hours = f64::from(e.data.duration_minutes) / 60.0;
-    activity_of(e, Some(hours), "", "")
-}
-
-fn from_audit(e: &Evidence<AuditDraft>) -> Activity {
-    activity_of(e, None, &e.data.findings, &e.data.actions)
-}
-
-fn from_training(e: &Evidence<TrainingDraft>) -> Activity {
-    activity_of(e, None, "", "")
 }
 
 #[cfg(test)]

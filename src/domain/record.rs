@@ -267,6 +267,16 @@ pub fn guarded_text<'a, D: EvidenceData>(data: &'a D, sign_off: &'a SignOff) -> 
     fields
 }
 
+/// How many flags in the text of `data` and its addenda are not among
+/// `dismissed`: the count a write stores beside the record.
+pub fn open_flag_count<D: EvidenceData>(data: &D, sign_off: &SignOff, dismissed: &[String]) -> u32 {
+    let open = pii::flags(&guarded_text(data, sign_off))
+        .iter()
+        .filter(|f| !dismissed.contains(&f.id))
+        .count();
+    u32::try_from(open).unwrap_or(u32::MAX)
+}
+
 /// What the search index holds of a record.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchText {

@@ -86,17 +86,29 @@ impl Store {
         row.map(AttachmentRow::into_domain).transpose()
     }
 
-    /// The attachments of these records, oldest first.
-    pub async fn attachments_of(&self, record_ids: &[String]) -> StorageResult<Vec<Attachment>> {
-        if record_ids.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// The attachments of one record, oldest first, by the record index.
+    pub async fn attachments_of(&self, record_id: &str) -> StorageResult<Vec<Attachment>> {
         let rows: Vec<AttachmentRow> = self
             .db()
             .query(format!(
-                "SELECT {FIELDS} FROM attachment WHERE record IN $ids ORDER BY created_at"
+                "SELECT {FIELDS} FROM attachment WHERE record = $id ORDER BY created_at"
             ))
-            .bind(("ids", record_ids.to_vec()))
+            .bind(("id", record_id.to_owned()))
+            .await?
+            .take(0)?;
+        rows_to_domain(rows)
+    }
+
+    /// Every attachment `owner_id` keeps, oldest first: one read of the
+    /// owner index, for pages that name the files of many records.
+    pub async fn attachments_owned_by(&self, owner_id: &str) -> StorageResult<Vec<Attachment>> {
+        let rows: Vec<AttachmentRow> = self
+            .db()
+            .query(format!(
+                "SELECT {FIELDS} FROM attachment WHERE owner = type::record('user', $owner)
+                 ORDER BY created_at"
+            ))
+            .bind(("owner", owner_id.to_owned()))
             .await?
             .take(0)?;
         rows_to_domain(rows)

@@ -19,7 +19,7 @@ use super::compliance_facts;
 use super::error::StorageResult;
 use super::history::Change;
 use super::record_tally;
-use super::rows::datetime;
+use super::rows::{self, datetime};
 use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
 use super::{Store, execute, record_ids};
 use crate::domain::dates::iso;
@@ -52,6 +52,8 @@ pub struct EvidenceWrite {
     pub data: Value,
     pub signoff: Value,
     pub verification: Option<Value>,
+    /// How many patient-identifier flags in the written text are open.
+    pub pii_open: u32,
 }
 
 /// Which records a list may return: the caller's own, those whose owners
@@ -237,7 +239,8 @@ fn into_stored(rows: Vec<EvidenceRow>) -> StorageResult<Vec<StoredEvidence>> {
 pub(super) fn set_write(kind: RecordKind) -> String {
     let mut set =
         "supervisor = IF $supervisor = NONE { NONE } ELSE { type::record('user', $supervisor) },
-    date = <datetime> $date, title = $title, content = $content, schema_version = 2"
+    date = <datetime> $date, title = $title, content = $content, schema_version = 2,
+    pii_open = $pii_open"
             .to_owned();
     if kind.signs_off() {
         set.push_str(", signoff = $signoff");
@@ -325,6 +328,7 @@ impl Store {
         kind: RecordKind,
         id: &str,
         flag_id: &str,
+        pii_open: u32,
         logged_as: NewAccess,
     ) -> StorageResult<()> {
         let query = self
@@ -332,13 +336,15 @@ impl Store {
             .query(format!(
                 "BEGIN TRANSACTION;
                  UPDATE type::record($table, $id)
-                     SET pii_dismissed = array::union(pii_dismissed ?? [], [$flag]);
+                     SET pii_dismissed = array::union(pii_dismissed ?? [], [$flag]),
+                         pii_open = $pii_open;
                  {APPEND}
                  COMMIT TRANSACTION;"
             ))
             .bind(("table", kind.as_str()))
             .bind(("id", id.to_owned()))
             .bind(("flag", flag_id.to_owned()))
+            .bind(("pii_open", i64::from(pii_open)))
             .bind(("entry", logged_as));
         execute(query).await
     }
@@ -551,12 +557,12 @@ impl Store {
             .db()
             .query(format!(
                 "SELECT {FIELDS} FROM type::table($table) WHERE owner = type::record('user', $owner)
-                 AND date >= <datetime> $from AND date <= <datetime> $to ORDER BY date"
+                 AND date >= $from AND date <= $to ORDER BY date"
             ))
             .bind(("table", kind.as_str()))
             .bind(("owner", owner_id.to_owned()))
-            .bind(("from", iso(from)))
-            .bind(("to", iso(to)))
+            .bind(("from", rows::midnight(from)?))
+            .bind(("to", rows::midnight(to)?))
             .await?
             .take(0)?;
         into_stored(rows)
@@ -606,6 +612,7 @@ pub(super) struct WriteVars {
     content: Db,
     signoff: Db,
     verification: Option<Db>,
+    pii_open: i64,
 }
 
 /// Where the dates are in each kind's content (`*` is every array item).
@@ -675,5 +682,6 @@ pub(super) fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
         content: typed(w.data, content_dates(kind)),
         signoff: typed(w.signoff, SIGNOFF_TIMES),
         verification: w.verification.map(|v| typed(v, VERIFICATION_TIMES)),
+        pii_open: i64::from(w.pii_open),
     }
 }

@@ -19,7 +19,7 @@ use crate::domain::record::RecordKind;
 
 /// Copies the current version into the history, or throws when the record
 /// is no longer at `$expected`.
-const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, supervisor, shared_with, pii_dismissed
+const SNAPSHOT: &str = "LET $before = (SELECT * OMIT id, owner, supervisor, shared_with, pii_dismissed, pii_open
          FROM type::record($table, $id) WHERE version = $expected)[0];
      IF $before = NONE { THROW $conflict; };
      CREATE record_version SET kind = $table, record = $id, version = $before.version,
@@ -85,11 +85,17 @@ impl Store {
     pub async fn history(&self, record_id: &str) -> StorageResult<Vec<PastVersion>> {
         let rows: Vec<PastVersionRow> = self
             .db()
-            .query(format!("{VERSIONS_OF} $id ORDER BY version DESC"))
+            .query(format!("{VERSIONS_OF} $id"))
             .bind(("id", record_id.to_owned()))
             .await?
             .take(0)?;
-        rows.into_iter().map(past_version).collect()
+        let mut versions = rows
+            .into_iter()
+            .map(past_version)
+            .collect::<StorageResult<Vec<_>>>()?;
+        // Newest first, sorted here so the index is read forward.
+        versions.sort_by_key(|v| std::cmp::Reverse(v.version));
+        Ok(versions)
     }
 }
 

@@ -115,6 +115,7 @@ impl Store {
                      LET $content = $r.write.content;
                      LET $signoff = $r.write.signoff;
                      LET $verification = $r.write.verification;
+                     LET $pii_open = $r.write.pii_open;
                      IF (SELECT VALUE id FROM training WHERE owner = type::record('user', $owner)
                          AND date = <datetime> $date AND content.course = $content.course LIMIT 1)[0] != NONE {{
                          THROW '{CONFLICT_MARK}';

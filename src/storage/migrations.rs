@@ -120,6 +120,10 @@ impl Migrations {
                 name: "0018_pii_dismissals.surql".to_owned(),
                 sql: include_str!("../../migrations/0018_pii_dismissals.surql").to_owned(),
             },
+            Migration {
+                name: "0019_pii_open_count.surql".to_owned(),
+                sql: include_str!("../../migrations/0019_pii_open_count.surql").to_owned(),
+            },
         ])
     }
 

@@ -4,6 +4,7 @@
 //! Each submodule owns one table family; SurrealQL stays in this folder.
 
 pub mod access_log;
+pub mod activities;
 pub mod alerts;
 pub mod attachments;
 pub mod blobs;

@@ -69,6 +69,7 @@ struct RecordRow {
     updated_at: String,
     version: i64,
     pii_dismissed: Vec<String>,
+    pii_open: i64,
     versions: Vec<VersionRow>,
 }
 
@@ -120,6 +121,7 @@ impl RestoredKind {
             updated_at: stamp(frame.updated_at),
             version: i64::from(frame.version),
             pii_dismissed: frame.pii_dismissed,
+            pii_open: i64::from(write.pii_open),
             versions,
         });
     }
@@ -143,7 +145,7 @@ impl RestoredKind {
             supervisor = IF $r.supervisor = NONE { NONE } ELSE { type::record('user', $r.supervisor) },
             date = <datetime> $r.date, title = $r.title, content = $r.content, schema_version = 2,
             created_at = <datetime> $r.created_at, updated_at = <datetime> $r.updated_at,
-            version = $r.version, pii_dismissed = $r.pii_dismissed"
+            version = $r.version, pii_dismissed = $r.pii_dismissed, pii_open = $r.pii_open"
             .to_owned();
         if kind.signs_off() {
             set.push_str(", signoff = $r.signoff");

@@ -1,6 +1,7 @@
 //! Conversions between database text and domain values.
 
 use anyhow::Context;
+use surrealdb::types::Datetime;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
@@ -14,4 +15,12 @@ pub fn date(text: &str) -> anyhow::Result<Date> {
 
 pub fn datetime_to_db(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Midnight UTC of `date` as a database datetime. Bound as a value (not
+/// cast from text in the query), it lets the planner start an index range
+/// scan at it.
+pub fn midnight(date: Date) -> anyhow::Result<Datetime> {
+    Datetime::from_timestamp(date.midnight().assume_utc().unix_timestamp(), 0)
+        .context("date out of the database's range")
 }

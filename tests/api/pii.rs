@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::web_support::signed_in_practitioner;
 
 fn with_body(body: &str) -> Value {
     let mut e = entry("Home visit reflection", "2026-03-02", "work_based_learning");
@@ -277,4 +278,81 @@ async fn a_summary_of_practice_with_an_nhs_number_is_refused() {
     assert_eq!(body["errors"][0]["field"], "practice_summary");
     let (_, me) = t.get("/api/v1/me", Some(&token)).await;
     assert_eq!(me["practice_summary"], "");
+}
+
+/// The open-flag count stored beside each reflection.
+async fn stored_counts(t: &TestApp) -> Value {
+    let rows = t
+        .app
+        .store()
+        .raw_json_for_tests("SELECT VALUE pii_open FROM reflection ORDER BY title")
+        .await
+        .unwrap();
+    rows[0].clone()
+}
+
+#[tokio::test]
+async fn each_write_stores_the_open_flag_count_and_older_records_are_counted_on_first_read() {
+    let t = TestApp::spawn().await;
+    let (token, mut browser) = signed_in_practitioner(&t, "sam@example.nhs.uk").await;
+    let mut clean = with_body("A quiet clinic day.");
+    clean["title"] = json!("A clean entry");
+    t.create_entry(&token, &clean).await;
+    let id = t
+        .create_entry(&token, &with_body("Visited Mrs Patel near LS1 4AP."))
+        .await;
+    assert_eq!(stored_counts(&t).await, json!([0, 2]));
+
+    let (_, edited) = t
+        .put(
+            &format!("/api/v1/reflections/{id}"),
+            Some(&token),
+            &with_body("Visited Mrs Patel at home."),
+        )
+        .await;
+    assert_eq!(stored_counts(&t).await, json!([0, 1]));
+    let flag = edited["pii_warnings"][0]["id"].as_str().unwrap().to_owned();
+    let dismiss = format!("/api/v1/reflections/{id}/pii-flags/{flag}/dismiss");
+    let (status, _) = t.post(&dismiss, Some(&token), &json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored_counts(&t).await, json!([0, 0]));
+
+    // An edit keeps the dismissal while the text stays, and counts a new flag.
+    t.put(
+        &format!("/api/v1/reflections/{id}"),
+        Some(&token),
+        &with_body("Visited Mrs Patel at home, born in 1950."),
+    )
+    .await;
+    assert_eq!(stored_counts(&t).await, json!([0, 1]));
+
+    // Records written before counts were kept hold none: the first read of
+    // the profile counts them from the text and stores the count.
+    t.app
+        .store()
+        .raw_query_for_tests("UPDATE reflection SET pii_open = NONE")
+        .await
+        .unwrap();
+    let profile = "/api/v1/me/cpd-profile?from=2026-01-01&to=2026-06-01";
+    let (status, refused) = t.get(profile, Some(&token)).await;
+    assert_problem(status, &refused, 409);
+    assert_eq!(refused["errors"].as_array().unwrap().len(), 1, "{refused}");
+    assert_eq!(
+        refused["errors"][0]["field"],
+        format!("reflections/{id}/body")
+    );
+    assert_eq!(stored_counts(&t).await, json!([0, 1]));
+    t.app
+        .store()
+        .raw_query_for_tests("UPDATE reflection SET pii_open = NONE")
+        .await
+        .unwrap();
+    let home = browser.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.html.contains("1 passage(s) in your records"),
+        "{}",
+        home.html
+    );
+    assert_eq!(stored_counts(&t).await, json!([0, 1]));
 }

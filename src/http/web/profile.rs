@@ -71,12 +71,11 @@ pub async fn preview(
     Query(query): Query<ProfileQuery>,
 ) -> WebResult {
     let me = session::require(&app, req).await?;
-    let readiness = readiness_section(&app.audit_readiness(&me.user).await?);
-    let profile = match app.cpd_profile(&me.user, query.request()?).await {
-        Err(AppError::PatientIdentifiers(flags)) => {
-            return Ok(profile_held_back(&me, &flags, readiness));
-        }
-        other => other?,
+    let page = app.profile_page(&me.user, query.request()?).await?;
+    let readiness = readiness_section(&page.readiness);
+    let profile = match page.profile {
+        Ok(profile) => profile,
+        Err(flags) => return Ok(profile_held_back(&me, &flags, readiness)),
     };
     let total = profile.activities.len();
     let preview = first_activities(profile, PREVIEW_ACTIVITIES);
