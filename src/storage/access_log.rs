@@ -86,19 +86,22 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> StorageResult<(Vec<AccessEntry>, u64)> {
-        let condition = "owner = type::record('user', $owner) AND (!$others OR actor != owner)";
+        // Each condition is a prefix of an index whose last field is
+        // `newest`, so a page is a forward scan that stops at its end.
+        let condition = if others_only {
+            "owner = type::record('user', $owner) AND by_other = true"
+        } else {
+            "owner = type::record('user', $owner)"
+        };
         let mut response = self
             .db()
             .query(format!(
                 "SELECT <string> at AS at, record::id(actor) AS actor_id, actor.name AS actor_name,
                      kind, record, action
-                 FROM access_log WHERE {condition} ORDER BY at DESC LIMIT $limit START $offset;
+                 FROM access_log WHERE {condition} ORDER BY newest LIMIT {limit} START {offset};
                  RETURN count(SELECT id FROM access_log WHERE {condition});"
             ))
             .bind(("owner", owner_id.to_owned()))
-            .bind(("others", others_only))
-            .bind(("limit", i64::from(limit)))
-            .bind(("offset", i64::from(offset)))
             .await?;
         let rows: Vec<AccessRow> = response.take(0)?;
         let total: Option<i64> = response.take(1)?;

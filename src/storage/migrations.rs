@@ -124,6 +124,14 @@ impl Migrations {
                 name: "0019_pii_open_count.surql".to_owned(),
                 sql: include_str!("../../migrations/0019_pii_open_count.surql").to_owned(),
             },
+            Migration {
+                name: "0020_access_log_order.surql".to_owned(),
+                sql: include_str!("../../migrations/0020_access_log_order.surql").to_owned(),
+            },
+            Migration {
+                name: "0021_access_log_indexes.surql".to_owned(),
+                sql: include_str!("../../migrations/0021_access_log_indexes.surql").to_owned(),
+            },
         ])
     }
 

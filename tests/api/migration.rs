@@ -348,3 +348,54 @@ async fn a_lead_lists_the_records_of_members_who_joined_before_the_upgrade() {
         assert_eq!(page["total"], 1, "{list}");
     }
 }
+
+/// Migrations up to `last` (a file name), as shipped.
+fn migrations_up_to(last: &str) -> (tempfile::TempDir, Migrations) {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.as_str() <= last {
+            std::fs::copy(shipped.join(&name), dir.path().join(&name)).unwrap();
+        }
+    }
+    let migrations = Migrations::from_dir(dir.path()).unwrap();
+    (dir, migrations)
+}
+
+#[tokio::test]
+async fn access_log_entries_written_before_0020_are_ordered_and_told_apart() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: None,
+        ..test_config(data.path())
+    };
+    let (_dir, before) = migrations_up_to("0019_pii_open_count.surql");
+    {
+        let app = App::open(config.clone(), &before).await.unwrap();
+        app.store()
+            .raw_query_for_tests(&format!(
+                "CREATE access_log SET at = d'2026-01-01T09:00:00Z', actor = type::record('user', '{SAM}'), owner = type::record('user', '{SAM}'),
+                     kind = 'reflection', record = '{REFLECTION}', action = 'create';
+                 CREATE access_log SET at = d'2026-01-02T09:00:00Z', actor = type::record('user', '{LEAD}'), owner = type::record('user', '{SAM}'),
+                     kind = 'reflection', record = '{REFLECTION}', action = 'read';
+                 CREATE access_log SET at = d'2026-01-03T09:00:00Z', actor = type::record('user', '{SAM}'), owner = type::record('user', '{SAM}'),
+                     kind = 'reflection', record = '{REFLECTION}', action = 'update';"
+            ))
+            .await
+            .unwrap();
+    }
+    let app = App::open(config, &Migrations::embedded()).await.unwrap();
+    let (others, total) = app.store().access_log(SAM, true, 10, 0).await.unwrap();
+    let actions: Vec<&str> = others.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!((actions, total), (vec!["read"], 1));
+    let (all, total) = app.store().access_log(SAM, false, 2, 0).await.unwrap();
+    let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!((actions, total), (vec!["update", "read"], 3));
+    let refused = app
+        .store()
+        .raw_query_for_tests("UPDATE access_log SET action = 'erased'")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+}
