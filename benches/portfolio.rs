@@ -1,9 +1,9 @@
 //! Portfolio benchmark: list and search latency for a practitioner with
 //! 2,000 records of mixed kinds (and for their lead), and upload throughput
 //! for 10 MB attachments, the server time and size of every kind of web
-//! page (as the practitioner and as the lead), then the portable record: exporting everything
-//! (the records and the 50 MiB of uploads) and importing it on a second
-//! server. Real server on loopback, embedded SurrealKV with fsync on every
+//! page (as the practitioner and as the lead), the profile as PDF and
+//! DOCX, then the portable record: exporting everything (the records and
+//! the 50 MiB of uploads) and importing it on a second server. Real server on loopback, embedded SurrealKV with fsync on every
 //! commit, in a temporary directory.
 //!
 //! `cargo test --release --bench portfolio` for release figures, or
@@ -110,6 +110,7 @@ async fn main() {
     }
 
     pages(&bench, &sam, &lead).await;
+    profile_documents(&bench, &sam, n).await;
 
     let first: Value = http
         .get(format!("{base}/api/v1/audits?limit=1"))
@@ -271,6 +272,33 @@ async fn first_id(bench: &Bench, token: &str, path: &str) -> String {
 
 /// Server time of each page, 30 requests each, and the largest page with
 /// its stylesheet.
+/// The profile of every record as a PDF and as a Word document: server
+/// time including typesetting, and the size of each.
+async fn profile_documents(bench: &Bench, sam: &str, n: usize) {
+    for format in ["pdf", "docx"] {
+        let path = format!("/api/v1/me/cpd-profile?format={format}&from=2024-01-01");
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            times.push(bench.timed_get(&path, sam).await);
+        }
+        let bytes = bench
+            .http
+            .get(format!("{}{path}", bench.base))
+            .bearer_auth(sam)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .len();
+        report(
+            &format!("profile as {format} ({n} records, {} KiB)", bytes / 1024),
+            times,
+        );
+    }
+}
+
 async fn pages(bench: &Bench, sam: &str, lead: &str) {
     let reflection = first_id(bench, sam, "/api/v1/reflections?limit=1").await;
     let supervision = first_id(bench, sam, "/api/v1/supervision?limit=1").await;

@@ -5,11 +5,17 @@
 # (schemathesis against the real server, scripts/contract.sh) and the
 # browser tests (headless Chromium with axe-core, scripts/browser.sh).
 # Needs the Rust toolchain and Python 3; cargo, pip and apt-get fetch
-# everything else. Arguments go to cargo test; with arguments the contract
+# everything else (poppler-utils, Chromium). Arguments go to cargo test; with arguments the contract
 # and browser tests are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cpdfolio-target}"
+# The profile document tests read PDFs with poppler's pdftotext and pdfinfo.
+if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  "${apt_get[@]}" install -y -q poppler-utils >/dev/null 2>&1 ||
+    { "${apt_get[@]}" update -q >/dev/null && "${apt_get[@]}" install -y -q poppler-utils >/dev/null; }
+fi
 cargo test --locked "$@"
 if [ $# -eq 0 ]; then
   scripts/contract.sh "$CARGO_TARGET_DIR/debug/cpdfolio"

@@ -24,6 +24,7 @@ mod pii;
 mod portable;
 mod portable_import;
 mod profile;
+mod profile_files;
 mod reflections;
 mod reindex;
 mod search;
@@ -57,7 +58,8 @@ pub use lock::{DataDirLock, LockError};
 pub use passwords::PasswordReset;
 pub use portable::PortableExport;
 pub use portable_import::ImportedPortfolio;
-pub use profile::ProfileRequest;
+pub use profile::{ProfilePage, ProfileRequest};
+pub use profile_files::{DocumentFormat, ProfileFile};
 pub use reindex::IndexState;
 
 /// Shared services; cheap to clone.

@@ -25,6 +25,7 @@ mod portable;
 mod portfolio;
 mod portfolio_bad_input;
 mod profile;
+mod profile_documents;
 mod readiness;
 mod reflections;
 mod search;

@@ -10,6 +10,14 @@ async fn profile_reports_gaps_mixture_and_word_counts() {
         .send(t.http.patch(t.url("/api/v1/me")).json(&json!({"practice_summary": "I am an occupational therapist in primary care.", "hcpc_number": "ot12345"})), Some(&token))
         .await;
     assert_eq!(status, 200);
+    let (_, me) = t.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(
+        (
+            &me["practice_summary_words"],
+            &me["practice_summary_word_limit"]
+        ),
+        (&json!(8), &json!(500))
+    );
     t.create_entry(
         &token,
         &entry(
@@ -163,7 +171,7 @@ async fn profile_rejects_bad_periods() {
         .await;
     assert_problem(status, &body, 400);
     let (status, body) = t
-        .get("/api/v1/me/cpd-profile?format=pdf", Some(&token))
+        .get("/api/v1/me/cpd-profile?format=odt", Some(&token))
         .await;
     assert_problem(status, &body, 400);
 }

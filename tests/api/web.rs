@@ -643,5 +643,25 @@ async fn the_profile_is_previewed_in_the_page_and_downloads_in_every_format() {
         api
     );
     assert_eq!(b.get("/profile?from=2026-02-30").await.status, 400);
-    assert_eq!(b.get("/profile/download?format=pdf").await.status, 400);
+    for (format, media_type, magic) in [
+        ("pdf", "application/pdf", &b"%PDF-"[..]),
+        (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            &b"PK\x03\x04"[..],
+        ),
+    ] {
+        let link =
+            format!("/profile/download?from=2026-01-01&amp;to=2026-11-01&amp;format={format}");
+        assert!(page.html.contains(&link), "{format}");
+        let file = b.get(&link.replace("&amp;", "&")).await;
+        assert_eq!(file.status, 200, "{format}");
+        assert_eq!(file.headers["content-type"], media_type);
+        assert_eq!(
+            file.headers["content-disposition"],
+            format!("attachment; filename=\"cpd-profile-2026-01-01-to-2026-11-01.{format}\"")
+        );
+        assert!(file.html.as_bytes().starts_with(magic), "{format}");
+    }
+    assert_eq!(b.get("/profile/download?format=odt").await.status, 400);
 }

@@ -221,6 +221,14 @@ async fn an_audit_and_the_persons_details_are_recorded_through_the_pages() {
         )
         .await;
     assert_eq!((details.status, details.location()), (303, "/account"));
+    let account = b.get("/account").await;
+    assert!(
+        account
+            .html
+            .contains(r#"data-word-count="f-practice-summary" data-limit="500" aria-live="polite">3 of 500 words</p>"#),
+        "{}",
+        account.html
+    );
     let (_, me) = t.get("/api/v1/me", Some(&token)).await;
     assert_eq!(
         (me["name"].as_str(), me["hcpc_number"].as_str()),

@@ -3,6 +3,7 @@
 import datetime
 import os
 import re
+import subprocess
 
 from conftest import nav, PASSWORD, SHOTS, api, api_token, path_of, sign_in, visit
 from playwright.sync_api import expect
@@ -50,12 +51,13 @@ def test_the_profile_is_previewed_and_downloaded(page):
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
     visit(page, "profile")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Markdown (.md), to edit").click()
+        page.get_by_role("link", name="PDF (.pdf), to submit").click()
     path = os.path.join(SHOTS, download.value.suggested_filename)
     download.value.save_as(path)
-    assert re.fullmatch(r"cpd-profile-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.md", download.value.suggested_filename)
-    with open(path, encoding="utf-8") as text:
-        assert "Priya Raman" in text.read()
+    assert re.fullmatch(r"cpd-profile-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.pdf", download.value.suggested_filename)
+    text = subprocess.run(["pdftotext", path, "-"], check=True, capture_output=True, text=True).stdout
+    assert "Priya Raman" in text
+    assert "4. Supporting evidence" in text
 
 
 def test_a_lead_signs_off_supervision_and_downloads_the_team_csv(page):

@@ -12,6 +12,8 @@ use super::Tag;
 use crate::app::AppResult;
 use crate::app::{App, ProfileUpdate};
 use crate::domain::compliance::preferences::{AlertPreferences, AlertPreferencesUpdate};
+use crate::domain::profile::SUMMARY_WORD_LIMIT;
+use crate::domain::text::word_count;
 use crate::domain::user::{SessionSummary, TeamMembership, User};
 use crate::http::auth::{BearerAuth, SessionAuth};
 use crate::http::client::client_ip;
@@ -44,6 +46,11 @@ pub struct UserView {
     role: String,
     hcpc_number: Option<String>,
     practice_summary: String,
+    /// Words in the summary of practice, as the CPD profile counts them
+    /// (markup and lone punctuation are not words).
+    practice_summary_words: u64,
+    /// The HCPC's limit for the summary: 500 words.
+    practice_summary_word_limit: u64,
     teams: Vec<TeamView>,
     created_at: OffsetDateTime,
     /// The password was chosen by an admin: until the owner sets their own
@@ -59,6 +66,8 @@ impl From<User> for UserView {
             name: u.name,
             role: u.role.as_str().to_owned(),
             hcpc_number: u.hcpc_number,
+            practice_summary_words: word_count(&u.practice_summary) as u64,
+            practice_summary_word_limit: SUMMARY_WORD_LIMIT as u64,
             practice_summary: u.practice_summary,
             teams: u.teams.into_iter().map(TeamView::from).collect(),
             created_at: u.created_at,

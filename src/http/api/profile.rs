@@ -1,3 +1,4 @@
+use poem::http::header;
 use poem::web::Data;
 use poem::{IntoResponse, Response};
 use poem_openapi::param::Query;
@@ -11,7 +12,7 @@ use super::Tag;
 use super::views::profile::CpdProfileView;
 use super::views::readiness::ReadinessView;
 use crate::app::AppResult;
-use crate::app::{App, ProfileRequest};
+use crate::app::{App, DocumentFormat, ProfileFile, ProfileRequest};
 use crate::export::profile::{html_page, render_markdown};
 use crate::http::auth::BearerAuth;
 
@@ -23,6 +24,8 @@ enum ProfileFormat {
     Json,
     Markdown,
     Html,
+    Pdf,
+    Docx,
 }
 
 /// The profile in the format asked for.
@@ -30,6 +33,7 @@ enum ProfileResponse {
     Json(Box<CpdProfileView>),
     Markdown(String),
     Html(String),
+    File(ProfileFile),
 }
 
 impl IntoResponse for ProfileResponse {
@@ -40,6 +44,13 @@ impl IntoResponse for ProfileResponse {
                 .content_type("text/markdown; charset=utf-8")
                 .body(text),
             Self::Html(html) => poem_openapi::payload::Html(html).into_response(),
+            Self::File(file) => Response::builder()
+                .content_type(file.format.media_type())
+                .header(
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", file.file_name),
+                )
+                .body(file.bytes),
         }
     }
 }
@@ -52,7 +63,7 @@ impl ApiResponse for ProfileResponse {
         };
         MetaResponses {
             responses: vec![MetaResponse {
-                description: "The CPD profile as JSON, Markdown or HTML.",
+                description: "The CPD profile as JSON, Markdown, HTML, an A4 PDF or a Word document.",
                 status: Some(200),
                 status_range: None,
                 content: vec![
@@ -72,6 +83,8 @@ impl ApiResponse for ProfileResponse {
                             String::schema_ref().unwrap_inline().clone(),
                         )),
                     ),
+                    media(DocumentFormat::Pdf.media_type(), binary()),
+                    media(DocumentFormat::Docx.media_type(), binary()),
                 ],
                 headers: Vec::new(),
             }],
@@ -81,6 +94,15 @@ impl ApiResponse for ProfileResponse {
     fn register(registry: &mut Registry) {
         CpdProfileView::register(registry);
     }
+}
+
+/// A file's bytes, for the schema of a binary response.
+fn binary() -> MetaSchemaRef {
+    MetaSchemaRef::Inline(Box::new(
+        poem_openapi::types::Binary::<Vec<u8>>::schema_ref()
+            .unwrap_inline()
+            .clone(),
+    ))
 }
 
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Profile")]
@@ -97,22 +119,29 @@ impl ProfileApi {
         from: Query<Option<Date>>,
         /// Last day of the period (YYYY-MM-DD), default today.
         to: Query<Option<Date>>,
-        /// json (default), markdown or html.
+        /// json (default), markdown, html, pdf (A4, fonts embedded, "page
+        /// n of m") or docx (Word, editable).
         format: Query<Option<ProfileFormat>>,
     ) -> AppResult<ProfileResponse> {
-        let profile = app
-            .cpd_profile(
-                &auth.0,
-                ProfileRequest {
-                    from: from.0,
-                    to: to.0,
-                },
-            )
-            .await?;
-        Ok(match format.0.unwrap_or(ProfileFormat::Json) {
-            ProfileFormat::Json => ProfileResponse::Json(Box::new(profile.into())),
+        let request = ProfileRequest {
+            from: from.0,
+            to: to.0,
+        };
+        let format = format.0.unwrap_or(ProfileFormat::Json);
+        let document = match format {
+            ProfileFormat::Pdf => Some(DocumentFormat::Pdf),
+            ProfileFormat::Docx => Some(DocumentFormat::Docx),
+            _ => None,
+        };
+        if let Some(document) = document {
+            let file = app.cpd_profile_file(&auth.0, request, document).await?;
+            return Ok(ProfileResponse::File(file));
+        }
+        let profile = app.cpd_profile(&auth.0, request).await?;
+        Ok(match format {
             ProfileFormat::Markdown => ProfileResponse::Markdown(render_markdown(&profile)),
             ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
+            _ => ProfileResponse::Json(Box::new(profile.into())),
         })
     }
 

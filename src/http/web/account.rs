@@ -12,6 +12,7 @@ use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError, ProfileUpdate};
 use crate::domain::error::FieldError;
+use crate::domain::profile::SUMMARY_WORD_LIMIT;
 use crate::http::api::portable::ZipFile;
 use crate::http::client::client_ip;
 
@@ -125,8 +126,8 @@ fn account_page(
             (Field::new("name", "Name", e).text("text", t.get("name")))
             (Field::new("hcpc_number", "HCPC registration number", e).hint("For example OT12345").text("text", t.get("hcpc_number")))
             (Field::new("practice_summary", "Summary of recent work and practice", e)
-                .hint("Part 1 of the HCPC CPD profile: at most 500 words")
-                .textarea(t.get("practice_summary"), 10))
+                .hint("Part 1 of the HCPC CPD profile: at most 500 words. Write about your work, not about service users.")
+                .counted_textarea(t.get("practice_summary"), 10, Some(SUMMARY_WORD_LIMIT)))
             button.button type="submit" { "Save details" }
         }
         ul {

@@ -10,6 +10,7 @@ use poem::http::StatusCode;
 
 use super::assets;
 use crate::domain::error::FieldError;
+use crate::domain::text::word_count;
 use crate::domain::user::Role;
 
 /// Who the page is for, when someone is signed in: what the header shows
@@ -34,6 +35,7 @@ pub fn page(title: &str, viewer: Option<&Viewer>, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – cpdfolio" }
                 link rel="stylesheet" href=(assets::stylesheet_href());
+                script src=(assets::word_count_href()) defer {}
             }
             body {
                 a.skip-link href="#main" { "Skip to main content" }
@@ -200,6 +202,27 @@ impl<'a> Field<'a> {
         })
     }
 
+    /// A text box with its word count under it (out of `limit` when there
+    /// is one), written now and kept in step by the word-count script as
+    /// the person types.
+    pub fn counted_textarea(&self, value: &str, rows: u32, limit: Option<usize>) -> Markup {
+        let words = word_count(value);
+        let count_id = format!("{}-count", self.id());
+        let described_by = match self.described_by() {
+            Some(ids) => format!("{ids} {count_id}"),
+            None => count_id.clone(),
+        };
+        self.wrap(html! {
+            textarea.textarea #(self.id()) name=(self.name) rows=(rows)
+                aria-describedby=(described_by)
+                aria-invalid=[self.error.map(|_| "true")] { (value) }
+            p.word-count.word-count--over[limit.is_some_and(|l| words > l)] #(count_id)
+                data-word-count=(self.id()) data-limit=[limit] aria-live="polite" {
+                (count_text(words, limit))
+            }
+        })
+    }
+
     /// A drop-down of `(value, label)` options with `selected` chosen.
     pub fn select(&self, options: &[(&str, &str)], selected: &str) -> Markup {
         self.wrap(html! {
@@ -310,6 +333,19 @@ pub fn notice(text: &str) -> Markup {
     html! { div.notice role="status" { p { (text) } } }
 }
 
+/// "12 words", or "512 of 500 words: 12 too many" against a limit (as the
+/// word-count script writes it).
+pub fn count_text(words: usize, limit: Option<usize>) -> String {
+    match limit {
+        Some(limit) if words > limit => {
+            format!("{words} of {limit} words: {} too many", words - limit)
+        }
+        Some(limit) => format!("{words} of {limit} words"),
+        None if words == 1 => "1 word".to_owned(),
+        None => format!("{words} words"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +365,27 @@ mod tests {
         assert!(summary.contains(r##"<a href="#f-title">Title must not be empty</a>"##));
         assert!(html.contains("Title must not be empty"));
         assert_eq!(sentence("Email", "Enter your email"), "Enter your email");
+    }
+
+    #[test]
+    fn a_counted_text_box_says_its_words_and_is_described_by_the_count() {
+        let field = Field::new("summary", "Summary", &[]).hint("At most 3 words");
+        let html = field
+            .counted_textarea("one two - three four", 4, Some(3))
+            .into_string();
+        assert!(
+            html.contains(r#"aria-describedby="f-summary-hint f-summary-count""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-word-count="f-summary" data-limit="3""#),
+            "{html}"
+        );
+        assert!(html.contains(">4 of 3 words: 1 too many</p>"), "{html}");
+        assert!(html.contains("word-count--over"));
+        assert_eq!(count_text(1, None), "1 word");
+        assert_eq!(count_text(0, None), "0 words");
+        assert_eq!(count_text(500, Some(500)), "500 of 500 words");
     }
 
     #[test]

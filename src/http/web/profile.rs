@@ -1,5 +1,5 @@
 //! The CPD profile in the browser: a preview in the page and a download in
-//! every format the API offers (Markdown, HTML, JSON), for a chosen period,
+//! every format the API offers (PDF, Word, Markdown, HTML, JSON), for a chosen period,
 //! under the verdict on whether the record would pass an audit today.
 
 use maud::{Markup, PreEscaped, html};
@@ -13,7 +13,7 @@ use super::form::{NOT_A_DATE, typed_day};
 use super::layout::{Field, page_response};
 use super::pii::profile_held_back;
 use super::session;
-use crate::app::{App, AppError, ProfileRequest};
+use crate::app::{App, AppError, DocumentFormat, ProfileRequest};
 use crate::domain::dates::long_uk;
 use crate::domain::error::FieldError;
 use crate::domain::profile::CpdProfile;
@@ -90,7 +90,9 @@ pub async fn preview(
         }
         h2 { "Download" }
         ul {
-            li { a href=(query.download_link("markdown")) download { "Markdown (.md), to edit" } }
+            li { a href=(query.download_link("pdf")) download { "PDF (.pdf), to submit" } }
+            li { a href=(query.download_link("docx")) download { "Word (.docx), to edit" } }
+            li { a href=(query.download_link("markdown")) download { "Markdown (.md)" } }
             li { a href=(query.download_link("html")) download { "Web page (.html), to print or save as PDF" } }
             li { a href=(query.download_link("json")) download { "Data (.json)" } }
         }
@@ -152,14 +154,45 @@ pub async fn download(
     Query(query): Query<ProfileQuery>,
 ) -> WebResult {
     let me = session::require(&app, req).await?;
-    let profile = match app.cpd_profile(&me.user, query.request()?).await {
+    let document = match query.format.as_str() {
+        "pdf" => Some(DocumentFormat::Pdf),
+        "docx" => Some(DocumentFormat::Docx),
+        _ => None,
+    };
+    let made = match document {
+        Some(format) => app
+            .cpd_profile_file(&me.user, query.request()?, format)
+            .await
+            .map(|file| (file.bytes, file.format.media_type(), file.file_name)),
+        None => match app.cpd_profile(&me.user, query.request()?).await {
+            Ok(profile) => text_file(&query.format, profile)
+                .map(|(body, media, name)| (body.into_bytes(), media, name)),
+            Err(e) => Err(e),
+        },
+    };
+    let (body, media_type, file_name) = match made {
         Err(AppError::PatientIdentifiers(flags)) => {
             return Ok(profile_held_back(&me, &flags, html! {}));
         }
         other => other?,
     };
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .content_type(media_type)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        )
+        .body(body))
+}
+
+/// The profile as Markdown, HTML or JSON, its media type and file name.
+fn text_file(
+    format: &str,
+    profile: CpdProfile,
+) -> Result<(String, &'static str, String), AppError> {
     let stem = format!("cpd-profile-{}-to-{}", profile.from, profile.to);
-    let (body, media_type, extension) = match query.format.as_str() {
+    let (body, media_type, extension) = match format {
         "markdown" => (
             render_markdown(&profile),
             "text/markdown; charset=utf-8",
@@ -171,14 +204,12 @@ pub async fn download(
             "application/json",
             "json",
         ),
-        _ => return Err(AppError::invalid("format", "must be markdown, html or json").into()),
+        _ => {
+            return Err(AppError::invalid(
+                "format",
+                "must be pdf, docx, markdown, html or json",
+            ));
+        }
     };
-    Ok(Response::builder()
-        .status(StatusCode::OK)
-        .content_type(media_type)
-        .header(
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{stem}.{extension}\""),
-        )
-        .body(body))
+    Ok((body, media_type, format!("{stem}.{extension}")))
 }
