@@ -14,7 +14,7 @@ use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
 use crate::domain::profile::readiness::{self, Readiness};
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
-use crate::domain::record::{EvidenceData, RecordKind};
+use crate::domain::record::{Attachment, EvidenceData, RecordKind};
 use crate::domain::reflection::{ActivityType, ReflectionDraft};
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
@@ -28,7 +28,7 @@ pub struct ProfileRequest {
 }
 
 impl ProfileRequest {
-    fn resolve(self, today: Date) -> AppResult<(Date, Date)> {
+    pub(super) fn resolve(self, today: Date) -> AppResult<(Date, Date)> {
         let to = self.to.unwrap_or(today);
         let from = match self.from {
             Some(from) => from,
@@ -53,35 +53,64 @@ impl ProfileRequest {
 }
 
 /// The evidence dated in a period: each record as a profile activity (with
-/// its attachments' names), and the open patient-identifier warnings of
-/// the records it came from, each with the record's date.
-struct Gathered {
-    activities: Vec<Activity>,
-    open_flags: Vec<(Date, FieldError)>,
+/// its attachments' names), its kind and its files, and the open
+/// patient-identifier warnings of the records it came from.
+pub(super) struct Gathered {
+    pub(super) activities: Vec<Activity>,
+    pub(super) open_flags: Vec<OpenFlag>,
+    /// Each activity's kind and files, by record id.
+    pub(super) sources: HashMap<String, Source>,
+}
+
+/// An open patient-identifier warning and the record it is in.
+#[derive(Debug, Clone)]
+pub(super) struct OpenFlag {
+    pub(super) record_id: String,
+    pub(super) flag: FieldError,
+}
+
+/// Where an activity came from: its record's kind and its attachments, in
+/// the order the profile numbers them.
+#[derive(Debug, Clone)]
+pub(super) struct Source {
+    pub(super) kind: RecordKind,
+    pub(super) files: Vec<Attachment>,
 }
 
 impl Gathered {
     /// What of it is dated from `from` to `to`.
     fn within(&self, from: Date, to: Date) -> Gathered {
-        let dated = |date: &Date| (from..=to).contains(date);
+        self.only(|a| (from..=to).contains(&a.date))
+    }
+
+    /// What of it comes from the activities `keep` chooses.
+    pub(super) fn only(&self, keep: impl Fn(&Activity) -> bool) -> Gathered {
+        let activities: Vec<Activity> = self
+            .activities
+            .iter()
+            .filter(|a| keep(a))
+            .cloned()
+            .collect();
+        let kept = |id: &str| activities.iter().any(|a| a.record_id == id);
         Gathered {
-            activities: self
-                .activities
-                .iter()
-                .filter(|a| dated(&a.date))
-                .cloned()
-                .collect(),
             open_flags: self
                 .open_flags
                 .iter()
-                .filter(|(date, _)| dated(date))
+                .filter(|f| kept(&f.record_id))
                 .cloned()
                 .collect(),
+            sources: self
+                .sources
+                .iter()
+                .filter(|(id, _)| kept(id))
+                .map(|(id, source)| (id.clone(), source.clone()))
+                .collect(),
+            activities,
         }
     }
 
-    fn flags(self) -> Vec<FieldError> {
-        self.open_flags.into_iter().map(|(_, flag)| flag).collect()
+    pub(super) fn flags(self) -> Vec<FieldError> {
+        self.open_flags.into_iter().map(|f| f.flag).collect()
     }
 }
 
@@ -100,11 +129,9 @@ impl App {
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
-        let Gathered {
-            activities,
-            open_flags,
-        } = self.gather(me, from, to).await?;
-        refuse_flagged(open_flags.into_iter().map(|(_, flag)| flag).collect())?;
+        let mut gathered = self.gather(me, from, to).await?;
+        let activities = std::mem::take(&mut gathered.activities);
+        refuse_flagged(gathered.flags())?;
         Ok(profile::build(person_of(me), from, to, &activities))
     }
 
@@ -171,33 +198,43 @@ impl App {
     /// full text is read only of records with open warnings (or not yet
     /// counted), and the files' names from one read of the person's
     /// attachments.
-    async fn gather(&self, me: &CurrentUser, from: Date, to: Date) -> AppResult<Gathered> {
+    pub(super) async fn gather(
+        &self,
+        me: &CurrentUser,
+        from: Date,
+        to: Date,
+    ) -> AppResult<Gathered> {
         let mut activities = Vec::new();
         let mut open_flags = Vec::new();
+        let mut sources = HashMap::new();
         for kind in RecordKind::ALL {
             for facts in self.store().activity_facts(kind, me.id(), from, to).await? {
                 if facts.pii_open != Some(0) {
                     let flags = self.open_flags_of(kind, &facts.id, facts.pii_open).await?;
-                    open_flags.extend(flags.into_iter().map(|flag| (facts.date, flag)));
+                    open_flags.extend(flags.into_iter().map(|flag| OpenFlag {
+                        record_id: facts.id.clone(),
+                        flag,
+                    }));
                 }
+                let files = Vec::new();
+                sources.insert(facts.id.clone(), Source { kind, files });
                 activities.push(activity_of(facts));
             }
         }
-        let mut files: HashMap<String, Vec<String>> = activities
-            .iter()
-            .map(|a| (a.record_id.clone(), Vec::new()))
-            .collect();
         for a in self.store().attachments_owned_by(me.id()).await? {
-            if let Some(names) = files.get_mut(&a.record_id) {
-                names.push(a.file_name);
+            if let Some(source) = sources.get_mut(&a.record_id) {
+                source.files.push(a);
             }
         }
         for activity in &mut activities {
-            activity.attachments = files.remove(&activity.record_id).unwrap_or_default();
+            if let Some(source) = sources.get(&activity.record_id) {
+                activity.attachments = source.files.iter().map(|f| f.file_name.clone()).collect();
+            }
         }
         Ok(Gathered {
             activities,
             open_flags,
+            sources,
         })
     }
 
@@ -239,7 +276,7 @@ fn assess_readiness(me: &CurrentUser, from: Date, to: Date, gathered: &Gathered)
     })
 }
 
-fn person_of(me: &CurrentUser) -> Person {
+pub(super) fn person_of(me: &CurrentUser) -> Person {
     Person {
         name: me.user.name.clone(),
         hcpc_number: me.user.hcpc_number.clone(),

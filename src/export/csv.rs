@@ -8,7 +8,7 @@
 use crate::domain::compliance::TeamCompliance;
 use crate::domain::dates::iso;
 
-const BOM: &str = "\u{feff}";
+pub(crate) const BOM: &str = "\u{feff}";
 
 pub const HEADER: [&str; 9] = [
     "user_id",
@@ -37,7 +37,7 @@ pub fn cell(value: &str) -> String {
     }
 }
 
-fn row(cells: &[&str]) -> String {
+pub(crate) fn row(cells: &[&str]) -> String {
     let mut line = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

@@ -127,42 +127,16 @@ impl<W: Write> Write for Hashing<'_, W> {
 }
 
 /// Writes the entries and then their manifest as a zip into `out`.
-/// JSON is compressed; attachments (mostly PDF and images, compressed
-/// already) are stored as they are.
 pub fn write_zip<W: Write + Seek>(
     entries: Vec<Entry>,
     exported_at: &str,
     out: W,
 ) -> anyhow::Result<Manifest> {
     let mut zip = ZipWriter::new(out);
-    let mut files = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let method = match entry.source {
-            Source::Bytes(_) => CompressionMethod::Deflated,
-            Source::File(_) => CompressionMethod::Stored,
-        };
-        let options = SimpleFileOptions::default()
-            .compression_method(method)
-            .large_file(true);
-        zip.start_file(entry.path.as_str(), options)
-            .with_context(|| format!("cannot start {}", entry.path))?;
-        let mut sink = Hashing {
-            inner: &mut zip,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
-        match entry.source {
-            Source::Bytes(bytes) => sink.write_all(&bytes)?,
-            Source::File(mut file) => {
-                std::io::copy(&mut file, &mut sink)?;
-            }
-        }
-        files.push(ManifestFile {
-            sha256: hex::encode(sink.hasher.finalize()),
-            bytes: sink.bytes,
-            path: entry.path,
-        });
-    }
+    let files = entries
+        .into_iter()
+        .map(|entry| write_entry(&mut zip, entry))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         schema_version: SCHEMA_VERSION,
@@ -176,6 +150,41 @@ pub fn write_zip<W: Write + Seek>(
     zip.write_all(&serde_json::to_vec_pretty(&manifest)?)?;
     zip.finish()?;
     Ok(manifest)
+}
+
+/// Writes one file into the zip and returns its path, size and SHA-256.
+/// Bytes made here (JSON, PDF) are compressed; files from the blob store
+/// (mostly PDF and images, compressed already) are stored as they are and
+/// copied through a small buffer, never read whole.
+pub fn write_entry<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    entry: Entry,
+) -> anyhow::Result<ManifestFile> {
+    let method = match entry.source {
+        Source::Bytes(_) => CompressionMethod::Deflated,
+        Source::File(_) => CompressionMethod::Stored,
+    };
+    let options = SimpleFileOptions::default()
+        .compression_method(method)
+        .large_file(true);
+    zip.start_file(entry.path.as_str(), options)
+        .with_context(|| format!("cannot start {}", entry.path))?;
+    let mut sink = Hashing {
+        inner: zip,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    match entry.source {
+        Source::Bytes(bytes) => sink.write_all(&bytes)?,
+        Source::File(mut file) => {
+            std::io::copy(&mut file, &mut sink)?;
+        }
+    }
+    Ok(ManifestFile {
+        sha256: hex::encode(sink.hasher.finalize()),
+        bytes: sink.bytes,
+        path: entry.path,
+    })
 }
 
 /// The SHA-256 of everything `reader` yields, hex.

@@ -108,13 +108,13 @@ impl ProfileDocument {
     }
 }
 
-fn label(name: &str, value: &str) -> [String; 2] {
+pub(crate) fn label(name: &str, value: &str) -> [String; 2] {
     [name.to_owned(), value.to_owned()]
 }
 
 /// Paragraphs as the person wrote them: split at blank lines, each with
 /// its lines joined.
-fn paragraphs(text: &str) -> Vec<String> {
+pub(crate) fn paragraphs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Vec<&str> = Vec::new();
     for line in text.lines().map(str::trim) {
@@ -143,7 +143,7 @@ fn words(count: usize, limit: usize) -> String {
 }
 
 /// Hours without a trailing `.0`, to two places at most.
-fn hours(h: f64) -> String {
+pub(crate) fn hours(h: f64) -> String {
     let text = format!("{h:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

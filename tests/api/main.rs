@@ -6,6 +6,7 @@ mod attachments;
 mod auth;
 mod bad_input;
 mod body_limits;
+mod bundle;
 mod calendar;
 mod compliance;
 mod compliance_alerts;

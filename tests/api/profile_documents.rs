@@ -66,7 +66,7 @@ async fn download(t: &TestApp, token: &str, format: &str) -> (Value, String, Vec
     (status, format!("{kind} | {disposition}"), bytes)
 }
 
-fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+pub(crate) fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("profile.pdf");
     std::fs::write(&path, pdf).unwrap();

@@ -179,3 +179,70 @@ async fn the_profile_preview_lists_fifty_activities_and_the_download_all() {
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn the_evidence_bundle_holds_the_records_ticked_in_the_page() {
+    let t = TestApp::spawn().await;
+    t.user("ot@example.nhs.uk", role("practitioner"), None)
+        .await;
+    let token = t.login("ot@example.nhs.uk").await;
+    let kept = t
+        .create_entry(
+            &token,
+            &entry("Sensory workshop", "2026-10-01", "formal_education"),
+        )
+        .await;
+    let left_out = t
+        .create_entry(
+            &token,
+            &entry("Falls huddle", "2026-10-02", "work_based_learning"),
+        )
+        .await;
+    let mut b = Browser::new(&t);
+    b.sign_in("ot@example.nhs.uk", PASSWORD).await;
+
+    let profile = b.get("/profile?from=2026-01-01&to=2026-11-01").await;
+    assert!(
+        profile
+            .html
+            .contains(r#"<a href="/profile/evidence?from=2026-01-01&amp;to=2026-11-01">"#),
+        "{}",
+        profile.html
+    );
+    let page = b
+        .get("/profile/evidence?from=2026-01-01&to=2026-11-01")
+        .await;
+    assert_eq!(page.status, 200);
+    for id in [&kept, &left_out] {
+        assert!(
+            page.html.contains(&format!(
+                r#"<input type="checkbox" id="record-{id}" name="records" value="{id}" checked>"#
+            )),
+            "{}",
+            page.html
+        );
+    }
+    let zip = b
+        .get(&format!(
+            "/profile/bundle?from=2026-01-01&to=2026-11-01&choose=1&records={kept}"
+        ))
+        .await;
+    assert_eq!(zip.status, 200, "{}", zip.html);
+    assert_eq!(zip.headers["content-type"], "application/zip");
+    assert_eq!(
+        zip.headers["content-disposition"],
+        "attachment; filename=\"cpd-evidence-2026-01-01-to-2026-11-01.zip\""
+    );
+    assert!(zip.html.starts_with("PK"));
+    assert!(
+        zip.html
+            .contains("E02 Reflective record - Sensory workshop.pdf")
+    );
+    assert!(!zip.html.contains("Falls huddle"));
+
+    let none_ticked = b
+        .get("/profile/bundle?from=2026-01-01&to=2026-11-01&choose=1")
+        .await;
+    assert_eq!(none_ticked.status, 400, "{}", none_ticked.html);
+    assert!(none_ticked.html.contains("choose at least one record"));
+}

@@ -9,10 +9,11 @@ use poem_openapi::{ApiResponse, Enum, OpenApi};
 use time::Date;
 
 use super::Tag;
+use super::portable::ZipFile;
 use super::views::profile::CpdProfileView;
 use super::views::readiness::ReadinessView;
 use crate::app::AppResult;
-use crate::app::{App, DocumentFormat, ProfileFile, ProfileRequest};
+use crate::app::{App, BundleRequest, DocumentFormat, ProfileFile, ProfileRequest};
 use crate::export::profile::{html_page, render_markdown};
 use crate::http::auth::BearerAuth;
 
@@ -105,6 +106,17 @@ fn binary() -> MetaSchemaRef {
     ))
 }
 
+#[derive(ApiResponse)]
+enum BundleResponse {
+    /// The zip: `CPD profile.pdf`; each piece of evidence as
+    /// `E01 …`, `E02 …` under the number the profile's statement cites
+    /// (records typeset as PDF, attachments as uploaded); `manifest.csv`
+    /// and `index.html` listing number, title, date, kind, file, size and
+    /// SHA-256.
+    #[oai(status = 200)]
+    Zip(ZipFile, #[oai(header = "Content-Disposition")] String),
+}
+
 #[OpenApi(prefix_path = "/api/v1/me", tag = "Tag::Profile")]
 impl ProfileApi {
     /// The caller's HCPC CPD profile for a period (default: the two years to
@@ -143,6 +155,37 @@ impl ProfileApi {
             ProfileFormat::Html => ProfileResponse::Html(html_page(&profile)),
             _ => ProfileResponse::Json(Box::new(profile.into())),
         })
+    }
+
+    /// The profile and its numbered evidence as one zip to send to the
+    /// HCPC. The caller chooses the records (`records`, repeated; default
+    /// every record in the period) and the profile is built from exactly
+    /// those. 404 when a chosen id is not one of the caller's records; 422
+    /// when one of theirs is dated outside the period, or while a chosen
+    /// record has an open patient-identifier warning.
+    #[oai(path = "/cpd-profile/bundle", method = "get")]
+    async fn cpd_profile_bundle(
+        &self,
+        app: Data<&App>,
+        auth: BearerAuth,
+        /// First day of the period (YYYY-MM-DD).
+        from: Query<Option<Date>>,
+        /// Last day of the period (YYYY-MM-DD), default today.
+        to: Query<Option<Date>>,
+        /// Ids of the records to include (at most 500), repeated:
+        /// `records=a&records=b`.
+        records: Query<Option<Vec<String>>>,
+    ) -> AppResult<BundleResponse> {
+        let request = BundleRequest {
+            period: ProfileRequest {
+                from: from.0,
+                to: to.0,
+            },
+            records: records.0,
+        };
+        let bundle = app.cpd_profile_bundle(&auth.0, request).await?;
+        let disposition = format!("attachment; filename=\"{}\"", bundle.file_name);
+        Ok(BundleResponse::Zip(ZipFile(bundle.file), disposition))
     }
 
     /// Would the caller's record pass an HCPC CPD audit today? For the

@@ -173,6 +173,11 @@ pub fn routes(route: Route) -> Route {
             get(profile::download).around(html_errors),
         )
         .at(
+            "/profile/evidence",
+            get(profile::choose_evidence).around(html_errors),
+        )
+        .at("/profile/bundle", get(profile::bundle).around(html_errors))
+        .at(
             "/reflections/:id/share",
             poem::post(reflections::share).around(html_errors),
         )

@@ -1,11 +1,12 @@
-//! The CPD profile in the browser: a preview in the page and a download in
-//! every format the API offers (PDF, Word, Markdown, HTML, JSON), for a chosen period,
+//! The CPD profile in the browser: a preview in the page, a download in
+//! every format the API offers (PDF, Word, Markdown, HTML, JSON) and the
+//! evidence bundle of the records the person ticks, for a chosen period,
 //! under the verdict on whether the record would pass an audit today.
 
 use maud::{Markup, PreEscaped, html};
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Query};
-use poem::{Request, Response, handler};
+use poem::{Body, Request, Response, handler};
 use poem_openapi::types::ToJSON;
 
 use super::error::WebResult;
@@ -13,7 +14,7 @@ use super::form::{NOT_A_DATE, typed_day};
 use super::layout::{Field, page_response};
 use super::pii::profile_held_back;
 use super::session;
-use crate::app::{App, AppError, DocumentFormat, ProfileRequest};
+use crate::app::{App, AppError, BundleRequest, DocumentFormat, ProfileRequest};
 use crate::domain::dates::long_uk;
 use crate::domain::error::FieldError;
 use crate::domain::profile::CpdProfile;
@@ -48,6 +49,15 @@ impl ProfileQuery {
         } else {
             Err(AppError::Validation(errors))
         }
+    }
+
+    /// `path` for the same period.
+    fn link(&self, path: &str) -> String {
+        let params = [("from", self.from.as_str()), ("to", &self.to)];
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(params).unwrap_or_default()
+        )
     }
 
     fn download_link(&self, format: &str) -> String {
@@ -95,6 +105,7 @@ pub async fn preview(
             li { a href=(query.download_link("markdown")) download { "Markdown (.md)" } }
             li { a href=(query.download_link("html")) download { "Web page (.html), to print or save as PDF" } }
             li { a href=(query.download_link("json")) download { "Data (.json)" } }
+            li { a href=(query.link("/profile/evidence")) { "Evidence bundle (.zip) for an HCPC audit: choose the records" } }
         }
         h2 { "Preview" }
         @if total > PREVIEW_ACTIVITIES {
@@ -108,6 +119,57 @@ pub async fn preview(
         StatusCode::OK,
         main,
     ))
+}
+
+/// `GET /profile/evidence`: every activity of the period to tick for the
+/// evidence bundle, all ticked.
+#[handler]
+pub async fn choose_evidence(
+    req: &Request,
+    app: Data<&App>,
+    Query(query): Query<ProfileQuery>,
+) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let profile = match app.cpd_profile(&me.user, query.request()?).await {
+        Err(AppError::PatientIdentifiers(flags)) => {
+            return Ok(profile_held_back(&me, &flags, html! {}));
+        }
+        other => other?,
+    };
+    Ok(page_response(
+        "Evidence bundle",
+        Some(&me.viewer()),
+        StatusCode::OK,
+        bundle_form(&query, &profile),
+    ))
+}
+
+fn bundle_form(query: &ProfileQuery, profile: &CpdProfile) -> Markup {
+    html! {
+        h1 #bundle-title { "Evidence bundle for an HCPC audit" }
+        p.lede { "For " (long_uk(profile.from)) " to " (long_uk(profile.to)) "." }
+        p { "One zip with this profile as a PDF, each record you tick as a numbered PDF (E01, E02 …, the numbers your statement cites), its attachments as you uploaded them, and a manifest of every file with its SHA-256." }
+        @if profile.activities.is_empty() {
+            p.notice { "There are no records in this period to put in a bundle." }
+        } @else {
+            form method="get" action="/profile/bundle" aria-labelledby="bundle-title" {
+                input type="hidden" name="from" value=(query.from);
+                input type="hidden" name="to" value=(query.to);
+                input type="hidden" name="choose" value="1";
+                fieldset.checkboxes {
+                    legend { "Records to include" }
+                    @for a in &profile.activities {
+                        @let id = format!("record-{}", a.record_id);
+                        div.checkbox {
+                            input type="checkbox" id=(id) name="records" value=(a.record_id) checked;
+                            label for=(id) { (long_uk(a.date)) ": " (a.title) " (" (a.activity_type.label()) ")" }
+                        }
+                    }
+                }
+                div.button-row { button.button type="submit" { "Download the evidence bundle (.zip)" } }
+            }
+        }
+    }
 }
 
 /// Activities the page's preview lists: enough to check the layout and
@@ -212,4 +274,53 @@ fn text_file(
         }
     };
     Ok((body, media_type, format!("{stem}.{extension}")))
+}
+
+/// `GET /profile/bundle?from=&to=&choose=1&records=…`: the evidence bundle
+/// of the records ticked (with `choose`, none ticked is an empty choice,
+/// not "all").
+#[handler]
+pub async fn bundle(req: &Request, app: Data<&App>) -> WebResult {
+    let me = session::require(&app, req).await?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.uri().query().unwrap_or_default())
+            .map_err(|_| AppError::BadRequest("the query string is not valid".to_owned()))?;
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let query = ProfileQuery {
+        from: value("from"),
+        to: value("to"),
+        format: String::new(),
+    };
+    let records: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "records")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let chosen = !records.is_empty() || pairs.iter().any(|(k, _)| k == "choose");
+    let request = BundleRequest {
+        period: query.request()?,
+        records: chosen.then_some(records),
+    };
+    let bundle = match app.cpd_profile_bundle(&me.user, request).await {
+        Err(AppError::PatientIdentifiers(flags)) => {
+            return Ok(profile_held_back(&me, &flags, html! {}));
+        }
+        other => other?,
+    };
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .content_type("application/zip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", bundle.file_name),
+        )
+        .body(Body::from_async_read(tokio::fs::File::from_std(
+            bundle.file,
+        ))))
 }
