@@ -331,7 +331,10 @@ async fn evidence_bundle(bench: &Bench) {
         );
         let resp = bench
             .http
-            .post(format!("{}/api/v1/reflections/{id}/attachments", bench.base))
+            .post(format!(
+                "{}/api/v1/reflections/{id}/attachments",
+                bench.base
+            ))
             .bearer_auth(&ana)
             .multipart(form)
             .send()
@@ -339,13 +342,22 @@ async fn evidence_bundle(bench: &Bench) {
             .unwrap();
         assert_eq!(resp.status().as_u16(), 201);
     }
-    let path = format!("{}/api/v1/me/cpd-profile/bundle?from=2024-01-01", bench.base);
+    let path = format!(
+        "{}/api/v1/me/cpd-profile/bundle?from=2024-01-01",
+        bench.base
+    );
     let (mut times, mut peaks, mut size) = (Vec::new(), Vec::new(), 0);
     for _ in 0..5 {
         std::fs::write("/proc/self/clear_refs", "5").unwrap();
         let idle = memory_kib("VmRSS");
         let t = Instant::now();
-        let mut resp = bench.http.get(&path).bearer_auth(&ana).send().await.unwrap();
+        let mut resp = bench
+            .http
+            .get(&path)
+            .bearer_auth(&ana)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status().as_u16(), 200);
         size = 0;
         while let Some(chunk) = resp.chunk().await.unwrap() {
@@ -355,7 +367,10 @@ async fn evidence_bundle(bench: &Bench) {
         peaks.push(memory_kib("VmHWM").saturating_sub(idle));
     }
     report(
-        &format!("evidence bundle (100 items, 50 MiB attached, {} MiB zip)", size >> 20),
+        &format!(
+            "evidence bundle (100 items, 50 MiB attached, {} MiB zip)",
+            size >> 20
+        ),
         times,
     );
     peaks.sort();
