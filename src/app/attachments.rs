@@ -19,6 +19,7 @@ use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::filetype::{Identified, Unaccepted, identify};
 use crate::domain::history::{Undecodable, Version};
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Attachment, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -121,6 +122,7 @@ impl App {
             }
             RecordKind::Audit => self.attach::<AuditDraft>(me, id, file_name, file).await,
             RecordKind::Training => self.attach::<TrainingDraft>(me, id, file_name, file).await,
+            RecordKind::Objective => self.attach::<ObjectiveDraft>(me, id, file_name, file).await,
         }
     }
 
@@ -248,6 +250,7 @@ impl App {
             RecordKind::Supervision => self.detach::<SupervisionDraft>(me, id, attachment_id).await,
             RecordKind::Audit => self.detach::<AuditDraft>(me, id, attachment_id).await,
             RecordKind::Training => self.detach::<TrainingDraft>(me, id, attachment_id).await,
+            RecordKind::Objective => self.detach::<ObjectiveDraft>(me, id, attachment_id).await,
         }
     }
 

@@ -155,7 +155,7 @@ impl App {
     /// elsewhere is invalid; anything else is not found, whoever owns it.
     async fn why_not_in_period(&self, me: &CurrentUser, id: &str) -> AppError {
         if crate::domain::record::is_record_id(id) {
-            for kind in RecordKind::ALL {
+            for kind in RecordKind::ACTIVITIES {
                 if let Ok(Some(stored)) = self.store().evidence(kind, id).await
                     && stored.owner_id == me.id()
                 {
@@ -230,6 +230,11 @@ impl App {
             RecordKind::Supervision => FullRecord::Supervision(decode(stored)?),
             RecordKind::Audit => FullRecord::Audit(decode(stored)?),
             RecordKind::Training => FullRecord::Training(decode(stored)?),
+            RecordKind::Objective => {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "an objective is not a CPD activity"
+                )));
+            }
         })
     }
 

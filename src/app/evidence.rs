@@ -16,6 +16,7 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
 use crate::domain::audit::AuditDraft;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::EvidenceFilter;
 use crate::domain::record::{
     Evidence, EvidenceData, RecordKind, SignOffStatus, Workflow, is_record_id, open_flag_count,
@@ -56,6 +57,32 @@ pub trait Checked: EvidenceData {
 impl Checked for AuditDraft {
     async fn check(self, app: &App, _me: &CurrentUser) -> AppResult<Self> {
         self.validated(app.today()).map_err(AppError::Validation)
+    }
+}
+
+/// Validates the objective and that every record it cites as evidence is
+/// one of the caller's.
+impl Checked for ObjectiveDraft {
+    async fn check(self, app: &App, me: &CurrentUser) -> AppResult<Self> {
+        let draft = self.validated(app.today()).map_err(AppError::Validation)?;
+        let mut errors = Vec::new();
+        for (i, link) in draft.evidence.iter().enumerate() {
+            let owned = app
+                .record_header(link.kind, &link.id)
+                .await?
+                .is_some_and(|h| h.owner_id == me.id());
+            if !owned {
+                errors.push(crate::domain::error::FieldError::new(
+                    format!("evidence[{i}]"),
+                    "is not one of your records",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(AppError::Validation(errors))
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::error::FieldError;
 use crate::domain::filetype::identify;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::pii;
 use crate::domain::record::{
     EvidenceData, RecordKind, SignOff, Verification, Workflow, guarded_text, is_record_id,
@@ -216,6 +217,7 @@ impl App {
                 RecordKind::Supervision => restored::<SupervisionDraft>(record),
                 RecordKind::Audit => restored::<AuditDraft>(record),
                 RecordKind::Training => restored::<TrainingDraft>(record),
+                RecordKind::Objective => restored::<ObjectiveDraft>(record),
             };
             match (parsed, attachment_rows(record, &unpacked)) {
                 (Ok(r), Ok(rows)) => {
@@ -290,6 +292,7 @@ impl App {
             RecordKind::Supervision => self.index_committed::<SupervisionDraft>(id).await.map(drop),
             RecordKind::Audit => self.index_committed::<AuditDraft>(id).await.map(drop),
             RecordKind::Training => self.index_committed::<TrainingDraft>(id).await.map(drop),
+            RecordKind::Objective => self.index_committed::<ObjectiveDraft>(id).await.map(drop),
         }
     }
 

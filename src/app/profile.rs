@@ -12,6 +12,7 @@ use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::profile::readiness::{self, Readiness};
 use crate::domain::profile::{self, Activity, CpdProfile, Person};
 use crate::domain::record::{Attachment, EvidenceData, RecordKind};
@@ -207,7 +208,7 @@ impl App {
         let mut activities = Vec::new();
         let mut open_flags = Vec::new();
         let mut sources = HashMap::new();
-        for kind in RecordKind::ALL {
+        for kind in RecordKind::ACTIVITIES {
             for facts in self.store().activity_facts(kind, me.id(), from, to).await? {
                 if facts.pii_open != Some(0) {
                     let flags = self.open_flags_of(kind, &facts.id, facts.pii_open).await?;
@@ -251,6 +252,7 @@ impl App {
             RecordKind::Supervision => self.stored_open_flags::<SupervisionDraft>(id).await?,
             RecordKind::Audit => self.stored_open_flags::<AuditDraft>(id).await?,
             RecordKind::Training => self.stored_open_flags::<TrainingDraft>(id).await?,
+            RecordKind::Objective => self.stored_open_flags::<ObjectiveDraft>(id).await?,
         };
         if counted.is_none() {
             let open = u32::try_from(flags.len()).unwrap_or(u32::MAX);
@@ -308,6 +310,7 @@ fn activity_of(f: ActivityFacts) -> Activity {
             RecordKind::Supervision => "Supervision record",
             RecordKind::Audit => "Audit / quality improvement report",
             RecordKind::Training => "Training certificate record",
+            RecordKind::Objective => "Development objective",
         }
         .to_owned(),
         attachments: Vec::new(),

@@ -11,6 +11,7 @@ use super::access::not_found;
 use super::evidence::{decode, index_doc};
 use crate::app::AppResult;
 use crate::domain::audit::AuditDraft;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -114,6 +115,9 @@ impl App {
             .await?;
         done = self
             .reindex_kind::<TrainingDraft>(done, total, &progress)
+            .await?;
+        done = self
+            .reindex_kind::<ObjectiveDraft>(done, total, &progress)
             .await?;
         self.flush_search().await?;
         Ok(done)

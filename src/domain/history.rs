@@ -158,6 +158,9 @@ pub fn schema_1_to_2(
                 ("notes", text("")),
             ],
         ),
+        RecordKind::Objective => {
+            return Err("objectives were never written under schema 1".to_owned());
+        }
     };
     out.insert("content".to_owned(), Value::Object(content));
     let flow = match fields.remove("flow") {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod esr;
 pub mod filetype;
 pub mod history;
+pub mod objective;
 pub mod pii;
 pub mod profile;
 pub mod record;

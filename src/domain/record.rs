@@ -8,7 +8,8 @@ use time::{Date, OffsetDateTime};
 use super::pii::{self, PiiFlag, TextField};
 use super::reflection::ActivityType;
 
-/// The four kinds of evidence a portfolio holds.
+/// The kinds of record a portfolio holds: four kinds of CPD evidence and
+/// the objectives of the development plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
@@ -16,10 +17,21 @@ pub enum RecordKind {
     Supervision,
     Audit,
     Training,
+    Objective,
 }
 
 impl RecordKind {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
+        Self::Reflection,
+        Self::Supervision,
+        Self::Audit,
+        Self::Training,
+        Self::Objective,
+    ];
+
+    /// The kinds that record CPD activity: what the profile lists, a
+    /// reflection links to and an objective cites as evidence.
+    pub const ACTIVITIES: [Self; 4] = [
         Self::Reflection,
         Self::Supervision,
         Self::Audit,
@@ -33,6 +45,7 @@ impl RecordKind {
             Self::Supervision => "supervision",
             Self::Audit => "audit",
             Self::Training => "training",
+            Self::Objective => "objective",
         }
     }
 
@@ -43,6 +56,7 @@ impl RecordKind {
             Self::Supervision => "supervision",
             Self::Audit => "audits",
             Self::Training => "training",
+            Self::Objective => "objectives",
         }
     }
 
@@ -56,6 +70,7 @@ impl RecordKind {
             Self::Supervision => "supervision record",
             Self::Audit => "audit or QI record",
             Self::Training => "training record",
+            Self::Objective => "development objective",
         }
     }
 
@@ -65,7 +80,7 @@ impl RecordKind {
     /// work (both work-based learning); mandatory training is a course.
     pub fn activity_type(self) -> Option<ActivityType> {
         match self {
-            Self::Reflection => None,
+            Self::Reflection | Self::Objective => None,
             Self::Supervision | Self::Audit => Some(ActivityType::WorkBasedLearning),
             Self::Training => Some(ActivityType::FormalEducation),
         }
@@ -86,9 +101,11 @@ impl RecordKind {
         self == Self::Training
     }
 
-    /// Leads of the owner's teams may read records of this kind.
+    /// Leads of the owner's teams may read records of this kind (the
+    /// development plan reaches a lead only in an appraisal pack its owner
+    /// shares).
     pub fn visible_to_team_leads(self) -> bool {
-        self != Self::Reflection
+        !matches!(self, Self::Reflection | Self::Objective)
     }
 }
 

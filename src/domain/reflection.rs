@@ -211,6 +211,11 @@ impl ReflectionDraft {
         }
         checks
             .rule(self.links.len() <= LINKS_MAX, "links", "at most 20 links")
+            .rule(
+                self.links.iter().all(|l| l.kind != RecordKind::Objective),
+                "links",
+                "may link reflections, supervision, audits or training",
+            )
             .finish(self)
     }
 }

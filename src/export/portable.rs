@@ -240,7 +240,7 @@ fn part_of(path: &str) -> Option<Part> {
         ["access-log.json"] => Some(Part::AccessLog),
         ["records", kind, file] => {
             let id = file.strip_suffix(".json")?;
-            let known = ["reflection", "supervision", "audit", "training"].contains(kind);
+            let known = crate::domain::record::RecordKind::parse(kind).is_some();
             (known && is_hex(id, 32)).then(|| Part::Record {
                 kind: (*kind).to_owned(),
                 id: id.to_owned(),

@@ -67,7 +67,7 @@ fn projection(kind: RecordKind) -> &'static str {
         }
         RecordKind::Supervision => "content.{duration_minutes} AS content",
         RecordKind::Audit => "content.{findings, actions} AS content",
-        RecordKind::Training => "{} AS content",
+        RecordKind::Training | RecordKind::Objective => "{} AS content",
     }
 }
 

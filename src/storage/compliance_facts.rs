@@ -30,7 +30,7 @@ fn refresh_of(kind: RecordKind) -> Option<&'static str> {
         RecordKind::Training => Some(REFRESH_TRAINING),
         RecordKind::Supervision => Some(REFRESH_SUPERVISION),
         RecordKind::Reflection => Some(REFRESH_CPD),
-        RecordKind::Audit => None,
+        RecordKind::Audit | RecordKind::Objective => None,
     }
 }
 
@@ -109,7 +109,7 @@ pub(super) fn before_delete(kind: RecordKind) -> &'static str {
             "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];
              LET $courses = (SELECT VALUE content.course FROM type::record($table, $id));"
         }
-        RecordKind::Audit => "",
+        RecordKind::Audit | RecordKind::Objective => "",
         _ => "LET $fo = (SELECT VALUE owner FROM type::record($table, $id))[0];",
     }
 }

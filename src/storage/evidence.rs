@@ -627,6 +627,7 @@ pub(super) fn content_dates(kind: RecordKind) -> &'static [&'static [&'static st
             &["imported", "on"],
         ],
         RecordKind::Reflection => &[&["activity_date"]],
+        RecordKind::Objective => &[&["agreed_on"], &["due_on"]],
     }
 }
 

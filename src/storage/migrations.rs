@@ -132,6 +132,10 @@ impl Migrations {
                 name: "0021_access_log_indexes.surql".to_owned(),
                 sql: include_str!("../../migrations/0021_access_log_indexes.surql").to_owned(),
             },
+            Migration {
+                name: "0022_objectives.surql".to_owned(),
+                sql: include_str!("../../migrations/0022_objectives.surql").to_owned(),
+            },
         ])
     }
 

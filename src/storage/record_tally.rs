@@ -7,6 +7,7 @@
 
 use super::Store;
 use super::error::StorageResult;
+use crate::domain::record::RecordKind;
 
 /// After creating one record for `$owner` (an id).
 pub(super) const ON_CREATE: &str = "fn::tally_record(type::record('user', $owner), 1);";
@@ -45,10 +46,14 @@ impl Store {
                 .db()
                 .query(
                     "LET $o = type::record('user', $owner);
-                     RETURN ['reflection', 'supervision', 'audit', 'training']
+                     RETURN $tables
                         .map(|$t| count(SELECT VALUE id FROM type::table($t) WHERE owner = $o));",
                 )
                 .bind(("owner", id.clone()))
+                .bind((
+                    "tables",
+                    RecordKind::ALL.map(|k| k.as_str().to_owned()).to_vec(),
+                ))
                 .await?
                 .take(1)?;
             let counted: i64 = counts.iter().sum();

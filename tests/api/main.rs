@@ -19,6 +19,7 @@ mod lists;
 mod logging;
 mod login_limits;
 mod migration;
+mod objectives;
 mod openapi;
 mod permissions;
 mod pii;

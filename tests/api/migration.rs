@@ -7,7 +7,7 @@
 
 use cpdfolio::domain::compliance::{Completion, ComplianceProfile, Dated, TeamSettings};
 use cpdfolio::security::password;
-use cpdfolio::storage::Migrations;
+use cpdfolio::storage::{Migrations, Store};
 use cpdfolio::{App, Config};
 use serde_json::json;
 use time::macros::date;
@@ -122,13 +122,13 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
     let (_old_dir, old) = previous_release_migrations();
     let (sam, jo) = (SAM.to_owned(), JO.to_owned());
     {
-        let app = App::open(config.clone(), &old).await.unwrap();
+        let store = Store::open(&config, &old).await.unwrap();
         let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
-        app.store()
+        store
             .raw_query_for_tests(&old_accounts(&hash))
             .await
             .unwrap();
-        app.store()
+        store
             .raw_query_for_tests(&old_rows(SAM, JO, LEAD))
             .await
             .unwrap();
@@ -323,14 +323,14 @@ async fn a_lead_lists_the_records_of_members_who_joined_before_the_upgrade() {
     };
     let (_old_dir, old) = previous_release_migrations();
     {
-        let app = App::open(config.clone(), &old).await.unwrap();
+        let store = Store::open(&config, &old).await.unwrap();
         let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
         let sam_joins = format!(
             "CREATE membership SET user = type::record('user', '{SAM}'),
                  team = type::record('team', '{RIVERSIDE}'), is_lead = false;"
         );
         for sql in [old_accounts(&hash), sam_joins, old_rows(SAM, JO, LEAD)] {
-            app.store().raw_query_for_tests(&sql).await.unwrap();
+            store.raw_query_for_tests(&sql).await.unwrap();
         }
     }
 
@@ -372,8 +372,8 @@ async fn access_log_entries_written_before_0020_are_ordered_and_told_apart() {
     };
     let (_dir, before) = migrations_up_to("0019_pii_open_count.surql");
     {
-        let app = App::open(config.clone(), &before).await.unwrap();
-        app.store()
+        let store = Store::open(&config, &before).await.unwrap();
+        store
             .raw_query_for_tests(&format!(
                 "CREATE access_log SET at = d'2026-01-01T09:00:00Z', actor = type::record('user', '{SAM}'), owner = type::record('user', '{SAM}'),
                      kind = 'reflection', record = '{REFLECTION}', action = 'create';
@@ -412,10 +412,10 @@ async fn records_of_the_previous_release_list_beside_new_ones_in_date_order() {
     };
     let (_old_dir, old) = previous_release_migrations();
     {
-        let app = App::open(config.clone(), &old).await.unwrap();
+        let store = Store::open(&config, &old).await.unwrap();
         let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
         for sql in [old_accounts(&hash), old_rows(SAM, JO, LEAD)] {
-            app.store().raw_query_for_tests(&sql).await.unwrap();
+            store.raw_query_for_tests(&sql).await.unwrap();
         }
     }
     let app = App::open(config, &Migrations::embedded()).await.unwrap();

@@ -247,6 +247,16 @@ async fn portfolio_on(t: &TestApp) -> String {
         &training("fire-safety-l1", "2026-01-10", ""),
     )
     .await;
+    let audit_id = audit_path.rsplit('/').next().unwrap();
+    create_record(
+        t,
+        &sam,
+        "/api/v1/objectives",
+        &json!({"title": "Lead the falls audit cycle", "agreed_on": "2026-04-01",
+                "due_on": "2027-03-31", "status": "in_progress",
+                "evidence": [{"kind": "audit", "id": audit_id}]}),
+    )
+    .await;
     sam
 }
 
@@ -262,7 +272,7 @@ async fn an_export_imported_on_another_server_exports_the_same_records_and_files
     assert_eq!(status, 201, "{imported}");
     assert_eq!(
         imported,
-        json!({"records": 4, "versions": 3, "attachments": 1})
+        json!({"records": 5, "versions": 3, "attachments": 1})
     );
     let second = export_bytes(&there, &sam_there).await;
 
@@ -282,8 +292,9 @@ async fn an_export_imported_on_another_server_exports_the_same_records_and_files
             .collect()
     };
     let (before, after) = (hashes(&first), hashes(&second));
-    assert_eq!(before.len(), 5);
+    assert_eq!(before.len(), 6);
     assert_eq!(before, after, "records and files come back byte for byte");
+    assert!(before.keys().any(|p| p.starts_with("records/objective/")));
 
     let (_, list) = there.get("/api/v1/reflections", Some(&sam_there)).await;
     assert_eq!(list["items"][0]["title"], "Home visit, revised");

@@ -10,6 +10,7 @@ mod health;
 mod imports;
 mod me;
 mod models;
+mod objectives;
 mod pii;
 pub mod portable;
 mod profile;
@@ -37,6 +38,9 @@ pub enum Tag {
     Audits,
     /// Statutory and mandatory training records.
     Training,
+    /// Objectives of the personal development plan (private to their
+    /// owner).
+    Objectives,
     /// History and attachments of any record.
     Records,
     /// Full-text search over every record the caller may see.
@@ -62,7 +66,8 @@ pub type Api = (
     reflections::ReflectionsApi,
     supervision::SupervisionApi,
     supervision::SupervisionStepsApi,
-    audits::AuditsApi,
+    // At most 16 in a tuple: audits and objectives go together.
+    (audits::AuditsApi, objectives::ObjectivesApi),
     training::TrainingApi,
     training::TrainingStepsApi,
     (records::RecordsApi, pii::PiiApi),
@@ -84,7 +89,7 @@ pub fn all() -> Api {
         reflections::ReflectionsApi,
         supervision::SupervisionApi,
         supervision::SupervisionStepsApi,
-        audits::AuditsApi,
+        (audits::AuditsApi, objectives::ObjectivesApi),
         training::TrainingApi,
         training::TrainingStepsApi,
         (records::RecordsApi, pii::PiiApi),

@@ -11,6 +11,7 @@ use super::records::{Collection, check_id};
 use super::views::record::{PiiWarningView, pii_warnings};
 use crate::app::{App, AppResult};
 use crate::domain::audit::AuditDraft;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::RecordKind;
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -53,6 +54,9 @@ impl PiiApi {
             }
             RecordKind::Training => {
                 pii_warnings(&app.dismiss_pii_flag::<TrainingDraft>(me, id, flag).await?)
+            }
+            RecordKind::Objective => {
+                pii_warnings(&app.dismiss_pii_flag::<ObjectiveDraft>(me, id, flag).await?)
             }
         }))
     }

@@ -1,6 +1,6 @@
 //! What every kind of record shares: history and attachments, addressed as
 //! `/api/v1/{kind}/{id}/…` where `kind` is `reflections`, `supervision`,
-//! `audits` or `training`.
+//! `audits`, `training` or `objectives`.
 
 use poem::web::Data;
 use poem::{Body, FromRequest, IntoResponse, Request, RequestBody, Response};
@@ -19,6 +19,7 @@ use crate::domain::audit::AuditDraft;
 use crate::domain::dates::iso;
 use crate::domain::filetype::FileType;
 use crate::domain::history::Version;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Attachment, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -35,6 +36,7 @@ pub enum Collection {
     Supervision,
     Audits,
     Training,
+    Objectives,
 }
 
 impl From<Collection> for RecordKind {
@@ -44,6 +46,7 @@ impl From<Collection> for RecordKind {
             Collection::Supervision => Self::Supervision,
             Collection::Audits => Self::Audit,
             Collection::Training => Self::Training,
+            Collection::Objectives => Self::Objective,
         }
     }
 }
@@ -351,6 +354,7 @@ impl RecordsApi {
             RecordKind::Supervision => app.history::<SupervisionDraft>(me, id).await?.into(),
             RecordKind::Audit => app.history::<AuditDraft>(me, id).await?.into(),
             RecordKind::Training => app.history::<TrainingDraft>(me, id).await?.into(),
+            RecordKind::Objective => app.history::<ObjectiveDraft>(me, id).await?.into(),
         }))
     }
 

@@ -14,6 +14,7 @@ use super::layout::{Field, csrf_field, page_response};
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError, History};
 use crate::domain::audit::AuditDraft;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{EvidenceData, RecordKind, is_record_id};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -26,6 +27,7 @@ fn kind_of(collection: &str) -> WebResult<RecordKind> {
         "supervision" => RecordKind::Supervision,
         "audits" => RecordKind::Audit,
         "training" => RecordKind::Training,
+        "objectives" => RecordKind::Objective,
         _ => return Err(AppError::NotFound("page").into()),
     };
     Ok(kind)
@@ -37,6 +39,7 @@ fn collection_of(kind: RecordKind) -> &'static str {
         RecordKind::Supervision => "supervision",
         RecordKind::Audit => "audits",
         RecordKind::Training => "training",
+        RecordKind::Objective => "objectives",
     }
 }
 
@@ -188,6 +191,7 @@ async fn history_response(req: &Request, app: &App, collection: &str, id: &str) 
         RecordKind::Supervision => history_of::<SupervisionDraft>(app, &me, id).await?,
         RecordKind::Audit => history_of::<AuditDraft>(app, &me, id).await?,
         RecordKind::Training => history_of::<TrainingDraft>(app, &me, id).await?,
+        RecordKind::Objective => history_of::<ObjectiveDraft>(app, &me, id).await?,
     };
     let main = html! {
         h1 { "Version history" }

@@ -16,6 +16,7 @@ use super::session::SignedIn;
 use crate::app::App;
 use crate::domain::audit::AuditDraft;
 use crate::domain::error::FieldError;
+use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
@@ -76,6 +77,9 @@ pub async fn dismiss(
         }
         RecordKind::Training => {
             app.dismiss_pii_flag::<TrainingDraft>(me, id, flag).await?;
+        }
+        RecordKind::Objective => {
+            app.dismiss_pii_flag::<ObjectiveDraft>(me, id, flag).await?;
         }
     }
     Ok(redirect(&format!("/{collection}/{id}")))

@@ -4,6 +4,7 @@
 //! uses are kept with `#[oai(rename = …)]`.
 
 pub mod audit;
+pub mod objective;
 pub mod profile;
 pub mod readiness;
 pub mod record;

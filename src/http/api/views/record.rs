@@ -10,7 +10,9 @@ use crate::domain::record::{
 };
 
 enum_view! {
-    /// The four kinds of evidence a portfolio holds.
+    /// The kinds of record a portfolio holds: four kinds of CPD evidence
+    /// and the objectives of the development plan (which links and
+    /// evidence lists cannot name).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
     #[oai(rename = "RecordKind", rename_all = "snake_case")]
     pub enum RecordKindView mirrors RecordKind {
@@ -18,6 +20,7 @@ enum_view! {
         Supervision,
         Audit,
         Training,
+        Objective,
     }
 }
 
