@@ -92,7 +92,7 @@ impl App {
     ) -> AppResult<EvidenceBundle> {
         me.require_portfolio()?;
         let (from, to) = request.period.resolve(self.today())?;
-        let gathered = self.gather(me, from, to).await?;
+        let gathered = self.gather(me.id(), from, to).await?;
         let chosen = match request.records {
             None => gathered,
             Some(ids) => self.choose(me, gathered, ids).await?,

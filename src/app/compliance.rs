@@ -51,9 +51,15 @@ impl App {
     /// they are in none).
     pub async fn my_compliance(&self, me: &CurrentUser) -> AppResult<PersonCompliance> {
         me.require_portfolio()?;
-        let teams = self.store().member_team_settings(me.id()).await?;
+        self.own_compliance(me.id()).await
+    }
+
+    /// Someone's compliance today under their strictest team's settings
+    /// (no access check: for the person themself or a pack they share).
+    pub(super) async fn own_compliance(&self, user_id: &str) -> AppResult<PersonCompliance> {
+        let teams = self.store().member_team_settings(user_id).await?;
         let interval = self.strictest_interval(teams);
-        self.person_compliance(me.id(), interval)
+        self.person_compliance(user_id, interval)
             .await?
             .ok_or(AppError::NotFound("user"))
     }

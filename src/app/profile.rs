@@ -130,7 +130,7 @@ impl App {
     ) -> AppResult<CpdProfile> {
         me.require_portfolio()?;
         let (from, to) = request.resolve(self.today())?;
-        let mut gathered = self.gather(me, from, to).await?;
+        let mut gathered = self.gather(me.id(), from, to).await?;
         let activities = std::mem::take(&mut gathered.activities);
         refuse_flagged(gathered.flags())?;
         Ok(profile::build(person_of(me), from, to, &activities))
@@ -143,7 +143,7 @@ impl App {
     pub async fn cpd_overview(&self, me: &CurrentUser) -> AppResult<(CpdProfile, usize)> {
         me.require_portfolio()?;
         let (from, to) = ProfileRequest::default().resolve(self.today())?;
-        let gathered = self.gather(me, from, to).await?;
+        let gathered = self.gather(me.id(), from, to).await?;
         let profile = profile::build(person_of(me), from, to, &gathered.activities);
         Ok((profile, gathered.open_flags.len()))
     }
@@ -153,7 +153,7 @@ impl App {
     pub async fn audit_readiness(&self, me: &CurrentUser) -> AppResult<Readiness> {
         me.require_portfolio()?;
         let (from, to) = self.readiness_period(me).await?;
-        let gathered = self.gather(me, from, to).await?;
+        let gathered = self.gather(me.id(), from, to).await?;
         Ok(assess_readiness(me, from, to, &gathered))
     }
 
@@ -168,7 +168,7 @@ impl App {
         let (from, to) = request.resolve(self.today())?;
         let (ready_from, ready_to) = self.readiness_period(me).await?;
         let all = self
-            .gather(me, from.min(ready_from), to.max(ready_to))
+            .gather(me.id(), from.min(ready_from), to.max(ready_to))
             .await?;
         let readiness =
             assess_readiness(me, ready_from, ready_to, &all.within(ready_from, ready_to));
@@ -199,17 +199,12 @@ impl App {
     /// full text is read only of records with open warnings (or not yet
     /// counted), and the files' names from one read of the person's
     /// attachments.
-    pub(super) async fn gather(
-        &self,
-        me: &CurrentUser,
-        from: Date,
-        to: Date,
-    ) -> AppResult<Gathered> {
+    pub(super) async fn gather(&self, owner: &str, from: Date, to: Date) -> AppResult<Gathered> {
         let mut activities = Vec::new();
         let mut open_flags = Vec::new();
         let mut sources = HashMap::new();
         for kind in RecordKind::ACTIVITIES {
-            for facts in self.store().activity_facts(kind, me.id(), from, to).await? {
+            for facts in self.store().activity_facts(kind, owner, from, to).await? {
                 if facts.pii_open != Some(0) {
                     let flags = self.open_flags_of(kind, &facts.id, facts.pii_open).await?;
                     open_flags.extend(flags.into_iter().map(|flag| OpenFlag {
@@ -222,7 +217,7 @@ impl App {
                 activities.push(activity_of(facts));
             }
         }
-        for a in self.store().attachments_owned_by(me.id()).await? {
+        for a in self.store().attachments_owned_by(owner).await? {
             if let Some(source) = sources.get_mut(&a.record_id) {
                 source.files.push(a);
             }

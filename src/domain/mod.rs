@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod appraisal;
 pub mod audit;
 pub mod compliance;
 pub mod dates;

@@ -5,6 +5,7 @@
 //! looks is decided here, and the API and the web pages use the same
 //! functions.
 
+pub mod appraisal;
 pub mod bundle;
 pub mod csv;
 pub mod docx;

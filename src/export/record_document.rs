@@ -41,6 +41,7 @@ pub struct Table {
 pub struct Section {
     pub heading: String,
     pub blocks: Vec<Block>,
+    pub table: Option<Table>,
 }
 
 /// A block of text as the reader sees it.
@@ -59,7 +60,7 @@ pub trait Names {
 }
 
 impl RecordDocument {
-    fn new(label: &str, title: &str, footer: &str) -> Self {
+    pub(super) fn new(label: &str, title: &str, footer: &str) -> Self {
         Self {
             label: label.to_owned(),
             title: title.to_owned(),
@@ -70,20 +71,44 @@ impl RecordDocument {
         }
     }
 
-    fn detail(mut self, name: &str, value: &str) -> Self {
+    pub(super) fn detail(mut self, name: &str, value: &str) -> Self {
         if !value.trim().is_empty() {
             self.details.push(label(name, value));
         }
         self
     }
 
-    fn section(mut self, heading: &str, blocks: Vec<Block>) -> Self {
+    pub(super) fn section(mut self, heading: &str, blocks: Vec<Block>) -> Self {
         if !blocks.is_empty() {
             self.sections.push(Section {
                 heading: heading.to_owned(),
                 blocks,
+                table: None,
             });
         }
+        self
+    }
+
+    /// A section of rows under `header`, or `empty` in words when there
+    /// are none.
+    pub(super) fn table_section(
+        mut self,
+        heading: &str,
+        header: &[&str],
+        rows: Vec<Vec<String>>,
+        empty: &str,
+    ) -> Self {
+        let (blocks, table) = if rows.is_empty() {
+            (vec![Block::Paragraph(empty.to_owned())], None)
+        } else {
+            let header = header.iter().map(|h| (*h).to_owned()).collect();
+            (Vec::new(), Some(Table { header, rows }))
+        };
+        self.sections.push(Section {
+            heading: heading.to_owned(),
+            blocks,
+            table,
+        });
         self
     }
 

@@ -136,6 +136,10 @@ impl Migrations {
                 name: "0022_objectives.surql".to_owned(),
                 sql: include_str!("../../migrations/0022_objectives.surql").to_owned(),
             },
+            Migration {
+                name: "0023_appraisal_shares.surql".to_owned(),
+                sql: include_str!("../../migrations/0023_appraisal_shares.surql").to_owned(),
+            },
         ])
     }
 

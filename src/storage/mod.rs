@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod activities;
 pub mod alerts;
+pub mod appraisal_shares;
 pub mod attachments;
 pub mod blobs;
 pub mod calendar;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod alerts;
+mod appraisal;
 mod attachments;
 mod auth;
 mod bad_input;

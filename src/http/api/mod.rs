@@ -1,6 +1,7 @@
 //! The operations of `/api/v1`, grouped by resource, one file each.
 
 mod admin;
+mod appraisal;
 mod audits;
 mod auth;
 mod calendar;
@@ -72,7 +73,7 @@ pub type Api = (
     training::TrainingStepsApi,
     (records::RecordsApi, pii::PiiApi),
     search::SearchApi,
-    profile::ProfileApi,
+    (profile::ProfileApi, appraisal::AppraisalApi),
     admin::AdminApi,
     imports::ImportsApi,
     // poem-openapi implements its trait for tuples of at most 16: teams
@@ -94,7 +95,7 @@ pub fn all() -> Api {
         training::TrainingStepsApi,
         (records::RecordsApi, pii::PiiApi),
         search::SearchApi,
-        profile::ProfileApi,
+        (profile::ProfileApi, appraisal::AppraisalApi),
         admin::AdminApi,
         imports::ImportsApi,
         (teams::TeamsApi, compliance::ComplianceApi),
