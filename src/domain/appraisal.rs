@@ -247,10 +247,10 @@ mod tests {
             rows,
             vec![
                 (ActivityType::WorkBasedLearning, 2, 3.5),
-                (ActivityType::FormalEducation, 1, 0.0)
+                (ActivityType::FormalEducation, 1, 2.0)
             ]
         );
-        assert_eq!((pack.total_activities, pack.total_hours), (3, 3.5));
+        assert_eq!((pack.total_activities, pack.total_hours), (3, 5.5));
         let objectives: Vec<(&str, bool)> = pack
             .objectives
             .iter()
