@@ -23,6 +23,7 @@ use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind, SignOffStatus, is_record_id};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
+use crate::domain::team::Standing;
 use crate::domain::user::User;
 use crate::export::appraisal::pack_document;
 use crate::export::pdf::record_pdf;
@@ -96,7 +97,17 @@ impl App {
             return Err(NO_PACK);
         }
         let owner = self.store().user(owner_id).await?.ok_or(NO_PACK)?;
-        let pack = self.appraisal_pack_of(&owner, request).await?;
+        // The warnings quote the text they found: only its author sees them.
+        let pack = self
+            .appraisal_pack_of(&owner, request)
+            .await
+            .map_err(|e| match e {
+                AppError::PatientIdentifiers(_) => AppError::Conflict(format!(
+                    "{} has a record in this period that may identify a service user; the pack is held back until they resolve it",
+                    owner.name
+                )),
+                other => other,
+            })?;
         tracing::info!(reader.id = %me.id(), owner.id = %owner_id, "shared appraisal pack read");
         Ok(pack)
     }
@@ -139,16 +150,8 @@ impl App {
 
     /// Who the caller's pack is shared with.
     pub async fn appraisal_pack_readers(&self, me: &CurrentUser) -> AppResult<Vec<PackReader>> {
-        let mut readers = Vec::new();
-        for id in self.store().appraisal_pack_readers(me.id()).await? {
-            if let Some(user) = self.store().user(&id).await? {
-                readers.push(PackReader {
-                    id,
-                    name: user.name,
-                });
-            }
-        }
-        Ok(readers)
+        let ids = self.store().appraisal_pack_readers(me.id()).await?;
+        self.named(ids).await
     }
 
     /// The pack typeset as an A4 PDF, off the async runtime's threads.
@@ -158,6 +161,45 @@ impl App {
             .await
             .map_err(AppError::internal)?
             .map_err(AppError::internal)
+    }
+
+    /// The leads of the caller's teams: whom they may share their pack
+    /// with.
+    pub async fn my_leads(&self, me: &CurrentUser) -> AppResult<Vec<PackReader>> {
+        let mut ids: Vec<String> = Vec::new();
+        for team in self.store().teams_with_leads().await? {
+            let named = me.user.teams.iter().any(|t| t.team == team.name);
+            if named && self.store().standing(&team.id, me.id()).await? != Standing::Outside {
+                ids.extend(team.lead_ids.into_iter().filter(|l| l != me.id()));
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        self.named(ids).await
+    }
+
+    /// The members whose packs the caller may read now.
+    pub async fn packs_shared_with_me(&self, me: &CurrentUser) -> AppResult<Vec<PackReader>> {
+        let mut ids = Vec::new();
+        for owner in self.store().appraisal_packs_shared_with(me.id()).await? {
+            if self.leads_member(me.id(), &owner).await? {
+                ids.push(owner);
+            }
+        }
+        self.named(ids).await
+    }
+
+    async fn named(&self, ids: Vec<String>) -> AppResult<Vec<PackReader>> {
+        let mut people = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(user) = self.store().user(&id).await? {
+                people.push(PackReader {
+                    id,
+                    name: user.name,
+                });
+            }
+        }
+        Ok(people)
     }
 
     async fn leads_member(&self, lead_id: &str, member_id: &str) -> AppResult<bool> {

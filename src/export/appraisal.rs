@@ -2,7 +2,7 @@
 //! typesets from `templates/record.typ`, and a standalone HTML page. Both
 //! read the same rows, so they say the same thing in the same order.
 
-use maud::{DOCTYPE, html};
+use maud::{DOCTYPE, Markup, html};
 
 use super::profile_document::hours;
 use super::record_document::RecordDocument;
@@ -148,6 +148,26 @@ pub fn pack_document(p: &AppraisalPack) -> RecordDocument {
     doc
 }
 
+/// The pack's content under its title: details, then each part as a
+/// headed table (level-2 headings), for a page of its own or the web
+/// interface's.
+pub fn pack_body(p: &AppraisalPack) -> Markup {
+    html! {
+        p { "HCPC registration number: " (p.hcpc_number.as_deref().unwrap_or("not recorded")) ". Period: " (period(p)) ". Compliance on " (long_uk(p.compliance_today)) ": " (p.compliance_rag) "." }
+        @for part in parts(p) {
+            h2 { (part.heading) }
+            @if part.rows.is_empty() {
+                p { (part.empty) }
+            } @else {
+                table {
+                    thead { tr { @for h in part.header { th scope="col" { (h) } } } }
+                    tbody { @for row in &part.rows { tr { @for cell in row { td { (cell) } } } } }
+                }
+            }
+        }
+    }
+}
+
 /// The pack as a page to read, print or save.
 pub fn pack_html(p: &AppraisalPack) -> String {
     let title = format!("Appraisal pack: {}", p.name);
@@ -161,18 +181,7 @@ pub fn pack_html(p: &AppraisalPack) -> String {
             }
             body {
                 h1 { (title) }
-                p { "HCPC registration number: " (p.hcpc_number.as_deref().unwrap_or("not recorded")) ". Period: " (period(p)) ". Compliance on " (long_uk(p.compliance_today)) ": " (p.compliance_rag) "." }
-                @for part in parts(p) {
-                    h2 { (part.heading) }
-                    @if part.rows.is_empty() {
-                        p { (part.empty) }
-                    } @else {
-                        table {
-                            thead { tr { @for h in part.header { th scope="col" { (h) } } } }
-                            tbody { @for row in &part.rows { tr { @for cell in row { td { (cell) } } } } }
-                        }
-                    }
-                }
+                (pack_body(p))
             }
         }
     }

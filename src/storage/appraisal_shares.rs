@@ -13,6 +13,11 @@ struct ReaderRow {
     reader: String,
 }
 
+#[derive(SurrealValue)]
+struct OwnerRow {
+    owner: String,
+}
+
 fn pair(owner_id: &str, reader_id: &str) -> String {
     format!("{owner_id}_{reader_id}")
 }
@@ -68,6 +73,20 @@ impl Store {
             .await?
             .take(0)?;
         Ok(rows.into_iter().map(|r| r.reader).collect())
+    }
+
+    /// The people who have shared their pack with `reader_id`.
+    pub async fn appraisal_packs_shared_with(&self, reader_id: &str) -> StorageResult<Vec<String>> {
+        let rows: Vec<OwnerRow> = self
+            .db()
+            .query(
+                "SELECT record::id(owner) AS owner FROM appraisal_share
+                     WHERE reader = type::record('user', $reader) ORDER BY owner",
+            )
+            .bind(("reader", reader_id.to_owned()))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|r| r.owner).collect())
     }
 
     /// Whether `reader_id` may read `owner_id`'s pack.

@@ -41,6 +41,7 @@ mod web;
 mod web_more;
 mod web_permissions;
 mod web_pii;
+mod web_plan;
 mod web_records;
 mod web_roles;
 mod web_support;

@@ -107,7 +107,9 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervision", "Supervision"),
             ("/training", "Training"),
             ("/audits", "Audits"),
+            ("/objectives", "Plan"),
             ("/profile", "CPD profile"),
+            ("/appraisal", "Appraisal"),
             ("/account", "Account"),
         ],
         Role::Practitioner => &[
@@ -116,7 +118,9 @@ fn nav_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervision", "Supervision"),
             ("/training", "Training"),
             ("/audits", "Audits"),
+            ("/objectives", "Plan"),
             ("/profile", "CPD profile"),
+            ("/appraisal", "Appraisal"),
             ("/account", "Account"),
         ],
     }

@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod appraisal;
 mod assets;
 mod audits;
 mod chart;
@@ -15,6 +16,7 @@ mod extras;
 mod form;
 mod home;
 mod layout;
+mod objectives;
 mod pii;
 mod profile;
 mod reflection_form;
@@ -222,6 +224,37 @@ pub fn routes(route: Route) -> Route {
                 .around(html_errors),
         )
         .at("/audits/:id", get(audits::show).around(html_errors))
+        .at("/appraisal", get(appraisal::overview).around(html_errors))
+        .at(
+            "/appraisal/download",
+            get(appraisal::download).around(html_errors),
+        )
+        .at(
+            "/appraisal/share",
+            poem::post(appraisal::share).around(html_errors),
+        )
+        .at(
+            "/appraisal/unshare",
+            poem::post(appraisal::unshare).around(html_errors),
+        )
+        .at(
+            "/appraisal/members/:id",
+            get(appraisal::member).around(html_errors),
+        )
+        .at("/objectives", get(objectives::list).around(html_errors))
+        .at(
+            "/objectives/new",
+            get(objectives::new_form)
+                .post(objectives::create)
+                .around(html_errors),
+        )
+        .at("/objectives/:id", get(objectives::show).around(html_errors))
+        .at(
+            "/objectives/:id/edit",
+            get(objectives::edit_form)
+                .post(objectives::update)
+                .around(html_errors),
+        )
         .at(
             "/supervision/:id/history",
             get(extras::supervision_history).around(html_errors),
