@@ -7,7 +7,8 @@
 //! written in one transaction. Shares are not restored: the readers were
 //! accounts on the server the export came from.
 
-use std::io::{Seek, SeekFrom};
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -19,7 +20,7 @@ use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
 use crate::domain::error::FieldError;
-use crate::domain::filetype::identify;
+use crate::domain::filetype::{Identified, Unaccepted, identify};
 use crate::domain::objective::ObjectiveDraft;
 use crate::domain::pii;
 use crate::domain::record::{
@@ -132,23 +133,61 @@ fn restored<D: EvidenceData>(record: &RecordFile) -> Result<Restored, Vec<FieldE
     })
 }
 
+/// An unpacked export with the type of every attached file under each
+/// name a record gives it, read from the spooled files one at a time.
+struct Received {
+    unpacked: Unpacked,
+    /// `(sha256, file name)` → what the file is, and its size.
+    identified: HashMap<(String, String), (Result<Identified, Unaccepted>, u64)>,
+}
+
+impl Received {
+    /// Reads each spooled attachment once per name it is attached under
+    /// (blocking: call off the async threads). One file is in memory at a
+    /// time.
+    fn identify(mut unpacked: Unpacked) -> std::io::Result<Self> {
+        let mut identified = HashMap::new();
+        for (sha, file) in &mut unpacked.attachments {
+            let names: Vec<String> = unpacked
+                .records
+                .iter()
+                .flat_map(|r| &r.attachments)
+                .filter(|a| a.sha256 == *sha)
+                .map(|a| a.file_name.clone())
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            file.seek(SeekFrom::Start(0))?;
+            for name in names {
+                let found = identify(&bytes, Some(&name));
+                identified.insert((sha.clone(), name), (found, bytes.len() as u64));
+            }
+        }
+        Ok(Self {
+            unpacked,
+            identified,
+        })
+    }
+}
+
 /// Attachment rows of a record, each file present and of an accepted type.
 fn attachment_rows(
     record: &RecordFile,
-    unpacked: &Unpacked,
+    received: &Received,
 ) -> Result<Vec<RestoredAttachment>, FieldError> {
     let path = format!("records/{}/{}.json", record.kind, record.id);
     record
         .attachments
         .iter()
         .map(|a| {
-            let bytes = unpacked
-                .attachments
-                .iter()
-                .find(|(sha, _)| *sha == a.sha256)
-                .map(|(_, bytes)| bytes)
+            let (found, size) = received
+                .identified
+                .get(&(a.sha256.clone(), a.file_name.clone()))
                 .ok_or_else(|| problem(&path, format!("attachments/{} is missing", a.sha256)))?;
-            let accepted = identify(bytes, Some(&a.file_name)).map_err(|refused| {
+            let accepted = found.clone().map_err(|refused| {
                 problem(
                     &path,
                     format!(
@@ -158,9 +197,7 @@ fn attachment_rows(
                     ),
                 )
             })?;
-            if !is_record_id(&a.id)
-                || accepted.file_type.mime() != a.media_type
-                || bytes.len() as u64 != a.size
+            if !is_record_id(&a.id) || accepted.file_type.mime() != a.media_type || *size != a.size
             {
                 return Err(problem(
                     &path,
@@ -195,7 +232,8 @@ impl App {
                 "your account already has records; a portfolio can only be imported into an empty account".into(),
             ));
         }
-        let unpacked = self.unpack(body).await?;
+        let received = self.unpack(body).await?;
+        let unpacked = &received.unpacked;
         let mut kinds: Vec<RestoredKind> =
             RecordKind::ALL.into_iter().map(RestoredKind::new).collect();
         let mut attachments = Vec::new();
@@ -219,7 +257,7 @@ impl App {
                 RecordKind::Training => restored::<TrainingDraft>(record),
                 RecordKind::Objective => restored::<ObjectiveDraft>(record),
             };
-            match (parsed, attachment_rows(record, &unpacked)) {
+            match (parsed, attachment_rows(record, &received)) {
                 (Ok(r), Ok(rows)) => {
                     versions += r.frame.versions.len();
                     attachments.extend(rows);
@@ -240,17 +278,21 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        self.store_imported_files(&unpacked).await?;
         let records = unpacked.records.len();
+        let restored: Vec<(RecordKind, String)> = unpacked
+            .records
+            .iter()
+            .filter_map(|r| Some((RecordKind::parse(&r.kind)?, r.id.clone())))
+            .collect();
+        self.store_imported_files(received.unpacked.attachments)
+            .await?;
         let attached = attachments.len();
         kinds.retain(|k| !k.is_empty());
         self.store()
             .restore_portfolio(me.id(), kinds, attachments)
             .await?;
-        for record in &unpacked.records {
-            if let Some(kind) = RecordKind::parse(&record.kind) {
-                self.index_restored(kind, &record.id).await?;
-            }
+        for (kind, id) in restored {
+            self.index_restored(kind, &id).await?;
         }
         tracing::info!(user.id = %me.id(), records, "portfolio imported");
         Ok(ImportedPortfolio {
@@ -298,7 +340,7 @@ impl App {
 
     /// The upload into a scratch file (413 past `max_import_bytes`), then
     /// read and checked against its manifest (422 saying what is wrong).
-    async fn unpack(&self, mut body: impl AsyncRead + Unpin + Send) -> AppResult<Unpacked> {
+    async fn unpack(&self, mut body: impl AsyncRead + Unpin + Send) -> AppResult<Received> {
         let limit = self.config().max_import_bytes;
         let scratch = self.config().incoming_dir();
         let file = tokio::task::spawn_blocking(move || {
@@ -322,28 +364,34 @@ impl App {
             total_bytes: limit.saturating_mul(2),
             files: MAX_FILES,
         };
-        tokio::task::spawn_blocking(move || {
+        let spool_dir = self.config().incoming_dir();
+        let read = tokio::task::spawn_blocking(move || {
             file.seek(SeekFrom::Start(0))?;
-            Ok::<_, std::io::Error>(portable::read_zip(file, limits))
+            let mut spool =
+                || crate::files::scratch_file(&spool_dir).map_err(std::io::Error::other);
+            match portable::read_zip(file, limits, &mut spool) {
+                Ok(unpacked) => Received::identify(unpacked).map(Ok),
+                Err(unreadable) => Ok(Err(unreadable)),
+            }
         })
         .await
         .map_err(AppError::internal)?
-        .map_err(AppError::internal)?
-        .map_err(|unreadable| AppError::Validation(vec![FieldError::new("file", unreadable.0)]))
+        .map_err(AppError::internal)?;
+        read.map_err(|unreadable| AppError::Validation(vec![FieldError::new("file", unreadable.0)]))
     }
 
     /// Puts every attached file in the blob store (once per digest).
-    async fn store_imported_files(&self, unpacked: &Unpacked) -> AppResult<()> {
-        for (sha, bytes) in &unpacked.attachments {
+    async fn store_imported_files(&self, files: Vec<(String, std::fs::File)>) -> AppResult<()> {
+        for (sha, file) in files {
             let incoming = self
                 .inner
                 .blobs
-                .receive(bytes.as_slice(), u64::MAX)
+                .receive(tokio::fs::File::from_std(file), u64::MAX)
                 .await
                 .map_err(|e| {
                     AppError::internal(anyhow::anyhow!("cannot store an imported file: {e:?}"))
                 })?;
-            if incoming.sha256 != *sha {
+            if incoming.sha256 != sha {
                 return Err(AppError::internal(anyhow::anyhow!(
                     "an imported file changed while stored"
                 )));

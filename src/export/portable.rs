@@ -259,14 +259,22 @@ pub struct Unpacked {
     pub manifest: Option<Manifest>,
     pub person: Value,
     pub records: Vec<RecordFile>,
-    /// Attached files by SHA-256 (checked).
-    pub attachments: Vec<(String, Vec<u8>)>,
+    /// Attached files by SHA-256 (checked), each unpacked into a spool
+    /// file positioned at its start: an import holds no attachment in
+    /// memory.
+    pub attachments: Vec<(String, std::fs::File)>,
 }
 
 /// Reads an uploaded export: every path known, nothing unpacked beyond
 /// the limits or at a zip bomb's ratio, every file present, of the size
 /// and hash its manifest states, and no file the manifest does not list.
-pub fn read_zip<R: Read + Seek>(reader: R, limits: UnpackLimits) -> Result<Unpacked, Unreadable> {
+/// Attachments are copied into files that `spool` makes (JSON is read
+/// into memory).
+pub fn read_zip<R: Read + Seek>(
+    reader: R,
+    limits: UnpackLimits,
+    spool: &mut dyn FnMut() -> std::io::Result<std::fs::File>,
+) -> Result<Unpacked, Unreadable> {
     let mut archive = zip::ZipArchive::new(reader).map_err(|_| {
         unreadable("the file is not a readable zip: it may be truncated or damaged")
     })?;
@@ -304,21 +312,44 @@ pub fn read_zip<R: Read + Seek>(reader: R, limits: UnpackLimits) -> Result<Unpac
                 declared / entry.compressed_size().max(1)
             )));
         }
+        let damaged = || {
+            unreadable(format!(
+                "`{path}` is damaged: its content does not match its checksum"
+            ))
+        };
+        let wrong_size = || unreadable(format!("`{path}` is not the size the zip states"));
+        budget -= declared;
+        if let Part::Attachment { sha256 } = part {
+            let mut file = spool().map_err(|e| {
+                unreadable(format!("the server has no room to unpack the export: {e}"))
+            })?;
+            let mut sink = Hashing {
+                inner: &mut file,
+                hasher: Sha256::new(),
+                bytes: 0,
+            };
+            std::io::copy(&mut entry.take(declared + 1), &mut sink).map_err(|_| damaged())?;
+            if sink.bytes != declared {
+                return Err(wrong_size());
+            }
+            seen.push(ManifestFile {
+                sha256: hex::encode(sink.hasher.finalize()),
+                bytes: declared,
+                path: path.clone(),
+            });
+            file.seek(std::io::SeekFrom::Start(0))
+                .map_err(|_| damaged())?;
+            unpacked.attachments.push((sha256, file));
+            continue;
+        }
         let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         entry
             .take(declared + 1)
             .read_to_end(&mut bytes)
-            .map_err(|_| {
-                unreadable(format!(
-                    "`{path}` is damaged: its content does not match its checksum"
-                ))
-            })?;
+            .map_err(|_| damaged())?;
         if bytes.len() as u64 != declared {
-            return Err(unreadable(format!(
-                "`{path}` is not the size the zip states"
-            )));
+            return Err(wrong_size());
         }
-        budget -= declared;
         if part != Part::Manifest {
             seen.push(ManifestFile {
                 sha256: hex::encode(Sha256::digest(&bytes)),
@@ -375,7 +406,9 @@ impl Unpacked {
                 }
                 self.records.push(record);
             }
-            Part::Attachment { sha256 } => self.attachments.push((sha256, bytes)),
+            Part::Attachment { .. } => {
+                return Err(unreadable(format!("`{path}` was not unpacked as a file")));
+            }
         }
         Ok(())
     }
@@ -503,7 +536,9 @@ mod tests {
     }
 
     fn refusal(bytes: Vec<u8>) -> String {
-        read_zip(Cursor::new(bytes), LIMITS).unwrap_err().0
+        read_zip(Cursor::new(bytes), LIMITS, &mut tempfile::tempfile)
+            .unwrap_err()
+            .0
     }
 
     #[test]
@@ -517,9 +552,11 @@ mod tests {
                 source: Source::Bytes(b"abc".to_vec()),
             },
         ]);
-        let read = read_zip(Cursor::new(bytes), LIMITS).unwrap();
+        let mut read = read_zip(Cursor::new(bytes), LIMITS, &mut tempfile::tempfile).unwrap();
         assert_eq!(read.person["name"], "Sam");
-        assert_eq!(read.attachments[0].1, b"abc");
+        let mut spooled = Vec::new();
+        read.attachments[0].1.read_to_end(&mut spooled).unwrap();
+        assert_eq!(spooled, b"abc");
     }
 
     #[test]
@@ -592,6 +629,7 @@ mod tests {
         let over = read_zip(
             Cursor::new(raw_zip(&[(&format!("attachments/{sha}"), &big, false)])),
             limits,
+            &mut tempfile::tempfile,
         );
         assert_eq!(
             over.unwrap_err().0,
