@@ -414,6 +414,9 @@ async fn pages(bench: &Bench, sam: &str, lead: &str) {
         "/audits".to_owned(),
         format!("/audits/{audit}"),
         "/profile".to_owned(),
+        "/profile/evidence?from=2024-01-01".to_owned(),
+        "/objectives".to_owned(),
+        "/appraisal".to_owned(),
         "/account".to_owned(),
         "/account/access-log".to_owned(),
     ];

@@ -144,7 +144,13 @@ pub async fn choose_evidence(
     ))
 }
 
+/// The most activities the chooser lists: an audit profile has 12 to 50;
+/// past this, the page asks for a shorter period (the API takes any).
+const CHOOSER_ACTIVITIES: usize = 200;
+
 fn bundle_form(query: &ProfileQuery, profile: &CpdProfile) -> Markup {
+    let total = profile.activities.len();
+    let listed = &profile.activities[..total.min(CHOOSER_ACTIVITIES)];
     html! {
         h1 #bundle-title { "Evidence bundle for an HCPC audit" }
         p.lede { "For " (long_uk(profile.from)) " to " (long_uk(profile.to)) "." }
@@ -158,7 +164,10 @@ fn bundle_form(query: &ProfileQuery, profile: &CpdProfile) -> Markup {
                 input type="hidden" name="choose" value="1";
                 fieldset.checkboxes {
                     legend { "Records to include" }
-                    @for a in &profile.activities {
+                    @if total > CHOOSER_ACTIVITIES {
+                        p.notice { "This period has " (total) " activities; the first " (CHOOSER_ACTIVITIES) " are listed. Choose a shorter period to pick among the others." }
+                    }
+                    @for a in listed {
                         @let id = format!("record-{}", a.record_id);
                         div.checkbox {
                             input type="checkbox" id=(id) name="records" value=(a.record_id) checked;
@@ -323,4 +332,37 @@ pub async fn bundle(req: &Request, app: Data<&App>) -> WebResult {
         .body(Body::from_async_read(tokio::fs::File::from_std(
             bundle.file,
         ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+    use time::macros::date;
+
+    use super::*;
+    use crate::domain::profile::build;
+    use crate::domain::profile::tests::{activity, person};
+    use crate::domain::reflection::ActivityType;
+
+    #[test]
+    fn the_chooser_lists_at_most_its_bound_and_says_so() {
+        let start = date!(2025 - 01 - 01);
+        let activities: Vec<_> = (0..CHOOSER_ACTIVITIES + 1)
+            .map(|i| {
+                let day = start + Duration::days(i64::try_from(i).unwrap());
+                activity(&format!("{i:032x}"), day, ActivityType::Other)
+            })
+            .collect();
+        let profile = build(person(""), start, date!(2025 - 12 - 31), &activities);
+        let html = bundle_form(&ProfileQuery::default(), &profile).into_string();
+        assert_eq!(
+            html.matches(r#"type="checkbox""#).count(),
+            CHOOSER_ACTIVITIES
+        );
+        assert!(html.contains("This period has 201 activities; the first 200 are listed."));
+        let few = build(person(""), start, date!(2025 - 12 - 31), &activities[..3]);
+        let html = bundle_form(&ProfileQuery::default(), &few).into_string();
+        assert_eq!(html.matches(r#"type="checkbox""#).count(), 3);
+        assert!(!html.contains("This period has"));
+    }
 }
