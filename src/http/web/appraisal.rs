@@ -9,13 +9,12 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
 
 use super::error::{WebResult, redirect};
-use super::form::{FormData, NOT_A_DATE, typed_day};
+use super::form::{FormData, typed_period};
 use super::layout::{Field, csrf_field, page_response};
 use super::pii::profile_held_back;
 use super::session::{self, SignedIn};
 use crate::app::{App, AppError, PackRequest};
 use crate::domain::appraisal::AppraisalPack;
-use crate::domain::error::FieldError;
 use crate::domain::record::is_record_id;
 use crate::export::appraisal::pack_body;
 
@@ -28,23 +27,12 @@ pub struct PeriodQuery {
 
 impl PeriodQuery {
     fn request(&self) -> Result<PackRequest, AppError> {
-        let mut errors = Vec::new();
-        let mut day = |field: &str, text: &str| {
-            typed_day(text).unwrap_or_else(|()| {
-                errors.push(FieldError::new(field, NOT_A_DATE));
-                None
-            })
-        };
-        let request = PackRequest {
-            from: day("from", &self.from),
-            to: day("to", &self.to),
+        let (from, to) = typed_period(&self.from, &self.to)?;
+        Ok(PackRequest {
+            from,
+            to,
             reflections: None,
-        };
-        if errors.is_empty() {
-            Ok(request)
-        } else {
-            Err(AppError::Validation(errors))
-        }
+        })
     }
 
     fn query(&self) -> String {

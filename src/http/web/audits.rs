@@ -9,7 +9,7 @@ use time::Date;
 
 use super::error::{WebResult, redirect};
 use super::extras;
-use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
+use super::form::{FormData, all_problems, form_day};
 use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::pii;
 use super::session::{self, SignedIn};
@@ -105,24 +105,9 @@ fn form_page(me: &SignedIn, t: &FormData, e: &[FieldError], status: StatusCode) 
 /// The audit the form describes, or every problem with it at once.
 fn to_draft(form: &FormData, today: Date) -> Result<AuditDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut day = |field: &str, required: bool| -> Option<Date> {
-        match typed_day(form.get(field)) {
-            Ok(Some(day)) => Some(day),
-            Ok(None) => {
-                if required {
-                    errors.push(FieldError::new(field, "must not be empty"));
-                }
-                None
-            }
-            Err(()) => {
-                errors.push(FieldError::new(field, NOT_A_DATE));
-                None
-            }
-        }
-    };
-    let started_on = day("started_on", true);
-    let completed_on = day("completed_on", false);
-    let reaudit_due = day("reaudit_due", false);
+    let started_on = form_day(form, "started_on", true, &mut errors);
+    let completed_on = form_day(form, "completed_on", false, &mut errors);
+    let reaudit_due = form_day(form, "reaudit_due", false, &mut errors);
     let audit_kind = AuditKind::parse(form.get("audit_kind"));
     if audit_kind.is_none() {
         errors.push(FieldError::new("audit_kind", "must be one of the choices"));

@@ -10,7 +10,7 @@ use time::macros::format_description;
 
 use super::error::{WebError, WebResult};
 use super::session::{self, SignedIn};
-use crate::app::App;
+use crate::app::{App, AppError};
 use crate::domain::error::FieldError;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -76,6 +76,47 @@ pub fn typed_day(text: &str) -> Result<Option<Date>, ()> {
         t => Date::parse(t, format_description!("[year]-[month]-[day]"))
             .map(Some)
             .map_err(|_| ()),
+    }
+}
+
+/// The date in `field` of a form, noting in `errors` a date that cannot
+/// be read, or a blank one when it is `required`.
+pub fn form_day(
+    form: &FormData,
+    field: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Date> {
+    match typed_day(form.get(field)) {
+        Ok(Some(day)) => Some(day),
+        Ok(None) => {
+            if required {
+                errors.push(FieldError::new(field, "must not be empty"));
+            }
+            None
+        }
+        Err(()) => {
+            errors.push(FieldError::new(field, NOT_A_DATE));
+            None
+        }
+    }
+}
+
+/// A period typed as `from` and `to` (either may be blank), or each date
+/// that cannot be read.
+pub fn typed_period(from: &str, to: &str) -> Result<(Option<Date>, Option<Date>), AppError> {
+    let mut errors = Vec::new();
+    let mut day = |field: &str, text: &str| {
+        typed_day(text).unwrap_or_else(|()| {
+            errors.push(FieldError::new(field, NOT_A_DATE));
+            None
+        })
+    };
+    let period = (day("from", from), day("to", to));
+    if errors.is_empty() {
+        Ok(period)
+    } else {
+        Err(AppError::Validation(errors))
     }
 }
 

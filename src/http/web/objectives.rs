@@ -10,7 +10,7 @@ use time::Date;
 
 use super::error::{WebResult, redirect};
 use super::extras;
-use super::form::{FormData, NOT_A_DATE, all_problems, typed_day};
+use super::form::{FormData, all_problems, form_day};
 use super::layout::{Field, csrf_field, error_summary, page_response};
 use super::pii;
 use super::session::{self, SignedIn};
@@ -125,21 +125,8 @@ fn to_draft(
     today: Date,
 ) -> Result<ObjectiveDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut day = |field: &str| -> Option<Date> {
-        match typed_day(form.get(field)) {
-            Ok(Some(day)) => Some(day),
-            Ok(None) => {
-                errors.push(FieldError::new(field, "must not be empty"));
-                None
-            }
-            Err(()) => {
-                errors.push(FieldError::new(field, NOT_A_DATE));
-                None
-            }
-        }
-    };
-    let agreed_on = day("agreed_on");
-    let due_on = day("due_on");
+    let agreed_on = form_day(form, "agreed_on", true, &mut errors);
+    let due_on = form_day(form, "due_on", true, &mut errors);
     let status = ObjectiveStatus::parse(form.get("status"));
     if status.is_none() {
         errors.push(FieldError::new("status", "must be one of the choices"));

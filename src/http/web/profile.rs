@@ -10,13 +10,12 @@ use poem::{Body, Request, Response, handler};
 use poem_openapi::types::ToJSON;
 
 use super::error::WebResult;
-use super::form::{NOT_A_DATE, typed_day};
+use super::form::typed_period;
 use super::layout::{Field, page_response};
 use super::pii::profile_held_back;
 use super::session;
 use crate::app::{App, AppError, BundleRequest, DocumentFormat, ProfileRequest};
 use crate::domain::dates::long_uk;
-use crate::domain::error::FieldError;
 use crate::domain::profile::CpdProfile;
 use crate::domain::profile::readiness::Readiness;
 use crate::export::html::to_safe_html;
@@ -33,22 +32,8 @@ pub struct ProfileQuery {
 
 impl ProfileQuery {
     fn request(&self) -> Result<ProfileRequest, AppError> {
-        let mut errors = Vec::new();
-        let mut day = |field: &str, text: &str| {
-            typed_day(text).unwrap_or_else(|()| {
-                errors.push(FieldError::new(field, NOT_A_DATE));
-                None
-            })
-        };
-        let request = ProfileRequest {
-            from: day("from", &self.from),
-            to: day("to", &self.to),
-        };
-        if errors.is_empty() {
-            Ok(request)
-        } else {
-            Err(AppError::Validation(errors))
-        }
+        let (from, to) = typed_period(&self.from, &self.to)?;
+        Ok(ProfileRequest { from, to })
     }
 
     /// `path` for the same period.
