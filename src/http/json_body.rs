@@ -102,22 +102,67 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: ParseFromJSON);
 
-/// The first field of `fields` that `schema` does not allow, with why.
+/// The first field of `fields` that `schema` does not allow, with why,
+/// named by its path (`actions[0].due`) when it is inside a list or an
+/// object.
 fn wrong_field(
     registry: &Registry,
     schema: &MetaSchemaRef,
     fields: &serde_json::Map<String, Value>,
 ) -> Option<FieldProblem> {
+    wrong_in(registry, schema, fields, "")
+}
+
+fn wrong_in(
+    registry: &Registry,
+    schema: &MetaSchemaRef,
+    fields: &serde_json::Map<String, Value>,
+    prefix: &str,
+) -> Option<FieldProblem> {
     let object = resolve(registry, schema)?;
     object.properties.iter().find_map(|(name, property)| {
         let value = fields.get(*name)?;
+        let path = if prefix.is_empty() {
+            (*name).to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        };
         let optional = !object.required.contains(name);
-        let message = mismatch(registry, property, value, optional)?;
-        Some(FieldProblem {
-            field: (*name).to_owned(),
-            message,
-        })
+        match mismatch(registry, property, value, optional) {
+            Some(message) => Some(FieldProblem {
+                field: path,
+                message,
+            }),
+            None => nested(registry, property, value, &path),
+        }
     })
+}
+
+/// The first problem inside a list or an object that is itself of the
+/// right kind.
+fn nested(
+    registry: &Registry,
+    schema: &MetaSchemaRef,
+    value: &Value,
+    path: &str,
+) -> Option<FieldProblem> {
+    let resolved = resolve(registry, schema)?;
+    match value {
+        Value::Object(inner) if !resolved.properties.is_empty() => {
+            wrong_in(registry, schema, inner, path)
+        }
+        Value::Array(items) => {
+            let item_schema = resolved.items.as_deref()?;
+            items.iter().enumerate().find_map(|(i, item)| {
+                let at = format!("{path}[{i}]");
+                match mismatch(registry, item_schema, item, false) {
+                    Some(message) => Some(FieldProblem { field: at, message }),
+                    None => nested(registry, item_schema, item, &at),
+                }
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The schema `schema` names, looking through the `allOf` wrapper that a
@@ -215,6 +260,16 @@ mod tests {
         /// A shape.
         shape: Shape,
         count: Option<i64>,
+        #[oai(default)]
+        parts: Vec<Part>,
+        #[oai(default)]
+        tags: Vec<String>,
+    }
+
+    #[derive(Debug, Object)]
+    struct Part {
+        due: Option<time::Date>,
+        shape: Shape,
     }
 
     fn wrong(body: Value) -> Option<(String, String)> {
@@ -254,6 +309,29 @@ mod tests {
         );
         assert_eq!(
             wrong(json!({"on": "2025-02-03", "shape": "round", "count": null})),
+            None
+        );
+    }
+
+    #[test]
+    fn a_field_inside_a_list_is_named_by_its_path() {
+        let named = |field: &str, message: &str| Some((field.to_owned(), message.to_owned()));
+        let ok = json!({"due": "2025-02-03", "shape": "round"});
+        assert_eq!(
+            wrong(json!({"on": "2025-02-03", "shape": "round",
+                "parts": [ok, {"due": "2025-02-30", "shape": "round"}]})),
+            named("parts[1].due", "must be a real date written YYYY-MM-DD")
+        );
+        assert_eq!(
+            wrong(json!({"on": "2025-02-03", "shape": "round", "parts": [{"shape": "oval"}]})),
+            named("parts[0].shape", "must be one of: round, square")
+        );
+        assert_eq!(
+            wrong(json!({"on": "2025-02-03", "shape": "round", "tags": ["a", 7]})),
+            named("tags[1]", "must be text, not a number")
+        );
+        assert_eq!(
+            wrong(json!({"on": "2025-02-03", "shape": "round", "parts": [ok], "tags": ["a"]})),
             None
         );
     }

@@ -269,9 +269,15 @@ async fn a_wrongly_typed_field_is_named_in_the_problem() {
             "must be a list, not text",
         ),
         (
-            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other", "standards": [1.5]}),
-            "",
-            "",
+            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other", "standards": [10, 1.5]}),
+            "standards[1]",
+            "must be a whole number, not a number with a fraction",
+        ),
+        (
+            json!({"title": "x", "activity_date": "2026-01-10", "activity_type": "other",
+                   "links": [{"kind": "diary", "id": "0"}]}),
+            "links[0].kind",
+            "must be one of: reflection, supervision, audit, training, objective",
         ),
     ];
     for (body, field, message) in cases {
@@ -304,6 +310,16 @@ async fn a_wrongly_typed_field_is_named_in_the_problem() {
             .starts_with("must be one of: "),
         "{problem}"
     );
+    let mut session = supervision("2026-03-02", None, "Caseload.");
+    session["actions"][1]["due"] = json!("2026-02-30");
+    let (status, problem) = t.post("/api/v1/supervision", Some(&token), &session).await;
+    assert_problem(status, &problem, 400);
+    assert_eq!(
+        problem["errors"],
+        json!([{"field": "actions[1].due", "message": "must be a real date written YYYY-MM-DD"}])
+    );
     let (_, list) = t.get("/api/v1/reflections", Some(&token)).await;
+    assert_eq!(list["total"], 0, "nothing was stored");
+    let (_, list) = t.get("/api/v1/supervision", Some(&token)).await;
     assert_eq!(list["total"], 0, "nothing was stored");
 }
