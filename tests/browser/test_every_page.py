@@ -31,6 +31,11 @@ def test_every_practitioner_page_is_accessible(page):
     token = api_token(OT)
     reflection, supervision, audit = ids(token)
     training = api("GET", "/api/v1/training?limit=1", token)["items"][0]["id"]
+    today = datetime.date.today().isoformat()
+    objective = api("POST", "/api/v1/objectives", token, {
+        "title": "Every-page objective", "why": "A need.", "how": "A plan.",
+        "agreed_on": today, "due_on": today, "status": "in_progress",
+    })["id"]
     sign_in(page, OT)
     for name, path in [
         ("training-record", f"/training/{training}"),
@@ -41,6 +46,12 @@ def test_every_practitioner_page_is_accessible(page):
         ("audits", "/audits"),
         ("audit-new", "/audits/new"),
         ("audit", f"/audits/{audit}"),
+        ("objectives", "/objectives"),
+        ("objective-new", "/objectives/new"),
+        ("objective", f"/objectives/{objective}"),
+        ("objective-edit", f"/objectives/{objective}/edit"),
+        ("appraisal", "/appraisal"),
+        ("profile-evidence", "/profile/evidence"),
         ("account", "/account"),
         ("password", "/account/password"),
         ("access-log", "/account/access-log"),
