@@ -192,6 +192,17 @@ async fn each_piece_of_evidence_is_filed_under_the_number_the_profile_cites() {
     assert_eq!(profile["activities"][0]["evidence"], json!([2, 5, 6]));
     assert_eq!(profile["activities"][0]["record_id"], ids[0].as_str());
 
+    let info = poppler(
+        "pdfinfo",
+        &[],
+        &b.files["E02 Reflective record - Graded exposure course.pdf"],
+    );
+    for line in [
+        "Tagged:          yes",
+        "Page size:       595.276 x 841.89 pts (A4)",
+    ] {
+        assert!(info.contains(line), "{line:?} not in {info}");
+    }
     let reflection = text_of(&b.files["E02 Reflective record - Graded exposure course.pdf"]);
     for expected in [
         "Graded exposure course",
