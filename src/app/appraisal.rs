@@ -108,6 +108,22 @@ impl App {
                 )),
                 other => other,
             })?;
+        // The member sees in their access log which records the lead read.
+        let read = pack
+            .supervision
+            .iter()
+            .map(|s| (RecordKind::Supervision, owner_id, s.record_id.as_str()))
+            .chain(
+                pack.audits
+                    .iter()
+                    .map(|a| (RecordKind::Audit, owner_id, a.record_id.as_str())),
+            )
+            .chain(
+                pack.objectives
+                    .iter()
+                    .map(|o| (RecordKind::Objective, owner_id, o.record_id.as_str())),
+            );
+        self.log_reads(me, read).await?;
         tracing::info!(reader.id = %me.id(), owner.id = %owner_id, "shared appraisal pack read");
         Ok(pack)
     }

@@ -264,6 +264,26 @@ async fn a_lead_reads_a_members_pack_only_while_it_is_shared() {
     assert_eq!(status, 200, "{pack}");
     assert_eq!(pack["objectives"].as_array().unwrap().len(), 2);
     assert_eq!(pack["reflections"], json!([]), "reflections stay private");
+    let (_, log) = t.get("/api/v1/me/access-log", Some(&sam)).await;
+    let mut read: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_id"] == lead_id.as_str() && e["action"] == "read")
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["record_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    read.sort();
+    let kinds: Vec<&str> = read.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["audit", "objective", "objective", "supervision"],
+        "{log}"
+    );
     for token in [&other_lead, &sam] {
         let (status, body) = t.get(&members_pack, Some(token)).await;
         assert_problem(status, &body, 404);
