@@ -185,8 +185,10 @@ impl App {
         &self.inner.content
     }
 
-    /// Starts the background search committer.
+    /// Starts the background search committer, and readies the PDF
+    /// typesetter off the request path.
     pub fn spawn_background_tasks(&self) -> tokio::task::JoinHandle<()> {
+        tokio::task::spawn_blocking(crate::export::pdf::warm_up);
         self.inner
             .search
             .spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
