@@ -422,7 +422,7 @@ async fn pages(bench: &Bench, sam: &str, lead: &str) {
     ];
     let lead_pages = vec!["/".to_owned(), "/team".to_owned(), format!("/team/{team}")];
     let mut largest = (0, String::new());
-    let mut css = 0;
+    let (mut css, mut script) = (0, 0);
     for (who, email, paths) in [
         ("practitioner", "sam@example.nhs.uk", practitioner_pages),
         ("lead", "lead@example.nhs.uk", lead_pages),
@@ -445,22 +445,26 @@ async fn pages(bench: &Bench, sam: &str, lead: &str) {
                     largest = (html.len(), path.clone());
                 }
                 if css == 0 {
-                    let marker = r#"rel="stylesheet" href=""#;
-                    let start = html.find(marker).unwrap() + marker.len();
-                    let href = &html[start..start + html[start..].find('"').unwrap()];
-                    let sheet = http
-                        .get(format!("{}{href}", bench.base))
-                        .send()
-                        .await
-                        .unwrap();
-                    css = sheet.bytes().await.unwrap().len();
+                    css = asset_size(&http, &bench.base, &html, r#"rel="stylesheet" href=""#).await;
+                    script = asset_size(&http, &bench.base, &html, r#"<script src=""#).await;
                 }
             }
             report(&format!("page {path} as {who}"), times);
         }
     }
     println!(
-        "largest page: {} ({} bytes of HTML, {} bytes of CSS, no script)",
-        largest.1, largest.0, css
+        "largest page: {} ({} bytes of HTML, {} bytes of CSS, {} bytes of script)",
+        largest.1, largest.0, css, script
     );
+}
+
+/// The size of the asset a page links after `marker` (0 if it links none).
+async fn asset_size(http: &reqwest::Client, base: &str, html: &str, marker: &str) -> usize {
+    let Some(at) = html.find(marker) else {
+        return 0;
+    };
+    let start = at + marker.len();
+    let href = &html[start..start + html[start..].find('"').unwrap()];
+    let asset = http.get(format!("{base}{href}")).send().await.unwrap();
+    asset.bytes().await.unwrap().len()
 }
