@@ -185,10 +185,8 @@ impl App {
         &self.inner.content
     }
 
-    /// Starts the background search committer, and readies the PDF
-    /// typesetter off the request path.
+    /// Starts the background search committer.
     pub fn spawn_background_tasks(&self) -> tokio::task::JoinHandle<()> {
-        tokio::task::spawn_blocking(crate::export::pdf::warm_up);
         self.inner
             .search
             .spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
