@@ -17,16 +17,16 @@ use crate::domain::appraisal::{
     objective_in_period,
 };
 use crate::domain::audit::AuditDraft;
-use crate::domain::dates::{add_months, long_uk};
+use crate::domain::dates::add_months;
 use crate::domain::error::FieldError;
 use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{Evidence, EvidenceData, RecordKind, SignOffStatus, is_record_id};
 use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
-use crate::domain::team::Standing;
 use crate::domain::user::User;
 use crate::export::appraisal::pack_document;
 use crate::export::pdf::record_pdf;
+use crate::export::record_document::{FORMER_USER, sign_off_line};
 
 /// The period (default: the twelve months to today) and the reflections
 /// to show (default: every one in the period).
@@ -182,13 +182,7 @@ impl App {
     /// The leads of the caller's teams: whom they may share their pack
     /// with.
     pub async fn my_leads(&self, me: &CurrentUser) -> AppResult<Vec<PackReader>> {
-        let mut ids: Vec<String> = Vec::new();
-        for team in self.store().teams_with_leads().await? {
-            let named = me.user.teams.iter().any(|t| t.team == team.name);
-            if named && self.store().standing(&team.id, me.id()).await? != Standing::Outside {
-                ids.extend(team.lead_ids.into_iter().filter(|l| l != me.id()));
-            }
-        }
+        let mut ids = self.store().lead_ids_of(me.id()).await?;
         ids.sort_unstable();
         ids.dedup();
         self.named(ids).await
@@ -229,40 +223,40 @@ impl App {
         request: PackRequest,
     ) -> AppResult<AppraisalPack> {
         let (from, to) = request.period(self.today())?;
-        let mut flags: Vec<FieldError> = Vec::new();
         let activities = self.gather(&owner.id, from, to).await?.activities;
         let supervision = self
-            .records_between::<SupervisionDraft>(&owner.id, from, to, &mut flags)
+            .records_between::<SupervisionDraft>(&owner.id, from, to)
             .await?;
-        let mut sessions = Vec::with_capacity(supervision.len());
-        for s in &supervision {
-            sessions.push(self.session_of(s).await?);
-        }
         let audits = self
-            .records_between::<AuditDraft>(&owner.id, from, to, &mut flags)
-            .await?
-            .into_iter()
-            .map(audit_line)
-            .collect();
-        let reflections = self
-            .chosen_reflections(&owner.id, from, to, &request, &mut flags)
+            .records_between::<AuditDraft>(&owner.id, from, to)
             .await?;
-        let objectives = self
+        let reflections = self
+            .chosen_reflections(&owner.id, from, to, &request)
+            .await?;
+        let objectives: Vec<Evidence<ObjectiveDraft>> = self
             .records_between::<ObjectiveDraft>(
                 &owner.id,
                 date!(1000 - 01 - 01),
                 date!(9999 - 12 - 31),
-                &mut Vec::new(),
             )
             .await?
             .into_iter()
             .filter(|o| {
                 objective_in_period(o.data.agreed_on, o.data.due_on, o.data.status, from, to)
             })
-            .inspect(|o| flags.extend(open_flags(o)))
-            .map(objective_line)
+            .collect();
+        let flags: Vec<FieldError> = supervision
+            .iter()
+            .flat_map(open_flags)
+            .chain(audits.iter().flat_map(open_flags))
+            .chain(reflections.iter().flat_map(open_flags))
+            .chain(objectives.iter().flat_map(open_flags))
             .collect();
         refuse_flagged(flags)?;
+        let mut sessions = Vec::with_capacity(supervision.len());
+        for s in &supervision {
+            sessions.push(self.session_of(s).await?);
+        }
         let compliance = self.own_compliance(&owner.id).await?;
         Ok(appraisal::build(PackInput {
             name: owner.name.clone(),
@@ -272,32 +266,27 @@ impl App {
             activities: &activities,
             supervision: sessions,
             compliance: &compliance,
-            audits,
-            reflections,
-            objectives,
+            audits: audits.into_iter().map(audit_line).collect(),
+            reflections: reflections.into_iter().map(reflection_line).collect(),
+            objectives: objectives.into_iter().map(objective_line).collect(),
         }))
     }
 
-    /// The owner's records of one kind dated in the period, each one's open
-    /// patient-identifier warnings added to `flags`.
+    /// The owner's records of one kind dated in the period.
     async fn records_between<D: EvidenceData>(
         &self,
         owner_id: &str,
         from: Date,
         to: Date,
-        flags: &mut Vec<FieldError>,
     ) -> AppResult<Vec<Evidence<D>>> {
         let stored = self
             .store()
             .evidence_between(D::KIND, owner_id, from, to)
             .await?;
-        let mut records = Vec::with_capacity(stored.len());
-        for s in stored {
-            let record = decode::<D>(s)?;
-            flags.extend(open_flags(&record));
-            records.push(record);
-        }
-        Ok(records)
+        stored
+            .into_iter()
+            .map(|s| decode::<D>(s).map_err(AppError::from))
+            .collect()
     }
 
     /// The reflections in the period the request names (every one when it
@@ -308,13 +297,11 @@ impl App {
         from: Date,
         to: Date,
         request: &PackRequest,
-        flags: &mut Vec<FieldError>,
-    ) -> AppResult<Vec<ReflectionLine>> {
-        let mut unflagged = Vec::new();
+    ) -> AppResult<Vec<Evidence<ReflectionDraft>>> {
         let all = self
-            .records_between::<ReflectionDraft>(owner_id, from, to, &mut unflagged)
+            .records_between::<ReflectionDraft>(owner_id, from, to)
             .await?;
-        let chosen: Vec<Evidence<ReflectionDraft>> = match &request.reflections {
+        Ok(match &request.reflections {
             None => all,
             Some(ids) => {
                 if ids.len() > 200 {
@@ -328,36 +315,21 @@ impl App {
                 }
                 all.into_iter().filter(|r| ids.contains(&r.id)).collect()
             }
-        };
-        Ok(chosen
-            .into_iter()
-            .inspect(|r| flags.extend(open_flags(r)))
-            .map(|r| ReflectionLine {
-                record_id: r.id,
-                date: r.data.activity_date,
-                title: r.data.title,
-                learning: r.data.learning,
-                impact: r.data.impact,
-            })
-            .collect())
+        })
     }
 
     async fn session_of(&self, s: &Evidence<SupervisionDraft>) -> AppResult<Session> {
         let sign_off = &s.workflow.sign_off;
-        let status = match (sign_off.status, &sign_off.signed_by, sign_off.signed_at) {
-            (SignOffStatus::Signed, Some(by), Some(at)) => {
-                let name = self
-                    .store()
+        let signer = match &sign_off.signed_by {
+            Some(by) => Some(
+                self.store()
                     .user(by)
                     .await?
-                    .map_or_else(|| "a former user".to_owned(), |u| u.name);
-                format!("Signed off by {name} on {}", long_uk(at.date()))
-            }
-            (SignOffStatus::Signed, _, _) => "Signed off".to_owned(),
-            (SignOffStatus::Submitted, _, _) => "Waiting for countersigning".to_owned(),
-            (SignOffStatus::Returned, _, _) => "Returned for changes".to_owned(),
-            (SignOffStatus::Draft, _, _) => "Not submitted for sign-off".to_owned(),
+                    .map_or_else(|| FORMER_USER.to_owned(), |u| u.name),
+            ),
+            None => None,
         };
+        let status = sign_off_line(sign_off, signer.as_deref());
         Ok(Session {
             record_id: s.id.clone(),
             date: s.data.date,
@@ -376,6 +348,16 @@ fn audit_line(a: Evidence<AuditDraft>) -> AuditLine {
         kind: a.data.audit_kind.label().to_owned(),
         started_on: a.data.started_on,
         completed_on: a.data.completed_on,
+    }
+}
+
+fn reflection_line(r: Evidence<ReflectionDraft>) -> ReflectionLine {
+    ReflectionLine {
+        record_id: r.id,
+        date: r.data.activity_date,
+        title: r.data.title,
+        learning: r.data.learning,
+        impact: r.data.impact,
     }
 }
 

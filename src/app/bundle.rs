@@ -26,7 +26,7 @@ use crate::export::bundle::{BundleItem, ManifestRow, write_bundle};
 use crate::export::pdf::{profile_pdf, record_pdf};
 use crate::export::portable::Source;
 use crate::export::profile_document::ProfileDocument;
-use crate::export::record_document::{Names, RecordDocument, evidence_label};
+use crate::export::record_document::{FORMER_USER, Names, RecordDocument, evidence_label};
 use crate::storage::blobs::BlobStore;
 
 /// At most this many records may be chosen by id.
@@ -76,7 +76,7 @@ impl Names for KnownNames {
         self.0
             .get(user_id)
             .cloned()
-            .unwrap_or_else(|| "a former user".to_owned())
+            .unwrap_or_else(|| FORMER_USER.to_owned())
     }
 }
 
@@ -145,7 +145,7 @@ impl App {
         let chosen: HashSet<&str> = ids.iter().map(String::as_str).collect();
         for id in &chosen {
             if !gathered.sources.contains_key(*id) {
-                return Err(self.why_not_in_period(me, id).await);
+                return Err(self.why_not_in_period(me, id).await?);
             }
         }
         Ok(gathered.only(|a| chosen.contains(a.record_id.as_str())))
@@ -153,20 +153,19 @@ impl App {
 
     /// A chosen id not in the period: the caller's own record dated
     /// elsewhere is invalid; anything else is not found, whoever owns it.
-    async fn why_not_in_period(&self, me: &CurrentUser, id: &str) -> AppError {
+    async fn why_not_in_period(&self, me: &CurrentUser, id: &str) -> AppResult<AppError> {
         if crate::domain::record::is_record_id(id) {
             for kind in RecordKind::ACTIVITIES {
-                if let Ok(Some(stored)) = self.store().evidence(kind, id).await
-                    && stored.owner_id == me.id()
-                {
-                    return AppError::invalid(
+                let header = self.record_header(kind, id).await?;
+                if header.is_some_and(|h| h.owner_id == me.id()) {
+                    return Ok(AppError::invalid(
                         "records",
                         format!("{id} is dated outside the period of the profile"),
-                    );
+                    ));
                 }
             }
         }
-        AppError::NotFound("record")
+        Ok(AppError::NotFound("record"))
     }
 
     /// Every evidence number with what it stands for: the activity list,

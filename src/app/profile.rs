@@ -92,7 +92,9 @@ impl Gathered {
             .filter(|a| keep(a))
             .cloned()
             .collect();
-        let kept = |id: &str| activities.iter().any(|a| a.record_id == id);
+        let kept_ids: std::collections::HashSet<&str> =
+            activities.iter().map(|a| a.record_id.as_str()).collect();
+        let kept = |id: &str| kept_ids.contains(id);
         Gathered {
             open_flags: self
                 .open_flags

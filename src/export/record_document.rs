@@ -12,7 +12,7 @@ use super::profile_document::{hours, label};
 use crate::domain::audit::AuditDraft;
 use crate::domain::dates::long_uk;
 use crate::domain::profile::CpdProfile;
-use crate::domain::record::{Evidence, SignOffStatus};
+use crate::domain::record::{Evidence, SignOff, SignOffStatus};
 use crate::domain::reflection::{ReflectionDraft, ReflectiveModel};
 use crate::domain::supervision::{ActionStatus, SupervisionDraft};
 use crate::domain::training::TrainingDraft;
@@ -183,19 +183,8 @@ impl RecordDocument {
             (None, None) => String::new(),
         };
         let sign_off = &s.workflow.sign_off;
-        let status = match (sign_off.status, &sign_off.signed_by, sign_off.signed_at) {
-            (SignOffStatus::Signed, Some(by), Some(at)) => {
-                format!(
-                    "Signed off by {} on {}",
-                    names.name_of(by),
-                    long_uk(at.date())
-                )
-            }
-            (SignOffStatus::Signed, _, _) => "Signed off".to_owned(),
-            (SignOffStatus::Submitted, _, _) => "Waiting for countersigning".to_owned(),
-            (SignOffStatus::Returned, _, _) => "Returned for changes".to_owned(),
-            (SignOffStatus::Draft, _, _) => "Not submitted for sign-off".to_owned(),
-        };
+        let signer = sign_off.signed_by.as_deref().map(|id| names.name_of(id));
+        let status = sign_off_line(sign_off, signer.as_deref());
         let actions = d
             .actions
             .iter()
@@ -301,6 +290,23 @@ impl RecordDocument {
             .detail("Verification", &verified)
             .detail("Last changed", &changed(t.updated_at, t.version))
             .section("Notes", markdown_blocks(&d.notes))
+    }
+}
+
+/// What a reader is told of someone no longer on this server.
+pub const FORMER_USER: &str = "a former user";
+
+/// Where a record's sign-off stands, in words: "Signed off by … on …"
+/// (`signer` is the signer's name) or the step it waits at.
+pub fn sign_off_line(sign_off: &SignOff, signer: Option<&str>) -> String {
+    match (sign_off.status, signer, sign_off.signed_at) {
+        (SignOffStatus::Signed, Some(name), Some(at)) => {
+            format!("Signed off by {name} on {}", long_uk(at.date()))
+        }
+        (SignOffStatus::Signed, _, _) => "Signed off".to_owned(),
+        (SignOffStatus::Submitted, _, _) => "Waiting for countersigning".to_owned(),
+        (SignOffStatus::Returned, _, _) => "Returned for changes".to_owned(),
+        (SignOffStatus::Draft, _, _) => "Not submitted for sign-off".to_owned(),
     }
 }
 

@@ -233,6 +233,21 @@ impl Store {
             .take(1)?)
     }
 
+    /// The ids of the leads of the teams `user_id` is in (not themselves).
+    pub async fn lead_ids_of(&self, user_id: &str) -> StorageResult<Vec<String>> {
+        Ok(self
+            .db()
+            .query(
+                "LET $me = type::record('user', $id);
+                 LET $teams = (SELECT VALUE team FROM membership WHERE user = $me);
+                 SELECT VALUE record::id(user) FROM membership
+                     WHERE team IN $teams AND is_lead AND user != $me",
+            )
+            .bind(("id", user_id.to_owned()))
+            .await?
+            .take(2)?)
+    }
+
     /// Every team with its members, by name.
     pub async fn teams(&self) -> StorageResult<Vec<Team>> {
         let rows: Vec<TeamRow> = self

@@ -112,30 +112,34 @@ fn previous_release_migrations() -> (tempfile::TempDir, Migrations) {
     (dir, migrations)
 }
 
-#[tokio::test]
-async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
+/// A data directory written by the previous release (its accounts and
+/// rows, then `extra`), opened by this release and served.
+async fn upgraded(extra: &str) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let config = Config {
         database_url: None,
         ..test_config(data.path())
     };
     let (_old_dir, old) = previous_release_migrations();
-    let (sam, jo) = (SAM.to_owned(), JO.to_owned());
     {
         let store = Store::open(&config, &old).await.unwrap();
         let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
-        store
-            .raw_query_for_tests(&old_accounts(&hash))
-            .await
-            .unwrap();
-        store
-            .raw_query_for_tests(&old_rows(SAM, JO, LEAD))
-            .await
-            .unwrap();
+        for sql in [
+            old_accounts(&hash),
+            extra.to_owned(),
+            old_rows(SAM, JO, LEAD),
+        ] {
+            store.raw_query_for_tests(&sql).await.unwrap();
+        }
     }
-
     let app = App::open(config, &Migrations::embedded()).await.unwrap();
-    let t = TestApp::serve(app, data).await;
+    TestApp::serve(app, data).await
+}
+
+#[tokio::test]
+async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
+    let (sam, jo) = (SAM.to_owned(), JO.to_owned());
+    let t = upgraded("").await;
     let (status, login) = t
         .post(
             "/api/v1/auth/login",
@@ -316,26 +320,11 @@ async fn a_data_directory_of_the_previous_release_is_converted_without_loss() {
 
 #[tokio::test]
 async fn a_lead_lists_the_records_of_members_who_joined_before_the_upgrade() {
-    let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: None,
-        ..test_config(data.path())
-    };
-    let (_old_dir, old) = previous_release_migrations();
-    {
-        let store = Store::open(&config, &old).await.unwrap();
-        let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
-        let sam_joins = format!(
-            "CREATE membership SET user = type::record('user', '{SAM}'),
-                 team = type::record('team', '{RIVERSIDE}'), is_lead = false;"
-        );
-        for sql in [old_accounts(&hash), sam_joins, old_rows(SAM, JO, LEAD)] {
-            store.raw_query_for_tests(&sql).await.unwrap();
-        }
-    }
-
-    let app = App::open(config, &Migrations::embedded()).await.unwrap();
-    let t = TestApp::serve(app, data).await;
+    let sam_joins = format!(
+        "CREATE membership SET user = type::record('user', '{SAM}'),
+             team = type::record('team', '{RIVERSIDE}'), is_lead = false;"
+    );
+    let t = upgraded(&sam_joins).await;
     let lead = t.login("lead@example.nhs.uk").await;
     for (list, id) in [
         ("supervision", SUPERVISION),
@@ -405,21 +394,7 @@ async fn access_log_entries_written_before_0020_are_ordered_and_told_apart() {
 /// records list together, newest first, and date filters find the old ones.
 #[tokio::test]
 async fn records_of_the_previous_release_list_beside_new_ones_in_date_order() {
-    let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: None,
-        ..test_config(data.path())
-    };
-    let (_old_dir, old) = previous_release_migrations();
-    {
-        let store = Store::open(&config, &old).await.unwrap();
-        let hash = password::hash(PASSWORD, &mut password::Workspace::new()).unwrap();
-        for sql in [old_accounts(&hash), old_rows(SAM, JO, LEAD)] {
-            store.raw_query_for_tests(&sql).await.unwrap();
-        }
-    }
-    let app = App::open(config, &Migrations::embedded()).await.unwrap();
-    let t = TestApp::serve(app, data).await;
+    let t = upgraded("").await;
     let sam = t.login("sam@example.nhs.uk").await;
     let new_ids = [
         (
