@@ -60,7 +60,7 @@ impl Handler for Smtp {
     fn data_end(&mut self) -> mailin_embedded::Response {
         let (to, data) = std::mem::take(&mut self.current);
         if self.tempfail.load(Ordering::SeqCst) || self.hold() {
-            return mailin_embedded::response::INTERNAL_ERROR;
+            return refused_and_closed();
         }
         self.received
             .lock()
@@ -69,6 +69,17 @@ impl Handler for Smtp {
             .push((to, String::from_utf8_lossy(&data).replace("=\r\n", "")));
         mailin_embedded::response::OK
     }
+}
+
+/// 451 at the end of a message, then the connection closed. mailin keeps
+/// a session in its data state after an error there, reading whatever the
+/// client sends next as more of the message and answering nothing: the
+/// client's next command (RSET, QUIT or the next message) waited out its
+/// 30-second timeout. Closing is what a server that cannot go on does.
+fn refused_and_closed() -> mailin_embedded::Response {
+    let mut refused = mailin_embedded::response::INTERNAL_ERROR;
+    refused.action = mailin_embedded::Action::Close;
+    refused
 }
 
 impl Smtp {
