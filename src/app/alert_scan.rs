@@ -6,12 +6,13 @@
 //! last (one flat line a person, cheap to decode, with the outbox keys the
 //! last run saw queued for them). A milestone stays due for days or weeks
 //! after it is emailed, so on most days most of what is due is among those
-//! keys and costs nothing more; only the rest is checked against the outbox, and
-//! only the accounts with something not yet queued are read, to address
-//! their email. A real run then stores the keys of the people whose due
-//! emails changed. Only the sorted list of ids, the teams' settings and
-//! one batch are held at a time, so memory stays a few tens of bytes per
-//! person however many are scanned.
+//! keys and costs nothing more; only the rest is checked against the outbox
+//! (a read by id, the id being derived from the key), and only the accounts
+//! with something not yet queued are read, to address their email. A real
+//! run queues a batch's emails in one statement, then stores the keys of
+//! the people whose due emails changed. Only the sorted list of ids, the
+//! teams' settings and one batch are held at a time, so memory stays a few
+//! tens of bytes per person however many are scanned.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,7 +25,7 @@ use crate::domain::compliance::alerts::{Milestone, milestone_due, milestone_key}
 use crate::domain::compliance::{Item, Status, TeamSettings, judge_all};
 use crate::domain::dates::iso;
 use crate::domain::user::{Recipient, Role};
-use crate::storage::alerts::AlertAbout;
+use crate::storage::alerts::{AlertAbout, NewAlert};
 use crate::storage::compliance::ScannedDigest;
 use crate::storage::compliance_digest::ComplianceDigest;
 
@@ -131,7 +132,7 @@ impl App {
     }
 
     /// Queues (or lists) each of `fresh`, reading only the accounts it
-    /// addresses.
+    /// addresses. A real run queues the page's emails in one statement.
     async fn queue_fresh(
         &self,
         fresh: Vec<Due>,
@@ -155,11 +156,23 @@ impl App {
             .into_iter()
             .map(|u| (u.id.clone(), u))
             .collect();
-        for due in fresh {
-            if let Some(user) = users.get(&due.user_id) {
-                let key = due.key.clone();
-                self.queue_due(user, due, today, report).await?;
-                note_queued(ledgers, &user.id, key);
+        let addressed: Vec<(&Recipient, Due)> = fresh
+            .into_iter()
+            .filter_map(|due| Some((users.get(&due.user_id)?, due)))
+            .collect();
+        let queued = if report.dry_run {
+            addressed.iter().map(|(_, due)| due.key.clone()).collect()
+        } else {
+            let emails = addressed
+                .iter()
+                .map(|(user, due)| self.outbox_entry(user, due, today))
+                .collect::<AppResult<Vec<_>>>()?;
+            self.store().enqueue_alerts(&emails).await?
+        };
+        for (user, due) in addressed {
+            note_queued(ledgers, &user.id, due.key.clone());
+            if queued.contains(&due.key) {
+                report_due(user, due, report);
             }
         }
         Ok(())
@@ -228,55 +241,52 @@ impl App {
         due
     }
 
-    /// Queues one due email and reports it; nothing if another run queued
-    /// it first. A dry run reports it without composing it.
-    async fn queue_due(
-        &self,
-        user: &Recipient,
-        due: Due,
-        today: Date,
-        report: &mut AlertReport,
-    ) -> AppResult<()> {
-        match due.what {
+    /// The outbox email of one due email, with what it is about.
+    fn outbox_entry(&self, user: &Recipient, due: &Due, today: Date) -> AppResult<NewAlert> {
+        Ok(match &due.what {
             DueEmail::Inactivity(alert) => {
-                let queued = report.dry_run || {
-                    let email = self.inactivity_email(user, &alert, due.key)?;
-                    self.store().enqueue_email(&email).await?
-                };
-                if queued {
-                    report.due.push_with(|| inactivity_summary(user, &alert));
-                }
+                (self.inactivity_email(user, alert, due.key.clone())?, None)
             }
             DueEmail::Milestone {
                 item,
                 due_on,
                 milestone,
             } => {
-                let about = AlertAbout {
-                    item_key: item.key.clone(),
-                    item_title: item.title.clone(),
-                    milestone: milestone.name(),
-                    due_on: Some(iso(due_on)),
-                };
-                let queued = report.dry_run || {
-                    let email =
-                        self.compliance_email(user, &item, due_on, milestone, today, due.key)?;
-                    self.store().enqueue_alert(&email, Some(&about)).await?
-                };
-                if queued {
-                    report.compliance.push_with(|| ComplianceAlertSummary {
-                        user_id: user.id.clone(),
-                        name: user.name.clone(),
-                        email: user.email.clone(),
-                        item_key: item.key,
-                        item_title: item.title,
-                        due_on: iso(due_on),
-                        milestone: about.milestone,
-                    });
-                }
+                let email =
+                    self.compliance_email(user, item, *due_on, *milestone, today, due.key.clone())?;
+                (email, Some(about(item, *due_on, *milestone)))
             }
-        }
-        Ok(())
+        })
+    }
+}
+
+/// What a milestone's email is about, as admins see it in the outbox.
+fn about(item: &Item, due_on: Date, milestone: Milestone) -> AlertAbout {
+    AlertAbout {
+        item_key: item.key.clone(),
+        item_title: item.title.clone(),
+        milestone: milestone.name(),
+        due_on: Some(iso(due_on)),
+    }
+}
+
+/// Lists one email queued (or, in a dry run, due) in the report.
+fn report_due(user: &Recipient, due: Due, report: &mut AlertReport) {
+    match due.what {
+        DueEmail::Inactivity(alert) => report.due.push_with(|| inactivity_summary(user, &alert)),
+        DueEmail::Milestone {
+            item,
+            due_on,
+            milestone,
+        } => report.compliance.push_with(|| ComplianceAlertSummary {
+            user_id: user.id.clone(),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            item_key: item.key,
+            item_title: item.title,
+            due_on: iso(due_on),
+            milestone: milestone.name(),
+        }),
     }
 }
 

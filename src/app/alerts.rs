@@ -23,9 +23,8 @@ use crate::domain::compliance::{Item, Status, assess};
 use crate::domain::dates::{days_between, iso, long_uk};
 use crate::domain::error::FieldError;
 use crate::domain::user::{Recipient, Role};
-use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail};
+use crate::storage::alerts::{AlertAbout, AlertRow, Failure, OutboxEmail, alert_id};
 use crate::storage::compliance_digest::ComplianceDigest;
-use crate::storage::new_id;
 use crate::storage::teams::TeamLeads;
 
 /// One practitioner due a reminder.
@@ -373,7 +372,7 @@ impl App {
     ) -> OutboxEmail {
         OutboxEmail {
             message_id: self.message_id(&key),
-            id: new_id(),
+            id: alert_id(&key),
             dedupe_key: key,
             kind: kind.to_owned(),
             user: user.id.clone(),

@@ -1,6 +1,6 @@
 //! The email outbox. An alert is written here, rendered, before any delivery
-//! is attempted; its unique `dedupe_key` means a reminder is queued at most
-//! once per person and gap, and its status means a queued reminder is
+//! is attempted; its unique `dedupe_key`, from which its id derives, means
+//! a reminder is queued at most once per person and gap, and its status means a queued reminder is
 //! delivered until it succeeds (or is given up on after repeated failure).
 //! A run claims an email (`sending`) in one conditional update before it
 //! sends, so two runs at once never both send it. A transient failure puts
@@ -10,7 +10,8 @@
 
 use std::collections::HashSet;
 
-use surrealdb::types::SurrealValue;
+use sha2::{Digest, Sha256};
+use surrealdb::types::{RecordId, SurrealValue};
 use time::OffsetDateTime;
 
 use super::Store;
@@ -88,6 +89,65 @@ const CLAIMABLE: &str = "user.active AND ((status = 'pending'
 
 const FIELDS: &str = "record::id(id) AS id, dedupe_key, kind, record::id(user) AS user, recipient, subject, text, html, message_id, status, attempts, <string> created_at AS created_at";
 
+/// The outbox id of the email queued under `key`: the first 128 bits of
+/// the key's SHA-256, in hex (migration 0024 gave the emails queued before
+/// it the same ids). Deriving the id from the key makes "is it queued?" a
+/// read by id and lets a batch be queued in one statement that skips what
+/// is there already.
+pub fn alert_id(key: &str) -> String {
+    hex::encode(&Sha256::digest(key.as_bytes())[..16])
+}
+
+/// An email to queue, with what it is about (none for the inactivity
+/// reminder).
+pub type NewAlert = (OutboxEmail, Option<AlertAbout>);
+
+/// Attempts at queuing a batch that another run is queuing at the same
+/// moment: the engine refuses one of two transactions writing the same
+/// id, and the next attempt skips what the other queued.
+const ENQUEUE_ATTEMPTS: usize = 3;
+
+#[derive(Clone, SurrealValue)]
+struct AlertInsert {
+    id: RecordId,
+    dedupe_key: String,
+    kind: String,
+    user: RecordId,
+    recipient: String,
+    subject: String,
+    text: String,
+    html: String,
+    message_id: String,
+    status: String,
+    attempts: i64,
+    item_key: Option<String>,
+    item_title: Option<String>,
+    milestone: Option<String>,
+    due_on: Option<String>,
+}
+
+impl AlertInsert {
+    fn new((email, about): &NewAlert) -> Self {
+        Self {
+            id: RecordId::new("alert", alert_id(&email.dedupe_key)),
+            dedupe_key: email.dedupe_key.clone(),
+            kind: email.kind.clone(),
+            user: RecordId::new("user", email.user.as_str()),
+            recipient: email.recipient.clone(),
+            subject: email.subject.clone(),
+            text: email.text.clone(),
+            html: email.html.clone(),
+            message_id: email.message_id.clone(),
+            status: "pending".to_owned(),
+            attempts: 0,
+            item_key: about.as_ref().map(|a| a.item_key.clone()),
+            item_title: about.as_ref().map(|a| a.item_title.clone()),
+            milestone: about.as_ref().map(|a| a.milestone.clone()),
+            due_on: about.as_ref().and_then(|a| a.due_on.clone()),
+        }
+    }
+}
+
 impl Store {
     /// Queues an email; `Ok(false)` when this key was queued before.
     pub async fn enqueue_email(&self, email: &OutboxEmail) -> StorageResult<bool> {
@@ -101,70 +161,56 @@ impl Store {
         email: &OutboxEmail,
         about: Option<&AlertAbout>,
     ) -> StorageResult<bool> {
-        if self.email_queued(&email.dedupe_key).await? {
-            return Ok(false);
+        let queued = self
+            .enqueue_alerts(&[(email.clone(), about.cloned())])
+            .await?;
+        Ok(queued.contains(&email.dedupe_key))
+    }
+
+    /// Queues each of `alerts` whose key is not queued yet, all in one
+    /// statement (one commit however many), and returns the keys this call
+    /// queued. A key queued before, by this run or another, is skipped.
+    pub async fn enqueue_alerts(&self, alerts: &[NewAlert]) -> StorageResult<HashSet<String>> {
+        if alerts.is_empty() {
+            return Ok(HashSet::new());
         }
-        let result = self
-            .db()
-            .query(
-                "CREATE type::record('alert', $id) SET dedupe_key = $key, kind = $kind, user = type::record('user', $user),
-                     recipient = $recipient, subject = $subject, text = $text, html = $html, message_id = $message_id,
-                     status = 'pending', attempts = 0, created_at = time::now(),
-                     item_key = $item_key, item_title = $item_title, milestone = $milestone, due_on = $due_on",
-            )
-            .bind(("id", email.id.clone()))
-            .bind(("key", email.dedupe_key.clone()))
-            .bind(("kind", email.kind.clone()))
-            .bind(("user", email.user.clone()))
-            .bind(("recipient", email.recipient.clone()))
-            .bind(("subject", email.subject.clone()))
-            .bind(("text", email.text.clone()))
-            .bind(("html", email.html.clone()))
-            .bind(("message_id", email.message_id.clone()))
-            .bind(("item_key", about.map(|a| a.item_key.clone())))
-            .bind(("item_title", about.map(|a| a.item_title.clone())))
-            .bind(("milestone", about.map(|a| a.milestone.clone())))
-            .bind(("due_on", about.and_then(|a| a.due_on.clone())))
-            .await?
-            .check()
-            .map_err(StorageError::from);
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.is_unique("alert_key") => Ok(false),
-            Err(err) => Err(err),
+        let rows: Vec<AlertInsert> = alerts.iter().map(AlertInsert::new).collect();
+        let mut attempt = 1;
+        loop {
+            let inserted: StorageResult<Vec<String>> = async {
+                Ok(self
+                    .db()
+                    .query("INSERT IGNORE INTO alert $rows RETURN VALUE dedupe_key")
+                    .bind(("rows", rows.clone()))
+                    .await?
+                    .take(0)?)
+            }
+            .await;
+            match inserted {
+                Ok(keys) => return Ok(keys.into_iter().collect()),
+                Err(StorageError::VersionConflict) if attempt < ENQUEUE_ATTEMPTS => attempt += 1,
+                Err(err) => return Err(err),
+            }
         }
     }
 
-    /// Which of `keys` are queued already, in any status. One lookup on
-    /// the unique index per key: SurrealDB 3.3.5 plans `dedupe_key IN
-    /// $keys` as a scan of the whole outbox with the list as a filter
-    /// (debug, 500 keys: 17, 101 and 193 ms at 10,000, 40,000 and 100,000
-    /// emails; the lookups: about 50, 75 and 87 ms), and after a first run
-    /// the outbox holds hundreds of thousands of emails.
+    /// Which of `keys` are queued already, in any status: a read by id
+    /// for each (the ids derive from the keys), in one statement.
     pub async fn queued_keys(&self, keys: Vec<String>) -> StorageResult<HashSet<String>> {
         if keys.is_empty() {
             return Ok(HashSet::new());
         }
+        let ids: Vec<RecordId> = keys
+            .iter()
+            .map(|key| RecordId::new("alert", alert_id(key)))
+            .collect();
         let found: Vec<String> = self
             .db()
-            .query(
-                "RETURN array::flatten($keys.map(|$k|
-                    (SELECT VALUE dedupe_key FROM alert WHERE dedupe_key = $k)))",
-            )
-            .bind(("keys", keys))
+            .query("SELECT VALUE dedupe_key FROM $ids")
+            .bind(("ids", ids))
             .await?
             .take(0)?;
         Ok(found.into_iter().collect())
-    }
-
-    pub async fn email_queued(&self, dedupe_key: &str) -> StorageResult<bool> {
-        let n: Option<i64> = self
-            .db()
-            .query("RETURN count(SELECT id FROM alert WHERE dedupe_key = $key)")
-            .bind(("key", dedupe_key.to_owned()))
-            .await?
-            .take(0)?;
-        Ok(n.unwrap_or(0) > 0)
     }
 
     /// Emails still to deliver, oldest first. One queued for an account

@@ -140,6 +140,10 @@ impl Migrations {
                 name: "0023_appraisal_shares.surql".to_owned(),
                 sql: include_str!("../../migrations/0023_appraisal_shares.surql").to_owned(),
             },
+            Migration {
+                name: "0024_alert_ids_from_keys.surql".to_owned(),
+                sql: include_str!("../../migrations/0024_alert_ids_from_keys.surql").to_owned(),
+            },
         ])
     }
 

@@ -466,3 +466,89 @@ async fn records_of_the_previous_release_list_beside_new_ones_in_date_order() {
         assert_eq!(old_only["items"][0]["id"], old_id, "{list}");
     }
 }
+
+/// Migration 0024 moves each queued email to the id derived from its key,
+/// with every field kept, so the scan's read by id finds the emails queued
+/// before it and queuing one of them again is refused.
+#[tokio::test]
+async fn emails_queued_before_0024_are_found_by_their_keys() {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: None,
+        ..test_config(data.path())
+    };
+    let (_dir, before) = migrations_up_to("0023_appraisal_shares.surql");
+    {
+        let store = Store::open(&config, &before).await.unwrap();
+        store
+            .raw_query_for_tests(&format!(
+                "CREATE alert:old1 SET dedupe_key = 'inactivity:{SAM}:2026-01-01', kind = 'inactivity',
+                     user = type::record('user', '{SAM}'), recipient = 'sam@example.nhs.uk', subject = 'S1',
+                     text = 'T1', html = 'H1', message_id = '<m1@x>', status = 'sent', attempts = 1,
+                     created_at = d'2026-01-01T07:00:00Z', sent_at = d'2026-01-01T07:01:00Z';
+                 CREATE alert:old2 SET dedupe_key = 'compliance:{SAM}:fire:2026-03-31:due_60', kind = 'compliance_due',
+                     user = type::record('user', '{SAM}'), recipient = 'sam@example.nhs.uk', subject = 'S2',
+                     text = 'T2', html = 'H2', message_id = '<m2@x>', status = 'pending', attempts = 0,
+                     created_at = d'2026-01-30T07:00:00Z', item_key = 'fire', item_title = 'Fire safety',
+                     milestone = 'due_60', due_on = '2026-03-31';"
+            ))
+            .await
+            .unwrap();
+    }
+    let app = App::open(config, &Migrations::embedded()).await.unwrap();
+    let store = app.store();
+    let keys = [
+        format!("inactivity:{SAM}:2026-01-01"),
+        format!("compliance:{SAM}:fire:2026-03-31:due_60"),
+    ];
+    let rows = store
+        .raw_json_for_tests(
+            "SELECT record::id(id) AS id, dedupe_key, status, subject, attempts, item_title,
+                 <string> created_at AS created_at, sent_at
+             FROM alert ORDER BY created_at",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0],
+        json!([
+            {"id": cpdfolio::storage::alerts::alert_id(&keys[0]), "dedupe_key": keys[0], "status": "sent",
+             "subject": "S1", "attempts": 1, "item_title": null,
+             "created_at": "2026-01-01T07:00:00Z", "sent_at": "2026-01-01T07:01:00Z"},
+            {"id": cpdfolio::storage::alerts::alert_id(&keys[1]), "dedupe_key": keys[1], "status": "pending",
+             "subject": "S2", "attempts": 0, "item_title": "Fire safety",
+             "created_at": "2026-01-30T07:00:00Z", "sent_at": null},
+        ])
+    );
+    let mut asked = keys.to_vec();
+    asked.push(format!("inactivity:{SAM}:2026-04-01"));
+    let queued = store.queued_keys(asked).await.unwrap();
+    assert_eq!(
+        queued,
+        keys.iter()
+            .cloned()
+            .collect::<std::collections::HashSet<String>>()
+    );
+    let mut again = cpdfolio::storage::alerts::OutboxEmail {
+        id: String::new(),
+        dedupe_key: keys[1].clone(),
+        kind: "compliance_due".to_owned(),
+        user: SAM.to_owned(),
+        recipient: "sam@example.nhs.uk".to_owned(),
+        subject: "again".to_owned(),
+        text: "t".to_owned(),
+        html: "h".to_owned(),
+        message_id: "<m3@x>".to_owned(),
+        status: "pending".to_owned(),
+        attempts: 0,
+        created_at: String::new(),
+    };
+    assert!(!store.enqueue_email(&again).await.unwrap());
+    again.dedupe_key = format!("inactivity:{SAM}:2026-04-01");
+    assert!(store.enqueue_email(&again).await.unwrap());
+    let indexes = store
+        .raw_json_for_tests("RETURN object::keys((INFO FOR TABLE alert).indexes)")
+        .await
+        .unwrap();
+    assert_eq!(indexes[0], json!(["alert_claim", "alert_key"]));
+}
