@@ -25,11 +25,14 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use common::{Bench, report};
+use cpdfolio::app::{Clock, FixedClock};
 use cpdfolio::domain::user::Role;
 use serde_json::json;
+use time::OffsetDateTime;
 
 const ROUNDS: usize = 50;
 
@@ -185,7 +188,8 @@ async fn record_fifty(bench: &Bench, token: &str, lead: &str, lead_id: &str) {
 #[tokio::main]
 async fn main() {
     let n = common::size(500);
-    let bench = Bench::start().await;
+    let clock = Arc::new(FixedClock::new(OffsetDateTime::now_utc()));
+    let bench = Bench::start_with_clock(clock.clone()).await;
     let lead_id = bench
         .user("lead@example.nhs.uk", Role::Lead, Some("Big"))
         .await;
@@ -266,7 +270,7 @@ async fn main() {
         samples.push(bench.timed_get("/api/v1/me/compliance", &sam).await);
     }
     report("own compliance, 50 records", samples);
-    alert_scan(&bench, n + 2 + more).await;
+    alert_scan(&bench, &clock, n + 2 + more).await;
 }
 
 /// Times the alert run over everyone, with the growth of peak RSS over
@@ -274,10 +278,11 @@ async fn main() {
 /// milestone due is checked against the outbox), the first real run
 /// (which queues them all), the same day's run again once they are
 /// delivered (the steady state: everything due is among the keys kept for
-/// each person, and the outbox holds every email sent), and a dry run as
-/// of tomorrow (what the next daily run will find: the new milestones are
-/// checked against the outbox).
-async fn alert_scan(bench: &Bench, staff: usize) {
+/// each person, and the outbox holds every email sent), a dry run as of
+/// tomorrow (the new milestones are checked against the outbox), then,
+/// with the clock moved on a day, tomorrow's real run (which queues them)
+/// and tomorrow's run again once they are delivered.
+async fn alert_scan(bench: &Bench, clock: &FixedClock, staff: usize) {
     let tomorrow = bench.app.today().next_day();
     timed_run(bench, staff, "dry run, nothing queued yet", true, None).await;
     timed_run(
@@ -294,6 +299,12 @@ async fn alert_scan(bench: &Bench, staff: usize) {
     }
     for _ in 0..2 {
         timed_run(bench, staff, "dry run as of tomorrow", true, tomorrow).await;
+    }
+    clock.set(clock.now() + time::Duration::days(1));
+    timed_run(bench, staff, "the next day's real run", false, None).await;
+    mark_all_sent(bench).await;
+    for _ in 0..2 {
+        timed_run(bench, staff, "the next day's run again", false, None).await;
     }
 }
 

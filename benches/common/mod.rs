@@ -4,8 +4,10 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cpdfolio::app::{Clock, SystemClock};
 use cpdfolio::domain::user::{NewUser, Role};
 use cpdfolio::storage::Migrations;
 use cpdfolio::{App, Config};
@@ -29,6 +31,11 @@ pub struct Bench {
 
 impl Bench {
     pub async fn start() -> Self {
+        Self::start_with_clock(Arc::new(SystemClock)).await
+    }
+
+    /// As [`Bench::start`], the server reading the time from `clock`.
+    pub async fn start_with_clock(clock: Arc<dyn Clock>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             data_dir: dir.path().to_owned(),
@@ -36,7 +43,9 @@ impl Bench {
             alerts_enabled: false,
             ..Config::default()
         };
-        let app = App::open(config, &Migrations::embedded()).await.unwrap();
+        let app = App::open_with_clock(config, &Migrations::embedded(), clock)
+            .await
+            .unwrap();
         app.spawn_background_tasks();
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
