@@ -709,4 +709,60 @@ mod tests {
             "the document holds a program or script; upload a PDF, PNG, JPEG, DOCX or ODT file, or text named .txt, .csv or .md"
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Beginnings that steer the sniffer into each of its branches.
+        const STARTS: [&[u8]; 9] = [
+            b"",
+            b"%PDF-1.7\n",
+            b"\x89PNG\r\n\x1a\n",
+            b"\xff\xd8\xff",
+            b"PK\x03\x04",
+            b"MZ",
+            b"<svg ",
+            b"\xef\xbb\xbf",
+            b"#!/bin/sh\n",
+        ];
+
+        proptest! {
+            /// Whatever the bytes and the name, the answer is a type or a
+            /// reason: never a panic.
+            #[test]
+            fn any_bytes_are_identified_or_refused(
+                start in prop::sample::select(&STARTS[..]),
+                tail in prop::collection::vec(any::<u8>(), 0..1024),
+                name in prop::option::of("[a-zA-Z0-9 ._/\\-]{0,24}"),
+            ) {
+                let mut bytes = start.to_vec();
+                bytes.extend(tail);
+                match identify(&bytes, name.as_deref()) {
+                    Ok(found) => prop_assert!(!found.file_type.extension().is_empty()),
+                    Err(refused) => prop_assert!(!refused.reason().is_empty()),
+                }
+            }
+
+            /// A well-formed DOCX with bytes overwritten at random places or
+            /// cut short: its central directory lies, and is not believed.
+            #[test]
+            fn a_damaged_archive_is_refused_or_read_within_its_bounds(
+                changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+                keep in any::<prop::sample::Index>(),
+            ) {
+                let mut bytes = zip(&DOCX_PARTS, b"");
+                for (at, value) in changes {
+                    let i = at.index(bytes.len());
+                    bytes[i] = value;
+                }
+                bytes.truncate(keep.index(bytes.len()) + 1);
+                match sniff(&bytes) {
+                    Ok(found) => prop_assert!(!found.extension().is_empty()),
+                    Err(refused) => prop_assert!(!refused.reason().is_empty()),
+                }
+            }
+        }
+    }
 }

@@ -170,4 +170,113 @@ mod tests {
         let out = to_safe_html("[RCOT](https://www.rcot.co.uk)");
         assert!(out.contains("href=\"https://www.rcot.co.uk\""), "{out}");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::to_safe_html;
+
+        /// Markdown and the markup people (or attackers) paste into it.
+        const PIECES: [&str; 40] = [
+            "word",
+            " ",
+            "\n",
+            "\n\n",
+            "**",
+            "_",
+            "`",
+            "# ",
+            "- ",
+            "1. ",
+            "> ",
+            "|",
+            "---",
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<img src=\"https://tracker.example/p.png\">",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\" onclick=\"x()\">x</a>",
+            "[x](javascript:alert(1))",
+            "[x](data:text/html,hi)",
+            "![x](https://tracker.example/t.png)",
+            "![x](data:image/png;base64,AAAA)",
+            "![x](/files/local.png)",
+            "[x](https://a.example \"t onerror=1\")",
+            "<iframe src=//evil.example>",
+            "<style>*{}</style>",
+            "<svg onload=alert(1)>",
+            "<div style=\"background:url(x)\">",
+            "&lt;",
+            "&#106;avascript:",
+            "\u{0}",
+            "é",
+            "🙂",
+            "<!-- c -->",
+            "[^1]",
+            "[^1]: note",
+            "- [ ] task",
+            "~~x~~",
+            "<",
+            "\"",
+        ];
+
+        fn markdown() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::collection::vec(prop::sample::select(&PIECES[..]), 0..40)
+                    .prop_map(|pieces| pieces.concat()),
+                any::<String>(),
+            ]
+        }
+
+        const FORBIDDEN_ELEMENTS: [&str; 12] = [
+            "script", "iframe", "style", "svg", "object", "embed", "form", "input", "link", "meta",
+            "base", "math",
+        ];
+
+        /// Each tag of `html` as (element, [(attribute, value)]). Text `<`
+        /// is escaped by the sanitiser, so every `<` opens a tag, and it
+        /// quotes every value with `"`.
+        fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+            html.split('<')
+                .skip(1)
+                .map(|tag| {
+                    let tag = tag.split_once('>').map_or(tag, |(inside, _)| inside);
+                    let tag = tag.trim_start_matches('/');
+                    let (element, mut rest) = tag.split_once(' ').unwrap_or((tag, ""));
+                    let mut attributes = Vec::new();
+                    while let Some((name, after)) = rest.trim_start().split_once("=\"") {
+                        let (value, after) = after.split_once('"').unwrap_or((after, ""));
+                        attributes.push((name.to_ascii_lowercase(), value.to_ascii_lowercase()));
+                        rest = after;
+                    }
+                    (element.to_ascii_lowercase(), attributes)
+                })
+                .collect()
+        }
+
+        proptest! {
+            /// Whatever is written, the HTML holds no scripting element, no
+            /// event handler, no style, no link to a script or data URL, and
+            /// no image from another server.
+            #[test]
+            fn rendered_html_is_always_inert(text in markdown()) {
+                let html = to_safe_html(&text);
+                for (element, attributes) in tags(&html) {
+                    prop_assert!(!FORBIDDEN_ELEMENTS.contains(&element.as_str()), "{element} in {html}");
+                    for (name, value) in attributes {
+                        prop_assert!(!name.starts_with("on") && name != "style", "{name} in {html}");
+                        if name == "href" || name == "src" {
+                            prop_assert!(
+                                !["javascript:", "data:", "vbscript:"].iter().any(|s| value.starts_with(s)),
+                                "{value} in {html}"
+                            );
+                        }
+                        if element == "img" && name == "src" {
+                            prop_assert!(!value.contains(':') && !value.starts_with("//"), "{value} in {html}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

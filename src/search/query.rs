@@ -204,4 +204,76 @@ mod tests {
             Err(QueryError::UnknownField("10".into()))
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use tantivy::Index;
+
+        use super::*;
+        use crate::search::schema;
+
+        /// Pieces of queries, the troublesome ones among them.
+        const PIECES: [&str; 34] = [
+            "falls",
+            "supervision",
+            "é",
+            "🙂",
+            " ",
+            "\"",
+            "(",
+            ")",
+            "AND",
+            "OR",
+            "NOT",
+            "+",
+            "-",
+            "title:",
+            "body:",
+            "notes:",
+            "tags:",
+            "author:",
+            "*",
+            "?",
+            "[",
+            "]",
+            "{",
+            "}",
+            "TO",
+            ">",
+            "<",
+            "IN",
+            ":",
+            "^2",
+            "~1",
+            "\\",
+            "'",
+            "\u{0}",
+        ];
+
+        fn query() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::collection::vec(prop::sample::select(&PIECES[..]), 0..30)
+                    .prop_map(|pieces| pieces.concat()),
+                any::<String>(),
+            ]
+        }
+
+        proptest! {
+            /// Whatever is typed is parsed or refused with a reason; what
+            /// the shape check refuses is refused for that reason, and
+            /// nothing panics.
+            #[test]
+            fn any_query_is_parsed_or_refused_with_a_reason(text in query()) {
+                let (schema, fields) = schema::build();
+                let index = Index::create_in_ram(schema);
+                match (parse(&index, &fields, &text), check_shape(&text)) {
+                    (Ok(_), shape) => prop_assert_eq!(shape, Ok(())),
+                    (Err(refused), Err(shape)) => prop_assert_eq!(refused, shape),
+                    (Err(refused), Ok(())) => {
+                        prop_assert!(matches!(refused, QueryError::Syntax(_)), "{refused:?}")
+                    }
+                }
+            }
+        }
+    }
 }
