@@ -250,12 +250,12 @@ impl App {
     /// account active, whether or not it must still set its own password
     /// (for reading the account, setting the password and signing out).
     /// Sliding idle expiry: the last-seen time is refreshed at most once a
-    /// minute.
+    /// minute. The session and the account are read in one round trip.
     pub async fn session_user(&self, bearer: &str) -> AppResult<CurrentUser> {
         let digest = token::digest(bearer);
-        let session = self
+        let (session, user) = self
             .store()
-            .session(&digest)
+            .session_with_user(&digest)
             .await?
             .ok_or(AppError::Unauthorized)?;
         let at = self.now();
@@ -264,18 +264,13 @@ impl App {
             self.store().delete_session(&digest).await?;
             return Err(AppError::Unauthorized);
         }
-        if at - session.last_seen_at >= Duration::minutes(1) {
-            self.store().touch_session(&digest, at).await?;
-        }
-        let Some(user) = self
-            .store()
-            .user(&session.user_id)
-            .await?
-            .filter(|u| u.active)
-        else {
+        let Some(user) = user.filter(|u| u.active) else {
             self.store().delete_session(&digest).await?;
             return Err(AppError::Unauthorized);
         };
+        if at - session.last_seen_at >= Duration::minutes(1) {
+            self.store().touch_session(&digest, at).await?;
+        }
         Ok(CurrentUser {
             user,
             token_digest: digest,

@@ -7,8 +7,9 @@ use time::OffsetDateTime;
 
 use super::error::StorageResult;
 use super::rows::{datetime, datetime_to_db};
+use super::users::{USER_FIELDS, UserRow, with_teams};
 use super::{Store, new_id};
-use crate::domain::user::SessionSummary;
+use crate::domain::user::{SessionSummary, User};
 
 #[derive(SurrealValue)]
 struct SessionRow {
@@ -75,6 +76,44 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The session under `digest` and its account (with its teams), in one
+    /// round trip: every authenticated request reads both. The account is
+    /// `None` when the session names one that no longer exists.
+    pub async fn session_with_user(
+        &self,
+        digest: &str,
+    ) -> StorageResult<Option<(Session, Option<User>)>> {
+        let mut response = self
+            .db()
+            .query(format!(
+                "LET $s = (SELECT record::id(user) AS user, <string> last_seen_at AS last_seen_at,
+                     <string> expires_at AS expires_at
+                 FROM session WHERE token_digest = $digest LIMIT 1)[0];
+                 LET $account = IF $s {{ [type::record('user', $s.user)] }} ELSE {{ [] }};
+                 RETURN $s;
+                 {}",
+                with_teams(&format!("SELECT {USER_FIELDS} FROM $account"))
+            ))
+            .bind(("digest", digest.to_owned()))
+            .await?;
+        let row: Option<SessionRow> = response.take(2)?;
+        let users: Vec<UserRow> = response.take(3)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let session = Session {
+            user_id: row.user,
+            last_seen_at: datetime(&row.last_seen_at)?,
+            expires_at: datetime(&row.expires_at)?,
+        };
+        let user = users
+            .into_iter()
+            .next()
+            .map(UserRow::into_user)
+            .transpose()?;
+        Ok(Some((session, user)))
     }
 
     pub async fn touch_session(&self, digest: &str, now: OffsetDateTime) -> StorageResult<()> {

@@ -20,7 +20,7 @@ struct RecipientRow {
 }
 
 #[derive(SurrealValue)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     email: String,
     name: String,
@@ -83,7 +83,8 @@ pub struct PasswordChange<'a> {
     pub keep_session: Option<&'a str>,
 }
 
-const USER_FIELDS: &str = "record::id(id) AS id, email, name, role, hcpc_number, practice_summary,
+pub(super) const USER_FIELDS: &str =
+    "record::id(id) AS id, email, name, role, hcpc_number, practice_summary,
     <string> created_at AS created_at, active, must_change_password";
 
 /// The accounts the statement `select` yields (with `USER_FIELDS`), each
@@ -91,7 +92,7 @@ const USER_FIELDS: &str = "record::id(id) AS id, email, name, role, hcpc_number,
 /// `$parent.id` on the index: it read every membership in the database for
 /// each account, on every authenticated request. A closure's parameter is
 /// planned on the index.
-fn with_teams(select: &str) -> String {
+pub(super) fn with_teams(select: &str) -> String {
     format!(
         "RETURN ({select}).map(|$u| object::extend($u, {{ teams:
             (SELECT team.name AS team, is_lead FROM membership
@@ -131,7 +132,7 @@ impl From<anyhow::Error> for CreateUserError {
 }
 
 impl UserRow {
-    fn into_user(self) -> StorageResult<User> {
+    pub(super) fn into_user(self) -> StorageResult<User> {
         Ok(User {
             role: self.role.parse::<Role>().map_err(anyhow::Error::msg)?,
             created_at: datetime(&self.created_at)?,

@@ -76,6 +76,49 @@ async fn tokens_are_stored_only_as_digests() {
     assert!(t.app.store().session(&token).await.unwrap().is_none());
 }
 
+/// The session and its account are read together: a session whose
+/// account row is gone is refused and ended, and a live one reads back the
+/// account with its teams.
+#[tokio::test]
+async fn a_session_is_read_with_its_account_and_ends_with_it() {
+    let t = TestApp::spawn().await;
+    let (sam_id, sam) = t.practitioner("sam@example.nhs.uk").await;
+    let (_, jo) = t.practitioner("jo@example.nhs.uk").await;
+    let store = t.app.store();
+    let digest = cpdfolio::security::token::digest(&sam);
+    let (session, user) = store.session_with_user(&digest).await.unwrap().unwrap();
+    let user = user.unwrap();
+    assert_eq!(
+        (
+            session.user_id.as_str(),
+            user.id.as_str(),
+            user.email.as_str()
+        ),
+        (sam_id.as_str(), sam_id.as_str(), "sam@example.nhs.uk")
+    );
+    assert!(
+        store
+            .session_with_user("no-such-digest")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .raw_query_for_tests(&format!("DELETE type::record('user', '{sam_id}')"))
+        .await
+        .unwrap();
+    let (session, user) = store.session_with_user(&digest).await.unwrap().unwrap();
+    assert_eq!(
+        (session.user_id.as_str(), user.is_none()),
+        (sam_id.as_str(), true)
+    );
+    let (status, body) = t.get("/api/v1/me", Some(&sam)).await;
+    assert_problem(status, &body, 401);
+    assert!(store.session(&digest).await.unwrap().is_none());
+    let (status, _) = t.get("/api/v1/me", Some(&jo)).await;
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn only_an_admin_creates_users_and_input_is_validated() {
     let t = TestApp::spawn().await;
