@@ -7,7 +7,7 @@
 # logout) as a second practitioner, then the admin operations as an admin.
 # Every check is on (the default) except where
 # scripts/schemathesis.toml says why not. A fixed seed makes runs
-# repeatable. Up to 80 examples an operation: 10,593 requests in all, about
+# repeatable. Up to 80 examples an operation: about 10,600 requests, about
 # two minutes. Exits non-zero on any failure.
 #
 # Usage: scripts/contract.sh [path-to-cpdfolio-binary]
