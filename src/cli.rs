@@ -149,14 +149,24 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Logs go to stderr, filtered by `CPDFOLIO_LOG`, as text or, with
+/// `CPDFOLIO_LOG_FORMAT=json`, one JSON object a line for a log collector;
+/// colours only on a terminal.
+/// Both are read before the configuration, so that loading it can log.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CPDFOLIO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,surrealdb=warn,surrealkv=warn,tantivy=warn")
     });
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let json = std::env::var("CPDFOLIO_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

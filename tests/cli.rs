@@ -335,6 +335,64 @@ fn a_dry_run_as_of_a_date_and_its_bad_input() {
     }
 }
 
+/// `CPDFOLIO_LOG_FORMAT=json` writes each log line as one JSON object, its
+/// fields typed; without it the lines are text, without colour codes when
+/// stderr is not a terminal.
+#[test]
+fn logs_are_json_lines_when_asked() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |format: Option<&str>| {
+        let mut cmd = cpdfolio(data.path());
+        cmd.args(["alerts", "run", "--dry-run"])
+            .env("CPDFOLIO_LOG", "info");
+        match format {
+            Some(f) => cmd.env("CPDFOLIO_LOG_FORMAT", f),
+            None => cmd.env_remove("CPDFOLIO_LOG_FORMAT"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let json = run(Some("json"));
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let finished = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "alert run finished")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(
+        (
+            &finished["level"],
+            &finished["fields"]["dry_run"],
+            &finished["fields"]["sent"]
+        ),
+        (
+            &serde_json::json!("INFO"),
+            &serde_json::json!(true),
+            &serde_json::json!(0)
+        )
+    );
+    let text = run(None);
+    let line = text
+        .lines()
+        .find(|l| l.contains("alert run finished"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(line).is_err(),
+        "{line}"
+    );
+    assert!(
+        line.contains(" INFO ") && line.contains("dry_run=true") && !line.contains('\u{1b}'),
+        "{line}"
+    );
+}
+
 const CLAIM_SECONDS: u64 = 6;
 
 /// `alerts run` against the loopback SMTP server on `port`; its stdout.
