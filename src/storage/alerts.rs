@@ -1,7 +1,8 @@
 //! The email outbox. An alert is written here, rendered, before any delivery
 //! is attempted; its unique `dedupe_key`, from which its id derives, means
-//! a reminder is queued at most once per person and gap, and its status means a queued reminder is
-//! delivered until it succeeds (or is given up on after repeated failure).
+//! a reminder is queued at most once per person and gap, and its status
+//! means a queued reminder is delivered until it succeeds (or is given up
+//! on after repeated failure).
 //! A run claims an email (`sending`) in one conditional update before it
 //! sends, so two runs at once never both send it. A transient failure puts
 //! it back to `pending` with a `next_attempt_at` (exponential back-off,

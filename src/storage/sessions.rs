@@ -18,6 +18,16 @@ struct SessionRow {
     expires_at: String,
 }
 
+impl SessionRow {
+    fn into_session(self) -> StorageResult<Session> {
+        Ok(Session {
+            user_id: self.user,
+            last_seen_at: datetime(&self.last_seen_at)?,
+            expires_at: datetime(&self.expires_at)?,
+        })
+    }
+}
+
 #[derive(SurrealValue)]
 struct SessionListRow {
     id: String,
@@ -68,14 +78,7 @@ impl Store {
             .bind(("digest", digest.to_owned()))
             .await?
             .take(0)?;
-        row.map(|r| {
-            Ok(Session {
-                user_id: r.user,
-                last_seen_at: datetime(&r.last_seen_at)?,
-                expires_at: datetime(&r.expires_at)?,
-            })
-        })
-        .transpose()
+        row.map(SessionRow::into_session).transpose()
     }
 
     /// The session under `digest` and its account (with its teams), in one
@@ -103,11 +106,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        let session = Session {
-            user_id: row.user,
-            last_seen_at: datetime(&row.last_seen_at)?,
-            expires_at: datetime(&row.expires_at)?,
-        };
+        let session = row.into_session()?;
         let user = users
             .into_iter()
             .next()
