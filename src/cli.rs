@@ -62,6 +62,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Back up a stopped server's database, attachments, configuration
+    /// (without secrets) and local content into a new directory, with a
+    /// manifest of checksums. A running server: `POST /api/v1/admin/backups`.
+    Backup {
+        /// The directory to create (it must not exist or be empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup into an empty data directory, checking every
+    /// checksum first; the search index is rebuilt from the database.
+    Restore {
+        /// The backup directory.
+        dir: PathBuf,
+    },
     /// Import records from another system.
     Import {
         #[command(subcommand)]
@@ -223,6 +236,8 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => reindex(config).await,
+        Command::Backup { dir } => backup(config, &dir).await,
+        Command::Restore { dir } => restore(config, &dir).await,
         Command::Export { user, out } => export(config, &user, &out).await,
         Command::Import {
             command:
@@ -286,6 +301,32 @@ async fn run_command(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn open(config: Config) -> anyhow::Result<App> {
     App::open(config, &Migrations::embedded()).await
+}
+
+async fn backup(config: Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    let app = open(config).await?;
+    let report = app.backup_to(dir).await?;
+    println!(
+        "backed up to {}: database {} bytes, {} attachment file(s) ({} bytes); manifest sha256 {}",
+        report.dir.display(),
+        report.database_bytes,
+        report.attachments,
+        report.attachment_bytes,
+        report.manifest_sha256
+    );
+    Ok(())
+}
+
+async fn restore(config: Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    let report = crate::app::backup::restore(config, dir, &Migrations::embedded()).await?;
+    println!(
+        "restored the backup of {}: {} record(s), {} attachment file(s); the configuration and content it holds are in {} to install as needed",
+        report.created_at,
+        report.records,
+        report.attachments,
+        dir.display()
+    );
+    Ok(())
 }
 
 async fn reindex(config: Config) -> anyhow::Result<()> {

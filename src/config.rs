@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A value that must never appear in logs or debug output (SMTP credentials,
 /// database passwords).
@@ -30,8 +30,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The whole configuration of a cpdfolio process.
-#[derive(Debug, Clone, Deserialize)]
+/// The whole configuration of a cpdfolio process. It serialises without
+/// its secrets (for the copy kept with a backup).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address the HTTP server listens on (`CPDFOLIO_LISTEN`).
@@ -46,6 +47,7 @@ pub struct Config {
     /// Root user name for a remote SurrealDB server (`CPDFOLIO_DATABASE_USER`).
     pub database_user: Option<String>,
     /// Root password for a remote SurrealDB server (`CPDFOLIO_DATABASE_PASSWORD`).
+    #[serde(skip_serializing)]
     pub database_password: Option<Secret>,
     /// Directory of local content (`CPDFOLIO_CONTENT_DIR`). The shipped
     /// reflective models, email templates, training catalogue and demo data
@@ -74,6 +76,7 @@ pub struct Config {
     /// SMTP server in lettre's URL form (`CPDFOLIO_SMTP_URL`): `smtps://user:pass@host`
     /// for implicit TLS, `smtp://user:pass@host:587?tls=required` for STARTTLS,
     /// plain `smtp://` only to a loopback host. Empty means the file outbox.
+    #[serde(skip_serializing)]
     pub smtp_url: Option<Secret>,
     /// The From address of every email (`CPDFOLIO_MAIL_FROM`).
     pub mail_from: String,
@@ -132,6 +135,11 @@ pub struct Config {
     /// Uploads received at once; another waits up to five seconds, then
     /// gets 503 with `Retry-After` (`CPDFOLIO_MAX_CONCURRENT_UPLOADS`).
     pub max_concurrent_uploads: usize,
+    /// Directory that hot backups (`POST /api/v1/admin/backups`) are
+    /// written into, one folder each (`CPDFOLIO_BACKUP_DIR`). Empty means
+    /// `backups` in the data directory; a directory on another disk is
+    /// better.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -167,6 +175,7 @@ impl Default for Config {
             max_attachment_bytes_per_user: 2 * 1024 * 1024 * 1024,
             max_import_bytes: 1024 * 1024 * 1024,
             max_concurrent_uploads: 4,
+            backup_dir: None,
         }
     }
 }
@@ -256,6 +265,7 @@ impl Config {
             max_attachment_bytes_per_user,
             max_import_bytes,
             max_concurrent_uploads,
+            backup_dir,
         );
         Ok(())
     }
@@ -372,6 +382,13 @@ impl Config {
     /// Where uploads are received before they are accepted.
     pub fn incoming_dir(&self) -> PathBuf {
         self.data_dir.join("incoming")
+    }
+
+    /// Where hot backups go.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
@@ -507,6 +524,22 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_copy_kept_with_a_backup_has_no_secrets_and_reads_back() {
+        let c = Config {
+            smtp_url: Some(Secret::new("smtps://me:hunter2@mail.example")),
+            database_password: Some(Secret::new("s3cret")),
+            max_records_per_user: 77,
+            ..Config::default()
+        };
+        let text = toml::to_string(&c).unwrap();
+        assert!(!text.contains("hunter2") && !text.contains("s3cret"));
+        let back: Config = toml::from_str(&text).unwrap();
+        assert_eq!(back.max_records_per_user, 77);
+        assert_eq!(back.smtp_url, None);
+        assert_eq!(back.database_password, None);
     }
 
     #[test]

@@ -58,6 +58,21 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     publish(&temp, path)
 }
 
+/// Copies `from` to `to` durably, as [`write_durably`] does, without
+/// holding the file in memory.
+pub fn copy_durably(from: &Path, to: &Path) -> anyhow::Result<u64> {
+    let dir = to.parent().context("a file path has a parent")?;
+    private_dir(dir)?;
+    let temp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+    let mut file = create_private(&temp)?;
+    let mut source = File::open(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let copied = std::io::copy(&mut source, &mut file)
+        .with_context(|| format!("cannot copy {}", from.display()))?;
+    file.sync_all().context("cannot sync file")?;
+    publish(&temp, to)?;
+    Ok(copied)
+}
+
 /// Renames a synced temporary file into place and syncs the directory, so
 /// the new name survives a crash.
 pub fn publish(temp: &Path, path: &Path) -> anyhow::Result<()> {

@@ -531,3 +531,72 @@ fn export_writes_a_persons_portfolio_zip() {
     );
     assert!(!data.path().join("nobody.zip").exists());
 }
+
+/// `backup` of a stopped server and `restore` into a new data directory:
+/// the restored directory backs up to the same database dump, and an
+/// account created before the backup signs in to the restored server.
+#[test]
+fn backup_and_restore_round_trip_through_the_command_line() {
+    let (data, target) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    create_practitioner(data.path());
+    let first = data.path().join("backup-1");
+    let done = cpdfolio(data.path())
+        .arg("backup")
+        .arg(&first)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        stdout.contains("0 attachment file(s) (0 bytes); manifest sha256 "),
+        "{stdout}"
+    );
+
+    let again = cpdfolio(data.path())
+        .arg("backup")
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("is not empty: back up into a new directory")
+    );
+
+    let done = cpdfolio(target.path())
+        .arg("restore")
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(String::from_utf8_lossy(&done.stdout).contains(": 0 record(s), 0 attachment file(s)"));
+    let second = target.path().join("backup-2");
+    let done = cpdfolio(target.path())
+        .arg("backup")
+        .arg(&second)
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let dump = |dir: &std::path::Path| std::fs::read(dir.join("database.surql")).unwrap();
+    assert_eq!(dump(&first), dump(&second));
+
+    let (mut server, url) = start_server(target.path());
+    let token = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(login(&reqwest::Client::new(), &url));
+    assert_eq!(token.len(), 43, "a session token: {token}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

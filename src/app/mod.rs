@@ -12,6 +12,7 @@ mod alert_scan;
 mod alerts;
 mod appraisal;
 mod attachments;
+pub mod backup;
 mod bundle;
 mod calendar;
 mod clock;
@@ -90,6 +91,8 @@ struct Inner {
     /// Serialises re-deriving index documents from the database, so the
     /// index takes changes in the order they were committed.
     index_order: tokio::sync::Mutex<()>,
+    /// Held while a hot backup runs: one at a time.
+    backup_running: tokio::sync::Mutex<()>,
     _lock: Option<DataDirLock>,
 }
 
@@ -133,6 +136,7 @@ impl App {
                 clock,
                 blob_lock: tokio::sync::Mutex::new(()),
                 index_order: tokio::sync::Mutex::new(()),
+                backup_running: tokio::sync::Mutex::new(()),
                 _lock: Some(lock),
             }),
         };

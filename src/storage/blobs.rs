@@ -195,7 +195,31 @@ impl BlobStore {
         }
     }
 
-    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+    /// Every stored blob's SHA-256 (whether or not a record uses it).
+    pub fn digests(&self) -> anyhow::Result<Vec<String>> {
+        let mut digests = Vec::new();
+        let Ok(shards) = std::fs::read_dir(&self.root) else {
+            return Ok(digests);
+        };
+        for shard in shards {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&shard)? {
+                let name = file?.file_name();
+                if let Some(name) = name.to_str().filter(|n| self.path_of(n).is_some()) {
+                    digests.push(name.to_owned());
+                }
+            }
+        }
+        digests.sort();
+        Ok(digests)
+    }
+
+    /// Where the blob `sha256` lives (or would live); `None` for a name
+    /// that is not a SHA-256 in lower-case hex.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64
             && sha256
                 .bytes()

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod compliance;
 pub mod compliance_digest;
 mod compliance_facts;
+pub mod dump;
 pub mod error;
 pub mod evidence;
 pub mod history;
@@ -50,6 +51,13 @@ pub struct Store {
 impl Store {
     /// Connects, selects the namespace and database, and applies migrations.
     pub async fn open(config: &Config, migrations: &Migrations) -> anyhow::Result<Self> {
+        let store = Self::connect(config).await?;
+        migrations.apply(&store).await?;
+        Ok(store)
+    }
+
+    /// Connects and selects the namespace and database, applying nothing.
+    pub(crate) async fn connect(config: &Config) -> anyhow::Result<Self> {
         if config.uses_embedded_disk_database() {
             std::fs::create_dir_all(config.database_dir())
                 .with_context(|| format!("cannot create {}", config.database_dir().display()))?;
@@ -70,9 +78,7 @@ impl Store {
             .use_db(DATABASE)
             .await
             .context("cannot select the database")?;
-        let store = Self { db };
-        migrations.apply(&store).await?;
-        Ok(store)
+        Ok(Self { db })
     }
 
     pub(crate) fn db(&self) -> &Surreal<Any> {

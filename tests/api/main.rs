@@ -5,6 +5,7 @@ mod alerts;
 mod appraisal;
 mod attachments;
 mod auth;
+mod backup;
 mod bad_input;
 mod body_limits;
 mod bundle;

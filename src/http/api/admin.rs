@@ -124,6 +124,44 @@ enum CreatedUser {
     Created(Json<UserView>),
 }
 
+#[derive(ApiResponse)]
+enum CreatedBackup {
+    /// The backup was written and its checksums recorded.
+    #[oai(status = 201)]
+    Created(Json<BackupView>),
+}
+
+/// A backup written on the server, under the configured backup directory.
+#[derive(Object)]
+struct BackupView {
+    /// The folder's name in the backup directory.
+    name: String,
+    /// When the database snapshot was taken (RFC 3339, UTC).
+    created_at: String,
+    database_bytes: u64,
+    attachments: u64,
+    attachment_bytes: u64,
+    /// SHA-256 of the backup's `manifest.json`, which lists every file's.
+    manifest_sha256: String,
+}
+
+impl From<crate::app::backup::BackupReport> for BackupView {
+    fn from(r: crate::app::backup::BackupReport) -> Self {
+        Self {
+            name: r
+                .dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            created_at: r.created_at,
+            database_bytes: r.database_bytes,
+            attachments: r.attachments,
+            attachment_bytes: r.attachment_bytes,
+            manifest_sha256: r.manifest_sha256,
+        }
+    }
+}
+
 #[derive(Object)]
 struct AlertLine {
     user_id: String,
@@ -390,6 +428,17 @@ impl AdminApi {
             limit,
             offset,
         }))
+    }
+
+    /// Back up the running server now (admin only): the database as one
+    /// consistent snapshot, every attachment file, the configuration
+    /// without secrets and local content, with a manifest of SHA-256
+    /// checksums, into a new folder in the backup directory. Restore with
+    /// `cpdfolio restore DIR`. 409 while another backup runs.
+    #[oai(path = "/backups", method = "post")]
+    async fn backup(&self, app: Data<&App>, auth: BearerAuth) -> AppResult<CreatedBackup> {
+        let report = app.hot_backup(&auth.0).await?;
+        Ok(CreatedBackup::Created(Json(report.into())))
     }
 
     /// Run the alerts now (admin only): inactivity reminders, compliance
