@@ -3,7 +3,7 @@
 //! `cpdfolio.example.toml`; the defaults need no set-up at all.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,13 @@ pub struct Config {
     /// set it only behind a proxy that overwrites or appends the header,
     /// or clients can pick their own address.
     pub trusted_proxy_header: Option<String>,
+    /// Addresses of the reverse proxies whose `trusted_proxy_header` is
+    /// believed, as addresses or CIDR ranges, comma-separated in the
+    /// environment (`CPDFOLIO_TRUSTED_PROXIES`). A request from any other
+    /// peer is judged by its own address. In the header, addresses added
+    /// by these proxies are skipped from the right; the first other one is
+    /// the client. Default: loopback (a proxy on the same machine).
+    pub trusted_proxies: Vec<ProxyRange>,
     /// Records (of all kinds) one person may keep; creating one more gets
     /// 409 (`CPDFOLIO_MAX_RECORDS_PER_USER`).
     pub max_records_per_user: u32,
@@ -169,6 +176,10 @@ impl Default for Config {
             login_hash_wait_ms: 2000,
             login_failures_per_minute: 300,
             trusted_proxy_header: None,
+            trusted_proxies: vec![
+                ProxyRange::single(IpAddr::from([127, 0, 0, 1])),
+                ProxyRange::single(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+            ],
             max_records_per_user: 10_000,
             max_versions_per_record: 500,
             max_addenda_per_record: 50,
@@ -259,6 +270,7 @@ impl Config {
             login_hash_wait_ms,
             login_failures_per_minute,
             trusted_proxy_header,
+            trusted_proxies,
             max_records_per_user,
             max_versions_per_record,
             max_addenda_per_record,
@@ -396,6 +408,90 @@ impl Config {
     }
 }
 
+/// An address or CIDR range (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl ProxyRange {
+    pub fn single(address: IpAddr) -> Self {
+        let prefix = if address.is_ipv4() { 32 } else { 128 };
+        Self {
+            network: address,
+            prefix,
+        }
+    }
+
+    /// True when `address` is in the range.
+    pub fn contains(&self, address: IpAddr) -> bool {
+        match (self.network, address.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                same_prefix(&net.octets(), &a.octets(), self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                same_prefix(&net.octets(), &a.octets(), self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn same_prefix(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let bits = usize::from(prefix);
+    let (whole, rest) = (bits / 8, bits % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || {
+        let mask = 0xffu8 << (8 - rest);
+        a[whole] & mask == b[whole] & mask
+    }
+}
+
+impl std::str::FromStr for ProxyRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || format!("{text:?} is not an IP address or CIDR range");
+        let (address, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+            None => (text, None),
+        };
+        let address: IpAddr = address.parse().map_err(|_| bad())?;
+        let mut range = Self::single(address);
+        if let Some(prefix) = prefix {
+            if prefix > range.prefix {
+                return Err(bad());
+            }
+            range.prefix = prefix;
+        }
+        Ok(range)
+    }
+}
+
+impl fmt::Display for ProxyRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProxyRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for ProxyRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A configuration value that can be read from an environment variable.
 trait FromEnv: Sized {
     fn from_env(text: &str) -> Result<Self, String>;
@@ -416,6 +512,12 @@ impl FromEnv for PathBuf {
 impl FromEnv for Secret {
     fn from_env(text: &str) -> Result<Self, String> {
         Ok(Secret::new(text))
+    }
+}
+
+impl FromEnv for Vec<ProxyRange> {
+    fn from_env(text: &str) -> Result<Self, String> {
+        text.split(',').map(str::parse).collect()
     }
 }
 
@@ -441,6 +543,7 @@ from_env_by_parsing!(SocketAddr, usize, u32, u64, bool);
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::str::FromStr;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
@@ -540,6 +643,45 @@ mod tests {
         assert_eq!(back.max_records_per_user, 77);
         assert_eq!(back.smtp_url, None);
         assert_eq!(back.database_password, None);
+    }
+
+    #[test]
+    fn proxy_ranges_parse_and_match_by_prefix() {
+        let range: ProxyRange = "10.1.0.0/16".parse().unwrap();
+        assert!(range.contains(IpAddr::from([10, 1, 200, 3])));
+        assert!(!range.contains(IpAddr::from([10, 2, 0, 1])));
+        let odd: ProxyRange = "192.0.2.128/25".parse().unwrap();
+        assert!(odd.contains(IpAddr::from([192, 0, 2, 200])));
+        assert!(!odd.contains(IpAddr::from([192, 0, 2, 127])));
+        let v6: ProxyRange = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains("2001:db8:5::1".parse().unwrap()));
+        assert!(!v6.contains(IpAddr::from([10, 1, 0, 1])));
+        let loopback: ProxyRange = "127.0.0.1".parse().unwrap();
+        assert!(loopback.contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert_eq!(loopback.to_string(), "127.0.0.1/32");
+        assert!(
+            ProxyRange::from_str("0.0.0.0/0")
+                .unwrap()
+                .contains(IpAddr::from([8, 8, 8, 8]))
+        );
+        for bad in ["10.0.0.0/33", "proxy.example", "10.0.0.0/", "", "::1/129"] {
+            assert_eq!(
+                ProxyRange::from_str(bad),
+                Err(format!(
+                    "{:?} is not an IP address or CIDR range",
+                    bad.trim()
+                ))
+            );
+        }
+        let mut c = Config::default();
+        c.apply_env(|n| {
+            (n == "CPDFOLIO_TRUSTED_PROXIES").then(|| "10.0.0.0/8, 192.0.2.7".to_owned())
+        })
+        .unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            vec!["10.0.0.0/8".parse().unwrap(), "192.0.2.7".parse().unwrap()]
+        );
     }
 
     #[test]

@@ -133,6 +133,28 @@ async fn the_proxy_header_is_ignored_unless_configured() {
 }
 
 #[tokio::test]
+async fn the_proxy_header_is_ignored_from_a_peer_that_is_not_a_trusted_proxy() {
+    let t = TestApp::spawn_with(|c| {
+        c.trusted_proxy_header = Some("x-forwarded-for".to_owned());
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    t.user("sam@example.nhs.uk", Role::Practitioner, None).await;
+    for n in 0..5 {
+        let client = format!("203.0.113.{n}");
+        let (status, _, _) = login_from(&t, "sam@example.nhs.uk", "wrong password!", &client).await;
+        assert_eq!(status, 401);
+    }
+    let (status, _, retry) =
+        login_from(&t, "sam@example.nhs.uk", "wrong password!", "203.0.113.99").await;
+    assert_eq!(
+        (status, retry.as_str()),
+        (429, "1"),
+        "the loopback peer is not one of the configured proxies, so its header is not believed"
+    );
+}
+
+#[tokio::test]
 async fn failed_logins_across_the_server_are_rate_limited() {
     let t = TestApp::spawn_with(|c| {
         c.trusted_proxy_header = Some("x-forwarded-for".to_owned());

@@ -53,7 +53,7 @@ impl AuthApi {
         app: Data<&App>,
         body: JsonBody<LoginRequest>,
     ) -> AppResult<Json<LoginResponse>> {
-        let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+        let client = client_ip(req, app.config());
         let result = app.login(&body.email.0, &body.password.0, client).await?;
         Ok(Json(LoginResponse {
             token: result.token,

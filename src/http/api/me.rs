@@ -205,7 +205,7 @@ impl MeApi {
         auth: SessionAuth,
         body: JsonBody<PasswordChangeRequest>,
     ) -> AppResult<Done> {
-        let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+        let client = client_ip(req, app.config());
         let body = body.0;
         app.change_password(
             &auth.0,

@@ -223,7 +223,7 @@ pub async fn change_password(
 ) -> WebResult {
     let me = signed_in_any(&app, req).await?;
     form.check_csrf(req, &me)?;
-    let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+    let client = client_ip(req, app.config());
     let result = app
         .change_password(
             &me.user,

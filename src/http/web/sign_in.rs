@@ -161,7 +161,7 @@ pub async fn sign_in(req: &Request, app: Data<&App>, Form(form): Form<FormData>)
             .collect(),
     );
     let resume = form.get("resume");
-    let client = client_ip(req, app.config().trusted_proxy_header.as_deref());
+    let client = client_ip(req, app.config());
     let login = match app
         .login(form.get("email"), form.get("password"), client)
         .await
