@@ -37,6 +37,10 @@ impl fmt::Debug for Secret {
 pub struct Config {
     /// Address the HTTP server listens on (`CPDFOLIO_LISTEN`).
     pub listen: SocketAddr,
+    /// Separate address serving `GET /metrics` in the Prometheus text
+    /// format (`CPDFOLIO_METRICS_LISTEN`), e.g. `127.0.0.1:9464`; keep it
+    /// off the public network. Empty means no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// Directory for the embedded database, the search index and the email
     /// outbox (`CPDFOLIO_DATA_DIR`).
     pub data_dir: PathBuf,
@@ -153,6 +157,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
             database_user: None,
@@ -248,6 +253,7 @@ impl Config {
         }
         from_env!(
             listen,
+            metrics_listen,
             data_dir,
             database_url,
             database_user,

@@ -39,20 +39,46 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         alerts = app.config().alerts_enabled,
         "server started"
     );
+    let metrics = std::sync::Arc::new(crate::http::metrics::HttpMetrics::default());
+    let metrics_server = serve_metrics(&app, std::sync::Arc::clone(&metrics)).await?;
     let result = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
-            crate::http::routes(app.clone()).data(demo_logins),
+            crate::http::observed_routes(app.clone(), metrics).data(demo_logins),
             shutdown_signal(),
             Some(Duration::from_secs(10)),
         )
         .await;
     committer.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     if let Some(alerts) = alerts {
         alerts.abort();
     }
     app.flush_search().await?;
     tracing::info!("server stopped");
     result.context("the HTTP server failed")
+}
+
+/// Starts the metrics listener when one is configured.
+async fn serve_metrics(
+    app: &App,
+    metrics: std::sync::Arc<crate::http::metrics::HttpMetrics>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(addr) = app.config().metrics_listen else {
+        return Ok(None);
+    };
+    let acceptor = TcpListener::bind(addr)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+    println!("metrics at http://{addr}/metrics");
+    let endpoint = crate::http::metrics::endpoint(app.clone(), metrics);
+    Ok(Some(tokio::spawn(async move {
+        if let Err(err) = Server::new_with_acceptor(acceptor).run(endpoint).await {
+            tracing::warn!(error = %err, "the metrics listener stopped");
+        }
+    })))
 }
 
 async fn shutdown_signal() {

@@ -7,6 +7,7 @@ pub mod auth;
 mod client;
 pub mod contract;
 pub mod json_body;
+pub mod metrics;
 mod middleware;
 pub mod problem;
 pub mod text;
@@ -35,6 +36,11 @@ pub fn openapi(server_url: &str) -> OpenApiService<api::Api, ()> {
 
 /// The whole HTTP application for `app`.
 pub fn routes(app: App) -> impl Endpoint {
+    observed_routes(app, Arc::default())
+}
+
+/// As [`routes`], recording every request in `metrics`.
+pub fn observed_routes(app: App, metrics: Arc<metrics::HttpMetrics>) -> impl Endpoint {
     let service = openapi(&app.config().base_url);
     let document = contract::document(&app.config().base_url);
     let allow = Arc::new(contract::allowed_methods(&document));
@@ -54,6 +60,7 @@ pub fn routes(app: App) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .with(limit)
+        .around(move |next, req| metrics::observe(Arc::clone(&metrics), next, req))
         .around(middleware::problems)
         .around(move |next, req| {
             let allow = Arc::clone(&allow);

@@ -11,9 +11,9 @@ mod query;
 mod schema;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
@@ -83,7 +83,10 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    dirty: AtomicBool,
+    /// When the oldest change not yet committed was made, in milliseconds
+    /// after `opened` (at least 1); 0 when everything is committed.
+    dirty_since: AtomicU64,
+    opened: Instant,
 }
 
 impl SearchIndex {
@@ -121,7 +124,8 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
-            dirty: AtomicBool::new(false),
+            dirty_since: AtomicU64::new(0),
+            opened: Instant::now(),
         };
         Ok((Arc::new(this), fresh))
     }
@@ -137,15 +141,38 @@ impl SearchIndex {
         let writer = self.writer()?;
         writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
         writer.add_document(self.fields.document(doc))?;
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty();
         Ok(())
     }
 
     pub fn remove(&self, id: &str) -> anyhow::Result<()> {
         self.writer()?
             .delete_term(Term::from_field_text(self.fields.id, id));
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty();
         Ok(())
+    }
+
+    /// Notes that a change awaits the next commit, keeping the time of the
+    /// oldest.
+    fn mark_dirty(&self) {
+        let now = u64::try_from(self.opened.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let _ = self
+            .dirty_since
+            .compare_exchange(0, now, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// How long the oldest change not yet visible to searches has waited
+    /// (zero when every change is committed).
+    pub fn uncommitted_for(&self) -> Duration {
+        match self.dirty_since.load(Ordering::Acquire) {
+            0 => Duration::ZERO,
+            since => self
+                .opened
+                .elapsed()
+                .saturating_sub(Duration::from_millis(since)),
+        }
     }
 
     /// Commits pending changes and makes them visible to searches.
@@ -154,11 +181,14 @@ impl SearchIndex {
     /// progress is visible.
     pub fn commit(&self) -> anyhow::Result<bool> {
         let mut writer = self.writer()?;
-        if !self.dirty.swap(false, Ordering::AcqRel) {
+        let since = self.dirty_since.swap(0, Ordering::AcqRel);
+        if since == 0 {
             return Ok(false);
         }
         if let Err(err) = writer.commit() {
-            self.dirty.store(true, Ordering::Release);
+            let _ =
+                self.dirty_since
+                    .compare_exchange(0, since, Ordering::AcqRel, Ordering::Acquire);
             return Err(err.into());
         }
         self.reader.reload()?;
@@ -291,7 +321,7 @@ impl SearchIndex {
     /// Drops everything (before a rebuild); committed with the rebuild.
     pub fn clear(&self) -> anyhow::Result<()> {
         self.writer()?.delete_all_documents()?;
-        self.dirty.store(true, Ordering::Release);
+        self.mark_dirty();
         Ok(())
     }
 

@@ -332,6 +332,25 @@ impl Store {
         Ok(())
     }
 
+    /// Emails in the outbox that are pending, being sent, and failed for
+    /// good, in that order.
+    pub async fn outbox_depth(&self) -> StorageResult<[u64; 3]> {
+        let mut response = self
+            .db()
+            .query(
+                "RETURN count(SELECT id FROM alert WHERE status = 'pending');
+                 RETURN count(SELECT id FROM alert WHERE status = 'sending');
+                 RETURN count(SELECT id FROM alert WHERE status = 'failed');",
+            )
+            .await?;
+        let mut depth = [0u64; 3];
+        for (i, slot) in depth.iter_mut().enumerate() {
+            let n: Option<i64> = response.take(i)?;
+            *slot = u64::try_from(n.unwrap_or(0)).unwrap_or(0);
+        }
+        Ok(depth)
+    }
+
     /// One page of the outbox in one status, newest first, with the total.
     pub async fn alerts_by_status(
         &self,

@@ -3,6 +3,8 @@
 //! the one place that reads those messages, so an engine upgrade that
 //! rewords them breaks one function and its tests, not every caller.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -34,9 +36,21 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Thrown by a transaction whose optimistic version check failed.
 pub(crate) const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
 
+/// Database failures that were not a conflict, a duplicate or a lock,
+/// since the process started (for `/metrics`).
+static DATABASE_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// How many unexpected database errors this process has met.
+pub fn database_errors() -> u64 {
+    DATABASE_ERRORS.load(Ordering::Relaxed)
+}
+
 impl From<surrealdb::Error> for StorageError {
     fn from(err: surrealdb::Error) -> Self {
-        classify(&err.to_string()).unwrap_or(Self::Database(err))
+        classify(&err.to_string()).unwrap_or_else(|| {
+            DATABASE_ERRORS.fetch_add(1, Ordering::Relaxed);
+            Self::Database(err)
+        })
     }
 }
 

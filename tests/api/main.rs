@@ -20,6 +20,7 @@ mod limits;
 mod lists;
 mod logging;
 mod login_limits;
+mod metrics;
 mod migration;
 mod objectives;
 mod openapi;
