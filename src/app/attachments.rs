@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use tokio::io::AsyncRead;
 
 use super::access::not_found;
@@ -81,14 +80,11 @@ fn unsupported(unaccepted: Unaccepted) -> AppError {
 /// its directory and, for text, every byte); uploads at once are bounded by
 /// `max_concurrent_uploads`.
 async fn identify_received(incoming: &Incoming, file_name: Option<&str>) -> AppResult<Identified> {
-    let path = incoming.path().to_owned();
+    let bytes = incoming.map()?;
     let file_name = file_name.map(str::to_owned);
-    let identified = tokio::task::spawn_blocking(move || {
-        let bytes = std::fs::read(&path).context("cannot read the received upload")?;
-        Ok::<_, anyhow::Error>(identify(&bytes, file_name.as_deref()))
-    })
-    .await
-    .map_err(AppError::internal)??;
+    let identified = tokio::task::spawn_blocking(move || identify(&bytes, file_name.as_deref()))
+        .await
+        .map_err(AppError::internal)?;
     identified.map_err(unsupported)
 }
 

@@ -350,16 +350,19 @@ const MARKUP: [&[u8]; 10] = [
 fn refuse_markup(bytes: &[u8]) -> Result<(), Unaccepted> {
     let start = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let starts_with_tag = start.trim_ascii_start().starts_with(b"<");
-    let lower = bytes.to_ascii_lowercase();
-    if starts_with_tag || MARKUP.iter().any(|tag| contains(&lower, tag)) {
+    if starts_with_tag || MARKUP.iter().any(|tag| contains_ignoring_case(bytes, tag)) {
         Err(Unaccepted::Markup)
     } else {
         Ok(())
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+/// Whether `haystack` holds `needle` (lower-case ASCII) in any case,
+/// without copying it.
+fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn is_plain_text(bytes: &[u8]) -> bool {

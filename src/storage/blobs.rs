@@ -42,6 +42,19 @@ impl Incoming {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The received bytes, mapped rather than read: checking a file's type
+    /// touches only the pages it looks at (a PDF's first few bytes, a
+    /// document's directory), so a large upload is never copied into
+    /// memory whole.
+    pub fn map(&self) -> anyhow::Result<memmap2::Mmap> {
+        let file = std::fs::File::open(&self.path).context("cannot open the received upload")?;
+        // SAFETY: the file is this upload's own temporary file, private to
+        // the server (0600 in a 0700 directory) and complete: nothing
+        // writes to or truncates it while the map lives (the map is
+        // dropped before the file is moved into place or removed).
+        unsafe { memmap2::Mmap::map(&file) }.context("cannot map the received upload")
+    }
 }
 
 impl Drop for Incoming {

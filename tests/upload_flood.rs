@@ -1,0 +1,128 @@
+//! Twenty 20 MiB uploads at once against the real binary, alone in its own
+//! test binary so that nothing else competes while it measures memory:
+//! each upload is streamed to disk while it is hashed, and its type is
+//! checked on a map of the file, so none is held whole. With the default
+//! `max_concurrent_uploads` (4) four are received at a time and the rest
+//! wait their turn, unread, in their connections.
+
+mod binary;
+
+use std::time::Duration;
+
+use binary::{cpdfolio, start_server_with};
+
+const MIB: usize = 1024 * 1024;
+const UPLOADS: usize = 20;
+
+/// Resident and peak-resident memory of `pid`, in bytes.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            * 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A PDF of exactly `size` bytes (a header, a comment of filler, the end).
+fn pdf_of(size: usize, n: usize) -> Vec<u8> {
+    let head = format!("%PDF-1.7\n% upload {n}\n%");
+    let tail = b"\n%%EOF\n";
+    let mut bytes = head.into_bytes();
+    bytes.resize(size - tail.len(), b'x');
+    bytes.extend_from_slice(tail);
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_20_mib_uploads_stay_within_64_mib_of_idle() {
+    let data = tempfile::tempdir().unwrap();
+    let created = cpdfolio(data.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "ot@example.nhs.uk",
+            "--name",
+            "OT",
+            "--role",
+            "practitioner",
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let (mut server, url) = start_server_with(cpdfolio(data.path()));
+    let pid = server.id();
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let mut targets = Vec::new();
+    for n in 0..UPLOADS {
+        let audit: serde_json::Value = http
+            .post(format!("{url}/api/v1/audits"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "title": format!("Audit {n}"),
+                "audit_kind": "clinical_audit",
+                "my_role": "lead auditor",
+                "standard": "NICE NG249 falls",
+                "started_on": "2026-01-05",
+                "completed_on": "2026-02-27",
+                "findings": "62% had a falls plan",
+                "actions": "Teach the pathway"
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        targets.push(format!(
+            "{url}/api/v1/audits/{}/attachments",
+            audit["id"].as_str().unwrap()
+        ));
+    }
+    let bodies: Vec<Vec<u8>> = (0..UPLOADS).map(|n| pdf_of(20 * MIB, n)).collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap();
+    let (idle, _) = memory(pid);
+
+    let mut uploads = tokio::task::JoinSet::new();
+    for (target, bytes) in targets.into_iter().zip(bodies) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("audit.pdf");
+        let req = http
+            .post(target)
+            .bearer_auth(&token)
+            .multipart(reqwest::multipart::Form::new().part("file", part));
+        uploads.spawn(async move { req.send().await.unwrap().status().as_u16() });
+    }
+    let statuses: Vec<u16> = uploads.join_all().await;
+    let (_, peak) = memory(pid);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let grown = peak.saturating_sub(idle);
+    eprintln!(
+        "upload flood: {UPLOADS} x 20 MiB, statuses {statuses:?}, peak RSS {} MiB above idle ({} MiB)",
+        grown / MIB as u64,
+        idle / MIB as u64
+    );
+    assert_eq!(statuses, vec![201; UPLOADS]);
+    assert!(
+        grown <= 64 * MIB as u64,
+        "peak RSS grew by {} MiB over idle",
+        grown / MIB as u64
+    );
+}
