@@ -94,7 +94,7 @@ fn not_received(err: ReceiveError) -> AppError {
             "the file is larger than the limit of {limit} bytes"
         )),
         ReceiveError::Empty => AppError::invalid("file", "the file is empty"),
-        ReceiveError::Io(e) => AppError::Internal(e),
+        ReceiveError::Io(e) => AppError::from(e),
     }
 }
 

@@ -51,6 +51,9 @@ pub enum AppError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// The disk is full: nothing was stored; retry once space is freed.
+    #[error("the server's disk is full; nothing was stored. Try again later")]
+    InsufficientStorage,
     /// A dependency (database, index) is not reachable.
     #[error("{0}")]
     Unavailable(String),
@@ -80,6 +83,7 @@ impl AppError {
             Self::TooManyRequests { .. } => "too many requests".to_owned(),
             Self::Busy { .. } => "busy".to_owned(),
             Self::Unavailable(_) => "unavailable".to_owned(),
+            Self::InsufficientStorage => "insufficient storage".to_owned(),
         }
     }
 
@@ -100,14 +104,29 @@ impl AppError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// An unexpected failure: internal, unless a full disk caused it.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(err.into())
+        Self::from(err.into())
     }
 }
 
 impl From<anyhow::Error> for AppError {
+    /// A failure whose cause is a full disk says so; any other is internal.
     fn from(err: anyhow::Error) -> Self {
-        Self::Internal(err)
+        let full = err.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::StorageFull)
+                || matches!(
+                    cause.downcast_ref::<StorageError>(),
+                    Some(StorageError::Full)
+                )
+        });
+        if full {
+            Self::InsufficientStorage
+        } else {
+            Self::Internal(err)
+        }
     }
 }
 
@@ -121,9 +140,11 @@ impl From<StorageError> for AppError {
             StorageError::Locked => {
                 Self::Unavailable("the database is in use by another cpdfolio process".to_owned())
             }
-            other @ (StorageError::Unique { .. }
-            | StorageError::Database(_)
-            | StorageError::Other(_)) => Self::Internal(other.into()),
+            StorageError::Full => Self::InsufficientStorage,
+            StorageError::Other(err) => Self::from(err),
+            other @ (StorageError::Unique { .. } | StorageError::Database(_)) => {
+                Self::Internal(other.into())
+            }
         }
     }
 }
@@ -147,6 +168,7 @@ fn kind_of_cause(cause: &(dyn std::error::Error + 'static)) -> Option<&'static s
             StorageError::VersionConflict => "storage: version conflict",
             StorageError::Unique { .. } => "storage: unique index",
             StorageError::Locked => "storage: locked",
+            StorageError::Full => "storage: disk full",
             StorageError::Database(_) => "storage: database",
             StorageError::Other(_) => "storage: other",
         });
@@ -191,6 +213,24 @@ mod tests {
         assert!(matches!(
             AppError::from(StorageError::Locked),
             AppError::Unavailable(_)
+        ));
+    }
+
+    #[test]
+    fn a_full_disk_anywhere_in_the_chain_is_insufficient_storage() {
+        assert!(matches!(
+            AppError::from(StorageError::Full),
+            AppError::InsufficientStorage
+        ));
+        let io = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let wrapped = anyhow::Error::new(io).context("cannot write the upload");
+        assert!(matches!(
+            AppError::from(wrapped),
+            AppError::InsufficientStorage
+        ));
+        assert!(matches!(
+            AppError::from(anyhow::anyhow!("something else")),
+            AppError::Internal(_)
         ));
     }
 }

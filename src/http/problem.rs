@@ -68,6 +68,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -165,7 +166,7 @@ impl IntoResponse for AppError {
     }
 }
 
-const DOCUMENTED_STATUSES: [(u16, &str); 11] = [
+const DOCUMENTED_STATUSES: [(u16, &str); 12] = [
     (
         400,
         "The request is malformed: bad JSON, wrong types, bad query.",
@@ -191,6 +192,10 @@ const DOCUMENTED_STATUSES: [(u16, &str); 11] = [
     (
         503,
         "The database or the search index is not reachable; try again.",
+    ),
+    (
+        507,
+        "The server's disk is full: nothing was stored; try again once space is freed.",
     ),
 ];
 
@@ -249,6 +254,7 @@ mod tests {
                 503,
             ),
             (AppError::Unavailable("db".into()), 503),
+            (AppError::InsufficientStorage, 507),
             (AppError::internal(anyhow::anyhow!("boom")), 500),
         ];
         for (err, status) in cases {

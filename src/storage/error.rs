@@ -19,6 +19,9 @@ pub enum StorageError {
     /// the value may be personal data.
     #[error("the unique index {index} already holds this value")]
     Unique { index: String },
+    /// The file system holding the database is full (or over quota).
+    #[error("the disk holding the database is full")]
+    Full,
     /// Another process holds the embedded database's files.
     #[error("the database files are locked by another process")]
     Locked,
@@ -59,6 +62,17 @@ pub(super) fn classify(message: &str) -> Option<StorageError> {
     if message.contains(CONFLICT_MARK) || message.contains("Transaction conflict") {
         return Some(StorageError::VersionConflict);
     }
+    if [
+        "No space left on device",
+        "os error 28",
+        "Disk quota exceeded",
+        "os error 122",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+    {
+        return Some(StorageError::Full);
+    }
     if message.contains("already locked") {
         return Some(StorageError::Locked);
     }
@@ -84,6 +98,19 @@ impl StorageError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        for message in [
+            "There was a problem with the datastore: IO error: No space left on device (os error 28)",
+            "Disk quota exceeded (os error 122)",
+        ] {
+            assert!(
+                matches!(classify(message), Some(StorageError::Full)),
+                "{message}"
+            );
+        }
+    }
 
     #[test]
     fn unique_violation_names_only_the_index() {

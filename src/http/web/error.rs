@@ -43,6 +43,7 @@ impl WebError {
                 AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Busy { .. } | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
                 AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Fault trials against the real binary, each printing its counts:
+#   - FAULT_TRIALS (default 200) times, kill -9 during 16 concurrent writers
+#     (reflections, audits with a file, signed-off supervision), then a
+#     restart that must find every acknowledged write and an index in step;
+#   - a data directory on a full disk (a 64 MiB tmpfs: needs root to mount;
+#     skipped otherwise): 507 problem+json, nothing lost, recovery.
+# Not part of scripts/test.sh: 200 trials take several minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cpdfolio-target}"
+cargo test --locked --test faults --no-run
+disk=""
+if [ "$(id -u)" = 0 ]; then
+  disk="$(mktemp -d)"
+  mount -t tmpfs -o size=64m,mode=0700 tmpfs "$disk"
+  trap 'umount "$disk"; rmdir "$disk"' EXIT
+else
+  echo "not root: the full-disk trial will be skipped" >&2
+fi
+env ${disk:+FAULT_SMALL_DISK="$disk"} FAULT_TRIALS="${FAULT_TRIALS:-200}" \
+  cargo test --locked --test faults -- --ignored --nocapture --test-threads=1
