@@ -98,7 +98,8 @@ async fn main() {
                     .send()
                     .await
                     .unwrap();
-                assert_eq!(resp.status().as_u16(), 201);
+                let status = resp.status().as_u16();
+                assert_eq!(status, 201, "{}", resp.text().await.unwrap());
                 latencies.push(t.elapsed());
             }
             latencies
@@ -131,4 +132,12 @@ async fn main() {
         }
     }
     common::report(&format!("search over {n} entries"), search);
+
+    drop(http);
+    let (clean, crashed) = bench.time_start_ups(5).await;
+    common::report(&format!("start-up after a clean stop, {n} entries"), clean);
+    common::report(
+        &format!("start-up after a stop without one (crash), {n} entries"),
+        crashed,
+    );
 }

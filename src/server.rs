@@ -55,7 +55,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if let Some(alerts) = alerts {
         alerts.abort();
     }
-    app.flush_search().await?;
+    app.close().await?;
     tracing::info!("server stopped");
     result.context("the HTTP server failed")
 }

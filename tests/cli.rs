@@ -600,3 +600,48 @@ fn backup_and_restore_round_trip_through_the_command_line() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// SIGTERM stops the server cleanly: it finishes, commits the index and
+/// records the commit, so the next start-up need not compare the index
+/// with the database; a `kill -9` leaves no such record.
+#[tokio::test]
+async fn sigterm_leaves_a_clean_stop_record_and_kill_9_does_not() {
+    let data = tempfile::tempdir().unwrap();
+    create_practitioner(data.path());
+    let marker = data.path().join("index-clean-stop");
+    let (mut server, url) = start_server(data.path());
+    let http = reqwest::Client::new();
+    let token = login(&http, &url).await;
+    let created = http
+        .post(format!("{url}/api/v1/reflections"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "Before the stop", "activity_date": "2026-01-10", "activity_type": "other", "body": "committed at the stop"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(server.wait().unwrap().success(), "a clean stop exits 0");
+    assert!(marker.exists(), "the clean stop is recorded");
+
+    let (mut server, url) = start_server(data.path());
+    assert!(!marker.exists(), "start-up takes the record away");
+    let token = login(&http, &url).await;
+    let found: serde_json::Value = http
+        .get(format!("{url}/api/v1/search?q=committed"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!marker.exists(), "kill -9 records nothing");
+}

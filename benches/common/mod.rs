@@ -26,6 +26,9 @@ pub struct Bench {
     pub app: App,
     pub base: String,
     pub http: reqwest::Client,
+    config: Config,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    committer: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -43,23 +46,63 @@ impl Bench {
             alerts_enabled: false,
             ..Config::default()
         };
-        let app = App::open_with_clock(config, &Migrations::embedded(), clock)
+        let app = App::open_with_clock(config.clone(), &Migrations::embedded(), clock)
             .await
             .unwrap();
-        app.spawn_background_tasks();
+        let committer = app.spawn_background_tasks();
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
             .await
             .unwrap();
         let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
         let routes = cpdfolio::http::routes(app.clone());
-        tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(routes).await });
+        let server =
+            tokio::spawn(
+                async move { poem::Server::new_with_acceptor(acceptor).run(routes).await },
+            );
         Self {
             app,
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
+            config,
+            server,
+            committer,
             _dir: dir,
         }
+    }
+
+    /// Stops the server cleanly (what SIGTERM does) and times opening its
+    /// data directory again, `rounds` times each way: after a clean stop
+    /// (the index is trusted) and after a stop without one, as after a
+    /// crash (the index is compared with the database).
+    pub async fn time_start_ups(self, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
+        drop(self.http);
+        self.server.abort();
+        let _ = self.server.await;
+        self.committer.abort();
+        let _ = self.committer.await;
+        // Connections still open hold the application until they close.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.app.close().await.unwrap();
+        drop(self.app);
+        let (mut clean, mut crashed) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for after_clean_stop in [true, false] {
+                cpdfolio::storage::wait_until_released(&self.config.database_dir()).await;
+                let started = Instant::now();
+                let app = App::open(self.config.clone(), &Migrations::embedded())
+                    .await
+                    .unwrap();
+                let took = started.elapsed();
+                if after_clean_stop {
+                    clean.push(took);
+                } else {
+                    crashed.push(took);
+                    app.close().await.unwrap();
+                }
+            }
+        }
+        (clean, crashed)
     }
 
     /// Creates an account (a lead leads `team`) and returns its id.

@@ -197,9 +197,11 @@ impl App {
         let write = encode(&data, &Workflow::default(), &[])?;
         let id = new_id();
         let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, &id, "create");
+        let turn = self.owner_turn(me.id()).await;
         self.store()
             .create_evidence(D::KIND, &id, me.id(), write, logged_as)
             .await?;
+        drop(turn);
         self.index_committed::<D>(&id).await
     }
 

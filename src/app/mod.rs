@@ -95,6 +95,18 @@ struct Inner {
     index_order: tokio::sync::Mutex<()>,
     /// Held while a hot backup runs: one at a time.
     backup_running: tokio::sync::Mutex<()>,
+    /// Set when a change could not be applied to the search index, so a
+    /// stop does not vouch for the index.
+    index_failed: std::sync::atomic::AtomicBool,
+    /// How the index compared with the database at start-up.
+    startup_index: std::sync::OnceLock<IndexState>,
+    /// Held shared by each request that may change data, and exclusively
+    /// by [`App::close`], which so waits for them to finish.
+    writes: Arc<tokio::sync::RwLock<()>>,
+    /// One turn per person for creating records: every create by a person
+    /// also updates their derived rows (record tally, team index), so two
+    /// at once would make the engine refuse one of them.
+    owner_turns: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     _lock: Option<DataDirLock>,
 }
 
@@ -116,7 +128,8 @@ impl App {
         let lock = DataDirLock::acquire(&config.data_dir)?;
         let content = Content::load(config.content_dir.as_deref())?;
         let mailer = Mailer::from_config(&config)?;
-        let store = Store::open(&config, migrations).await?;
+        let clean_stop = reindex::take_clean_stop(&config)?;
+        let (store, migrated) = Store::open_migrating(&config, migrations).await?;
         let (search, fresh) = SearchIndex::open(&config.index_dir())?;
         let blobs = Arc::new(BlobStore::new(
             config.attachments_dir(),
@@ -139,10 +152,16 @@ impl App {
                 blob_lock: tokio::sync::Mutex::new(()),
                 index_order: tokio::sync::Mutex::new(()),
                 backup_running: tokio::sync::Mutex::new(()),
+                index_failed: std::sync::atomic::AtomicBool::new(false),
+                startup_index: std::sync::OnceLock::new(),
+                writes: Arc::default(),
+                owner_turns: Default::default(),
                 _lock: Some(lock),
             }),
         };
-        app.bring_index_in_step(fresh, false).await?;
+        let trusted = clean_stop.filter(|_| migrated.is_empty() && !fresh);
+        let state = app.bring_index_in_step(fresh, trusted).await?;
+        let _ = app.inner.startup_index.set(state);
         app.sweep_orphaned_files().await?;
         Ok(app)
     }
@@ -196,6 +215,31 @@ impl App {
         self.inner
             .search
             .spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
+    }
+
+    /// Held while a request that may change data runs; a clean stop waits
+    /// until none is held.
+    pub async fn write_turn(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        Arc::clone(&self.inner.writes).read_owned().await
+    }
+
+    /// Waits for `owner`'s turn to create a record in this process.
+    pub(crate) async fn owner_turn(&self, owner: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self
+                .inner
+                .owner_turns
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+            Arc::clone(turns.entry(owner.to_owned()).or_default())
+        };
+        turn.lock_owned().await
+    }
+
+    /// How the search index was brought in step at start-up.
+    pub fn startup_index_state(&self) -> Option<IndexState> {
+        self.inner.startup_index.get().copied()
     }
 
     /// Commits the search index now (used at shutdown and by commands).

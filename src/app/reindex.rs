@@ -5,6 +5,7 @@
 //! in commit order and a change that failed reaches it not at all.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::App;
 use super::access::not_found;
@@ -23,8 +24,36 @@ const PAGE: u32 = 500;
 /// How the index compared with the database at start-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexState {
+    /// The last stop was clean and vouched for the index: not compared.
+    Trusted,
+    /// Compared record by record and found in step.
     InStep,
     Rebuilt,
+}
+
+/// The file a clean stop leaves beside the index: the index's commit at
+/// that stop. Start-up removes it before opening the database, so any
+/// later opening (a command, a crash) leaves none behind, and only a
+/// server that stopped cleanly, with every change indexed, is trusted.
+const CLEAN_STOP_FILE: &str = "index-clean-stop";
+
+/// The index commit recorded by the last clean stop, if there was one and
+/// the database is this process's alone (embedded on disk); the record is
+/// removed either way.
+pub(super) fn take_clean_stop(config: &crate::config::Config) -> anyhow::Result<Option<u64>> {
+    let path = config.data_dir.join(CLEAN_STOP_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot read the clean-stop record")),
+    };
+    std::fs::remove_file(&path)?;
+    std::fs::File::open(&config.data_dir)?.sync_all()?;
+    Ok(text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|_| config.uses_embedded_disk_database()))
 }
 
 impl App {
@@ -55,6 +84,7 @@ impl App {
     /// and repaired by the start-up consistency check.
     fn index(&self, doc: &IndexDoc) {
         if let Err(err) = self.search().upsert(doc) {
+            self.inner.index_failed.store(true, Ordering::Release);
             tracing::warn!(
                 kind = %crate::app::error_kind(&err),
                 "search index update failed; the next start-up will rebuild"
@@ -64,6 +94,7 @@ impl App {
 
     fn unindex(&self, id: &str) {
         if let Err(err) = self.search().remove(id) {
+            self.inner.index_failed.store(true, Ordering::Release);
             tracing::warn!(
                 kind = %crate::app::error_kind(&err),
                 "search index delete failed; the next start-up will rebuild"
@@ -71,14 +102,19 @@ impl App {
         }
     }
 
-    /// Rebuilds when the index is new, or when its `(id, version)` pairs
-    /// differ from the database's (a crash between the two commits).
+    /// Trusts an index that a clean stop vouched for (`clean_stop`: its
+    /// commit then, which must still be its commit); otherwise rebuilds
+    /// when the index is new or its `(id, version)` pairs differ from the
+    /// database's (a crash between the two commits).
     pub(super) async fn bring_index_in_step(
         &self,
         fresh: bool,
-        force: bool,
+        clean_stop: Option<u64>,
     ) -> anyhow::Result<IndexState> {
-        if !force && !fresh && self.index_matches_database().await? {
+        if clean_stop.is_some() && clean_stop == self.search().opstamp().ok() {
+            return Ok(IndexState::Trusted);
+        }
+        if !fresh && self.index_matches_database().await? {
             return Ok(IndexState::InStep);
         }
         tracing::info!("rebuilding the search index from the database");
@@ -95,6 +131,23 @@ impl App {
         let search = Arc::clone(self.search());
         let in_index = tokio::task::spawn_blocking(move || search.versions()).await??;
         Ok(in_db == in_index)
+    }
+
+    /// Stops cleanly: commits the index and, when every change reached it,
+    /// records the commit so the next start-up need not compare the index
+    /// with the database. Without this (a crash, a command), the next
+    /// start-up compares.
+    pub async fn close(&self) -> anyhow::Result<()> {
+        let _no_writes = self.inner.writes.write().await;
+        self.flush_search().await?;
+        if self.inner.index_failed.load(Ordering::Acquire)
+            || !self.config().uses_embedded_disk_database()
+        {
+            return Ok(());
+        }
+        let opstamp = self.search().opstamp()?;
+        let path = self.config().data_dir.join(CLEAN_STOP_FILE);
+        crate::files::write_durably(&path, opstamp.to_string().as_bytes())
     }
 
     /// Drops the index and re-adds every record, reporting `(done, total)`.

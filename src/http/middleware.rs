@@ -18,6 +18,32 @@ use crate::domain::record::is_record_id;
 use crate::http::json_body::MalformedField;
 use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
 
+/// Runs a request that may change data to its end even when the client
+/// goes away mid-request: a dropped connection must not cut a database
+/// commit apart from the search-index update that follows it. Reads are
+/// left cancellable.
+pub async fn run_to_completion<E: Endpoint + 'static>(
+    next: Arc<E>,
+    req: Request,
+) -> Result<Response> {
+    use poem::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let turn = match req.data::<crate::app::App>() {
+        Some(app) => Some(app.write_turn().await),
+        None => None,
+    };
+    let call = async move {
+        let response = next.call(req).await.map(IntoResponse::into_response);
+        drop(turn);
+        response
+    };
+    tokio::spawn(call.in_current_span())
+        .await
+        .map_err(|_| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?
+}
+
 /// Gives the request a fresh id: every log line written while serving it
 /// carries the id (as a span field), and so does the response
 /// (`X-Request-Id`), so a user's report can be matched to the logs without

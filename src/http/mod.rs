@@ -60,6 +60,7 @@ pub fn observed_routes(app: App, metrics: Arc<metrics::HttpMetrics>) -> impl End
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .with(limit)
+        .around(middleware::run_to_completion)
         .around(move |next, req| metrics::observe(Arc::clone(&metrics), next, req))
         .around(middleware::problems)
         .around(move |next, req| {

@@ -298,6 +298,11 @@ impl SearchIndex {
         Ok(SearchPage { hits, total })
     }
 
+    /// Which commit the index is at: it changes with every commit.
+    pub fn opstamp(&self) -> anyhow::Result<u64> {
+        Ok(self.index.load_metas()?.opstamp)
+    }
+
     /// `(id, version)` of every committed document, sorted.
     pub fn versions(&self) -> anyhow::Result<Vec<(String, u32)>> {
         let searcher = self.reader.searcher();

@@ -16,7 +16,7 @@ use time::{Date, OffsetDateTime};
 
 use super::access_log::{APPEND, NewAccess};
 use super::compliance_facts;
-use super::error::StorageResult;
+use super::error::{StorageError, StorageResult};
 use super::history::Change;
 use super::record_tally;
 use super::rows::{self, datetime};
@@ -285,9 +285,41 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
+/// Tries a create makes before its conflict is reported.
+const CREATE_ATTEMPTS: u32 = 6;
+
 impl Store {
-    /// Creates the record under `id` with its access-log entry.
+    /// Creates the record under `id` with its access-log entry. A new
+    /// record conflicts with nothing itself; what two creates by the same
+    /// person can both change is that person's derived rows (the record
+    /// tally, the team index, compliance facts), and the engine refuses
+    /// the later commit. Nothing was written then, so the create is tried
+    /// again after a short, growing, random pause.
     pub async fn create_evidence(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        owner_id: &str,
+        write: EvidenceWrite,
+        logged_as: NewAccess,
+    ) -> StorageResult<()> {
+        let mut attempt = 1;
+        loop {
+            let tried = self
+                .create_evidence_once(kind, id, owner_id, write.clone(), logged_as.clone())
+                .await;
+            match tried {
+                Err(StorageError::VersionConflict) if attempt < CREATE_ATTEMPTS => {
+                    let pause = rand::random::<u64>() % (2u64 << attempt);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn create_evidence_once(
         &self,
         kind: RecordKind,
         id: &str,

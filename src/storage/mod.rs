@@ -51,9 +51,17 @@ pub struct Store {
 impl Store {
     /// Connects, selects the namespace and database, and applies migrations.
     pub async fn open(config: &Config, migrations: &Migrations) -> anyhow::Result<Self> {
+        Ok(Self::open_migrating(config, migrations).await?.0)
+    }
+
+    /// As [`Store::open`], also naming the migrations this call applied.
+    pub async fn open_migrating(
+        config: &Config,
+        migrations: &Migrations,
+    ) -> anyhow::Result<(Self, Vec<String>)> {
         let store = Self::connect(config).await?;
-        migrations.apply(&store).await?;
-        Ok(store)
+        let applied = migrations.apply(&store).await?;
+        Ok((store, applied))
     }
 
     /// Connects and selects the namespace and database, applying nothing.

@@ -189,3 +189,71 @@ async fn files_a_crash_left_behind_are_removed_at_start_up() {
     let (status, _) = t.get("/readyz", None).await;
     assert_eq!(status, 200);
 }
+
+/// Opens the on-disk server in `dir`, waiting for the last one to let go.
+async fn reopen(dir: &std::path::Path) -> App {
+    cpdfolio::storage::wait_until_released(&dir.join("db")).await;
+    App::open(disk_config(dir), &Migrations::embedded())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_clean_stop_spares_the_next_start_up_its_comparison_and_nothing_else_does() {
+    use cpdfolio::app::IndexState;
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("index-clean-stop");
+    let app = reopen(dir.path()).await;
+    let user = create_user(&app, "clean@example.nhs.uk", Role::Practitioner, None).await;
+    let me = CurrentUser {
+        user: app.store().user(&user).await.unwrap().unwrap(),
+        token_digest: String::new(),
+    };
+    let draft = cpdfolio::domain::reflection::ReflectionDraft {
+        title: "Stopped cleanly".into(),
+        activity_date: time::macros::date!(2026 - 01 - 10),
+        activity_type: cpdfolio::domain::reflection::ActivityType::Other,
+        hours: None,
+        model: cpdfolio::domain::reflection::ReflectiveModel::Free,
+        body: "indexed before the stop".into(),
+        learning: String::new(),
+        impact: String::new(),
+        benefit: String::new(),
+        tags: vec![],
+        standards: vec![],
+        links: vec![],
+    };
+    app.create_evidence(&me, draft).await.unwrap();
+    app.close().await.unwrap();
+    drop(app);
+    assert!(marker.exists(), "a clean stop leaves its record");
+
+    let app = reopen(dir.path()).await;
+    assert_eq!(app.startup_index_state(), Some(IndexState::Trusted));
+    assert!(!marker.exists(), "start-up takes the record away");
+    let scope = cpdfolio::search::SearchScope {
+        me: user.clone(),
+        team_owner_ids: vec![],
+    };
+    assert_eq!(
+        app.search().search(&scope, "indexed", 10, 0).unwrap().total,
+        1
+    );
+    drop(app);
+
+    let app = reopen(dir.path()).await;
+    assert_eq!(
+        app.startup_index_state(),
+        Some(IndexState::InStep),
+        "after a stop without close (a crash, a command) the index is compared"
+    );
+    app.close().await.unwrap();
+    drop(app);
+    std::fs::write(&marker, "999999").unwrap();
+    let app = reopen(dir.path()).await;
+    assert_eq!(
+        app.startup_index_state(),
+        Some(IndexState::InStep),
+        "a record of another commit of the index is not trusted"
+    );
+}
