@@ -71,11 +71,9 @@ impl Bench {
         }
     }
 
-    /// Stops the server cleanly (what SIGTERM does) and times opening its
-    /// data directory again, `rounds` times each way: after a clean stop
-    /// (the index is trusted) and after a stop without one, as after a
-    /// crash (the index is compared with the database).
-    pub async fn time_start_ups(self, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
+    /// Stops the server cleanly, as SIGTERM does, and hands back its
+    /// configuration and data directory.
+    pub async fn stop(self) -> (Config, tempfile::TempDir) {
         drop(self.http);
         self.server.abort();
         let _ = self.server.await;
@@ -85,12 +83,22 @@ impl Bench {
         tokio::time::sleep(Duration::from_millis(200)).await;
         self.app.close().await.unwrap();
         drop(self.app);
+        cpdfolio::storage::wait_until_released(&self.config.database_dir()).await;
+        (self.config, self._dir)
+    }
+
+    /// Stops the server cleanly and times opening its data directory again,
+    /// `rounds` times each way: after a clean stop (the index is trusted)
+    /// and after a stop without one, as after a crash (the index is
+    /// compared with the database).
+    pub async fn time_start_ups(self, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
+        let (config, _dir) = self.stop().await;
         let (mut clean, mut crashed) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
             for after_clean_stop in [true, false] {
-                cpdfolio::storage::wait_until_released(&self.config.database_dir()).await;
+                cpdfolio::storage::wait_until_released(&config.database_dir()).await;
                 let started = Instant::now();
-                let app = App::open(self.config.clone(), &Migrations::embedded())
+                let app = App::open(config.clone(), &Migrations::embedded())
                     .await
                     .unwrap();
                 let took = started.elapsed();
