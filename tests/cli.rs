@@ -86,16 +86,7 @@ fn create_practitioner(data: &std::path::Path) {
 }
 
 fn create_practitioner_as(data: &std::path::Path, email: &str) {
-    let created = cpdfolio(data)
-        .args(["user", "create", "--email", email, "--name", "OT"])
-        .args(["--role", "practitioner"])
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    binary::create_account(data, email, "practitioner", None);
 }
 
 async fn login(http: &reqwest::Client, url: &str) -> String {
@@ -103,16 +94,7 @@ async fn login(http: &reqwest::Client, url: &str) -> String {
 }
 
 async fn login_as(http: &reqwest::Client, url: &str, email: &str) -> String {
-    let body: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": "a perfectly long passphrase"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["token"].as_str().unwrap().to_owned()
+    binary::sign_in(http, url, email).await
 }
 
 #[tokio::test]

@@ -10,11 +10,10 @@ mod binary;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use binary::{cpdfolio, start_server};
+use binary::start_server;
 use sha2::{Digest, Sha256};
 
 const WRITERS: usize = 16;
-const PASSWORD: &str = "a perfectly long passphrase";
 
 /// Writes the server answered with success, to look for after the crash.
 #[derive(Default, Clone)]
@@ -41,29 +40,11 @@ struct Writer {
 }
 
 fn create_user(data: &std::path::Path, email: &str) {
-    let out = cpdfolio(data)
-        .args(["user", "create", "--email", email, "--name", "Fault Trial"])
-        .args(["--role", "practitioner", "--team", "Trial Team"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    binary::create_account(data, email, "practitioner", Some("Trial Team"));
 }
 
 async fn login(http: &reqwest::Client, url: &str, email: &str) -> (String, String) {
-    let body: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = body["token"].as_str().unwrap().to_owned();
+    let token = binary::sign_in(http, url, email).await;
     let me: serde_json::Value = http
         .get(format!("{url}/api/v1/me"))
         .bearer_auth(&token)

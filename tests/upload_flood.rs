@@ -42,33 +42,11 @@ fn pdf_of(size: usize, n: usize) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_20_mib_uploads_stay_within_64_mib_of_idle() {
     let data = tempfile::tempdir().unwrap();
-    let created = cpdfolio(data.path())
-        .args([
-            "user",
-            "create",
-            "--email",
-            "ot@example.nhs.uk",
-            "--name",
-            "OT",
-            "--role",
-            "practitioner",
-        ])
-        .output()
-        .unwrap();
-    assert!(created.status.success());
+    binary::create_account(data.path(), "ot@example.nhs.uk", "practitioner", None);
     let (mut server, url) = start_server_with(cpdfolio(data.path()));
     let pid = server.id();
     let http = reqwest::Client::new();
-    let login: serde_json::Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "ot@example.nhs.uk", "password": "a perfectly long passphrase"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = binary::sign_in(&http, &url, "ot@example.nhs.uk").await;
     let mut targets = Vec::new();
     for n in 0..UPLOADS {
         let audit: serde_json::Value = http

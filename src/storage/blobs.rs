@@ -109,29 +109,36 @@ impl BlobStore {
     /// before the server takes requests.
     pub fn sweep(&self, in_use: &HashSet<String>) -> anyhow::Result<usize> {
         let mut removed = remove_all_in(&self.incoming)?;
-        let Ok(shards) = std::fs::read_dir(&self.root) else {
-            return Ok(0);
-        };
-        for shard in shards {
-            let shard = shard?.path();
-            if !shard.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(&shard)? {
-                let path = file?.path();
-                let name = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
-                let orphan = name.starts_with('.') || !in_use.contains(name);
-                if orphan && path.is_file() {
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("cannot remove {}", path.display()))?;
-                    removed += 1;
-                }
+        for path in self.files()? {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let orphan = name.starts_with('.') || !in_use.contains(name);
+            if orphan && path.is_file() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                removed += 1;
             }
         }
         Ok(removed)
+    }
+
+    /// Every file in the shard folders, blobs and temporary files alike.
+    fn files(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let mut files = Vec::new();
+        let Ok(shards) = std::fs::read_dir(&self.root) else {
+            return Ok(files);
+        };
+        for shard in shards {
+            let shard = shard?.path();
+            if shard.is_dir() {
+                for file in std::fs::read_dir(&shard)? {
+                    files.push(file?.path());
+                }
+            }
+        }
+        Ok(files)
     }
 
     /// Streams `reader` into a private temporary file, hashing as it
@@ -210,22 +217,13 @@ impl BlobStore {
 
     /// Every stored blob's SHA-256 (whether or not a record uses it).
     pub fn digests(&self) -> anyhow::Result<Vec<String>> {
-        let mut digests = Vec::new();
-        let Ok(shards) = std::fs::read_dir(&self.root) else {
-            return Ok(digests);
-        };
-        for shard in shards {
-            let shard = shard?.path();
-            if !shard.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(&shard)? {
-                let name = file?.file_name();
-                if let Some(name) = name.to_str().filter(|n| self.path_of(n).is_some()) {
-                    digests.push(name.to_owned());
-                }
-            }
-        }
+        let mut digests: Vec<String> = self
+            .files()?
+            .iter()
+            .filter_map(|path| path.file_name()?.to_str())
+            .filter(|name| self.path_of(name).is_some())
+            .map(str::to_owned)
+            .collect();
         digests.sort();
         Ok(digests)
     }

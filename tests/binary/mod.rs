@@ -41,3 +41,42 @@ pub fn start_server_with(mut cmd: Command) -> (std::process::Child, String) {
         .to_owned();
     (server, url)
 }
+
+/// Creates an account with the command line, as an operator would (the
+/// password is the tests' `CPDFOLIO_PASSWORD`).
+pub fn create_account(data: &std::path::Path, email: &str, role: &str, team: Option<&str>) {
+    let mut cmd = cpdfolio(data);
+    cmd.args([
+        "user",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Test Person",
+        "--role",
+        role,
+    ]);
+    if let Some(team) = team {
+        cmd.args(["--team", team]);
+    }
+    let created = cmd.output().unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+}
+
+/// Signs in over HTTP and returns the session token.
+pub async fn sign_in(http: &reqwest::Client, url: &str, email: &str) -> String {
+    let body: serde_json::Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "a perfectly long passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
