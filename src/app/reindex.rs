@@ -37,6 +37,10 @@ pub enum IndexState {
 /// server that stopped cleanly, with every change indexed, is trusted.
 const CLEAN_STOP_FILE: &str = "index-clean-stop";
 
+/// How long a stop waits for requests that change data (a slow upload)
+/// before it gives up vouching for the index and stops anyway.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The index commit recorded by the last clean stop, if there was one and
 /// the database is this process's alone (embedded on disk); the record is
 /// removed either way.
@@ -133,13 +137,21 @@ impl App {
         Ok(in_db == in_index)
     }
 
-    /// Stops cleanly: commits the index and, when every change reached it,
+    /// Stops cleanly: waits (up to 20 s) for requests that change data,
+    /// commits the index and, when every change reached it,
     /// records the commit so the next start-up need not compare the index
     /// with the database. Without this (a crash, a command), the next
     /// start-up compares.
     pub async fn close(&self) -> anyhow::Result<()> {
-        let _no_writes = self.inner.writes.write().await;
+        let writes = Arc::clone(&self.inner.writes);
+        let no_writes = tokio::time::timeout(CLOSE_WAIT, writes.write_owned()).await;
         self.flush_search().await?;
+        let Ok(_no_writes) = no_writes else {
+            tracing::warn!(
+                "requests still running at the stop; the next start-up will compare the index"
+            );
+            return Ok(());
+        };
         if self.inner.index_failed.load(Ordering::Acquire)
             || !self.config().uses_embedded_disk_database()
         {
