@@ -24,7 +24,6 @@ use cpdfolio::domain::audit::AuditDraft;
 use cpdfolio::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
 use cpdfolio::domain::supervision::SupervisionDraft;
 use cpdfolio::domain::training::TrainingDraft;
-use cpdfolio::domain::user::Role;
 use serde_json::json;
 use time::{Date, Duration, Month};
 
@@ -102,24 +101,7 @@ async fn main() {
     let n = common::size(100_000);
     let people = (n / PER_PERSON).max(2);
     let bench = Bench::start().await;
-    let started = Instant::now();
-    let mut members = Vec::new();
-    for person in 0..people {
-        let team = format!("Team {}", person / TEAM_SIZE);
-        let email = format!("p{person}@example.nhs.uk");
-        let id = bench.user(&email, Role::Practitioner, Some(&team)).await;
-        members.push((email, id));
-    }
-    for team in 0..people.div_ceil(TEAM_SIZE) {
-        let email = format!("lead{team}@example.nhs.uk");
-        bench
-            .user(&email, Role::Lead, Some(&format!("Team {team}")))
-            .await;
-    }
-    println!(
-        "created {people} people and their leads in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let members = bench.teams_of(people, TEAM_SIZE).await;
 
     let started = Instant::now();
     let bench_ref = &bench;

@@ -305,7 +305,7 @@ async fn open(config: Config) -> anyhow::Result<App> {
 
 async fn backup(config: Config, dir: &std::path::Path) -> anyhow::Result<()> {
     let app = open(config).await?;
-    let report = app.backup_to(dir).await?;
+    let report = app.backup_to(dir).await.map_err(describe)?;
     println!(
         "backed up to {}: database {} bytes, {} attachment file(s) ({} bytes); manifest sha256 {}",
         report.dir.display(),

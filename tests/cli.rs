@@ -613,15 +613,8 @@ async fn sigterm_leaves_a_clean_stop_record_and_kill_9_does_not() {
     let (mut server, url) = start_server(data.path());
     assert!(!marker.exists(), "start-up takes the record away");
     let token = login(&http, &url).await;
-    let found: serde_json::Value = http
-        .get(format!("{url}/api/v1/search?q=committed"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, found) =
+        binary::get_json(&http, &format!("{url}/api/v1/search?q=committed"), &token).await;
     assert_eq!(found["total"], 1, "{found}");
     server.kill().unwrap();
     server.wait().unwrap();

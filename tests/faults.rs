@@ -10,7 +10,7 @@ mod binary;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use binary::start_server;
+use binary::{get_json, start_server};
 use sha2::{Digest, Sha256};
 
 const WRITERS: usize = 16;
@@ -45,15 +45,7 @@ fn create_user(data: &std::path::Path, email: &str) {
 
 async fn login(http: &reqwest::Client, url: &str, email: &str) -> (String, String) {
     let token = binary::sign_in(http, url, email).await;
-    let me: serde_json::Value = http
-        .get(format!("{url}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = get_json(http, &format!("{url}/api/v1/me"), &token).await;
     (token, me["id"].as_str().unwrap().to_owned())
 }
 
@@ -156,12 +148,6 @@ impl Writer {
 
 fn uuid_like(n: usize, step: usize) -> u64 {
     (n as u64) << 32 | step as u64
-}
-
-async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> (u16, serde_json::Value) {
-    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or_default())
 }
 
 /// Every acknowledged write in `acked[from..]` is there, and the search

@@ -5,14 +5,7 @@ mod binary;
 
 use std::time::{Duration, Instant};
 
-use binary::{cpdfolio, start_server_with};
-
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
+use binary::{cpdfolio, memory, start_server_with};
 
 /// 500 concurrent logins for random addresses from 500 client addresses:
 /// the server's memory stays within 200 MB of idle and `/healthz` answers
@@ -29,7 +22,7 @@ async fn a_login_flood_keeps_memory_flat_and_health_fast() {
     let health = format!("{url}/healthz");
     let prober = reqwest::Client::new();
     assert_eq!(http.get(&health).send().await.unwrap().status(), 200);
-    let idle = rss_bytes(pid);
+    let idle = memory(pid).0;
     let mut flood = tokio::task::JoinSet::new();
     for n in 0..500u32 {
         let req = http
@@ -55,7 +48,7 @@ async fn a_login_flood_keeps_memory_flat_and_health_fast() {
                     let asked = Instant::now();
                     assert_eq!(prober.get(&health).send().await.unwrap().status(), 200);
                     slowest = slowest.max(asked.elapsed());
-                    peak = peak.max(rss_bytes(pid));
+                    peak = peak.max(memory(pid).0);
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
                 (slowest, peak)

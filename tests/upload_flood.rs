@@ -9,25 +9,10 @@ mod binary;
 
 use std::time::Duration;
 
-use binary::{cpdfolio, start_server_with};
+use binary::{cpdfolio, memory, start_server_with};
 
 const MIB: usize = 1024 * 1024;
 const UPLOADS: usize = 20;
-
-/// Resident and peak-resident memory of `pid`, in bytes.
-fn memory(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| -> u64 {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-        line.split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            * 1024
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 /// A PDF of exactly `size` bytes (a header, a comment of filler, the end).
 fn pdf_of(size: usize, n: usize) -> Vec<u8> {

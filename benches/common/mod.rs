@@ -130,17 +130,31 @@ impl Bench {
     }
 
     pub async fn login(&self, email: &str) -> String {
-        let body: Value = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        login_at(&self.http, &self.base, email).await
+    }
+
+    /// `people` practitioners `p0@…`, `p1@…` in teams of `team_size`
+    /// ("Team 0", "Team 1" …), each team with a lead `lead0@…`; returns the
+    /// practitioners' (email, id).
+    pub async fn teams_of(&self, people: usize, team_size: usize) -> Vec<(String, String)> {
+        let started = Instant::now();
+        let mut members = Vec::new();
+        for person in 0..people {
+            let team = format!("Team {}", person / team_size);
+            let email = format!("p{person}@example.nhs.uk");
+            let id = self.user(&email, Role::Practitioner, Some(&team)).await;
+            members.push((email, id));
+        }
+        for team in 0..people.div_ceil(team_size) {
+            let email = format!("lead{team}@example.nhs.uk");
+            self.user(&email, Role::Lead, Some(&format!("Team {team}")))
+                .await;
+        }
+        println!(
+            "created {people} people and their leads in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        members
     }
 
     /// POSTs `body` to `path` and expects 201.
@@ -159,18 +173,43 @@ impl Bench {
 
     /// The time a GET of `path` takes, body included; expects 200.
     pub async fn timed_get(&self, path: &str, token: &str) -> Duration {
-        let t = Instant::now();
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "{path}");
-        let _ = resp.bytes().await.unwrap();
-        t.elapsed()
+        timed_get_at(&self.http, &self.base, path, token).await.0
     }
+}
+
+/// Signs in to the server at `base` with the benchmark password.
+pub async fn login_at(http: &reqwest::Client, base: &str, email: &str) -> String {
+    let body: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// The time a GET of `path` takes, body included (expects 200), and the
+/// body as JSON (null if it is not).
+pub async fn timed_get_at(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+) -> (Duration, Value) {
+    let t = Instant::now();
+    let resp = http
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    let body = resp.bytes().await.unwrap();
+    let took = t.elapsed();
+    (took, serde_json::from_slice(&body).unwrap_or_default())
 }
 
 /// The value below which a fraction `p` of the sorted samples fall.

@@ -13,6 +13,8 @@
 //! `cargo bench --bench scale` (release build).
 
 mod alternatives;
+#[path = "../../tests/binary/mod.rs"]
+mod binary;
 #[path = "../common/mod.rs"]
 mod common;
 mod corpus;
@@ -27,7 +29,6 @@ use cpdfolio::app::CurrentUser;
 use cpdfolio::domain::audit::AuditDraft;
 use cpdfolio::domain::reflection::{ActivityType, ReflectionDraft, ReflectiveModel};
 use cpdfolio::domain::training::TrainingDraft;
-use cpdfolio::domain::user::Role;
 use serde_json::json;
 use server::Server;
 
@@ -109,26 +110,7 @@ async fn seed_record(app: &cpdfolio::App, me: &CurrentUser, i: usize) -> Option<
 /// corpus the other engines get.
 async fn seed(bench: &Bench, n: usize) -> (Vec<(String, String)>, Vec<Doc>) {
     let people = (n / PER_PERSON).max(2);
-    let started = Instant::now();
-    let mut members = Vec::new();
-    for person in 0..people {
-        let team = format!("Team {}", person / TEAM_SIZE);
-        let email = format!("p{person}@example.nhs.uk");
-        members.push((
-            email.clone(),
-            bench.user(&email, Role::Practitioner, Some(&team)).await,
-        ));
-    }
-    for team in 0..people.div_ceil(TEAM_SIZE) {
-        let email = format!("lead{team}@example.nhs.uk");
-        bench
-            .user(&email, Role::Lead, Some(&format!("Team {team}")))
-            .await;
-    }
-    println!(
-        "seeded {people} people and their leads in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let members = bench.teams_of(people, TEAM_SIZE).await;
     let started = Instant::now();
     let mut docs = Vec::new();
     for chunk in members.chunks(4) {
@@ -172,34 +154,11 @@ struct Client {
 
 impl Client {
     async fn login(&self, email: &str) -> String {
-        let body: serde_json::Value = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.url))
-            .json(&json!({"email": email, "password": common::PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        common::login_at(&self.http, &self.url, email).await
     }
 
     async fn get(&self, path: &str, token: &str) -> (Duration, serde_json::Value) {
-        let started = Instant::now();
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "{path}");
-        let body = resp.bytes().await.unwrap();
-        (
-            started.elapsed(),
-            serde_json::from_slice(&body).unwrap_or_default(),
-        )
+        common::timed_get_at(&self.http, &self.url, path, token).await
     }
 
     async fn timed(&self, paths: impl Fn(usize) -> String, token: &str) -> Vec<Duration> {

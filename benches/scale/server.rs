@@ -2,9 +2,10 @@
 //! directory, ready when `/readyz` answers 200, stopped with SIGTERM (a
 //! clean stop) or killed with SIGKILL (a crash).
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+
+use super::binary;
 use std::time::{Duration, Instant};
 
 pub struct Server {
@@ -17,22 +18,7 @@ impl Server {
     /// launch to ready.
     pub async fn start(data: &Path) -> (Self, Duration) {
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cpdfolio"))
-            .arg("serve")
-            .env("CPDFOLIO_DATA_DIR", data)
-            .env("CPDFOLIO_LISTEN", "127.0.0.1:0")
-            .env("CPDFOLIO_ALERTS_ENABLED", "false")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines.next().unwrap().unwrap();
-        let url = line
-            .strip_prefix("cpdfolio listening on ")
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap()
-            .to_owned();
+        let (child, url) = binary::start_server_with(binary::cpdfolio(data));
         let http = reqwest::Client::new();
         loop {
             let ready = http.get(format!("{url}/readyz")).send().await;
@@ -46,17 +32,7 @@ impl Server {
 
     /// Resident and peak-resident memory, in bytes.
     pub fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let field = |name: &str| -> u64 {
-            let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-            line.split_whitespace()
-                .nth(1)
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-                * 1024
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        binary::memory(self.child.id())
     }
 
     /// SIGTERM, and wait for the clean stop.

@@ -80,3 +80,25 @@ pub async fn sign_in(http: &reqwest::Client, url: &str, email: &str) -> String {
         .unwrap();
     body["token"].as_str().unwrap().to_owned()
 }
+
+/// GETs `url` with `token`: the status and the JSON body (null if none).
+pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> (u16, serde_json::Value) {
+    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+/// Resident and peak-resident memory of process `pid`, in bytes.
+pub fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> u64 {
+        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            * 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}

@@ -3,12 +3,10 @@
 //! operator with `sha256sum`) can tell a complete, unaltered backup from a
 //! damaged one before anything is written.
 
-use std::io::Read;
 use std::path::{Component, Path};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const DATABASE_FILE: &str = "database.surql";
@@ -107,24 +105,14 @@ impl FileEntry {
     }
 }
 
-/// Size and hex SHA-256 of a file, read in chunks.
+/// Size and hex SHA-256 of a file as it is on disk.
 pub fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
-    let mut file =
+    let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    Ok((total, hex::encode(hasher.finalize())))
+    let bytes = file.metadata()?.len();
+    let sha256 = crate::export::portable::sha256_of(file)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((bytes, sha256))
 }
 
 /// True for `a/b/c` style paths: no root, no `..`, nothing empty.

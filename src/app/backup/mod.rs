@@ -37,11 +37,6 @@ impl App {
     /// runs at a time.
     pub async fn hot_backup(&self, me: &CurrentUser) -> AppResult<BackupReport> {
         me.require_admin()?;
-        if !crate::storage::dump::dumps_supported(self.config()) {
-            return Err(AppError::Conflict(
-                "the database is a SurrealDB server: back it up with `surreal export` on the server".to_owned(),
-            ));
-        }
         let Ok(_one_at_a_time) = self.inner.backup_running.try_lock() else {
             return Err(AppError::Conflict("a backup is already running".to_owned()));
         };
@@ -62,17 +57,21 @@ impl App {
             ));
         }
         files::private_dir(&self.config().backups_dir()).map_err(AppError::internal)?;
-        self.backup_to(&dir).await.map_err(AppError::internal)
+        self.backup_to(&dir).await
     }
 
     /// Writes a backup into `dir`, which must not exist yet or be empty.
-    pub async fn backup_to(&self, dir: &Path) -> anyhow::Result<BackupReport> {
+    pub async fn backup_to(&self, dir: &Path) -> AppResult<BackupReport> {
         if !crate::storage::dump::dumps_supported(self.config()) {
-            bail!(
-                "this server's database is a SurrealDB server: back it up with `surreal export` there, and copy {} beside it",
+            return Err(AppError::Conflict(format!(
+                "the database is a SurrealDB server: back it up with `surreal export` there, and copy {} beside it",
                 self.config().attachments_dir().display()
-            );
+            )));
         }
+        self.write_backup(dir).await.map_err(AppError::internal)
+    }
+
+    async fn write_backup(&self, dir: &Path) -> anyhow::Result<BackupReport> {
         prepare_empty_dir(dir)?;
         let created_at = self
             .now()
@@ -123,6 +122,7 @@ fn copy_blobs(
         };
         let path = format!("{ATTACHMENTS_DIR}/{}/{sha}", &sha[..2]);
         files::copy_durably(&from, &dir.join(&path))?;
+        // Hashed as written, so the checksum vouches for the backup's copy.
         let entry = FileEntry::of(dir, &path)?;
         if entry.sha256 != sha {
             bail!(

@@ -30,12 +30,11 @@ pub async fn restore(
     from: &Path,
     migrations: &Migrations,
 ) -> anyhow::Result<RestoreReport> {
-    let persistent = config.uses_embedded_disk_database()
-        || config
-            .database_url
-            .as_deref()
-            .is_some_and(|url| !url.starts_with("mem://"));
-    if !persistent || !crate::storage::dump::dumps_supported(&config) {
+    let in_memory = config
+        .database_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("mem://"));
+    if in_memory || !crate::storage::dump::dumps_supported(&config) {
         bail!(
             "restore needs the embedded on-disk database (a SurrealDB server is restored with `surreal import`)"
         );
