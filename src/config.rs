@@ -53,6 +53,10 @@ pub struct Config {
     /// Root password for a remote SurrealDB server (`CPDFOLIO_DATABASE_PASSWORD`).
     #[serde(skip_serializing)]
     pub database_password: Option<Secret>,
+    /// The database within the `cpdfolio` namespace (`CPDFOLIO_DATABASE_NAME`):
+    /// several deployments (or test runs) can share one SurrealDB server,
+    /// each in its own database.
+    pub database_name: String,
     /// Directory of local content (`CPDFOLIO_CONTENT_DIR`). The shipped
     /// reflective models, email templates, training catalogue and demo data
     /// are built into the binary; a file here with the same path under the
@@ -77,6 +81,11 @@ pub struct Config {
     /// How often pending search-index changes are committed, in milliseconds
     /// (`CPDFOLIO_SEARCH_COMMIT_MS`).
     pub search_commit_ms: u64,
+    /// How often the database's change feed is read for changes to index
+    /// that this process did not make (another instance sharing a database
+    /// server), in milliseconds (`CPDFOLIO_INDEX_FOLLOW_MS`). A change made
+    /// elsewhere is searchable here within this plus `search_commit_ms`.
+    pub index_follow_ms: u64,
     /// SMTP server in lettre's URL form (`CPDFOLIO_SMTP_URL`): `smtps://user:pass@host`
     /// for implicit TLS, `smtp://user:pass@host:587?tls=required` for STARTTLS,
     /// plain `smtp://` only to a loopback host. Empty means the file outbox.
@@ -162,6 +171,7 @@ impl Default for Config {
             database_url: None,
             database_user: None,
             database_password: None,
+            database_name: "main".to_owned(),
             content_dir: None,
             base_url: "http://127.0.0.1:8080".to_owned(),
             max_body_bytes: 1024 * 1024,
@@ -169,6 +179,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_lifetime_hours: 12,
             search_commit_ms: 250,
+            index_follow_ms: 500,
             smtp_url: None,
             mail_from: "cpdfolio <cpdfolio@localhost>".to_owned(),
             alerts_enabled: true,
@@ -258,6 +269,7 @@ impl Config {
             database_url,
             database_user,
             database_password,
+            database_name,
             content_dir,
             base_url,
             max_body_bytes,
@@ -265,6 +277,7 @@ impl Config {
             session_idle_minutes,
             session_lifetime_hours,
             search_commit_ms,
+            index_follow_ms,
             smtp_url,
             mail_from,
             alerts_enabled,
@@ -321,6 +334,22 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "login_hash_concurrency and login_failures_per_minute must be at least 1"
                     .to_owned(),
+            ));
+        }
+        let name_ok = (1..=64).contains(&self.database_name.len())
+            && self
+                .database_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_ok {
+            return Err(ConfigError::Invalid(format!(
+                "database_name must be 1 to 64 letters, digits or underscores, got {:?}",
+                self.database_name
+            )));
+        }
+        if self.search_commit_ms < 10 || self.index_follow_ms < 10 {
+            return Err(ConfigError::Invalid(
+                "search_commit_ms and index_follow_ms must be at least 10".to_owned(),
             ));
         }
         if self.max_concurrent_uploads == 0 {

@@ -21,6 +21,7 @@ mod error;
 mod evidence;
 mod gauges;
 mod imports;
+mod index_follow;
 mod lock;
 mod login_guard;
 mod passwords;
@@ -98,6 +99,8 @@ struct Inner {
     /// Set when a change could not be applied to the search index, so a
     /// stop does not vouch for the index.
     index_failed: std::sync::atomic::AtomicBool,
+    /// Where the next read of the database's change feed starts.
+    follow_from: tokio::sync::Mutex<OffsetDateTime>,
     /// How the index compared with the database at start-up.
     startup_index: std::sync::OnceLock<IndexState>,
     /// Held shared by each request that may change data, and exclusively
@@ -153,6 +156,7 @@ impl App {
                 index_order: tokio::sync::Mutex::new(()),
                 backup_running: tokio::sync::Mutex::new(()),
                 index_failed: std::sync::atomic::AtomicBool::new(false),
+                follow_from: tokio::sync::Mutex::new(OffsetDateTime::now_utc()),
                 startup_index: std::sync::OnceLock::new(),
                 writes: Arc::default(),
                 owner_turns: Default::default(),
@@ -160,7 +164,9 @@ impl App {
             }),
         };
         let trusted = clean_stop.filter(|_| migrated.is_empty() && !fresh);
-        let state = app.bring_index_in_step(fresh, trusted).await?;
+        let state = app
+            .bring_index_in_step(fresh, trusted, !migrated.is_empty())
+            .await?;
         let _ = app.inner.startup_index.set(state);
         app.sweep_orphaned_files().await?;
         Ok(app)
@@ -210,11 +216,18 @@ impl App {
         &self.inner.content
     }
 
-    /// Starts the background search committer.
+    /// Starts the background tasks of the search index: the committer and
+    /// the change-feed follower. Aborting the handle stops both.
     pub fn spawn_background_tasks(&self) -> tokio::task::JoinHandle<()> {
-        self.inner
-            .search
-            .spawn_committer(Duration::from_millis(self.inner.config.search_commit_ms))
+        let config = &self.inner.config;
+        let commit = Arc::clone(&self.inner.search)
+            .commit_every(Duration::from_millis(config.search_commit_ms));
+        let follow = self
+            .clone()
+            .follow_every(Duration::from_millis(config.index_follow_ms));
+        tokio::spawn(async move {
+            tokio::join!(commit, follow);
+        })
     }
 
     /// Held while a request that may change data runs; a clean stop waits

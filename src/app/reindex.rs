@@ -26,10 +26,19 @@ const PAGE: u32 = 500;
 pub enum IndexState {
     /// The last stop was clean and vouched for the index: not compared.
     Trusted,
+    /// Brought up to the database from the change feed, starting at the
+    /// checkpoint the index recorded: `changed` documents re-derived.
+    CaughtUp {
+        changed: u64,
+    },
     /// Compared record by record and found in step.
     InStep,
     Rebuilt,
 }
+
+/// How recent an index's checkpoint must be to catch up from the change
+/// feed rather than compare: the feed's retention, less a margin.
+const CATCH_UP_WITHIN: time::Duration = time::Duration::hours(23);
 
 /// The file a clean stop leaves beside the index: the index's commit at
 /// that stop. Start-up removes it before opening the database, so any
@@ -107,16 +116,40 @@ impl App {
     }
 
     /// Trusts an index that a clean stop vouched for (`clean_stop`: its
-    /// commit then, which must still be its commit); otherwise rebuilds
-    /// when the index is new or its `(id, version)` pairs differ from the
-    /// database's (a crash between the two commits).
+    /// commit then, which must still be its commit); otherwise catches up
+    /// from the change feed when the index recorded a recent checkpoint
+    /// and no migration ran (`migrated`); otherwise rebuilds when the index
+    /// is new or its `(id, version)` pairs differ from the database's.
+    /// Afterwards the feed is followed from the start of this call.
     pub(super) async fn bring_index_in_step(
         &self,
         fresh: bool,
         clean_stop: Option<u64>,
+        migrated: bool,
+    ) -> anyhow::Result<IndexState> {
+        let started = time::OffsetDateTime::now_utc() - super::index_follow::OVERLAP;
+        let state = self.index_state(fresh, clean_stop, migrated).await?;
+        self.follow_from(started).await;
+        Ok(state)
+    }
+
+    async fn index_state(
+        &self,
+        fresh: bool,
+        clean_stop: Option<u64>,
+        migrated: bool,
     ) -> anyhow::Result<IndexState> {
         if clean_stop.is_some() && clean_stop == self.search().opstamp().ok() {
             return Ok(IndexState::Trusted);
+        }
+        let recent = time::OffsetDateTime::now_utc() - CATCH_UP_WITHIN;
+        match self.search().checkpoint()? {
+            Some(checkpoint) if !fresh && !migrated && checkpoint > recent => {
+                let changed = self.apply_changes_since(checkpoint).await?;
+                self.flush_search().await?;
+                return Ok(IndexState::CaughtUp { changed });
+            }
+            _ => {}
         }
         if !fresh && self.index_matches_database().await? {
             return Ok(IndexState::InStep);
@@ -145,7 +178,8 @@ impl App {
     pub async fn close(&self) -> anyhow::Result<()> {
         let writes = Arc::clone(&self.inner.writes);
         let no_writes = tokio::time::timeout(CLOSE_WAIT, writes.write_owned()).await;
-        self.flush_search().await?;
+        let search = Arc::clone(self.search());
+        tokio::task::spawn_blocking(move || search.commit_all()).await??;
         let Ok(_no_writes) = no_writes else {
             tracing::warn!(
                 "requests still running at the stop; the next start-up will compare the index"

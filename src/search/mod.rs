@@ -10,8 +10,9 @@
 mod query;
 mod schema;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,7 +88,19 @@ pub struct SearchIndex {
     /// after `opened` (at least 1); 0 when everything is committed.
     dirty_since: AtomicU64,
     opened: Instant,
+    /// Versions written since the last commit, which searches cannot see
+    /// yet: `None` for a removal.
+    pending: Mutex<HashMap<String, Option<u32>>>,
+    /// Unix milliseconds up to which every database change is in the
+    /// writer (set by whoever follows the change feed); 0 when unknown.
+    checkpoint_ms: AtomicI64,
+    /// The checkpoint in the last commit.
+    committed_checkpoint_ms: AtomicI64,
 }
+
+/// How far the checkpoint may move ahead of the committed one before a
+/// commit is made for it alone.
+const CHECKPOINT_LAG_MS: i64 = 60_000;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty) when missing or when
@@ -126,7 +139,13 @@ impl SearchIndex {
             fields,
             dirty_since: AtomicU64::new(0),
             opened: Instant::now(),
+            pending: Mutex::default(),
+            checkpoint_ms: AtomicI64::new(0),
+            committed_checkpoint_ms: AtomicI64::new(0),
         };
+        let committed = this.checkpoint()?.map_or(0, unix_ms);
+        this.committed_checkpoint_ms
+            .store(committed, Ordering::Release);
         Ok((Arc::new(this), fresh))
     }
 
@@ -141,15 +160,66 @@ impl SearchIndex {
         let writer = self.writer()?;
         writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
         writer.add_document(self.fields.document(doc))?;
+        self.note_pending(&doc.id, Some(doc.version));
         self.mark_dirty();
         Ok(())
     }
 
     pub fn remove(&self, id: &str) -> anyhow::Result<()> {
-        self.writer()?
-            .delete_term(Term::from_field_text(self.fields.id, id));
+        let writer = self.writer()?;
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+        self.note_pending(id, None);
         self.mark_dirty();
         Ok(())
+    }
+
+    fn note_pending(&self, id: &str, version: Option<u32>) {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id.to_owned(), version);
+    }
+
+    /// The version of `id` the index holds, counting changes not yet
+    /// committed; `None` when it holds none.
+    pub fn version_of(&self, id: &str) -> anyhow::Result<Option<u32>> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(id)
+            .copied();
+        if let Some(version) = pending {
+            return Ok(version);
+        }
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        let version = doc.get_first(self.fields.version).and_then(|v| v.as_u64());
+        Ok(version.and_then(|v| u32::try_from(v).ok()))
+    }
+
+    /// Records that every database change committed before `at` is in
+    /// the writer; the next commit keeps it (see [`checkpoint`](Self::checkpoint)).
+    pub fn set_checkpoint(&self, at: time::OffsetDateTime) {
+        self.checkpoint_ms.fetch_max(unix_ms(at), Ordering::AcqRel);
+    }
+
+    /// The instant before which every database change is in the committed
+    /// index, as recorded by the last commit; `None` for an index that
+    /// never recorded one.
+    pub fn checkpoint(&self) -> anyhow::Result<Option<time::OffsetDateTime>> {
+        let payload = self.index.load_metas()?.payload;
+        Ok(payload.and_then(|p| p.parse::<i64>().ok()).and_then(|ms| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+        }))
     }
 
     /// Notes that a change awaits the next commit, keeping the time of the
@@ -179,41 +249,56 @@ impl SearchIndex {
     /// The writer lock is held until the reader has reloaded, so a caller
     /// that finds nothing to commit returns only after any commit in
     /// progress is visible.
+    /// A commit is also made, without changes, when the checkpoint has
+    /// moved on a minute past the committed one.
     pub fn commit(&self) -> anyhow::Result<bool> {
+        self.commit_unless_checkpoint_within(CHECKPOINT_LAG_MS)
+    }
+
+    /// As [`commit`](Self::commit), also committing any move of the
+    /// checkpoint (at a stop).
+    pub fn commit_all(&self) -> anyhow::Result<bool> {
+        self.commit_unless_checkpoint_within(0)
+    }
+
+    fn commit_unless_checkpoint_within(&self, lag_ms: i64) -> anyhow::Result<bool> {
         let mut writer = self.writer()?;
+        let checkpoint = self.checkpoint_ms.load(Ordering::Acquire);
+        let stale = checkpoint - self.committed_checkpoint_ms.load(Ordering::Acquire) > lag_ms;
         let since = self.dirty_since.swap(0, Ordering::AcqRel);
-        if since == 0 {
+        if since == 0 && !stale {
             return Ok(false);
         }
-        if let Err(err) = writer.commit() {
+        if let Err(err) = commit_with_checkpoint(&mut writer, checkpoint) {
             let _ =
                 self.dirty_since
                     .compare_exchange(0, since, Ordering::AcqRel, Ordering::Acquire);
-            return Err(err.into());
+            return Err(err);
         }
+        self.committed_checkpoint_ms
+            .fetch_max(checkpoint, Ordering::AcqRel);
         self.reader.reload()?;
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         Ok(true)
     }
 
-    /// Runs [`commit`](Self::commit) every `interval` until the process ends.
-    pub fn spawn_committer(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
-        let index = Arc::clone(self);
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(interval);
-            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticker.tick().await;
-                let index = Arc::clone(&index);
-                match tokio::task::spawn_blocking(move || index.commit()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(err)) => tracing::warn!(
-                        error = %err,
-                        "search commit failed; will retry"
-                    ),
-                    Err(err) => tracing::warn!(error = %err, "search commit task failed"),
-                }
+    /// Runs [`commit`](Self::commit) every `interval` until the process
+    /// ends (or the future is dropped).
+    pub async fn commit_every(self: Arc<Self>, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let index = Arc::clone(&self);
+            match tokio::task::spawn_blocking(move || index.commit()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::warn!(error = %err, "search commit failed; will retry"),
+                Err(err) => tracing::warn!(error = %err, "search commit task failed"),
             }
-        })
+        }
     }
 
     /// The clause that limits results to what `scope` may see.
@@ -325,7 +410,12 @@ impl SearchIndex {
 
     /// Drops everything (before a rebuild); committed with the rebuild.
     pub fn clear(&self) -> anyhow::Result<()> {
-        self.writer()?.delete_all_documents()?;
+        let writer = self.writer()?;
+        writer.delete_all_documents()?;
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         self.mark_dirty();
         Ok(())
     }
@@ -338,4 +428,18 @@ impl SearchIndex {
     pub fn is_readable(&self) -> bool {
         self.index.searchable_segment_ids().is_ok()
     }
+}
+
+fn unix_ms(at: time::OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// Commits, recording `checkpoint` (unix ms; 0 = none) in the commit.
+fn commit_with_checkpoint(writer: &mut IndexWriter, checkpoint: i64) -> anyhow::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    if checkpoint > 0 {
+        prepared.set_payload(&checkpoint.to_string());
+    }
+    prepared.commit()?;
+    Ok(())
 }

@@ -144,6 +144,10 @@ impl Migrations {
                 name: "0024_alert_ids_from_keys.surql".to_owned(),
                 sql: include_str!("../../migrations/0024_alert_ids_from_keys.surql").to_owned(),
             },
+            Migration {
+                name: "0025_record_change_feed.surql".to_owned(),
+                sql: include_str!("../../migrations/0025_record_change_feed.surql").to_owned(),
+            },
         ])
     }
 

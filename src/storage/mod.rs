@@ -10,6 +10,7 @@ pub mod appraisal_shares;
 pub mod attachments;
 pub mod blobs;
 pub mod calendar;
+pub mod changes;
 pub mod compliance;
 pub mod compliance_digest;
 mod compliance_facts;
@@ -40,7 +41,6 @@ use error::StorageError;
 pub use migrations::{Migration, MigrationError, Migrations};
 
 pub const NAMESPACE: &str = "cpdfolio";
-pub const DATABASE: &str = "main";
 
 /// The database handle shared by the whole process (cheap to clone).
 #[derive(Clone)]
@@ -83,7 +83,7 @@ impl Store {
             .context("cannot sign in to the database server")?;
         }
         db.use_ns(NAMESPACE)
-            .use_db(DATABASE)
+            .use_db(&config.database_name)
             .await
             .context("cannot select the database")?;
         Ok(Self { db })

@@ -18,10 +18,24 @@ pub struct TestApp {
     pub data: tempfile::TempDir,
 }
 
+/// The configuration of a test server: an in-memory database, or, when
+/// `CPDFOLIO_TEST_DATABASE_URL` names a SurrealDB server
+/// (scripts/server-mode.sh), a database of its own on that server.
 pub fn test_config(data: &std::path::Path) -> Config {
+    let server = std::env::var("CPDFOLIO_TEST_DATABASE_URL").ok();
+    let env = |name: &str| std::env::var(name).ok();
     Config {
         data_dir: data.to_owned(),
-        database_url: Some("mem://".to_owned()),
+        database_name: match server {
+            Some(_) => format!("test_{}", cpdfolio::storage::new_id()),
+            None => "main".to_owned(),
+        },
+        database_user: server.as_ref().and(env("CPDFOLIO_TEST_DATABASE_USER")),
+        database_password: server
+            .as_ref()
+            .and(env("CPDFOLIO_TEST_DATABASE_PASSWORD"))
+            .map(cpdfolio::config::Secret::new),
+        database_url: Some(server.unwrap_or_else(|| "mem://".to_owned())),
         search_commit_ms: 50,
         alerts_enabled: false,
         ..Config::default()

@@ -198,32 +198,105 @@ async fn reopen(dir: &std::path::Path) -> App {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_clean_stop_spares_the_next_start_up_its_comparison_and_nothing_else_does() {
-    use cpdfolio::app::IndexState;
-    let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("index-clean-stop");
-    let app = reopen(dir.path()).await;
-    let user = create_user(&app, "clean@example.nhs.uk", Role::Practitioner, None).await;
-    let me = CurrentUser {
-        user: app.store().user(&user).await.unwrap().unwrap(),
-        token_digest: String::new(),
-    };
-    let draft = cpdfolio::domain::reflection::ReflectionDraft {
-        title: "Stopped cleanly".into(),
+fn reflection(title: &str, body: &str) -> cpdfolio::domain::reflection::ReflectionDraft {
+    cpdfolio::domain::reflection::ReflectionDraft {
+        title: title.into(),
         activity_date: time::macros::date!(2026 - 01 - 10),
         activity_type: cpdfolio::domain::reflection::ActivityType::Other,
         hours: None,
         model: cpdfolio::domain::reflection::ReflectiveModel::Free,
-        body: "indexed before the stop".into(),
+        body: body.into(),
         learning: String::new(),
         impact: String::new(),
         benefit: String::new(),
         tags: vec![],
         standards: vec![],
         links: vec![],
+    }
+}
+
+async fn signed_in(app: &App, email: &str) -> CurrentUser {
+    let user = create_user(app, email, Role::Practitioner, None).await;
+    CurrentUser {
+        user: app.store().user(&user).await.unwrap().unwrap(),
+        token_digest: String::new(),
+    }
+}
+
+fn hits(app: &App, me: &CurrentUser, text: &str) -> usize {
+    let scope = cpdfolio::search::SearchScope {
+        me: me.id().to_owned(),
+        team_owner_ids: vec![],
     };
-    app.create_evidence(&me, draft).await.unwrap();
+    app.search().search(&scope, text, 10, 0).unwrap().total
+}
+
+/// Changes a reflection in the database only, as another process sharing
+/// the database would: the search index here does not hear of it.
+async fn rewrite_elsewhere(app: &App, id: &str, body: &str) {
+    app.store()
+        .raw_query_for_tests(&format!(
+            "UPDATE type::record('reflection', '{id}') SET content.body = '{body}', version += 1"
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn changes_another_process_makes_reach_the_index_through_the_change_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(test_config(dir.path()), &Migrations::embedded())
+        .await
+        .unwrap();
+    let me = signed_in(&app, "feed@example.nhs.uk").await;
+    let entry = app
+        .create_evidence(&me, reflection("Followed", "written through this process"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.follow_changes().await.unwrap(),
+        0,
+        "a change this process indexed is not indexed again"
+    );
+
+    rewrite_elsewhere(&app, &entry.id, "rewritten by another instance").await;
+    assert_eq!(app.follow_changes().await.unwrap(), 1);
+    app.flush_search().await.unwrap();
+    assert_eq!(hits(&app, &me, "rewritten"), 1);
+    assert_eq!(hits(&app, &me, "\"through this process\""), 0);
+    assert_eq!(
+        app.follow_changes().await.unwrap(),
+        0,
+        "a change read again in the overlap is skipped"
+    );
+
+    app.store()
+        .raw_query_for_tests(&format!(
+            "DELETE type::record('reflection', '{}')",
+            entry.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(app.follow_changes().await.unwrap(), 1);
+    app.flush_search().await.unwrap();
+    assert_eq!(hits(&app, &me, "rewritten"), 0);
+}
+
+#[tokio::test]
+async fn a_clean_stop_spares_the_next_start_up_its_comparison_and_a_crash_catches_up_from_the_feed()
+{
+    use cpdfolio::app::IndexState;
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("index-clean-stop");
+    let app = reopen(dir.path()).await;
+    let me = signed_in(&app, "clean@example.nhs.uk").await;
+    let entry = app
+        .create_evidence(
+            &me,
+            reflection("Stopped cleanly", "indexed before the stop"),
+        )
+        .await
+        .unwrap();
     app.close().await.unwrap();
     drop(app);
     assert!(marker.exists(), "a clean stop leaves its record");
@@ -231,29 +304,34 @@ async fn a_clean_stop_spares_the_next_start_up_its_comparison_and_nothing_else_d
     let app = reopen(dir.path()).await;
     assert_eq!(app.startup_index_state(), Some(IndexState::Trusted));
     assert!(!marker.exists(), "start-up takes the record away");
-    let scope = cpdfolio::search::SearchScope {
-        me: user.clone(),
-        team_owner_ids: vec![],
-    };
-    assert_eq!(
-        app.search().search(&scope, "indexed", 10, 0).unwrap().total,
-        1
-    );
+    assert_eq!(hits(&app, &me, "indexed"), 1);
+    rewrite_elsewhere(&app, &entry.id, "changed just before a crash").await;
     drop(app);
 
     let app = reopen(dir.path()).await;
     assert_eq!(
         app.startup_index_state(),
-        Some(IndexState::InStep),
-        "after a stop without close (a crash, a command) the index is compared"
+        Some(IndexState::CaughtUp { changed: 1 }),
+        "after a stop without close (a crash, a command) the index catches up from its checkpoint"
     );
+    assert_eq!(hits(&app, &me, "crash"), 1);
+    assert_eq!(hits(&app, &me, "indexed"), 0);
     app.close().await.unwrap();
     drop(app);
     std::fs::write(&marker, "999999").unwrap();
     let app = reopen(dir.path()).await;
     assert_eq!(
         app.startup_index_state(),
-        Some(IndexState::InStep),
+        Some(IndexState::CaughtUp { changed: 0 }),
         "a record of another commit of the index is not trusted"
     );
+    drop(app);
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    let app = reopen(dir.path()).await;
+    assert_eq!(
+        app.startup_index_state(),
+        Some(IndexState::Rebuilt),
+        "an index without a checkpoint is rebuilt"
+    );
+    assert_eq!(hits(&app, &me, "crash"), 1);
 }

@@ -45,7 +45,11 @@ pub fn start_server_with(mut cmd: Command) -> (std::process::Child, String) {
 /// Creates an account with the command line, as an operator would (the
 /// password is the tests' `CPDFOLIO_PASSWORD`).
 pub fn create_account(data: &std::path::Path, email: &str, role: &str, team: Option<&str>) {
-    let mut cmd = cpdfolio(data);
+    create_account_with(cpdfolio(data), email, role, team);
+}
+
+/// As [`create_account`], running `cmd` (the binary, configured).
+pub fn create_account_with(mut cmd: Command, email: &str, role: &str, team: Option<&str>) {
     cmd.args([
         "user",
         "create",
@@ -79,6 +83,25 @@ pub async fn sign_in(http: &reqwest::Client, url: &str, email: &str) -> String {
         .await
         .unwrap();
     body["token"].as_str().unwrap().to_owned()
+}
+
+/// POSTs `body` as JSON to `url` with `token`: the status and the JSON
+/// answer (null if none).
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let resp = http
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
 }
 
 /// GETs `url` with `token`: the status and the JSON body (null if none).

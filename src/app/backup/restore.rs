@@ -44,6 +44,7 @@ pub async fn restore(
     let attachments = {
         let _lock = DataDirLock::acquire(&config.data_dir)?;
         Store::load_dump(&config, &from.join(DATABASE_FILE)).await?;
+        forget_index(&config)?;
         put_back_attachments(&config, from, &manifest)?
     };
     if config.uses_embedded_disk_database() {
@@ -57,6 +58,18 @@ pub async fn restore(
         records: records.len() as u64,
         attachments,
     })
+}
+
+/// Removes any search index in the data directory: a loaded dump does not
+/// pass through the change feed, so an index from before it could not
+/// catch up; start-up builds a new one from the restored database.
+fn forget_index(config: &Config) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(config.index_dir()) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(anyhow::Error::new(e).context("cannot remove the old search index"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn put_back_attachments(config: &Config, from: &Path, manifest: &Manifest) -> anyhow::Result<u64> {

@@ -1,0 +1,195 @@
+//! Two cpdfolio processes sharing one SurrealDB server over `ws://`, as a
+//! deployment that has outgrown one machine runs. Each keeps its own search
+//! index and follows the database's change feed, so a record written
+//! through one is found by search on the other. Run by
+//! scripts/server-mode.sh, which starts the server and passes its address
+//! in `CPDFOLIO_TEST_DATABASE_URL`.
+
+#[path = "binary/mod.rs"]
+mod binary;
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use binary::{create_account_with, get_json, post_json, sign_in, start_server_with};
+
+/// A change made through one instance must be searchable on the other
+/// within this.
+const FOLLOW_LIMIT: Duration = Duration::from_secs(2);
+
+struct Shared {
+    url: String,
+    user: String,
+    password: String,
+    database: String,
+}
+
+impl Shared {
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        Self {
+            url: std::env::var("CPDFOLIO_TEST_DATABASE_URL")
+                .expect("CPDFOLIO_TEST_DATABASE_URL names the SurrealDB server"),
+            user: var("CPDFOLIO_TEST_DATABASE_USER"),
+            password: var("CPDFOLIO_TEST_DATABASE_PASSWORD"),
+            database: format!("two_{}", std::process::id()),
+        }
+    }
+
+    /// The binary configured to use the shared database, with its own
+    /// data directory (search index, attachments) in `data`.
+    fn instance(&self, data: &std::path::Path) -> Command {
+        let mut cmd = binary::cpdfolio(data);
+        cmd.env("CPDFOLIO_DATABASE_URL", &self.url)
+            .env("CPDFOLIO_DATABASE_USER", &self.user)
+            .env("CPDFOLIO_DATABASE_PASSWORD", &self.password)
+            .env("CPDFOLIO_DATABASE_NAME", &self.database);
+        cmd
+    }
+}
+
+struct Instance {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(shared: &Shared, data: &std::path::Path) -> Instance {
+    let (child, url) = start_server_with(shared.instance(data));
+    Instance { child, url }
+}
+
+fn reflection(word: &str) -> serde_json::Value {
+    serde_json::json!({
+        "title": format!("Shared database {word}"),
+        "activity_date": "2026-01-10",
+        "activity_type": "other",
+        "body": format!("{word} written through one instance and searched on the other"),
+    })
+}
+
+async fn hits(http: &reqwest::Client, on: &Instance, token: &str, word: &str) -> u64 {
+    let (status, body) = get_json(
+        http,
+        &format!("{}/api/v1/search?q={word}&limit=1", on.url),
+        token,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["total"].as_u64().unwrap()
+}
+
+/// How long until a search on `on` finds `word` `expected` times.
+async fn time_until_found(
+    http: &reqwest::Client,
+    on: &Instance,
+    token: &str,
+    word: &str,
+    expected: u64,
+) -> Duration {
+    let began = Instant::now();
+    while hits(http, on, token, word).await != expected {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "{word} never reached {}",
+            on.url
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    began.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a SurrealDB server; run by scripts/server-mode.sh"]
+async fn two_instances_share_one_database_server_and_each_finds_the_others_records() {
+    let shared = Shared::from_env();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    create_account_with(
+        shared.instance(dir_a.path()),
+        "shared@example.nhs.uk",
+        "practitioner",
+        None,
+    );
+    let a = start(&shared, dir_a.path());
+    let mut b = start(&shared, dir_b.path());
+    let http = reqwest::Client::new();
+    let token = sign_in(&http, &a.url, "shared@example.nhs.uk").await;
+
+    let mut lags = Vec::new();
+    for n in 0..40 {
+        let (from, to) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let word = format!("crossword{n}");
+        let (status, body) = post_json(
+            &http,
+            &format!("{}/api/v1/reflections", from.url),
+            &token,
+            &reflection(&word),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        lags.push(time_until_found(&http, to, &token, &word, 1).await);
+    }
+    lags.sort();
+    let worst = *lags.last().unwrap();
+    println!(
+        "server mode: a record written through one instance is found on the other after p50 {} ms, p99 {} ms, worst {} ms (40 records, alternate directions)",
+        percentile(&lags, 0.5).as_millis(),
+        percentile(&lags, 0.99).as_millis(),
+        worst.as_millis()
+    );
+    assert!(worst <= FOLLOW_LIMIT, "worst {worst:?}");
+
+    let (status, body) = post_json(
+        &http,
+        &format!("{}/api/v1/reflections", a.url),
+        &token,
+        &reflection("editedlater"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    time_until_found(&http, &b, &token, "editedlater", 1).await;
+    let deleted = http
+        .delete(format!("{}/api/v1/reflections/{id}", a.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let gone = time_until_found(&http, &b, &token, "editedlater", 0).await;
+    assert!(gone <= FOLLOW_LIMIT, "a deletion took {gone:?}");
+
+    b.child.kill().unwrap();
+    b.child.wait().unwrap();
+    for n in 0..50 {
+        let (status, body) = post_json(
+            &http,
+            &format!("{}/api/v1/reflections", a.url),
+            &token,
+            &reflection(&format!("whiledown{n} whiledown")),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let restarted = Instant::now();
+    let b = start(&shared, dir_b.path());
+    let ready = restarted.elapsed();
+    let caught_up = time_until_found(&http, &b, &token, "whiledown", 50).await;
+    println!(
+        "server mode: an instance killed (kill -9) while 50 records were written through the other was listening {} ms after restart and found all 50 {} ms later",
+        ready.as_millis(),
+        caught_up.as_millis()
+    );
+    assert!(caught_up <= FOLLOW_LIMIT, "catching up took {caught_up:?}");
+}
