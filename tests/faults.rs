@@ -6,6 +6,8 @@
 //! supervisor) and kills the server with SIGKILL at a varying moment.
 
 mod binary;
+#[path = "faults/startup.rs"]
+mod startup;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -4,8 +4,9 @@
 //! every change is applied to the writer at once and committed by a
 //! background task within `search_commit_ms`; on start-up an index that is
 //! missing, unreadable or out of step with the database is rebuilt.
-//! Visibility is part of the query itself (a required clause on readers and
-//! team owners), never a filter applied to results afterwards.
+//! Visibility is part of the query itself (a required clause on readers, and
+//! on team owners for the kinds a lead reads), never a filter applied to
+//! results afterwards.
 
 mod query;
 mod schema;
@@ -316,15 +317,17 @@ impl SearchIndex {
                 .iter()
                 .map(|id| (Occur::Should, term(self.fields.owner, id)))
                 .collect();
+            let team_kinds = RecordKind::ALL
+                .into_iter()
+                .filter(|kind| kind.visible_to_team_leads())
+                .map(|kind| (Occur::Should, term(self.fields.kind, kind.as_str())))
+                .collect();
             let team_records = BooleanQuery::new(vec![
                 (
                     Occur::Must,
                     Box::new(BooleanQuery::new(owners)) as Box<dyn Query>,
                 ),
-                (
-                    Occur::MustNot,
-                    term(self.fields.kind, RecordKind::Reflection.as_str()),
-                ),
+                (Occur::Must, Box::new(BooleanQuery::new(team_kinds))),
             ]);
             allowed.push((Occur::Should, Box::new(team_records)));
         }

@@ -2,19 +2,12 @@
 //! API, a restore into a new data directory, and the restored server's data
 //! compared with the original by checksum.
 
+use cpdfolio::App;
 use cpdfolio::app::backup::{Manifest, restore};
 use cpdfolio::storage::Migrations;
-use cpdfolio::{App, Config};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-
-fn disk_config(dir: &std::path::Path) -> Config {
-    Config {
-        database_url: None,
-        ..test_config(dir)
-    }
-}
 
 async fn download(t: &TestApp, href: &str, token: &str) -> Vec<u8> {
     let resp = t

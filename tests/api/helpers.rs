@@ -42,6 +42,19 @@ pub fn test_config(data: &std::path::Path) -> Config {
     }
 }
 
+/// A test configuration on the embedded on-disk engine, whatever database
+/// the other tests use: for what only that engine does (reopening, the
+/// data-directory lock, backups).
+pub fn disk_config(data: &std::path::Path) -> Config {
+    Config {
+        database_url: None,
+        database_user: None,
+        database_password: None,
+        database_name: "main".to_owned(),
+        ..test_config(data)
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await

@@ -5,10 +5,10 @@
 //! 0006 leaves every account active with the password its owner chose;
 //! 0009 adds compliance facts and team settings without touching the rest.
 
+use cpdfolio::App;
 use cpdfolio::domain::compliance::{Completion, ComplianceProfile, Dated, TeamSettings};
 use cpdfolio::security::password;
 use cpdfolio::storage::{Migrations, Store};
-use cpdfolio::{App, Config};
 use serde_json::json;
 use time::macros::date;
 
@@ -116,10 +116,7 @@ fn previous_release_migrations() -> (tempfile::TempDir, Migrations) {
 /// rows, then `extra`), opened by this release and served.
 async fn upgraded(extra: &str) -> TestApp {
     let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: None,
-        ..test_config(data.path())
-    };
+    let config = disk_config(data.path());
     let (_old_dir, old) = previous_release_migrations();
     {
         let store = Store::open(&config, &old).await.unwrap();
@@ -355,10 +352,7 @@ fn migrations_up_to(last: &str) -> (tempfile::TempDir, Migrations) {
 #[tokio::test]
 async fn access_log_entries_written_before_0020_are_ordered_and_told_apart() {
     let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: None,
-        ..test_config(data.path())
-    };
+    let config = disk_config(data.path());
     let (_dir, before) = migrations_up_to("0019_pii_open_count.surql");
     {
         let store = Store::open(&config, &before).await.unwrap();
@@ -473,10 +467,7 @@ async fn records_of_the_previous_release_list_beside_new_ones_in_date_order() {
 #[tokio::test]
 async fn emails_queued_before_0024_are_found_by_their_keys() {
     let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: None,
-        ..test_config(data.path())
-    };
+    let config = disk_config(data.path());
     let (_dir, before) = migrations_up_to("0023_appraisal_shares.surql");
     {
         let store = Store::open(&config, &before).await.unwrap();

@@ -111,6 +111,10 @@ async fn nobody_else_reads_an_objective_not_even_the_owners_lead() {
         &objective("Supervise a student"),
     )
     .await;
+    let own = t
+        .search_until(&sam, "physiotherapy", 1, std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(own["total"], 1, "indexed before others search: {own}");
     for token in [&lead, &kim] {
         let (status, body) = t.get(&path, Some(token)).await;
         assert_problem(status, &body, 404);

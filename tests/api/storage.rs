@@ -1,19 +1,12 @@
 //! The storage "story" on the on-disk engine, a reopen, the index rebuild,
 //! and the migration checksum guard.
 
+use cpdfolio::App;
 use cpdfolio::app::CurrentUser;
 use cpdfolio::domain::user::Role;
 use cpdfolio::storage::Migrations;
-use cpdfolio::{App, Config};
 
 use crate::helpers::*;
-
-fn disk_config(dir: &std::path::Path) -> Config {
-    Config {
-        database_url: None,
-        ..test_config(dir)
-    }
-}
 
 #[tokio::test]
 async fn surrealkv_keeps_data_across_a_reopen_and_rebuilds_a_lost_index() {
