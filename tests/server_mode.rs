@@ -105,6 +105,50 @@ async fn time_until_found(
     began.elapsed()
 }
 
+/// Creates through both instances from 8 clients, then searches on each:
+/// figures for docs/scaling.md (a debug build of cpdfolio; the server is a
+/// release build).
+async fn measure_load(http: &reqwest::Client, instances: [&Instance; 2], token: &str) {
+    const CREATES: usize = 400;
+    let began = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for c in 0..8 {
+        let (http, token) = (http.clone(), token.to_owned());
+        let url = instances[c % 2].url.clone();
+        clients.spawn(async move {
+            for n in (c..CREATES).step_by(8) {
+                let (status, body) = post_json(
+                    &http,
+                    &format!("{url}/api/v1/reflections"),
+                    &token,
+                    &reflection(&format!("loadword{n} loadword")),
+                )
+                .await;
+                assert_eq!(status, 201, "{body}");
+            }
+        });
+    }
+    clients.join_all().await;
+    let rate = CREATES as f64 / began.elapsed().as_secs_f64();
+    for on in instances {
+        time_until_found(http, on, token, "loadword", CREATES as u64).await;
+    }
+    let mut searches = Vec::new();
+    for n in 0..200 {
+        let on = instances[n % 2];
+        let began = Instant::now();
+        assert_eq!(hits(http, on, token, &format!("loadword{n}")).await, 1);
+        searches.push(began.elapsed());
+    }
+    searches.sort();
+    println!(
+        "server mode: {rate:.0} creates/s through two instances (8 clients); own search p50 {:.1} ms, p99 {:.1} ms over {} records",
+        percentile(&searches, 0.5).as_secs_f64() * 1000.0,
+        percentile(&searches, 0.99).as_secs_f64() * 1000.0,
+        CREATES + 41
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank]
@@ -169,6 +213,8 @@ async fn two_instances_share_one_database_server_and_each_finds_the_others_recor
     assert_eq!(deleted.status().as_u16(), 204);
     let gone = time_until_found(&http, &b, &token, "editedlater", 0).await;
     assert!(gone <= FOLLOW_LIMIT, "a deletion took {gone:?}");
+
+    measure_load(&http, [&a, &b], &token).await;
 
     b.child.kill().unwrap();
     b.child.wait().unwrap();

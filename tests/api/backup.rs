@@ -24,7 +24,7 @@ async fn download(t: &TestApp, href: &str, token: &str) -> Vec<u8> {
 /// A server on disk with a practitioner's reflection and an audit carrying
 /// a PDF: (server, admin token, practitioner token, attachment href).
 async fn portfolio_on_disk() -> (TestApp, String, String, String) {
-    let t = TestApp::spawn_with(|c| c.database_url = None).await;
+    let t = TestApp::spawn_with(|c| *c = disk_config(&c.data_dir)).await;
     let (_, admin) = t.admin().await;
     let (_, sam) = t.practitioner("sam@example.nhs.uk").await;
     t.create_entry(
