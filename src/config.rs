@@ -642,6 +642,36 @@ mod tests {
     }
 
     #[test]
+    fn a_database_name_is_a_plain_identifier() {
+        for bad in ["", "main; REMOVE DATABASE main", "café", &"x".repeat(65)] {
+            let c = Config {
+                database_name: bad.to_owned(),
+                ..Config::default()
+            };
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("database_name must be"), "{bad:?}: {err}");
+        }
+        let ok = Config {
+            database_name: "trust_2026".into(),
+            ..Config::default()
+        };
+        assert!(ok.validate().is_ok());
+    }
+
+    #[test]
+    fn background_intervals_cannot_be_zero() {
+        for (commit, follow) in [(0, 500), (250, 0), (250, 9)] {
+            let c = Config {
+                search_commit_ms: commit,
+                index_follow_ms: follow,
+                ..Config::default()
+            };
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains("at least 10"), "{commit}/{follow}: {err}");
+        }
+    }
+
+    #[test]
     fn alert_time_must_be_a_clock_time() {
         let c = Config {
             alerts_time: "25:00".into(),

@@ -1,6 +1,7 @@
 //! The state an operator watches, read on demand for `/metrics`: the email
-//! outbox, how far the search index trails the database, and the database's
-//! health.
+//! outbox, how far the search index trails the database (its uncommitted
+//! changes, and how long since the change feed was last read to its end),
+//! and the database's health.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ pub struct Gauges {
     pub outbox_failed: u64,
     /// How long the oldest change not yet searchable has waited.
     pub index_uncommitted: Duration,
+    /// How long since the database's change feed was last read to its end
+    /// (at most `index_follow_ms` plus the read while all is well).
+    pub change_feed_age: Duration,
     /// Unexpected database errors since the process started.
     pub database_errors: u64,
     /// Whether a trivial query round-trips now.
@@ -36,6 +40,7 @@ impl App {
             outbox_sending,
             outbox_failed,
             index_uncommitted: self.search().uncommitted_for(),
+            change_feed_age: self.change_feed_age(),
             database_errors: crate::storage::error::database_errors(),
             database_up,
         })

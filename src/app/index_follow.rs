@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use super::App;
 use crate::app::{AppError, AppResult};
 use crate::domain::audit::AuditDraft;
+use crate::domain::dates::unix_ms;
 use crate::domain::objective::ObjectiveDraft;
 use crate::domain::record::{EvidenceData, RecordKind};
 use crate::domain::reflection::ReflectionDraft;
@@ -39,13 +40,32 @@ impl App {
         let changed = self.apply_changes_since(*from).await?;
         *from = started - OVERLAP;
         self.search().set_checkpoint(*from);
+        self.inner
+            .followed_at
+            .store(unix_ms(started), std::sync::atomic::Ordering::Release);
         Ok(changed)
     }
 
-    /// Sets where the next read of the feed starts.
+    /// How long since a read of the feed last reached its end (since
+    /// start-up, before the first).
+    pub(super) fn change_feed_age(&self) -> Duration {
+        let at = self
+            .inner
+            .followed_at
+            .load(std::sync::atomic::Ordering::Acquire);
+        let age = unix_ms(OffsetDateTime::now_utc()).saturating_sub(at);
+        Duration::from_millis(u64::try_from(age).unwrap_or(0))
+    }
+
+    /// Sets where the next read of the feed starts (the start-up has
+    /// brought the index up to `at`).
     pub(super) async fn follow_from(&self, at: OffsetDateTime) {
         *self.inner.follow_from.lock().await = at;
         self.search().set_checkpoint(at);
+        self.inner.followed_at.store(
+            unix_ms(OffsetDateTime::now_utc()),
+            std::sync::atomic::Ordering::Release,
+        );
     }
 
     /// Reads the feed every `index_follow_ms` until the process ends.

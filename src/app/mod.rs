@@ -101,6 +101,8 @@ struct Inner {
     index_failed: std::sync::atomic::AtomicBool,
     /// Where the next read of the database's change feed starts.
     follow_from: tokio::sync::Mutex<OffsetDateTime>,
+    /// When the last read of the feed that reached its end began (unix ms).
+    followed_at: std::sync::atomic::AtomicI64,
     /// How the index compared with the database at start-up.
     startup_index: std::sync::OnceLock<IndexState>,
     /// Held shared by each request that may change data, and exclusively
@@ -157,6 +159,7 @@ impl App {
                 backup_running: tokio::sync::Mutex::new(()),
                 index_failed: std::sync::atomic::AtomicBool::new(false),
                 follow_from: tokio::sync::Mutex::new(OffsetDateTime::now_utc()),
+                followed_at: std::sync::atomic::AtomicI64::new(0),
                 startup_index: std::sync::OnceLock::new(),
                 writes: Arc::default(),
                 owner_turns: Default::default(),

@@ -53,6 +53,14 @@ pub fn parse_iso(text: &str) -> Option<Date> {
     Date::from_calendar_date(year, month, day).ok()
 }
 
+/// Milliseconds since 1970 (0 before it): how stamps and checkpoints
+/// store an instant.
+pub fn unix_ms(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(0)
+        .max(0)
+}
+
 /// The calendar date in the UK (Europe/London) at the instant `at`.
 ///
 /// People read due dates as UK calendar dates: a certificate that expires
@@ -88,6 +96,13 @@ fn last_sunday_1am_utc(year: i32, month: Month) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+
+    #[test]
+    fn unix_ms_counts_whole_milliseconds_and_not_before_1970() {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(1_795_886_000_123_999_999).unwrap();
+        assert_eq!(unix_ms(at), 1_795_886_000_123);
+        assert_eq!(unix_ms(OffsetDateTime::UNIX_EPOCH - time::Duration::DAY), 0);
+    }
 
     #[test]
     fn uk_date_follows_british_summer_time() {

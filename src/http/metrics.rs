@@ -160,6 +160,12 @@ async fn scrape(
                 "How long the oldest change not yet searchable has waited.",
                 &[("", g.index_uncommitted.as_secs_f64())],
             );
+            gauge(
+                &mut out,
+                "cpdfolio_change_feed_age_seconds",
+                "How long since the database's change feed was last read to its end.",
+                &[("", g.change_feed_age.as_secs_f64())],
+            );
             header(
                 &mut out,
                 "cpdfolio_database_errors_total",

@@ -24,6 +24,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::domain::dates::unix_ms;
 use crate::domain::record::{RecordKind, SearchText};
 
 pub use query::QueryError;
@@ -431,10 +432,6 @@ impl SearchIndex {
     pub fn is_readable(&self) -> bool {
         self.index.searchable_segment_ids().is_ok()
     }
-}
-
-fn unix_ms(at: time::OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
 }
 
 /// Commits, recording `checkpoint` (unix ms; 0 = none) in the commit.

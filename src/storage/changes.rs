@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::Store;
 use super::error::StorageResult;
+use crate::domain::dates::unix_ms;
 use crate::domain::record::RecordKind;
 
 /// Change sets read per query (the engine's own ceiling is 1,000).
@@ -66,8 +67,7 @@ impl Store {
 /// converts a time to nanoseconds instead, which matches no stamp, so it
 /// is not used.)
 fn stamp_at(at: OffsetDateTime) -> u64 {
-    let ms = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
-    ms << 16
+    u64::try_from(unix_ms(at)).unwrap_or(0) << 16
 }
 
 /// The record changes in the engine's answer: a list of change sets, each

@@ -84,6 +84,7 @@ async fn metrics_count_requests_by_route_and_show_the_gauges_on_their_own_port()
         "cpdfolio_outbox_emails{status=\"failed\"} 0".to_owned(),
         "cpdfolio_database_up 1".to_owned(),
         "# TYPE cpdfolio_search_index_lag_seconds gauge".to_owned(),
+        "# TYPE cpdfolio_change_feed_age_seconds gauge".to_owned(),
         "# TYPE cpdfolio_database_errors_total counter".to_owned(),
     ] {
         assert!(
@@ -91,5 +92,15 @@ async fn metrics_count_requests_by_route_and_show_the_gauges_on_their_own_port()
             "missing {line:?} in\n{text}"
         );
     }
+    let feed_age: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cpdfolio_change_feed_age_seconds "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (0.0..5.0).contains(&feed_age),
+        "the feed is read every index_follow_ms: {feed_age}"
+    );
     assert!(!text.contains(&id), "no record id appears in the metrics");
 }
