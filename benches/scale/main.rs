@@ -288,12 +288,16 @@ async fn main() {
             )
             .await,
     );
+    let perf = server.perf("own-search");
     let mut http_own = client
         .timed(|r| format!("/api/v1/search?q={}&limit=20", query(r)), &own)
         .await;
+    drop(perf);
+    let perf = server.perf("lead-search");
     let mut http_lead = client
         .timed(|r| format!("/api/v1/search?q={}&limit=20", query(r)), &lead)
         .await;
+    drop(perf);
     row(
         "list page, own reflections",
         client
@@ -332,7 +336,9 @@ async fn main() {
             .timed(|_| "/api/v1/me/cpd-profile".to_owned(), &own)
             .await,
     );
+    let perf = server.perf("creates");
     let (creates_per_s, create_samples) = creates(&client, &members).await;
+    drop(perf);
     row("create a reflection (16 clients)", create_samples);
     let (rss, hwm) = server.memory();
     let disk = disk_bytes(dir.path());

@@ -50,4 +50,33 @@ impl Server {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    /// With `CPDFOLIO_BENCH_PERF` set to a path prefix, samples this server
+    /// with `perf record` into `<prefix>-<label>.data` until the guard is
+    /// dropped (read it with `perf report -i FILE --no-children`).
+    pub fn perf(&self, label: &str) -> Option<Perf> {
+        let prefix = std::env::var("CPDFOLIO_BENCH_PERF").ok()?;
+        let out = format!("{prefix}-{label}.data");
+        let child = Command::new("perf")
+            .args(["record", "-F", "999", "-g", "-o", &out, "-p"])
+            .arg(self.child.id().to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        std::thread::sleep(Duration::from_millis(300));
+        Some(Perf(child))
+    }
+}
+
+/// A running `perf record`, stopped (SIGINT, so it writes its file) on drop.
+pub struct Perf(Child);
+
+impl Drop for Perf {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
 }
