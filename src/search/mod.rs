@@ -22,7 +22,7 @@ use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::domain::dates::unix_ms;
 use crate::domain::record::{RecordKind, SearchText};
@@ -195,17 +195,25 @@ impl SearchIndex {
             return Ok(version);
         }
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = top.first() else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher.doc(*address)?;
-        let version = doc.get_first(self.fields.version).and_then(|v| v.as_u64());
-        Ok(version.and_then(|v| u32::try_from(v).ok()))
+        let term = Term::from_field_text(self.fields.id, id);
+        for segment in searcher.segment_readers() {
+            let postings = segment
+                .inverted_index(self.fields.id)?
+                .read_postings(&term, IndexRecordOption::Basic)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            let versions = segment.fast_fields().u64(schema::VERSION)?;
+            let alive = segment.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    return Ok(versions.first(doc).and_then(|v| u32::try_from(v).ok()));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
     }
 
     /// Records that every database change committed before `at` is in
