@@ -3,9 +3,12 @@
 #   - FAULT_TRIALS (default 200) times, kill -9 during 16 concurrent writers
 #     (reflections, audits with a file, signed-off supervision), then a
 #     restart that must find every acknowledged write and an index in step;
+#   - kill -9 at growing delays during start-ups that apply a migration over
+#     10,000 rows and then rebuild a lost index, until one finishes: the
+#     next start-up always completes the work;
 #   - a data directory on a full disk (a 64 MiB tmpfs: needs root to mount;
 #     skipped otherwise): 507 problem+json, nothing lost, recovery.
-# Not part of scripts/test.sh: 200 trials take several minutes.
+# Not part of scripts/test.sh: all of it takes about 12 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cpdfolio-target}"
