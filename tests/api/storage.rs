@@ -328,3 +328,30 @@ async fn a_clean_stop_spares_the_next_start_up_its_comparison_and_a_crash_catche
     );
     assert_eq!(hits(&app, &me, "crash"), 1);
 }
+
+#[tokio::test]
+async fn a_stop_waits_twenty_seconds_for_a_running_write_then_does_not_vouch_for_the_index() {
+    use cpdfolio::app::IndexState;
+    let dir = tempfile::tempdir().unwrap();
+    let app = reopen(dir.path()).await;
+    let still_writing = app.write_turn().await;
+    let began = std::time::Instant::now();
+    app.close().await.unwrap();
+    let waited = began.elapsed();
+    assert!(
+        (20.0..25.0).contains(&waited.as_secs_f64()),
+        "waited {waited:?}"
+    );
+    assert!(
+        !dir.path().join("index-clean-stop").exists(),
+        "a stop cut short leaves no record"
+    );
+    drop(still_writing);
+    drop(app);
+    let app = reopen(dir.path()).await;
+    assert_eq!(
+        app.startup_index_state(),
+        Some(IndexState::CaughtUp { changed: 0 }),
+        "the next start-up does not trust the index"
+    );
+}
