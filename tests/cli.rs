@@ -81,6 +81,22 @@ fn commands_refuse_a_data_directory_held_by_a_running_server() {
 }
 
 /// Creates `ot@example.nhs.uk` with the command line, as an operator would.
+/// The server turns transparent huge pages off for itself (see
+/// `src/main.rs`): the kernel reports it in the process status.
+#[test]
+fn the_server_runs_without_transparent_huge_pages() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, _) = start_server(data.path());
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:"));
+    assert_eq!(
+        line.map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["THP_enabled:", "0"])
+    );
+}
+
 fn create_practitioner(data: &std::path::Path) {
     create_practitioner_as(data, "ot@example.nhs.uk");
 }
