@@ -140,26 +140,18 @@ async fn an_acknowledged_write_survives_kill_9() {
     let (mut server, url) = start_server(data.path());
     let token = login(&http, &url).await;
     for (i, id) in ids.iter().enumerate() {
-        let body: serde_json::Value = http
-            .get(format!("{url}/api/v1/reflections/{id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (status, body) =
+            binary::get_json(&http, &format!("{url}/api/v1/reflections/{id}"), &token).await;
+        assert_eq!(status, 200, "{body}");
         assert_eq!(body["title"], format!("Durable {i}"));
     }
-    let found: serde_json::Value = http
-        .get(format!("{url}/api/v1/search?q=crash&limit=100"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, found) = binary::get_json(
+        &http,
+        &format!("{url}/api/v1/search?q=crash&limit=100"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
     assert_eq!(
         found["total"], 20,
         "the index is rebuilt or in step after the crash: {found}"

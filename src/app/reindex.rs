@@ -38,7 +38,8 @@ pub enum IndexState {
 
 /// How recent an index's checkpoint must be to catch up from the change
 /// feed rather than compare: the feed's retention, less a margin.
-const CATCH_UP_WITHIN: time::Duration = time::Duration::hours(23);
+const CATCH_UP_WITHIN: time::Duration =
+    crate::storage::changes::RETENTION.saturating_sub(time::Duration::hours(1));
 
 /// The file a clean stop leaves beside the index: the index's commit at
 /// that stop. Start-up removes it before opening the database, so any

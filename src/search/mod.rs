@@ -176,21 +176,19 @@ impl SearchIndex {
     }
 
     fn note_pending(&self, id: &str, version: Option<u32>) {
+        self.pending().insert(id.to_owned(), version);
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<u32>>> {
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(id.to_owned(), version);
     }
 
     /// The version of `id` the index holds, counting changes not yet
     /// committed; `None` when it holds none.
     pub fn version_of(&self, id: &str) -> anyhow::Result<Option<u32>> {
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(id)
-            .copied();
+        let pending = self.pending().get(id).copied();
         if let Some(version) = pending {
             return Ok(version);
         }
@@ -288,10 +286,7 @@ impl SearchIndex {
         self.committed_checkpoint_ms
             .fetch_max(checkpoint, Ordering::AcqRel);
         self.reader.reload()?;
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.pending().clear();
         Ok(true)
     }
 
@@ -424,10 +419,7 @@ impl SearchIndex {
     pub fn clear(&self) -> anyhow::Result<()> {
         let writer = self.writer()?;
         writer.delete_all_documents()?;
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.pending().clear();
         self.mark_dirty();
         Ok(())
     }
