@@ -166,9 +166,8 @@ impl App {
                 _lock: Some(lock),
             }),
         };
-        let trusted = clean_stop.filter(|_| migrated.is_empty() && !fresh);
         let state = app
-            .bring_index_in_step(fresh, trusted, !migrated.is_empty())
+            .bring_index_in_step(fresh, clean_stop, !migrated.is_empty())
             .await?;
         let _ = app.inner.startup_index.set(state);
         app.sweep_orphaned_files().await?;

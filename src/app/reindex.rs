@@ -117,9 +117,10 @@ impl App {
     }
 
     /// Trusts an index that a clean stop vouched for (`clean_stop`: its
-    /// commit then, which must still be its commit); otherwise catches up
-    /// from the change feed when the index recorded a recent checkpoint
-    /// and no migration ran (`migrated`); otherwise rebuilds when the index
+    /// commit then, which must still be its commit) when the index is not
+    /// new (`fresh`) and no migration ran (`migrated`); otherwise catches up
+    /// from the change feed under the same conditions when the index
+    /// recorded a recent checkpoint; otherwise rebuilds when the index
     /// is new or its `(id, version)` pairs differ from the database's.
     /// Afterwards the feed is followed from the start of this call.
     pub(super) async fn bring_index_in_step(
@@ -140,12 +141,13 @@ impl App {
         clean_stop: Option<u64>,
         migrated: bool,
     ) -> anyhow::Result<IndexState> {
-        if clean_stop.is_some() && clean_stop == self.search().opstamp().ok() {
+        let as_left = !fresh && !migrated;
+        if as_left && clean_stop.is_some() && clean_stop == self.search().opstamp().ok() {
             return Ok(IndexState::Trusted);
         }
         let recent = time::OffsetDateTime::now_utc() - CATCH_UP_WITHIN;
         match self.search().checkpoint()? {
-            Some(checkpoint) if !fresh && !migrated && checkpoint > recent => {
+            Some(checkpoint) if as_left && checkpoint > recent => {
                 let changed = self.apply_changes_since(checkpoint).await?;
                 self.flush_search().await?;
                 return Ok(IndexState::CaughtUp { changed });
