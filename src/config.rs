@@ -84,7 +84,9 @@ pub struct Config {
     /// How often the database's change feed is read for changes to index
     /// that this process did not make (another instance sharing a database
     /// server), in milliseconds (`CPDFOLIO_INDEX_FOLLOW_MS`). A change made
-    /// elsewhere is searchable here within this plus `search_commit_ms`.
+    /// elsewhere is searchable here within this plus `search_commit_ms`; a
+    /// team membership changed elsewhere reaches the lead scopes kept here
+    /// within this.
     pub index_follow_ms: u64,
     /// SMTP server in lettre's URL form (`CPDFOLIO_SMTP_URL`): `smtps://user:pass@host`
     /// for implicit TLS, `smtp://user:pass@host:587?tls=required` for STARTTLS,

@@ -9,7 +9,9 @@
 //! `kill -9` straight after the creates (catching up from the change feed)
 //! and after a clean stop. The same corpus and queries then go to
 //! SQLite FTS5 and to SurrealDB's FULLTEXT BM25 index, in-process, and a
-//! table prints the three side by side (median / p99).
+//! table prints the three side by side (median / p99), unless
+//! `CPDFOLIO_BENCH_SKIP_ALTERNATIVES` is set (their seeding alone takes
+//! longer than cpdfolio's at a million records).
 //!
 //! `cargo bench --bench scale` (release build).
 
@@ -348,26 +350,6 @@ async fn main() {
     let (server, clean_start) = Server::start(dir.path()).await;
     server.kill();
 
-    let scratch = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(scratch.path().join("sqlite")).unwrap();
-    let sqlite = alternatives::sqlite(
-        &scratch.path().join("sqlite"),
-        &docs,
-        &own_id,
-        &team,
-        &corpus::QUERIES,
-        ROUNDS,
-    );
-    let surreal = alternatives::surreal(
-        &scratch.path().join("surreal"),
-        &docs,
-        &own_id,
-        &team,
-        &corpus::QUERIES,
-        ROUNDS,
-    )
-    .await;
-
     println!(
         "\n## cpdfolio at {n} records ({} searchable), release binary, 2 cores",
         docs.len()
@@ -392,6 +374,29 @@ async fn main() {
         clean_start.as_secs_f64() * 1e3,
         crash_start.as_secs_f64() * 1e3
     );
+
+    if std::env::var_os("CPDFOLIO_BENCH_SKIP_ALTERNATIVES").is_some() {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(scratch.path().join("sqlite")).unwrap();
+    let sqlite = alternatives::sqlite(
+        &scratch.path().join("sqlite"),
+        &docs,
+        &own_id,
+        &team,
+        &corpus::QUERIES,
+        ROUNDS,
+    );
+    let surreal = alternatives::surreal(
+        &scratch.path().join("surreal"),
+        &docs,
+        &own_id,
+        &team,
+        &corpus::QUERIES,
+        ROUNDS,
+    )
+    .await;
 
     println!(
         "\n## search side by side ({} documents, {} queries each, median / p99)",

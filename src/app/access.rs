@@ -8,7 +8,6 @@ use crate::domain::access::{Access, RecordAccess, Viewer};
 use crate::domain::record::{RecordKind, is_record_id};
 use crate::domain::user::User;
 use crate::storage::access_log::{AccessEntry, NewAccess};
-use crate::storage::team_records::LedTeams;
 
 /// What every record has for deciding access, whatever its kind.
 #[derive(Debug, Clone)]
@@ -43,16 +42,19 @@ impl App {
     /// The caller with the members of every team they lead.
     pub async fn viewer(&self, me: &CurrentUser) -> AppResult<Viewer> {
         let is_admin = !me.user.role.keeps_portfolio();
-        let led = if is_admin {
-            LedTeams::default()
-        } else {
-            self.store().led_teams(me.id()).await?
-        };
+        if is_admin {
+            return Ok(Viewer {
+                id: me.id().to_owned(),
+                is_admin,
+                ..Viewer::default()
+            });
+        }
+        let led = self.led_teams_of(me.id()).await?;
         Ok(Viewer {
             id: me.id().to_owned(),
             is_admin,
-            led_members: led.member_ids.into_iter().collect(),
-            led_teams: led.team_ids,
+            led_members: led.member_ids.iter().cloned().collect(),
+            led_teams: led.team_ids.clone(),
         })
     }
 

@@ -213,7 +213,7 @@ impl App {
     }
 
     async fn leads_member(&self, lead_id: &str, member_id: &str) -> AppResult<bool> {
-        let led = self.store().led_teams(lead_id).await?;
+        let led = self.led_teams_of(lead_id).await?;
         Ok(led.member_ids.iter().any(|m| m == member_id))
     }
 

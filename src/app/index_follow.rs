@@ -3,7 +3,8 @@
 //! changes another process made through a shared database server — and
 //! lets a process that crashed catch up from the checkpoint its index
 //! recorded, in time proportional to what changed since, instead of
-//! comparing every record with the database.
+//! comparing every record with the database. A change to a team
+//! membership drops the lead scopes this process keeps.
 //!
 //! The feed is read by time, each read starting a little before the
 //! previous one began. A change's versionstamp is taken just before it
@@ -91,6 +92,9 @@ impl App {
         let mut changed = 0;
         loop {
             let page = self.store().record_changes(since).await?;
+            if page.memberships_changed {
+                self.inner.lead_scopes.memberships_changed();
+            }
             for change in &page.changes {
                 changed += u64::from(self.apply_change(change).await?);
             }

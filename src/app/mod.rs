@@ -22,6 +22,7 @@ mod evidence;
 mod gauges;
 mod imports;
 mod index_follow;
+mod lead_scopes;
 mod lock;
 mod login_guard;
 mod passwords;
@@ -112,6 +113,8 @@ struct Inner {
     /// also updates their derived rows (record tally, team index), so two
     /// at once would make the engine refuse one of them.
     owner_turns: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Who each caller leads, between membership changes.
+    lead_scopes: lead_scopes::LeadScopes,
     _lock: Option<DataDirLock>,
 }
 
@@ -163,6 +166,7 @@ impl App {
                 startup_index: std::sync::OnceLock::new(),
                 writes: Arc::default(),
                 owner_turns: Default::default(),
+                lead_scopes: Default::default(),
                 _lock: Some(lock),
             }),
         };

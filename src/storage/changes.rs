@@ -1,7 +1,8 @@
 //! Reading the database's change feed of the record tables (migration
-//! 0025), so every process sharing a database can bring its own search
-//! index up to changes that other processes made, and a restarted process
-//! can catch up from where its index stopped.
+//! 0025) and of team memberships (0026), so every process sharing a
+//! database can bring its own search index up to changes that other
+//! processes made and drop the lead scopes it keeps when a team changes,
+//! and a restarted process can catch up from where its index stopped.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -40,6 +41,8 @@ pub struct RecordChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChangePage {
     pub changes: Vec<RecordChange>,
+    /// A team membership was added, changed or removed (migration 0026).
+    pub memberships_changed: bool,
     pub last_stamp: Option<u64>,
 }
 
@@ -79,24 +82,39 @@ fn parse_page(json: &Value) -> ChangePage {
         if let Some(stamp) = set.get("versionstamp").and_then(Value::as_u64) {
             page.last_stamp = Some(page.last_stamp.map_or(stamp, |s| s.max(stamp)));
         }
-        let changes = set.get("changes").and_then(Value::as_array);
-        page.changes
-            .extend(changes.into_iter().flatten().filter_map(record_change));
+        for entry in set
+            .get("changes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            page.memberships_changed |=
+                changed_id(entry).is_some_and(|(id, _)| id.starts_with("membership:"));
+            page.changes.extend(record_change(entry));
+        }
     }
     page
 }
 
-fn record_change(entry: &Value) -> Option<RecordChange> {
+/// The id of the row an update or deletion changed, and whether it was
+/// deleted.
+fn changed_id(entry: &Value) -> Option<(&str, bool)> {
     let (doc, deleted) = match (entry.get("update"), entry.get("delete")) {
         (Some(doc), _) => (doc, false),
         (None, Some(doc)) => (doc, true),
         (None, None) => return None,
     };
-    let (kind, id) = split_record_id(doc.get("id")?.as_str()?)?;
+    Some((doc.get("id")?.as_str()?, deleted))
+}
+
+fn record_change(entry: &Value) -> Option<RecordChange> {
+    let (id, deleted) = changed_id(entry)?;
+    let (kind, id) = split_record_id(id)?;
+    let doc = entry.get("update");
     let version = if deleted {
         None
     } else {
-        Some(u32::try_from(doc.get("version")?.as_u64()?).ok()?)
+        Some(u32::try_from(doc?.get("version")?.as_u64()?).ok()?)
     };
     Some(RecordChange { kind, id, version })
 }
@@ -127,6 +145,7 @@ mod tests {
         ]);
         let page = parse_page(&answer);
         assert_eq!(page.last_stamp, Some(12));
+        assert!(!page.memberships_changed);
         assert_eq!(
             page.changes,
             vec![
@@ -142,6 +161,19 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn a_change_to_a_membership_is_noticed_but_is_no_record_change() {
+        for change in [
+            json!({"update": {"id": "membership:⟨0c⟩", "team": "team:t", "is_lead": false}}),
+            json!({"delete": {"id": "membership:⟨0c⟩"}}),
+        ] {
+            let answer = json!([{"versionstamp": 3, "changes": [change]}]);
+            let page = parse_page(&answer);
+            assert!(page.memberships_changed);
+            assert_eq!(page.changes, vec![]);
+        }
     }
 
     #[test]

@@ -148,6 +148,10 @@ impl Migrations {
                 name: "0025_record_change_feed.surql".to_owned(),
                 sql: include_str!("../../migrations/0025_record_change_feed.surql").to_owned(),
             },
+            Migration {
+                name: "0026_membership_change_feed.surql".to_owned(),
+                sql: include_str!("../../migrations/0026_membership_change_feed.surql").to_owned(),
+            },
         ])
     }
 

@@ -16,6 +16,7 @@ mod compliance_facts;
 mod helpers;
 mod history;
 mod imports;
+mod lead_scope;
 mod limits;
 mod lists;
 mod logging;
