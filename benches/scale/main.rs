@@ -300,6 +300,8 @@ async fn main() {
         .timed(|r| format!("/api/v1/search?q={}&limit=20", query(r)), &lead)
         .await;
     drop(perf);
+    row("own search", http_own.clone());
+    row("a lead's search, team of 500", http_lead.clone());
     row(
         "list page, own reflections",
         client
