@@ -279,8 +279,11 @@ async fn main() {
     let _ = me;
 
     let mut rows: Vec<(String, String)> = Vec::new();
-    let mut row =
-        |what: &str, mut samples: Vec<Duration>| rows.push((what.to_owned(), cell(&mut samples)));
+    let mut row = |what: &str, mut samples: Vec<Duration>| {
+        let measured = cell(&mut samples);
+        println!("measured {what}: {measured}");
+        rows.push((what.to_owned(), measured));
+    };
     row(
         "GET a record by id",
         client
@@ -346,9 +349,14 @@ async fn main() {
     row("create a reflection (16 clients)", create_samples);
     let (rss, hwm) = server.memory();
     let disk = disk_bytes(dir.path());
+    println!(
+        "measured {creates_per_s:.0} creates/s, RSS {} MB, disk {} MB",
+        rss / 1_000_000,
+        disk / 1_000_000
+    );
     server.kill();
     let (server, crash_start) = Server::start(dir.path()).await;
-    server.stop();
+    server.stop(dir.path());
     let (server, clean_start) = Server::start(dir.path()).await;
     server.kill();
 

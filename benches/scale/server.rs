@@ -8,6 +8,11 @@ use std::process::{Child, Command};
 use super::binary;
 use std::time::{Duration, Instant};
 
+/// The servers' log, beside the data directory (which the bench deletes).
+fn log_path(data: &Path) -> std::path::PathBuf {
+    data.with_extension("server.log")
+}
+
 pub struct Server {
     child: Child,
     pub url: String,
@@ -18,7 +23,12 @@ impl Server {
     /// launch to ready.
     pub async fn start(data: &Path) -> (Self, Duration) {
         let started = Instant::now();
-        let (child, url) = binary::start_server_with(binary::cpdfolio(data));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path(data))
+            .unwrap();
+        let (child, url) = binary::start_server_logging_to(binary::cpdfolio(data), log.into());
         let http = reqwest::Client::new();
         loop {
             let ready = http.get(format!("{url}/readyz")).send().await;
@@ -35,14 +45,23 @@ impl Server {
         binary::memory(self.child.id())
     }
 
-    /// SIGTERM, and wait for the clean stop.
-    pub fn stop(mut self) {
+    /// SIGTERM, and wait for the clean stop; a stop that fails is
+    /// reported with the end of the server's log, not fatal to the run.
+    pub fn stop(mut self, data: &Path) {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success());
-        assert!(self.child.wait().unwrap().success());
+        let exit = self.child.wait().unwrap();
+        if !exit.success() {
+            let log = std::fs::read_to_string(log_path(data)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            eprintln!("the clean stop failed ({exit}); the server's last log lines, newest first:");
+            for line in tail {
+                eprintln!("  {line}");
+            }
+        }
     }
 
     /// SIGKILL: no clean stop.

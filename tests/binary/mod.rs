@@ -25,11 +25,16 @@ pub fn start_server(data: &std::path::Path) -> (std::process::Child, String) {
     start_server_with(cpdfolio(data))
 }
 
-pub fn start_server_with(mut cmd: Command) -> (std::process::Child, String) {
+pub fn start_server_with(cmd: Command) -> (std::process::Child, String) {
+    start_server_logging_to(cmd, Stdio::null())
+}
+
+/// As [`start_server_with`], with the server's log going to `log`.
+pub fn start_server_logging_to(mut cmd: Command, log: Stdio) -> (std::process::Child, String) {
     let mut server = cmd
         .arg("serve")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
