@@ -10,8 +10,9 @@
 
 mod query;
 mod schema;
+mod team_filter;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -29,6 +30,7 @@ use crate::domain::record::{RecordKind, SearchText};
 
 pub use query::QueryError;
 use schema::Fields;
+use team_filter::{TeamFilters, TeamRecordsQuery};
 
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
 
@@ -98,6 +100,8 @@ pub struct SearchIndex {
     checkpoint_ms: AtomicI64,
     /// The checkpoint in the last commit.
     committed_checkpoint_ms: AtomicI64,
+    /// Each lead's team records, per segment.
+    team_filters: Arc<TeamFilters>,
 }
 
 /// How far the checkpoint may move ahead of the committed one before a
@@ -144,6 +148,7 @@ impl SearchIndex {
             pending: Mutex::default(),
             checkpoint_ms: AtomicI64::new(0),
             committed_checkpoint_ms: AtomicI64::new(0),
+            team_filters: Arc::default(),
         };
         let committed = this.checkpoint()?.map_or(0, unix_ms);
         this.committed_checkpoint_ms
@@ -287,6 +292,7 @@ impl SearchIndex {
             .fetch_max(checkpoint, Ordering::AcqRel);
         self.reader.reload()?;
         self.pending().clear();
+        self.team_filters.retain_segments(&self.segment_ids());
         Ok(true)
     }
 
@@ -306,7 +312,17 @@ impl SearchIndex {
         }
     }
 
-    /// The clause that limits results to what `scope` may see.
+    fn segment_ids(&self) -> HashSet<tantivy::index::SegmentId> {
+        self.reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(tantivy::SegmentReader::segment_id)
+            .collect()
+    }
+
+    /// The clause that limits results to what `scope` may see. It scores
+    /// 0, so who may see a record never changes how it ranks.
     fn visibility(&self, scope: &SearchScope) -> Box<dyn Query> {
         let term = |field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -314,7 +330,13 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             ))
         };
-        let mut allowed = vec![(Occur::Should, term(self.fields.reader, &scope.me))];
+        let mut allowed: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term(self.fields.reader, &scope.me),
+                0.0,
+            )),
+        )];
         if !scope.team_owner_ids.is_empty() {
             let owners = scope
                 .team_owner_ids
@@ -326,14 +348,21 @@ impl SearchIndex {
                 .filter(|kind| kind.visible_to_team_leads())
                 .map(|kind| (Occur::Should, term(self.fields.kind, kind.as_str())))
                 .collect();
-            let team_records = BooleanQuery::new(vec![
+            let records = BooleanQuery::new(vec![
                 (
                     Occur::Must,
                     Box::new(BooleanQuery::new(owners)) as Box<dyn Query>,
                 ),
                 (Occur::Must, Box::new(BooleanQuery::new(team_kinds))),
             ]);
-            allowed.push((Occur::Should, Box::new(team_records)));
+            allowed.push((
+                Occur::Should,
+                Box::new(TeamRecordsQuery {
+                    owners: scope.team_owner_ids.clone().into(),
+                    records,
+                    filters: Arc::clone(&self.team_filters),
+                }),
+            ));
         }
         Box::new(BooleanQuery::new(allowed))
     }
