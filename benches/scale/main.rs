@@ -13,6 +13,9 @@
 //! `CPDFOLIO_BENCH_SKIP_ALTERNATIVES` is set (their seeding alone takes
 //! longer than cpdfolio's at a million records).
 //!
+//! `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) runs the server as in a container
+//! with that memory limit (`scripts/memory-limited.sh`; root and cgroup v1).
+//!
 //! `cargo bench --bench scale` (release build).
 
 mod alternatives;
@@ -371,8 +374,12 @@ async fn main() {
         "creates: {creates_per_s:.0}/s acknowledged and durable ({WRITERS} clients, {} creates)",
         WRITERS * CREATES_EACH
     );
+    let limit = server::memory_limit().map_or_else(
+        || "no memory limit".to_owned(),
+        |bytes| format!("in a cgroup limited to {bytes} bytes"),
+    );
     println!(
-        "RSS: {} MB idle after start, {} MB after the run, peak {} MB",
+        "RSS ({limit}): {} MB idle after start, {} MB after the run, peak {} MB",
         idle_rss / 1_000_000,
         rss / 1_000_000,
         hwm / 1_000_000

@@ -13,6 +13,34 @@ fn log_path(data: &Path) -> std::path::PathBuf {
     data.with_extension("server.log")
 }
 
+/// The binary's command line; with `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes)
+/// set, run through `scripts/memory-limited.sh` as in a container with
+/// that memory limit.
+fn command(data: &Path) -> Command {
+    let plain = binary::cpdfolio(data);
+    let Some(limit) = memory_limit() else {
+        return plain;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/memory-limited.sh");
+    let mut limited = Command::new(script);
+    limited.arg(limit).arg(plain.get_program());
+    if let Some(dir) = plain.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    for (key, value) in plain.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
+/// The memory limit the server runs under, in bytes, if one is set.
+pub fn memory_limit() -> Option<String> {
+    std::env::var("CPDFOLIO_BENCH_MEMORY_LIMIT").ok()
+}
+
 pub struct Server {
     child: Child,
     pub url: String,
@@ -28,7 +56,7 @@ impl Server {
             .append(true)
             .open(log_path(data))
             .unwrap();
-        let (child, url) = binary::start_server_logging_to(binary::cpdfolio(data), log.into());
+        let (child, url) = binary::start_server_logging_to(command(data), log.into());
         let http = reqwest::Client::new();
         loop {
             let ready = http.get(format!("{url}/readyz")).send().await;
