@@ -13,6 +13,8 @@
 //! `CPDFOLIO_BENCH_SKIP_ALTERNATIVES` is set (their seeding alone takes
 //! longer than cpdfolio's at a million records).
 //!
+//! `CPDFOLIO_BENCH_SETTLE` waits, before measuring, until the server is
+//! idle: the storage engine has compacted what the seeding wrote.
 //! `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) runs the server as in a container
 //! with that memory limit (`scripts/memory-limited.sh`; root and cgroup v1).
 //!
@@ -258,6 +260,14 @@ async fn main() {
     let (_config, dir) = bench.stop().await;
 
     let (server, first_start) = Server::start(dir.path()).await;
+    if std::env::var_os("CPDFOLIO_BENCH_SETTLE").is_some() {
+        let (waited, settled) = server.settle(Duration::from_secs(1_200)).await;
+        let outcome = if settled { "settled" } else { "still busy" };
+        println!(
+            "{outcome} after {:.0} s (server CPU under 5% of a core over 5 s)",
+            waited.as_secs_f64()
+        );
+    }
     let (idle_rss, _) = server.memory();
     let client = Client {
         http: reqwest::Client::new(),

@@ -68,6 +68,26 @@ impl Server {
         (Self { child, url }, started.elapsed())
     }
 
+    /// Waits until the server's CPU use stays under 5% of one core for
+    /// five seconds — the storage engine has finished compacting what the
+    /// seeding wrote — or `limit` has passed; says how long it waited and
+    /// whether it settled.
+    pub async fn settle(&self, limit: Duration) -> (Duration, bool) {
+        const WINDOW: Duration = Duration::from_secs(5);
+        let started = Instant::now();
+        loop {
+            let before = cpu_seconds(self.child.id());
+            tokio::time::sleep(WINDOW).await;
+            let busy = (cpu_seconds(self.child.id()) - before) / WINDOW.as_secs_f64();
+            if busy < 0.05 {
+                return (started.elapsed(), true);
+            }
+            if started.elapsed() >= limit {
+                return (started.elapsed(), false);
+            }
+        }
+    }
+
     /// Resident and peak-resident memory, in bytes.
     pub fn memory(&self) -> (u64, u64) {
         binary::memory(self.child.id())
@@ -114,6 +134,19 @@ impl Server {
         std::thread::sleep(Duration::from_millis(300));
         Some(Perf(child))
     }
+}
+
+/// User and system CPU time `pid` has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is the first, utime the 12th and stime the 13th.
+    let after = stat.rsplit_once(')').unwrap().1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf only reads a system constant.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    ticks as f64 / per_second as f64
 }
 
 /// A running `perf record`, stopped (SIGINT, so it writes its file) on drop.
