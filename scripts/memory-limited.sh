@@ -50,4 +50,5 @@ view=$(mktemp -d)
 exec unshare --mount --propagation private --cgroup sh -c '
   mount -t cgroup -o memory memory "$0" &&
   mount --bind "$0" /sys/fs/cgroup/memory &&
+  umount "$0" && rmdir "$0" &&
   exec "$@"' "$view" "$@"

@@ -14,7 +14,7 @@
 //! longer than cpdfolio's at a million records).
 //!
 //! `CPDFOLIO_BENCH_SETTLE` waits, before measuring, until the server is
-//! idle: the storage engine has compacted what the seeding wrote.
+//! idle after its start (what it does in those seconds is not profiled).
 //! `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) runs the server as in a container
 //! with that memory limit (`scripts/memory-limited.sh`; root and cgroup v1).
 //!

@@ -69,8 +69,7 @@ impl Server {
     }
 
     /// Waits until the server's CPU use stays under 5% of one core for
-    /// five seconds — the storage engine has finished compacting what the
-    /// seeding wrote — or `limit` has passed; says how long it waited and
+    /// five seconds, or `limit` has passed; says how long it waited and
     /// whether it settled.
     pub async fn settle(&self, limit: Duration) -> (Duration, bool) {
         const WINDOW: Duration = Duration::from_secs(5);

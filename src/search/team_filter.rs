@@ -293,9 +293,13 @@ mod tests {
         let team = c.query(&["ann"], &filters);
         assert_eq!(c.ids(&team), ["r1"]);
         assert_eq!(filters.state().scopes.len(), 1);
+        let segment = c.index.searchable_segment_ids().unwrap()[0];
+        let kept = filters.get(&team.owners, segment).unwrap();
         let bytes = filters.bytes();
         assert_eq!(bytes, 1, "two documents take one byte");
         assert_eq!(c.ids(&team), ["r1"]);
+        let reused = filters.get(&team.owners, segment).unwrap();
+        assert!(Arc::ptr_eq(&kept, &reused), "the set was computed again");
         assert_eq!(filters.bytes(), bytes, "nothing new was kept");
     }
 
