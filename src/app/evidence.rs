@@ -25,7 +25,8 @@ use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
 use crate::storage::access_log::NewAccess;
-use crate::storage::evidence::{EvidenceWrite, Scope, StoredEvidence};
+use crate::storage::error::StorageError;
+use crate::storage::evidence::{EvidenceWrite, NewEvidence, Scope, StoredEvidence};
 use crate::storage::new_id;
 
 /// A page of a list, newest first, with how many records the list holds.
@@ -193,16 +194,26 @@ impl App {
         me.require_portfolio()?;
         let data = data.check(self, me).await?;
         refuse_nhs_numbers(&data.free_text())?;
-        self.check_room_for_a_record(me).await?;
         let write = encode(&data, &Workflow::default(), &[])?;
         let id = new_id();
-        let logged_as = NewAccess::new(me.id(), me.id(), D::KIND, &id, "create");
+        let max = self.config().max_records_per_user;
+        let new = NewEvidence {
+            kind: D::KIND,
+            id: &id,
+            owner_id: me.id(),
+            max_records: max,
+            logged_as: NewAccess::new(me.id(), me.id(), D::KIND, &id, "create"),
+        };
         let turn = self.owner_turn(me.id()).await;
-        self.store()
-            .create_evidence(D::KIND, &id, me.id(), write, logged_as)
-            .await?;
+        let created = self.store().create_evidence(new, write).await;
         drop(turn);
-        self.index_committed::<D>(&id).await
+        let stored = created.map_err(|err| match err {
+            StorageError::RecordLimit => AppError::Conflict(format!(
+                "you have reached the limit of {max} records; delete some or ask your administrator"
+            )),
+            other => other.into(),
+        })?;
+        self.index_created::<D>(stored).await
     }
 
     /// The record as the caller may see it (`Evidence::as_seen_by`) and
@@ -270,16 +281,6 @@ impl App {
     }
 
     /// 409 when the caller already keeps as many records as one person may.
-    async fn check_room_for_a_record(&self, me: &CurrentUser) -> AppResult<()> {
-        let max = self.config().max_records_per_user;
-        if self.store().owned_record_count(me.id()).await? >= u64::from(max) {
-            return Err(AppError::Conflict(format!(
-                "you have reached the limit of {max} records; delete some or ask your administrator"
-            )));
-        }
-        Ok(())
-    }
-
     /// The owner's own record in a state the owner may change (409 when
     /// not, saying why).
     pub(super) async fn editable_evidence<D: EvidenceData>(

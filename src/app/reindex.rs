@@ -18,6 +18,7 @@ use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
+use crate::storage::evidence::StoredEvidence;
 
 const PAGE: u32 = 500;
 
@@ -83,6 +84,19 @@ impl App {
             return Err(not_found(D::KIND));
         };
         let record = decode::<D>(stored)?;
+        self.index(&index_doc(&record));
+        Ok(record)
+    }
+
+    /// Indexes a record this process has just created, from the row its
+    /// create's transaction returned: its id is new, so nothing else can
+    /// have changed it since, and there is nothing to read again.
+    pub(super) async fn index_created<D: EvidenceData>(
+        &self,
+        stored: StoredEvidence,
+    ) -> AppResult<Evidence<D>> {
+        let record = decode::<D>(stored)?;
+        let _in_order = self.inner.index_order.lock().await;
         self.index(&index_doc(&record));
         Ok(record)
     }

@@ -15,7 +15,7 @@ use crate::domain::record::RecordKind;
 /// Appends `$entry`, a [`NewAccess`].
 pub(super) const APPEND: &str = "CREATE access_log SET at = time::now(),
     actor = type::record('user', $entry.actor), owner = type::record('user', $entry.owner),
-    kind = $entry.kind, record = $entry.record, action = $entry.action;";
+    kind = $entry.kind, record = $entry.record, action = $entry.action RETURN NONE;";
 
 /// An entry to append.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]

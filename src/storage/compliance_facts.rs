@@ -71,11 +71,21 @@ const REFRESH_COURSES: &str = "FOR $course IN array::distinct($courses) {
         fn::refresh_training_course($fo, $course);
     };";
 
+/// What a new reflection dated `$date` (`YYYY-MM-DD`) does to the CPD
+/// part: a new record can only move the latest date forward, so a create
+/// compares dates instead of re-reading the owner's reflections. Planning
+/// that read was a sixth of a reflection create's transaction (release
+/// profile). Updates and deletes, which can move it back, refresh.
+const CPD_ON_CREATE: &str =
+    "UPSERT type::record('compliance_fact', record::id($fo)) SET owner = $fo,
+        cpd_on = IF cpd_on = NONE OR cpd_on < $date { $date } ELSE { cpd_on } RETURN NONE;";
+
 /// After `CREATE type::record($table, $id)` for `$owner` (an id), with the
-/// written content in `$content`.
+/// written content in `$content` and its date in `$date`.
 pub(super) fn on_create(kind: RecordKind) -> String {
     let refresh = match kind {
         RecordKind::Training => "LET $courses = [$content.course];\n".to_owned() + REFRESH_COURSES,
+        RecordKind::Reflection => CPD_ON_CREATE.to_owned(),
         _ => refresh_of(kind).unwrap_or_default().to_owned(),
     };
     if refresh.is_empty() {

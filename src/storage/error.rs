@@ -19,6 +19,9 @@ pub enum StorageError {
     /// the value may be personal data.
     #[error("the unique index {index} already holds this value")]
     Unique { index: String },
+    /// The person already keeps as many records as a create allows.
+    #[error("the owner keeps as many records as allowed")]
+    RecordLimit,
     /// The file system holding the database is full (or over quota).
     #[error("the disk holding the database is full")]
     Full,
@@ -38,6 +41,9 @@ pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Thrown by a transaction whose optimistic version check failed.
 pub(crate) const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
+
+/// Thrown by a create whose owner keeps as many records as allowed.
+pub(crate) const RECORD_LIMIT_MARK: &str = "cpdfolio-record-limit";
 
 /// Database failures that were not a conflict, a duplicate or a lock,
 /// since the process started (for `/metrics`).
@@ -61,6 +67,9 @@ impl From<surrealdb::Error> for StorageError {
 pub(super) fn classify(message: &str) -> Option<StorageError> {
     if message.contains(CONFLICT_MARK) || message.contains("Transaction conflict") {
         return Some(StorageError::VersionConflict);
+    }
+    if message.contains(RECORD_LIMIT_MARK) {
+        return Some(StorageError::RecordLimit);
     }
     if [
         "No space left on device",

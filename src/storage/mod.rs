@@ -33,7 +33,7 @@ use anyhow::Context;
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::opt::auth::Root;
-use surrealdb::types::RecordId;
+use surrealdb::types::{RecordId, SurrealValue};
 
 use crate::config::Config;
 use error::StorageError;
@@ -200,6 +200,27 @@ pub fn new_id() -> String {
 /// echo of one.
 pub(crate) async fn execute(query: surrealdb::method::Query<'_, Any>) -> error::StorageResult<()> {
     let mut response = query.await?;
+    first_failure(&mut response)
+}
+
+/// Runs a transaction like [`execute`] and reads the result of its last
+/// statement before `COMMIT TRANSACTION` (a `SELECT … FROM ONLY`). `BEGIN`
+/// and `COMMIT` have results of their own.
+pub(crate) async fn execute_returning_last<R: SurrealValue>(
+    query: surrealdb::method::Query<'_, Any>,
+) -> error::StorageResult<Option<R>> {
+    let mut response = query.await?;
+    first_failure(&mut response)?;
+    let last = response
+        .num_statements()
+        .checked_sub(2)
+        .context("the transaction returned too few results")?;
+    Ok(response.take(last)?)
+}
+
+/// The statement error that made a transaction fail, rather than the
+/// "not executed" errors of the statements after it.
+fn first_failure(response: &mut surrealdb::IndexedResults) -> error::StorageResult<()> {
     let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
     errors.sort_by_key(|(i, _)| *i);
     let cause = errors.iter().position(|(_, e)| {

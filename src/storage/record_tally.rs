@@ -9,8 +9,20 @@ use super::Store;
 use super::error::StorageResult;
 use crate::domain::record::RecordKind;
 
-/// After creating one record for `$owner` (an id).
-pub(super) const ON_CREATE: &str = "fn::tally_record(type::record('user', $owner), 1);";
+/// Before creating one record for `$owner` (an id): throws
+/// `$record_limit` ([`super::error::RECORD_LIMIT_MARK`]) once the person holds
+/// `$max_records`. Read in the create's transaction,
+/// so two creates at once cannot both pass at the limit: both write the
+/// tally, and the engine refuses the later commit.
+pub(super) const CHECK_ROOM: &str = "IF ((SELECT VALUE records FROM ONLY type::record('record_tally', $owner)) ?? 0) >= $max_records {
+        THROW $record_limit;
+    };";
+
+/// After creating one record for `$owner` (an id). The same change as
+/// `fn::tally_record` (migration 0016), written out: calling the function
+/// costs a create the compiling of its stored definition.
+pub(super) const ON_CREATE: &str = "UPSERT type::record('record_tally', $owner)
+    SET owner = type::record('user', $owner), records = (records ?? 0) + 1 RETURN NONE;";
 
 /// Before deleting `type::record($table, $id)`: one fewer for its owner.
 pub(super) const ON_DELETE: &str =

@@ -224,6 +224,18 @@ async fn facts_equal_a_recomputation_after_every_kind_of_change() {
     let report: Value = resp.json().await.unwrap_or(Value::Null);
     assert_eq!(status, 200, "{report}");
     assert_in_step(&t, "the ESR import").await;
+
+    // A reflection written up long after the event does not move the
+    // latest CPD date back, and one dated later moves it on.
+    for (title, date) in [
+        ("Write-up", "2026-09-01"),
+        ("Late write-up", "2021-06-01"),
+        ("Later", "2026-10-01"),
+    ] {
+        t.create_entry(&people[0].token, &entry(title, date, "work_based_learning"))
+            .await;
+        assert_in_step(&t, title).await;
+    }
     let (_, mine) = t.get("/api/v1/me/compliance", Some(&people[0].token)).await;
     let fire = mine["items"]
         .as_array()
