@@ -152,6 +152,10 @@ impl Migrations {
                 name: "0026_membership_change_feed.surql".to_owned(),
                 sql: include_str!("../../migrations/0026_membership_change_feed.surql").to_owned(),
             },
+            Migration {
+                name: "0027_checks_without_regex.surql".to_owned(),
+                sql: include_str!("../../migrations/0027_checks_without_regex.surql").to_owned(),
+            },
         ])
     }
 
