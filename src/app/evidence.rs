@@ -280,7 +280,6 @@ impl App {
             .await
     }
 
-    /// 409 when the caller already keeps as many records as one person may.
     /// The owner's own record in a state the owner may change (409 when
     /// not, saying why).
     pub(super) async fn editable_evidence<D: EvidenceData>(
