@@ -141,9 +141,9 @@ impl From<StorageError> for AppError {
                 Self::Unavailable("the database is in use by another cpdfolio process".to_owned())
             }
             StorageError::Full => Self::InsufficientStorage,
-            StorageError::RecordLimit => {
-                Self::Conflict("you have reached the limit of records you may keep".to_owned())
-            }
+            StorageError::RecordLimit { max } => Self::Conflict(format!(
+                "you have reached the limit of {max} records; delete some or ask your administrator"
+            )),
             StorageError::Other(err) => Self::from(err),
             other @ (StorageError::Unique { .. } | StorageError::Database(_)) => {
                 Self::Internal(other.into())
@@ -172,7 +172,7 @@ fn kind_of_cause(cause: &(dyn std::error::Error + 'static)) -> Option<&'static s
             StorageError::Unique { .. } => "storage: unique index",
             StorageError::Locked => "storage: locked",
             StorageError::Full => "storage: disk full",
-            StorageError::RecordLimit => "storage: record limit",
+            StorageError::RecordLimit { .. } => "storage: record limit",
             StorageError::Database(_) => "storage: database",
             StorageError::Other(_) => "storage: other",
         });

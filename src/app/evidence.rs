@@ -25,7 +25,6 @@ use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::search::IndexDoc;
 use crate::storage::access_log::NewAccess;
-use crate::storage::error::StorageError;
 use crate::storage::evidence::{EvidenceWrite, NewEvidence, Scope, StoredEvidence};
 use crate::storage::new_id;
 
@@ -196,24 +195,17 @@ impl App {
         refuse_nhs_numbers(&data.free_text())?;
         let write = encode(&data, &Workflow::default(), &[])?;
         let id = new_id();
-        let max = self.config().max_records_per_user;
         let new = NewEvidence {
             kind: D::KIND,
             id: &id,
             owner_id: me.id(),
-            max_records: max,
+            max_records: self.config().max_records_per_user,
             logged_as: NewAccess::new(me.id(), me.id(), D::KIND, &id, "create"),
         };
         let turn = self.owner_turn(me.id()).await;
         let created = self.store().create_evidence(new, write).await;
         drop(turn);
-        let stored = created.map_err(|err| match err {
-            StorageError::RecordLimit => AppError::Conflict(format!(
-                "you have reached the limit of {max} records; delete some or ask your administrator"
-            )),
-            other => other.into(),
-        })?;
-        self.index_created::<D>(stored).await
+        self.index_created::<D>(created?).await
     }
 
     /// The record as the caller may see it (`Evidence::as_seen_by`) and

@@ -19,9 +19,9 @@ pub enum StorageError {
     /// the value may be personal data.
     #[error("the unique index {index} already holds this value")]
     Unique { index: String },
-    /// The person already keeps as many records as a create allows.
+    /// The person already keeps `max` records, as many as a create allows.
     #[error("the owner keeps as many records as allowed")]
-    RecordLimit,
+    RecordLimit { max: u32 },
     /// The file system holding the database is full (or over quota).
     #[error("the disk holding the database is full")]
     Full,
@@ -42,7 +42,8 @@ pub type StorageResult<T> = Result<T, StorageError>;
 /// Thrown by a transaction whose optimistic version check failed.
 pub(crate) const CONFLICT_MARK: &str = "cpdfolio-version-conflict";
 
-/// Thrown by a create whose owner keeps as many records as allowed.
+/// Thrown, followed by the limit, by a create whose owner keeps as many
+/// records as allowed.
 pub(crate) const RECORD_LIMIT_MARK: &str = "cpdfolio-record-limit";
 
 /// Database failures that were not a conflict, a duplicate or a lock,
@@ -68,8 +69,14 @@ pub(super) fn classify(message: &str) -> Option<StorageError> {
     if message.contains(CONFLICT_MARK) || message.contains("Transaction conflict") {
         return Some(StorageError::VersionConflict);
     }
-    if message.contains(RECORD_LIMIT_MARK) {
-        return Some(StorageError::RecordLimit);
+    if let Some((_, after)) = message.split_once(RECORD_LIMIT_MARK) {
+        let digits: String = after
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let max = digits.parse().unwrap_or(0);
+        return Some(StorageError::RecordLimit { max });
     }
     if [
         "No space left on device",
@@ -119,6 +126,15 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn a_record_limit_carries_the_limit() {
+        let err = classify("An error occurred: cpdfolio-record-limit 250").unwrap();
+        assert!(
+            matches!(err, StorageError::RecordLimit { max: 250 }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -358,7 +358,10 @@ impl Store {
             .bind(("id", new.id.to_owned()))
             .bind(("owner", new.owner_id.to_owned()))
             .bind(("max_records", i64::from(new.max_records)))
-            .bind(("record_limit", RECORD_LIMIT_MARK))
+            .bind((
+                "record_limit",
+                format!("{RECORD_LIMIT_MARK} {}", new.max_records),
+            ))
             .bind(("entry", new.logged_as.clone()))
             .bind(write_vars(new.kind, write));
         let row: Option<EvidenceRow> = execute_returning_last(query).await?;

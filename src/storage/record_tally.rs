@@ -10,8 +10,8 @@ use super::error::StorageResult;
 use crate::domain::record::RecordKind;
 
 /// Before creating one record for `$owner` (an id): throws `$record_limit`
-/// ([`super::error::RECORD_LIMIT_MARK`]) once the person holds
-/// `$max_records`. Read in the create's transaction, so two creates at
+/// ([`super::error::RECORD_LIMIT_MARK`] and the limit) once the person
+/// holds `$max_records`. Read in the create's transaction, so two creates at
 /// once cannot both pass at the limit: both write the tally, and the
 /// engine refuses the later commit.
 pub(super) const CHECK_ROOM: &str = "IF ((SELECT VALUE records FROM ONLY type::record('record_tally', $owner)) ?? 0) >= $max_records {
