@@ -75,6 +75,12 @@ pub struct Config {
     /// A session ends after this many minutes without a request
     /// (`CPDFOLIO_SESSION_IDLE_MINUTES`).
     pub session_idle_minutes: u32,
+    /// How long, in milliseconds, a session and its account read for one
+    /// request may serve the next ones (`CPDFOLIO_SESSION_CACHE_MS`; 0
+    /// reads them for every request). A change this process makes takes
+    /// effect at once; a sign-out or deactivation made through another
+    /// instance sharing a database server takes effect here within this.
+    pub session_cache_ms: u64,
     /// A session ends this many hours after login whatever happens
     /// (`CPDFOLIO_SESSION_LIFETIME_HOURS`).
     pub session_lifetime_hours: u32,
@@ -179,6 +185,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             max_attachment_bytes: 20 * 1024 * 1024,
             session_idle_minutes: 30,
+            session_cache_ms: 1_000,
             session_lifetime_hours: 12,
             search_commit_ms: 250,
             index_follow_ms: 500,
@@ -277,6 +284,7 @@ impl Config {
             max_body_bytes,
             max_attachment_bytes,
             session_idle_minutes,
+            session_cache_ms,
             session_lifetime_hours,
             search_commit_ms,
             index_follow_ms,
@@ -320,6 +328,11 @@ impl Config {
         if self.alert_claim_seconds < 2 {
             return Err(ConfigError::Invalid(
                 "alert_claim_seconds must be at least 2".to_owned(),
+            ));
+        }
+        if self.session_cache_ms > 60_000 {
+            return Err(ConfigError::Invalid(
+                "session_cache_ms must be at most 60000 (a minute)".to_owned(),
             ));
         }
         if self.session_idle_minutes == 0 || self.session_lifetime_hours == 0 {
@@ -670,6 +683,17 @@ mod tests {
             };
             let err = c.validate().unwrap_err().to_string();
             assert!(err.contains("at least 10"), "{commit}/{follow}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_session_is_kept_for_at_most_a_minute() {
+        for (ms, valid) in [(0, true), (60_000, true), (60_001, false)] {
+            let c = Config {
+                session_cache_ms: ms,
+                ..Config::default()
+            };
+            assert_eq!(c.validate().is_ok(), valid, "{ms}");
         }
     }
 

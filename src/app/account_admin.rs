@@ -48,6 +48,7 @@ impl App {
     ) -> AppResult<User> {
         self.managed_account(user_id).await?;
         self.store().set_active(user_id, active).await?;
+        self.accounts_changed();
         tracing::info!(user.id = %user_id, admin.id = %me.id(), active, "account activation changed");
         self.managed_account(user_id).await
     }

@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::App;
 use super::login_guard::Refusal;
+use super::signed_in::SignedIn;
 use crate::app::{AppError, AppResult};
 use crate::domain::error::FieldError;
 use crate::domain::pii::{self, TextField};
@@ -235,7 +236,7 @@ impl App {
     }
 
     pub async fn logout(&self, current: &CurrentUser) -> AppResult<()> {
-        self.store().delete_session(&current.token_digest).await?;
+        self.end_session(&current.token_digest).await?;
         tracing::info!(user.id = %current.id(), "logout");
         Ok(())
     }
@@ -253,31 +254,61 @@ impl App {
     /// account active, whether or not it must still set its own password
     /// (for reading the account, setting the password and signing out).
     /// Sliding idle expiry: the last-seen time is refreshed at most once a
-    /// minute. The session and the account are read in one round trip.
+    /// minute. The session and the account are read in one round trip, or
+    /// come from those kept since an earlier request ([`signed_in`]).
+    ///
+    /// [`signed_in`]: super::signed_in
     pub async fn session_user(&self, bearer: &str) -> AppResult<CurrentUser> {
         let digest = token::digest(bearer);
-        let (session, user) = self
-            .store()
-            .session_with_user(&digest)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
+        let SignedIn { session, user } = self.signed_in(&digest).await?;
         let at = self.now();
         let idle = Duration::minutes(i64::from(self.config().session_idle_minutes));
-        if at >= session.expires_at || at - session.last_seen_at >= idle {
-            self.store().delete_session(&digest).await?;
+        if at >= session.expires_at || at - session.last_seen_at >= idle || !user.active {
+            self.end_session(&digest).await?;
             return Err(AppError::Unauthorized);
         }
-        let Some(user) = user.filter(|u| u.active) else {
-            self.store().delete_session(&digest).await?;
-            return Err(AppError::Unauthorized);
-        };
         if at - session.last_seen_at >= Duration::minutes(1) {
             self.store().touch_session(&digest, at).await?;
+            self.inner.signed_in.seen(&digest, at);
         }
         Ok(CurrentUser {
             user,
             token_digest: digest,
         })
+    }
+
+    /// The session with `digest` and its account, kept or read.
+    async fn signed_in(&self, digest: &str) -> AppResult<SignedIn> {
+        let cache = &self.inner.signed_in;
+        if let Some(kept) = cache.get(digest) {
+            return Ok(kept);
+        }
+        let read_under = cache.generation();
+        let (session, user) = self
+            .store()
+            .session_with_user(digest)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let Some(user) = user else {
+            self.end_session(digest).await?;
+            return Err(AppError::Unauthorized);
+        };
+        let signed_in = SignedIn { session, user };
+        cache.keep(digest, read_under, signed_in.clone());
+        Ok(signed_in)
+    }
+
+    /// Deletes a session; no request may use it from now on.
+    pub(super) async fn end_session(&self, digest: &str) -> AppResult<()> {
+        self.store().delete_session(digest).await?;
+        self.accounts_changed();
+        Ok(())
+    }
+
+    /// Drops what this process keeps about sessions and accounts, after it
+    /// changed an account, ended sessions or changed a team membership.
+    pub(super) fn accounts_changed(&self) {
+        self.inner.signed_in.accounts_changed();
     }
 
     pub async fn update_me(&self, current: &CurrentUser, update: ProfileUpdate) -> AppResult<User> {
@@ -305,6 +336,7 @@ impl App {
         self.store()
             .update_profile_fields(current.id(), name, hcpc, update.practice_summary)
             .await?;
+        self.accounts_changed();
         self.store()
             .user(current.id())
             .await?

@@ -94,6 +94,7 @@ impl App {
             let page = self.store().record_changes(since).await?;
             if page.memberships_changed {
                 self.inner.lead_scopes.memberships_changed();
+                self.accounts_changed();
             }
             for change in &page.changes {
                 changed += u64::from(self.apply_change(change).await?);

@@ -35,6 +35,7 @@ mod reflections;
 mod reindex;
 mod search;
 mod sessions;
+mod signed_in;
 mod supervision;
 mod teams;
 
@@ -115,6 +116,8 @@ struct Inner {
     owner_turns: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Who each caller leads, between membership changes.
     lead_scopes: lead_scopes::LeadScopes,
+    /// Who holds each session token, between account changes.
+    signed_in: signed_in::SignedInCache,
     _lock: Option<DataDirLock>,
 }
 
@@ -145,6 +148,7 @@ impl App {
         ));
         let login_guard = login_guard::LoginGuard::new(login_policy(&config));
         let uploads = tokio::sync::Semaphore::new(config.max_concurrent_uploads);
+        let session_cache_age = std::time::Duration::from_millis(config.session_cache_ms);
         let app = Self {
             inner: Arc::new(Inner {
                 config,
@@ -167,6 +171,7 @@ impl App {
                 writes: Arc::default(),
                 owner_turns: Default::default(),
                 lead_scopes: Default::default(),
+                signed_in: signed_in::SignedInCache::new(session_cache_age),
                 _lock: Some(lock),
             }),
         };

@@ -55,6 +55,7 @@ impl App {
                 keep_session: Some(&me.token_digest),
             })
             .await?;
+        self.accounts_changed();
         tracing::info!(user.id = %me.id(), "password changed; other sessions ended");
         Ok(())
     }
@@ -113,6 +114,7 @@ impl App {
                 keep_session: None,
             })
             .await?;
+        self.accounts_changed();
         tracing::info!(user.id = %user_id, admin.id = %me.id(), "password reset; sessions ended");
         Ok(PasswordReset {
             user: self.managed_account(user_id).await?,

@@ -28,6 +28,7 @@ impl App {
         if !revoked {
             return Err(AppError::NotFound("session"));
         }
+        self.accounts_changed();
         tracing::info!(user.id = %me.id(), "session revoked");
         Ok(())
     }
@@ -37,6 +38,7 @@ impl App {
         self.store()
             .delete_other_sessions(me.id(), &me.token_digest)
             .await?;
+        self.accounts_changed();
         tracing::info!(user.id = %me.id(), "other sessions revoked");
         Ok(())
     }

@@ -99,6 +99,7 @@ impl App {
             })
             .await?;
         self.inner.lead_scopes.memberships_changed();
+        self.accounts_changed();
         tracing::info!(
             team.id = %team_id,
             user.id = %user_id,

@@ -60,6 +60,7 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let t = TestApp::spawn().await;
     let (_, here) = t.practitioner("sam@example.nhs.uk").await;
     let elsewhere = t.login("sam@example.nhs.uk").await;
+    assert_eq!(t.get("/api/v1/me", Some(&elsewhere)).await.0, 200);
     let (status, body) = change_password(&t, &here, PASSWORD, NEW_PASSWORD).await;
     assert_eq!((status, body), (204, Value::String(String::new())));
     assert_eq!(t.get("/api/v1/me", Some(&here)).await.0, 200);
@@ -533,6 +534,7 @@ async fn a_reset_gives_a_one_time_password_that_must_be_replaced_and_expires() {
     let t = TestApp::spawn_with_clock(clock.clone()).await;
     let (_, admin) = t.admin().await;
     let (sam_id, sam) = t.practitioner("sam@example.nhs.uk").await;
+    assert_eq!(t.get("/api/v1/me", Some(&sam)).await.0, 200);
 
     let (status, reset) = admin_action(&t, &admin, &sam_id, "password-reset").await;
     assert_eq!(status, 200, "{reset}");
