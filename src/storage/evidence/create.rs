@@ -6,13 +6,13 @@
 //! commit — are a large part of a create, so creates that arrive together
 //! share one (see `app/create_queue.rs`).
 
-use surrealdb::types::{SurrealValue, Value as Db};
+use surrealdb::types::SurrealValue;
 
 use super::super::access_log::{APPEND, NewAccess};
 use super::super::error::{RECORD_LIMIT_MARK, StorageError, StorageResult};
 use super::super::team_records::on_create;
 use super::super::{compliance_facts, execute_returning_rows, record_tally};
-use super::{EvidenceRow, EvidenceWrite, FIELDS, StoredEvidence, set_write, write_vars};
+use super::{EvidenceRow, EvidenceWrite, FIELDS, StoredEvidence, WriteVars, set_write, write_vars};
 use crate::domain::record::RecordKind;
 use crate::storage::Store;
 
@@ -41,18 +41,11 @@ struct CreateVars {
     max_records: i64,
     record_limit: String,
     entry: NewAccess,
-    supervisor: Option<String>,
-    date: String,
-    title: String,
-    content: Db,
-    signoff: Db,
-    verification: Option<Db>,
-    pii_open: i64,
+    write: WriteVars,
 }
 
 impl CreateVars {
     fn of(new: &NewEvidence) -> Self {
-        let write = write_vars(new.kind, new.write.clone());
         Self {
             table: new.kind.as_str().to_owned(),
             id: new.id.clone(),
@@ -60,25 +53,22 @@ impl CreateVars {
             max_records: i64::from(new.max_records),
             record_limit: format!("{RECORD_LIMIT_MARK} {}", new.max_records),
             entry: new.logged_as.clone(),
-            supervisor: write.supervisor,
-            date: write.date,
-            title: write.title,
-            content: write.content,
-            signoff: write.signoff,
-            verification: write.verification,
-            pii_open: write.pii_open,
+            write: write_vars(new.kind, new.write.clone()),
         }
     }
 }
 
-/// The names each create's statements read its parameters by.
-const PARAMETERS: [&str; 13] = [
+/// The names each create's statements read its parameters by: those of
+/// [`CreateVars`], then those of its [`WriteVars`].
+const FRAME_PARAMETERS: [&str; 6] = [
     "table",
     "id",
     "owner",
     "max_records",
     "record_limit",
     "entry",
+];
+const WRITE_PARAMETERS: [&str; 7] = [
     "supervisor",
     "date",
     "title",
@@ -149,8 +139,11 @@ impl Store {
 fn batch_statements(batch: &[NewEvidence]) -> String {
     let mut sql = String::from("BEGIN TRANSACTION;\n");
     for (n, new) in batch.iter().enumerate() {
-        for name in PARAMETERS {
+        for name in FRAME_PARAMETERS {
             sql.push_str(&format!("LET ${name} = $batch[{n}].{name};\n"));
+        }
+        for name in WRITE_PARAMETERS {
+            sql.push_str(&format!("LET ${name} = $batch[{n}].write.{name};\n"));
         }
         sql.push_str(&create_statements(new.kind, n));
     }
@@ -204,7 +197,8 @@ mod tests {
         assert!(sql.starts_with("BEGIN TRANSACTION;\nLET $table = $batch[0].table;\n"));
         assert!(sql.ends_with("[$row_0, $row_1];\nCOMMIT TRANSACTION;"));
         assert_eq!(
-            sql.matches("LET $pii_open = $batch[1].pii_open;").count(),
+            sql.matches("LET $pii_open = $batch[1].write.pii_open;")
+                .count(),
             1
         );
         assert_eq!(sql.matches("CREATE type::record($table, $id)").count(), 2);
