@@ -6,13 +6,14 @@
 //! commit — are a large part of a create, so creates that arrive together
 //! share one (see `app/create_queue.rs`).
 
-use surrealdb::types::SurrealValue;
+use anyhow::anyhow;
+use surrealdb::types::{Object, SurrealValue, Value as Db};
 
 use super::super::access_log::{APPEND, NewAccess};
 use super::super::error::{RECORD_LIMIT_MARK, StorageError, StorageResult};
 use super::super::team_records::on_create;
 use super::super::{compliance_facts, execute_returning_rows, record_tally};
-use super::{EvidenceRow, EvidenceWrite, FIELDS, StoredEvidence, WriteVars, set_write, write_vars};
+use super::{EvidenceRow, EvidenceWrite, FIELDS, StoredEvidence, set_write, write_vars};
 use crate::domain::record::RecordKind;
 use crate::storage::Store;
 
@@ -32,19 +33,18 @@ pub struct NewEvidence {
     pub write: EvidenceWrite,
 }
 
-/// One create's parameters, bound as an item of `$batch`.
+/// One create's parameters besides its write's.
 #[derive(SurrealValue)]
-struct CreateVars {
+struct FrameVars {
     table: String,
     id: String,
     owner: String,
     max_records: i64,
     record_limit: String,
     entry: NewAccess,
-    write: WriteVars,
 }
 
-impl CreateVars {
+impl FrameVars {
     fn of(new: &NewEvidence) -> Self {
         Self {
             table: new.kind.as_str().to_owned(),
@@ -53,30 +53,48 @@ impl CreateVars {
             max_records: i64::from(new.max_records),
             record_limit: format!("{RECORD_LIMIT_MARK} {}", new.max_records),
             entry: new.logged_as.clone(),
-            write: write_vars(new.kind, new.write.clone()),
         }
     }
 }
 
-/// The names each create's statements read its parameters by: those of
-/// [`CreateVars`], then those of its [`WriteVars`].
-const FRAME_PARAMETERS: [&str; 6] = [
-    "table",
-    "id",
-    "owner",
-    "max_records",
-    "record_limit",
-    "entry",
-];
-const WRITE_PARAMETERS: [&str; 7] = [
-    "supervisor",
-    "date",
-    "title",
-    "content",
-    "signoff",
-    "verification",
-    "pii_open",
-];
+/// The `n`th create's parameters, each name numbered (`$title_2`), so
+/// every create in a transaction reads its own.
+fn numbered_vars(new: &NewEvidence, n: usize, vars: &mut Object) -> StorageResult<Vec<String>> {
+    let mut names = Vec::new();
+    let frame = FrameVars::of(new).into_value();
+    let write = write_vars(new.kind, new.write.clone()).into_value();
+    for value in [frame, write] {
+        let Db::Object(fields) = value else {
+            return Err(anyhow!("a create's parameters are not an object").into());
+        };
+        for (name, value) in fields {
+            vars.insert(format!("{name}_{n}"), value);
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// `statements` with each parameter in `names` numbered `n`.
+fn with_numbered_parameters(statements: &str, names: &[String], n: usize) -> String {
+    let mut out = String::with_capacity(statements.len() + 64);
+    let mut rest = statements;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        out.push_str(name);
+        if names.iter().any(|known| known == name) {
+            out.push_str(&format!("_{n}"));
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
 
 impl Store {
     /// Creates the record and returns it as stored. A new record conflicts
@@ -124,36 +142,27 @@ impl Store {
 
     /// One try at creating every record in `batch` in one transaction.
     async fn create_together(&self, batch: &[NewEvidence]) -> StorageResult<Vec<StoredEvidence>> {
-        let vars: Vec<CreateVars> = batch.iter().map(CreateVars::of).collect();
-        let query = self
-            .db()
-            .query(batch_statements(batch))
-            .bind(("batch", vars));
+        let mut vars = Object::new();
+        let mut sql = String::from("BEGIN TRANSACTION;\n");
+        for (n, new) in batch.iter().enumerate() {
+            let names = numbered_vars(new, n, &mut vars)?;
+            sql.push_str(&with_numbered_parameters(
+                &create_statements(new.kind),
+                &names,
+                n,
+            ));
+            sql.push_str(&format!("LET $row_{n} = $row;\n"));
+        }
+        let rows: Vec<String> = (0..batch.len()).map(|n| format!("$row_{n}")).collect();
+        sql.push_str(&format!("[{}];\nCOMMIT TRANSACTION;", rows.join(", ")));
+        let query = self.db().query(sql).bind(vars);
         let rows: Vec<EvidenceRow> = execute_returning_rows(query).await?;
         rows.into_iter().map(EvidenceRow::into_stored).collect()
     }
 }
 
-/// The transaction creating `batch`: for each record, its parameters taken
-/// from `$batch`, then its statements; last, every record as read back.
-fn batch_statements(batch: &[NewEvidence]) -> String {
-    let mut sql = String::from("BEGIN TRANSACTION;\n");
-    for (n, new) in batch.iter().enumerate() {
-        for name in FRAME_PARAMETERS {
-            sql.push_str(&format!("LET ${name} = $batch[{n}].{name};\n"));
-        }
-        for name in WRITE_PARAMETERS {
-            sql.push_str(&format!("LET ${name} = $batch[{n}].write.{name};\n"));
-        }
-        sql.push_str(&create_statements(new.kind, n));
-    }
-    let rows: Vec<String> = (0..batch.len()).map(|n| format!("$row_{n}")).collect();
-    sql.push_str(&format!("[{}];\nCOMMIT TRANSACTION;", rows.join(", ")));
-    sql
-}
-
-/// One create's statements, reading it back into `$row_{n}`.
-fn create_statements(kind: RecordKind, n: usize) -> String {
+/// One create's statements, reading the record back into `$row`.
+fn create_statements(kind: RecordKind) -> String {
     format!(
         "{}
          CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
@@ -162,7 +171,7 @@ fn create_statements(kind: RecordKind, n: usize) -> String {
          {}
          {}
          {APPEND}
-         LET $row_{n} = (SELECT {FIELDS} FROM ONLY type::record($table, $id));\n",
+         LET $row = (SELECT {FIELDS} FROM ONLY type::record($table, $id));\n",
         record_tally::CHECK_ROOM,
         set_write(kind),
         on_create(kind),
@@ -175,9 +184,33 @@ fn create_statements(kind: RecordKind, n: usize) -> String {
 mod tests {
     use super::*;
 
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| (*n).to_owned()).collect()
+    }
+
     #[test]
-    fn each_create_in_a_batch_reads_its_own_parameters_and_row() {
-        let new = |kind| NewEvidence {
+    fn only_the_named_parameters_are_numbered() {
+        let sql = "IF $id = $ids { LET $fo = $owner; } SET c = $content.course, e = $entry;";
+        assert_eq!(
+            with_numbered_parameters(sql, &names(&["id", "owner", "content", "entry"]), 3),
+            "IF $id_3 = $ids { LET $fo = $owner_3; } SET c = $content_3.course, e = $entry_3;"
+        );
+        assert_eq!(with_numbered_parameters("$id", &names(&["id"]), 0), "$id_0");
+        assert_eq!(
+            with_numbered_parameters("no parameters", &names(&["id"]), 0),
+            "no parameters"
+        );
+    }
+
+    #[test]
+    fn every_parameter_a_create_reads_is_bound_numbered() {
+        for kind in RecordKind::ALL {
+            parameters_are_bound_numbered(kind);
+        }
+    }
+
+    fn parameters_are_bound_numbered(kind: RecordKind) {
+        let new = NewEvidence {
             kind,
             id: "r".into(),
             owner_id: "u".into(),
@@ -193,17 +226,29 @@ mod tests {
                 pii_open: 0,
             },
         };
-        let sql = batch_statements(&[new(RecordKind::Reflection), new(RecordKind::Audit)]);
-        assert!(sql.starts_with("BEGIN TRANSACTION;\nLET $table = $batch[0].table;\n"));
-        assert!(sql.ends_with("[$row_0, $row_1];\nCOMMIT TRANSACTION;"));
-        assert_eq!(
-            sql.matches("LET $pii_open = $batch[1].write.pii_open;")
-                .count(),
-            1
-        );
-        assert_eq!(sql.matches("CREATE type::record($table, $id)").count(), 2);
-        let second = sql.find("LET $table = $batch[1].table;").unwrap();
-        assert!(sql.find("LET $row_0 =").unwrap() < second);
-        assert!(sql.find("LET $row_1 =").unwrap() > second);
+        let mut vars = Object::new();
+        let bound = numbered_vars(&new, 1, &mut vars).unwrap();
+        let sql = with_numbered_parameters(&create_statements(kind), &bound, 1);
+        let named = |prefix: &str| -> Vec<String> {
+            sql.split(prefix)
+                .skip(1)
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect()
+                })
+                .collect()
+        };
+        let set_here: Vec<String> = ["LET $", "FOR $", "|$"]
+            .iter()
+            .flat_map(|prefix| named(prefix))
+            .collect();
+        for name in named("$") {
+            assert!(
+                vars.get(&name).is_some() || set_here.contains(&name),
+                "${name} is neither bound nor set by the statements"
+            );
+        }
+        assert_eq!(vars.get("title_1"), Some(&Db::String("t".into())));
     }
 }
