@@ -3,9 +3,12 @@
 //! table it touches, the commit itself — were a fifth of a create's time;
 //! under load, a handful of creates now pay them once.
 //!
-//! Each create waits in a queue; a few workers each take whatever has
-//! queued (up to [`MOST_TOGETHER`]) and create it in one transaction. An
-//! idle server creates a record at once, alone. When a shared transaction
+//! Each create waits in a queue; one worker a core takes its share of
+//! what has queued (up to [`MOST_TOGETHER`]) and creates it in one
+//! transaction. Sharing the queue out keeps every core creating: one
+//! worker taking everything would leave the others idle when creates are
+//! all there is to do (an import, the benchmark's seeding). An idle server
+//! creates a record at once, alone. When a shared transaction
 //! fails (one record over its owner's limit), each of its records is
 //! created alone, so every caller gets the answer its own create would
 //! have had. Two creates by one person never share a transaction: the
@@ -21,10 +24,7 @@ use crate::storage::error::{StorageError, StorageResult};
 use crate::storage::evidence::{NewEvidence, StoredEvidence};
 
 /// The most creates one transaction takes.
-pub(super) const MOST_TOGETHER: usize = 16;
-
-/// Transactions in flight at once: while one commits, the next is built.
-const WORKERS: usize = 2;
+const MOST_TOGETHER: usize = 16;
 
 /// Creates that may wait before a caller waits to join the queue.
 const QUEUE_LENGTH: usize = 1024;
@@ -42,8 +42,9 @@ impl CreateQueue {
     pub(super) fn start(store: &Store) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE_LENGTH);
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..WORKERS {
-            tokio::spawn(work(store.clone(), Arc::clone(&receiver)));
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        for _ in 0..workers {
+            tokio::spawn(work(store.clone(), Arc::clone(&receiver), workers));
         }
         Self { sender }
     }
@@ -64,8 +65,12 @@ fn stopped() -> StorageError {
 }
 
 /// Takes what has queued, creates it together, answers each caller.
-async fn work(store: Store, receiver: Arc<Mutex<mpsc::Receiver<(NewEvidence, Answer)>>>) {
-    while let Some(batch) = next_batch(&receiver).await {
+async fn work(
+    store: Store,
+    receiver: Arc<Mutex<mpsc::Receiver<(NewEvidence, Answer)>>>,
+    workers: usize,
+) {
+    while let Some(batch) = next_batch(&receiver, workers).await {
         let (records, answers): (Vec<NewEvidence>, Vec<Answer>) = batch.into_iter().unzip();
         let created = store.create_evidence_batch(records).await;
         for (answer, result) in answers.into_iter().zip(created) {
@@ -75,19 +80,42 @@ async fn work(store: Store, receiver: Arc<Mutex<mpsc::Receiver<(NewEvidence, Ans
     }
 }
 
-/// The next create to arrive and whatever queued behind it; `None` once
-/// the queue is dropped.
+/// The next create to arrive and a share of what queued behind it (one
+/// of `workers` equal shares); `None` once the queue is dropped.
 async fn next_batch(
     receiver: &Mutex<mpsc::Receiver<(NewEvidence, Answer)>>,
+    workers: usize,
 ) -> Option<Vec<(NewEvidence, Answer)>> {
     let mut receiver = receiver.lock().await;
     let first = receiver.recv().await?;
+    let share = batch_share(1 + receiver.len(), workers);
     let mut batch = vec![first];
-    while batch.len() < MOST_TOGETHER {
+    while batch.len() < share {
         match receiver.try_recv() {
             Ok(next) => batch.push(next),
             Err(_) => break,
         }
     }
     Some(batch)
+}
+
+/// How many of `queued` creates one of `workers` takes.
+fn batch_share(queued: usize, workers: usize) -> usize {
+    queued.div_ceil(workers.max(1)).clamp(1, MOST_TOGETHER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_takes_its_share_of_the_queue() {
+        assert_eq!(batch_share(1, 2), 1);
+        assert_eq!(batch_share(2, 2), 1);
+        assert_eq!(batch_share(3, 2), 2);
+        assert_eq!(batch_share(4, 2), 2);
+        assert_eq!(batch_share(16, 2), 8);
+        assert_eq!(batch_share(40, 2), MOST_TOGETHER);
+        assert_eq!(batch_share(5, 0), 5);
+    }
 }
