@@ -3,16 +3,15 @@
 //! table it touches, the commit itself — were a fifth of a create's time;
 //! under load, a handful of creates now pay them once.
 //!
-//! Each create waits in a queue; one worker a core takes its share of
-//! what has queued (up to [`MOST_TOGETHER`]) and creates it in one
-//! transaction. Sharing the queue out keeps every core creating: one
-//! worker taking everything would leave the others idle when creates are
-//! all there is to do (an import, the benchmark's seeding). An idle server
-//! creates a record at once, alone. When a shared transaction
+//! Each create waits in a queue; one worker a core takes whatever has
+//! queued (up to [`MOST_TOGETHER`]) and creates it in one transaction. An
+//! idle server creates a record at once, alone. When a shared transaction
 //! fails (one record over its owner's limit), each of its records is
 //! created alone, so every caller gets the answer its own create would
-//! have had. Two creates by one person never share a transaction: the
-//! caller holds that person's turn (`App::owner_turn`) while it waits.
+//! have had. A person's creates take turns (`App::owner_turn`), so a
+//! shared transaction holds one create a person unless a caller went away
+//! while its create waited; two would still be right, the second reading
+//! the tally the first wrote.
 
 use std::sync::Arc;
 
@@ -44,7 +43,7 @@ impl CreateQueue {
         let receiver = Arc::new(Mutex::new(receiver));
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
         for _ in 0..workers {
-            tokio::spawn(work(store.clone(), Arc::clone(&receiver), workers));
+            tokio::spawn(work(store.clone(), Arc::clone(&receiver)));
         }
         Self { sender }
     }
@@ -65,12 +64,8 @@ fn stopped() -> StorageError {
 }
 
 /// Takes what has queued, creates it together, answers each caller.
-async fn work(
-    store: Store,
-    receiver: Arc<Mutex<mpsc::Receiver<(NewEvidence, Answer)>>>,
-    workers: usize,
-) {
-    while let Some(batch) = next_batch(&receiver, workers).await {
+async fn work(store: Store, receiver: Arc<Mutex<mpsc::Receiver<(NewEvidence, Answer)>>>) {
+    while let Some(batch) = next_batch(&receiver).await {
         let (records, answers): (Vec<NewEvidence>, Vec<Answer>) = batch.into_iter().unzip();
         let created = store.create_evidence_batch(records).await;
         for (answer, result) in answers.into_iter().zip(created) {
@@ -80,42 +75,19 @@ async fn work(
     }
 }
 
-/// The next create to arrive and a share of what queued behind it (one
-/// of `workers` equal shares); `None` once the queue is dropped.
+/// The next create to arrive and whatever queued behind it; `None` once
+/// the queue is dropped.
 async fn next_batch(
     receiver: &Mutex<mpsc::Receiver<(NewEvidence, Answer)>>,
-    workers: usize,
 ) -> Option<Vec<(NewEvidence, Answer)>> {
     let mut receiver = receiver.lock().await;
     let first = receiver.recv().await?;
-    let share = batch_share(1 + receiver.len(), workers);
     let mut batch = vec![first];
-    while batch.len() < share {
+    while batch.len() < MOST_TOGETHER {
         match receiver.try_recv() {
             Ok(next) => batch.push(next),
             Err(_) => break,
         }
     }
     Some(batch)
-}
-
-/// How many of `queued` creates one of `workers` takes.
-fn batch_share(queued: usize, workers: usize) -> usize {
-    queued.div_ceil(workers.max(1)).clamp(1, MOST_TOGETHER)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_worker_takes_its_share_of_the_queue() {
-        assert_eq!(batch_share(1, 2), 1);
-        assert_eq!(batch_share(2, 2), 1);
-        assert_eq!(batch_share(3, 2), 2);
-        assert_eq!(batch_share(4, 2), 2);
-        assert_eq!(batch_share(16, 2), 8);
-        assert_eq!(batch_share(40, 2), MOST_TOGETHER);
-        assert_eq!(batch_share(5, 0), 5);
-    }
 }
