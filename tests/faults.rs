@@ -170,7 +170,7 @@ async fn verify(
         assert_eq!(
             (status, &body["title"]),
             (200, &serde_json::json!(title)),
-            "lost reflection {id}"
+            "lost reflection {id} (trial {trial})"
         );
     }
     for (href, sha) in &acked.files[from.1..] {
@@ -180,7 +180,7 @@ async fn verify(
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "lost file {href}");
+        assert_eq!(resp.status().as_u16(), 200, "lost file {href} (trial {trial})");
         assert_eq!(
             &hex::encode(Sha256::digest(resp.bytes().await.unwrap())),
             sha,
@@ -192,7 +192,7 @@ async fn verify(
         assert_eq!(
             (status, &body["workflow"]["status"]),
             (200, &serde_json::json!("signed")),
-            "lost sign-off {base}"
+            "lost sign-off {base} (trial {trial})"
         );
     }
     let (_, listed) = get_json(

@@ -197,14 +197,13 @@ impl App {
         let id = new_id();
         let new = NewEvidence {
             kind: D::KIND,
-            owner_id: me.id().to_owned(),
+            id: &id,
+            owner_id: me.id(),
             max_records: self.config().max_records_per_user,
             logged_as: NewAccess::new(me.id(), me.id(), D::KIND, &id, "create"),
-            id,
-            write,
         };
         let turn = self.owner_turn(me.id()).await;
-        let created = self.inner.creates.create(new).await;
+        let created = self.store().create_evidence(new, write).await;
         drop(turn);
         self.index_created::<D>(created?).await
     }
