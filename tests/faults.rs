@@ -180,7 +180,11 @@ async fn verify(
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "lost file {href} (trial {trial})");
+        assert_eq!(
+            resp.status().as_u16(),
+            200,
+            "lost file {href} (trial {trial})"
+        );
         assert_eq!(
             &hex::encode(Sha256::digest(resp.bytes().await.unwrap())),
             sha,
