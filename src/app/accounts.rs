@@ -136,7 +136,7 @@ impl App {
         match self.store().create_user(account).await {
             Ok(user) => {
                 if new_user.team.is_some() {
-                    self.inner.lead_scopes.memberships_changed();
+                    self.memberships_changed();
                 }
                 tracing::info!(user.id = %user.id, user.role = %user.role, "account created");
                 Ok(user)

@@ -93,8 +93,7 @@ impl App {
         loop {
             let page = self.store().record_changes(since).await?;
             if page.memberships_changed {
-                self.inner.lead_scopes.memberships_changed();
-                self.accounts_changed();
+                self.memberships_changed();
             }
             for change in &page.changes {
                 changed += u64::from(self.apply_change(change).await?);

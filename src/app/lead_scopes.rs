@@ -58,6 +58,13 @@ impl LeadScopes {
 }
 
 impl App {
+    /// Drops the kept lead scopes and sessions (whose accounts list their
+    /// teams): a team membership changed.
+    pub(super) fn memberships_changed(&self) {
+        self.inner.lead_scopes.memberships_changed();
+        self.accounts_changed();
+    }
+
     /// The teams `user_id` leads and their members, from the cache when
     /// no membership changed since it was read.
     pub(super) async fn led_teams_of(&self, user_id: &str) -> AppResult<Arc<LedTeams>> {

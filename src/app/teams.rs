@@ -98,8 +98,7 @@ impl App {
                 at: self.now(),
             })
             .await?;
-        self.inner.lead_scopes.memberships_changed();
-        self.accounts_changed();
+        self.memberships_changed();
         tracing::info!(
             team.id = %team_id,
             user.id = %user_id,
