@@ -17,6 +17,9 @@
 //! idle after its start (what it does in those seconds is not profiled).
 //! `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) runs the server as in a container
 //! with that memory limit (`scripts/memory-limited.sh`; root and cgroup v1).
+//! `CPDFOLIO_BENCH_AS_UNIT` runs it seeing /proc as the systemd unit in
+//! `deploy/` shows it, which sizes SurrealKV's caches for 1 GiB
+//! (`scripts/as-systemd-unit.sh`; root).
 //!
 //! `cargo bench --bench scale` (release build).
 
@@ -369,7 +372,7 @@ async fn main() {
     );
     server.kill();
     let (server, crash_start) = Server::start(dir.path()).await;
-    server.stop(dir.path());
+    let (stop_took, stop_peak) = server.stop(dir.path());
     let (server, clean_start) = Server::start(dir.path()).await;
     server.kill();
 
@@ -384,15 +387,21 @@ async fn main() {
         "creates: {creates_per_s:.0}/s acknowledged and durable ({WRITERS} clients, {} creates)",
         WRITERS * CREATES_EACH
     );
-    let limit = server::memory_limit().map_or_else(
-        || "no memory limit".to_owned(),
-        |bytes| format!("in a cgroup limited to {bytes} bytes"),
-    );
+    let limit = match (server::memory_limit(), server::as_unit()) {
+        (Some(bytes), _) => format!("in a cgroup limited to {bytes} bytes"),
+        (None, true) => "no memory limit, /proc as deploy/cpdfolio.service shows it".to_owned(),
+        (None, false) => "no memory limit".to_owned(),
+    };
     println!(
         "RSS ({limit}): {} MB idle after start, {} MB after the run, peak {} MB",
         idle_rss / 1_000_000,
         rss / 1_000_000,
         hwm / 1_000_000
+    );
+    println!(
+        "clean stop after the restart from kill -9: {:.0} ms, peak RSS of that server {} MB",
+        stop_took.as_secs_f64() * 1e3,
+        stop_peak / 1_000_000
     );
     println!("disk: {} MB", disk / 1_000_000);
     println!(

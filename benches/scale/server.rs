@@ -13,32 +13,40 @@ fn log_path(data: &Path) -> std::path::PathBuf {
     data.with_extension("server.log")
 }
 
-/// The binary's command line; with `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes)
-/// set, run through `scripts/memory-limited.sh` as in a container with
-/// that memory limit.
+/// The binary's command line, run through a wrapper when the bench asks
+/// for one: with `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) through
+/// `scripts/memory-limited.sh`, as in a container with that memory limit;
+/// with `CPDFOLIO_BENCH_AS_UNIT` through `scripts/as-systemd-unit.sh`, as
+/// `deploy/cpdfolio.service` runs it.
 fn command(data: &Path) -> Command {
     let plain = binary::cpdfolio(data);
-    let Some(limit) = memory_limit() else {
-        return plain;
+    let (script, args) = match (memory_limit(), as_unit()) {
+        (Some(limit), _) => ("scripts/memory-limited.sh", vec![limit]),
+        (None, true) => ("scripts/as-systemd-unit.sh", vec![]),
+        (None, false) => return plain,
     };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/memory-limited.sh");
-    let mut limited = Command::new(script);
-    limited.arg(limit).arg(plain.get_program());
+    let mut wrapped = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join(script));
+    wrapped.args(args).arg(plain.get_program());
     if let Some(dir) = plain.get_current_dir() {
-        limited.current_dir(dir);
+        wrapped.current_dir(dir);
     }
     for (key, value) in plain.get_envs() {
         match value {
-            Some(value) => limited.env(key, value),
-            None => limited.env_remove(key),
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
         };
     }
-    limited
+    wrapped
 }
 
 /// The memory limit the server runs under, in bytes, if one is set.
 pub fn memory_limit() -> Option<String> {
     std::env::var("CPDFOLIO_BENCH_MEMORY_LIMIT").ok()
+}
+
+/// Whether the server sees /proc as the systemd unit shows it.
+pub fn as_unit() -> bool {
+    std::env::var_os("CPDFOLIO_BENCH_AS_UNIT").is_some()
 }
 
 pub struct Server {
@@ -92,15 +100,26 @@ impl Server {
         binary::memory(self.child.id())
     }
 
-    /// SIGTERM, and wait for the clean stop; a stop that fails is
-    /// reported with the end of the server's log, not fatal to the run.
-    pub fn stop(mut self, data: &Path) {
+    /// SIGTERM, and wait for the clean stop; returns how long it took and
+    /// the process's peak RSS (over its life, read until it exits). A stop
+    /// that fails is reported with the end of the server's log, not fatal
+    /// to the run.
+    pub fn stop(mut self, data: &Path) -> (Duration, u64) {
+        let asked = Instant::now();
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success());
-        let exit = self.child.wait().unwrap();
+        let mut peak = 0;
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            peak = peak.max(peak_rss(self.child.id()).unwrap_or(0));
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = asked.elapsed();
         if !exit.success() {
             let log = std::fs::read_to_string(log_path(data)).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(20).collect();
@@ -109,6 +128,7 @@ impl Server {
                 eprintln!("  {line}");
             }
         }
+        (took, peak)
     }
 
     /// SIGKILL: no clean stop.
@@ -133,6 +153,15 @@ impl Server {
         std::thread::sleep(Duration::from_millis(300));
         Some(Perf(child))
     }
+}
+
+/// The peak RSS of `pid` in bytes, while it has one (not once it has
+/// exited).
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// User and system CPU time `pid` has used, in seconds.
