@@ -285,8 +285,21 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
-/// Tries a create makes before its conflict is reported.
-const CREATE_ATTEMPTS: u32 = 6;
+/// Tries a create makes before its conflict is reported. Within one
+/// instance a person's creates take turns, so conflicts come from another
+/// instance creating for the same person, which can go on creating while
+/// this one waits: enough tries that losing every one is unlikely.
+const CREATE_ATTEMPTS: u32 = 16;
+
+/// The longest pause between two tries, in milliseconds.
+const MOST_PAUSE_MS: u64 = 100;
+
+/// A random pause before try `attempt + 1`, growing with each try up to
+/// [`MOST_PAUSE_MS`].
+fn pause_before_retry(attempt: u32) -> std::time::Duration {
+    let window = (2u64 << attempt.min(10)).min(MOST_PAUSE_MS);
+    std::time::Duration::from_millis(rand::random::<u64>() % window)
+}
 
 /// What a create writes besides its content.
 #[derive(Debug, Clone)]
@@ -317,8 +330,7 @@ impl Store {
             let tried = self.create_evidence_once(&new, write.clone()).await;
             match tried {
                 Err(StorageError::VersionConflict) if attempt < CREATE_ATTEMPTS => {
-                    let pause = rand::random::<u64>() % (2u64 << attempt);
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    tokio::time::sleep(pause_before_retry(attempt)).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -733,5 +745,22 @@ pub(super) fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
         signoff: typed(w.signoff, SIGNOFF_TIMES),
         verification: w.verification.map(|v| typed(v, VERIFICATION_TIMES)),
         pii_open: i64::from(w.pii_open),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_pauses_grow_from_four_milliseconds_to_a_tenth_of_a_second() {
+        let windows = [4, 8, 16, 32, 64, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100];
+        for (attempt, window) in (1..CREATE_ATTEMPTS).zip(windows) {
+            let longest = (0..500)
+                .map(|_| pause_before_retry(attempt).as_millis())
+                .max();
+            assert!(longest < Some(window), "try {attempt}: {longest:?}");
+            assert!(longest >= Some(window / 2), "try {attempt}: {longest:?}");
+        }
     }
 }
