@@ -364,6 +364,7 @@ async fn main() {
     drop(perf);
     row("create a reflection (16 clients)", create_samples);
     let (rss, hwm) = server.memory();
+    let (anon, mapped) = server.resident_kinds();
     let disk = disk_bytes(dir.path());
     println!(
         "measured {creates_per_s:.0} creates/s, RSS {} MB, disk {} MB",
@@ -397,6 +398,11 @@ async fn main() {
         idle_rss / 1_000_000,
         rss / 1_000_000,
         hwm / 1_000_000
+    );
+    println!(
+        "RSS after the run by kind: {} MB anonymous (heap), {} MB mapped files",
+        anon / 1_000_000,
+        mapped / 1_000_000
     );
     println!(
         "clean stop after the restart from kill -9: {:.0} ms, peak RSS of that server {} MB",

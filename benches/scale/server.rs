@@ -100,6 +100,15 @@ impl Server {
         binary::memory(self.child.id())
     }
 
+    /// Resident memory split into anonymous (the heap: caches, memtable)
+    /// and file-backed (mapped index files, which the kernel can drop and
+    /// read again), in bytes.
+    pub fn resident_kinds(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| status_kib(&status, name).unwrap() * 1024;
+        (field("RssAnon:"), field("RssFile:"))
+    }
+
     /// SIGTERM, and wait for the clean stop; returns how long it took and
     /// the process's peak RSS (over its life, read until it exits). A stop
     /// that fails is reported with the end of the server's log, not fatal
@@ -159,9 +168,13 @@ impl Server {
 /// exited).
 fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    Some(status_kib(&status, "VmHWM:")? * 1024)
+}
+
+/// A `/proc/PID/status` field given in KiB.
+fn status_kib(status: &str, name: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// User and system CPU time `pid` has used, in seconds.
