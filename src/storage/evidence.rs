@@ -754,7 +754,9 @@ mod tests {
 
     #[test]
     fn retry_pauses_grow_from_four_milliseconds_to_a_tenth_of_a_second() {
-        let windows = [4, 8, 16, 32, 64, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100];
+        let windows = [
+            4, 8, 16, 32, 64, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100,
+        ];
         for (attempt, window) in (1..CREATE_ATTEMPTS).zip(windows) {
             let longest = (0..500)
                 .map(|_| pause_before_retry(attempt).as_millis())
