@@ -139,15 +139,6 @@ fn parse_as_of(text: &str) -> Result<time::Date, String> {
         .ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
 }
 
-/// How long the process waits, once its command has finished, for work the
-/// embedded database still runs on the runtime's threads. SurrealKV runs a
-/// compaction on a runtime thread, and it cannot be interrupted: at
-/// 1,000,000 records one kept a stopping server alive for 28 s (systemd
-/// kills at 30). Every acknowledged write is already synced to SurrealKV's
-/// log, so exiting before the compaction ends is as safe as a crash, which
-/// the fault trials cover; the next start removes the unfinished table.
-const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// Entry point: runs the command and turns any error into one clear line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -162,9 +153,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(cli));
-    runtime.shutdown_timeout(EXIT_WAIT);
-    match outcome {
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
