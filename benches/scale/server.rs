@@ -104,8 +104,7 @@ impl Server {
     /// and file-backed (mapped index files, which the kernel can drop and
     /// read again), in bytes.
     pub fn resident_kinds(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let field = |name: &str| status_kib(&status, name).unwrap() * 1024;
+        let field = |name| binary::status_bytes(self.child.id(), name).unwrap();
         (field("RssAnon:"), field("RssFile:"))
     }
 
@@ -125,7 +124,7 @@ impl Server {
             if let Some(exit) = self.child.try_wait().unwrap() {
                 break exit;
             }
-            peak = peak.max(peak_rss(self.child.id()).unwrap_or(0));
+            peak = peak.max(binary::status_bytes(self.child.id(), "VmHWM:").unwrap_or(0));
             std::thread::sleep(Duration::from_millis(10));
         };
         let took = asked.elapsed();
@@ -162,19 +161,6 @@ impl Server {
         std::thread::sleep(Duration::from_millis(300));
         Some(Perf(child))
     }
-}
-
-/// The peak RSS of `pid` in bytes, while it has one (not once it has
-/// exited).
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    Some(status_kib(&status, "VmHWM:")? * 1024)
-}
-
-/// A `/proc/PID/status` field given in KiB.
-fn status_kib(status: &str, name: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with(name))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// User and system CPU time `pid` has used, in seconds.

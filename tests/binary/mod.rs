@@ -118,15 +118,15 @@ pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> (u16, s
 
 /// Resident and peak-resident memory of process `pid`, in bytes.
 pub fn memory(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| -> u64 {
-        let line = status.lines().find(|l| l.starts_with(name)).unwrap();
-        line.split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            * 1024
-    };
+    let field = |name| status_bytes(pid, name).unwrap();
     (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A memory field of `/proc/PID/status` (`"VmHWM:"`, `"RssAnon:"`), in
+/// bytes; `None` once the process has exited.
+pub fn status_bytes(pid: u32, name: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
