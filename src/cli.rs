@@ -139,6 +139,16 @@ fn parse_as_of(text: &str) -> Result<time::Date, String> {
         .ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
 }
 
+/// How long the process waits, once its command has finished and the
+/// embedded store has had its chance to close ([`run`]), for work the
+/// database still runs on the runtime's threads. SurrealKV runs a
+/// compaction inside a runtime task, where nothing can interrupt it: at
+/// 1,000,000 records one kept a stopping server alive for 28 s. Every
+/// acknowledged write is already synced to SurrealKV's log, so ending
+/// before the compaction does is as safe as a crash, which the fault
+/// trials cover; the compaction runs again after the next start.
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Entry point: runs the command and turns any error into one clear line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -153,7 +163,9 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    runtime.shutdown_timeout(EXIT_WAIT);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

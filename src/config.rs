@@ -168,6 +168,12 @@ pub struct Config {
     /// `backups` in the data directory; a directory on another disk is
     /// better.
     pub backup_dir: Option<PathBuf>,
+    /// Whether responses carry a `Server-Timing` header with the time each
+    /// part of the request took (authentication, the caller's scope, the
+    /// index, the database, the access log), for benchmarks and for
+    /// finding a slow request's cause (`CPDFOLIO_SERVER_TIMING`). Off by
+    /// default: timings tell a client about the server's work.
+    pub server_timing: bool,
 }
 
 impl Default for Config {
@@ -212,6 +218,7 @@ impl Default for Config {
             max_import_bytes: 1024 * 1024 * 1024,
             max_concurrent_uploads: 4,
             backup_dir: None,
+            server_timing: false,
         }
     }
 }
@@ -307,6 +314,7 @@ impl Config {
             max_import_bytes,
             max_concurrent_uploads,
             backup_dir,
+            server_timing,
         );
         Ok(())
     }

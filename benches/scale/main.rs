@@ -13,6 +13,10 @@
 //! `CPDFOLIO_BENCH_SKIP_ALTERNATIVES` is set (their seeding alone takes
 //! longer than cpdfolio's at a million records).
 //!
+//! The server runs with `server_timing` on, and a second table gives, for
+//! each request measured, the parts the server timed (authentication, the
+//! caller's scope, the index, the database, the access log).
+//!
 //! `CPDFOLIO_BENCH_SETTLE` waits, before measuring, until the server is
 //! idle after its start (what it does in those seconds is not profiled).
 //! `CPDFOLIO_BENCH_MEMORY_LIMIT` (bytes) runs the server as in a container
@@ -31,6 +35,7 @@ mod common;
 mod corpus;
 mod server;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -172,12 +177,68 @@ impl Client {
         common::timed_get_at(&self.http, &self.url, path, token).await
     }
 
-    async fn timed(&self, paths: impl Fn(usize) -> String, token: &str) -> Vec<Duration> {
-        let mut samples = Vec::new();
+    /// `ROUNDS` GETs one after another: the time of each through HTTP,
+    /// and the parts the server timed (its `Server-Timing` header).
+    async fn timed(&self, paths: impl Fn(usize) -> String, token: &str) -> Timed {
+        let mut timed = Timed::default();
         for round in 0..ROUNDS {
-            samples.push(self.get(&paths(round), token).await.0);
+            let path = paths(round);
+            let began = Instant::now();
+            let resp = self
+                .http
+                .get(format!("{}{path}", self.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{path}");
+            timed.phases.add(resp.headers());
+            resp.bytes().await.unwrap();
+            timed.samples.push(began.elapsed());
         }
-        samples
+        timed
+    }
+}
+
+/// Requests' times through HTTP and the server's own split of them.
+#[derive(Default)]
+struct Timed {
+    samples: Vec<Duration>,
+    phases: Phases,
+}
+
+/// What the server said each request's parts took (`Server-Timing`):
+/// by part, one duration per request that had it (a part timed twice in
+/// one request counts once, summed).
+#[derive(Default)]
+struct Phases(BTreeMap<String, Vec<Duration>>);
+
+impl Phases {
+    fn add(&mut self, headers: &reqwest::header::HeaderMap) {
+        let Some(header) = headers.get("server-timing").and_then(|v| v.to_str().ok()) else {
+            return;
+        };
+        let mut request: BTreeMap<&str, f64> = BTreeMap::new();
+        for phase in header.split(", ") {
+            if let Some((name, ms)) = phase.split_once(";dur=")
+                && let Ok(ms) = ms.parse::<f64>()
+            {
+                *request.entry(name).or_default() += ms;
+            }
+        }
+        for (name, ms) in request {
+            let took = Duration::from_secs_f64(ms / 1e3);
+            self.0.entry(name.to_owned()).or_default().push(took);
+        }
+    }
+
+    /// `part median / p99 ms (n)` for each part, empty when none was timed.
+    fn summary(&mut self) -> String {
+        self.0
+            .iter_mut()
+            .map(|(name, samples)| format!("{name} {} ({})", cell(samples), samples.len()))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -187,7 +248,7 @@ fn query(round: usize) -> String {
 
 /// 16 people each create `CREATES_EACH` reflections at once; creates per
 /// second and the latency of each.
-async fn creates(client: &Client, members: &[(String, String)]) -> (f64, Vec<Duration>) {
+async fn creates(client: &Client, members: &[(String, String)]) -> (f64, Timed) {
     let mut tokens = Vec::new();
     for (email, _) in members.iter().skip(2).take(WRITERS) {
         tokens.push(client.login(email).await);
@@ -197,7 +258,7 @@ async fn creates(client: &Client, members: &[(String, String)]) -> (f64, Vec<Dur
     for (w, token) in tokens.into_iter().enumerate() {
         let (http, url) = (client.http.clone(), client.url.clone());
         tasks.spawn(async move {
-            let mut samples = Vec::new();
+            let mut timed = Timed::default();
             for k in 0..CREATES_EACH {
                 let i = 10_000_000 + w * CREATES_EACH + k;
                 let began = Instant::now();
@@ -209,15 +270,23 @@ async fn creates(client: &Client, members: &[(String, String)]) -> (f64, Vec<Dur
                     .await
                     .unwrap();
                 assert_eq!(resp.status().as_u16(), 201);
-                samples.push(began.elapsed());
+                timed.phases.add(resp.headers());
+                resp.bytes().await.unwrap();
+                timed.samples.push(began.elapsed());
             }
-            samples
+            timed
         });
     }
-    let samples: Vec<Duration> = tasks.join_all().await.into_iter().flatten().collect();
+    let mut all = Timed::default();
+    for timed in tasks.join_all().await {
+        all.samples.extend(timed.samples);
+        for (name, samples) in timed.phases.0 {
+            all.phases.0.entry(name).or_default().extend(samples);
+        }
+    }
     (
         (WRITERS * CREATES_EACH) as f64 / started.elapsed().as_secs_f64(),
-        samples,
+        all,
     )
 }
 
@@ -294,11 +363,12 @@ async fn main() {
         .to_owned();
     let _ = me;
 
-    let mut rows: Vec<(String, String)> = Vec::new();
-    let mut row = |what: &str, mut samples: Vec<Duration>| {
-        let measured = cell(&mut samples);
-        println!("measured {what}: {measured}");
-        rows.push((what.to_owned(), measured));
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut row = |what: &str, mut timed: Timed| {
+        let measured = cell(&mut timed.samples);
+        let parts = timed.phases.summary();
+        println!("measured {what}: {measured}; the server's parts: {parts}");
+        rows.push((what.to_owned(), measured, parts));
     };
     row(
         "GET a record by id",
@@ -310,17 +380,19 @@ async fn main() {
             .await,
     );
     let perf = server.perf("own-search");
-    let mut http_own = client
+    let own_searches = client
         .timed(|r| format!("/api/v1/search?q={}&limit=20", query(r)), &own)
         .await;
     drop(perf);
     let perf = server.perf("lead-search");
-    let mut http_lead = client
+    let lead_searches = client
         .timed(|r| format!("/api/v1/search?q={}&limit=20", query(r)), &lead)
         .await;
     drop(perf);
-    row("own search", http_own.clone());
-    row("a lead's search, team of 500", http_lead.clone());
+    let mut http_own = own_searches.samples.clone();
+    let mut http_lead = lead_searches.samples.clone();
+    row("own search", own_searches);
+    row("a lead's search, team of 500", lead_searches);
     row(
         "list page, own reflections",
         client
@@ -381,7 +453,7 @@ async fn main() {
         "\n## cpdfolio at {n} records ({} searchable), release binary, 2 cores",
         docs.len()
     );
-    for (what, cell) in &rows {
+    for (what, cell, _) in &rows {
         println!("{what}: {cell}");
     }
     println!(
@@ -416,6 +488,13 @@ async fn main() {
         clean_start.as_secs_f64() * 1e3,
         crash_start.as_secs_f64() * 1e3
     );
+
+    println!(
+        "\n## where each request's time went, as the server timed it (median / p99 ms, requests)"
+    );
+    for (what, _, parts) in &rows {
+        println!("{what}: {parts}");
+    }
 
     if std::env::var_os("CPDFOLIO_BENCH_SKIP_ALTERNATIVES").is_some() {
         return;

@@ -19,7 +19,8 @@ fn log_path(data: &Path) -> std::path::PathBuf {
 /// with `CPDFOLIO_BENCH_AS_UNIT` through `scripts/as-systemd-unit.sh`, as
 /// `deploy/cpdfolio.service` runs it.
 fn command(data: &Path) -> Command {
-    let plain = binary::cpdfolio(data);
+    let mut plain = binary::cpdfolio(data);
+    plain.env("CPDFOLIO_SERVER_TIMING", "true");
     let (script, args) = match (memory_limit(), as_unit()) {
         (Some(limit), _) => ("scripts/memory-limited.sh", vec![limit]),
         (None, true) => ("scripts/as-systemd-unit.sh", vec![]),

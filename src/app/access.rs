@@ -41,6 +41,7 @@ pub fn not_found(kind: RecordKind) -> AppError {
 impl App {
     /// The caller with the members of every team they lead.
     pub async fn viewer(&self, me: &CurrentUser) -> AppResult<Viewer> {
+        let _phase = super::timing::phase("scope");
         let is_admin = !me.user.role.keeps_portfolio();
         if is_admin {
             return Ok(Viewer {
@@ -140,6 +141,7 @@ impl App {
         me: &CurrentUser,
         records: impl Iterator<Item = (RecordKind, &'a str, &'a str)>,
     ) -> AppResult<()> {
+        let _phase = super::timing::phase("log");
         let entries: Vec<NewAccess> = records
             .filter(|(_, owner, _)| *owner != me.id())
             .map(|(kind, owner, id)| NewAccess::new(me.id(), owner, kind, id, "read"))

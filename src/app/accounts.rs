@@ -259,6 +259,7 @@ impl App {
     ///
     /// [`signed_in`]: super::signed_in
     pub async fn session_user(&self, bearer: &str) -> AppResult<CurrentUser> {
+        let _phase = super::timing::phase("auth");
         let digest = token::digest(bearer);
         let SignedIn { session, user } = self.signed_in(&digest).await?;
         let at = self.now();

@@ -12,6 +12,7 @@ use anyhow::Context;
 
 use super::access::{RecordHeader, not_found};
 use super::pii::refuse_nhs_numbers;
+use super::timing;
 use super::{App, CurrentUser};
 use crate::app::{AppError, AppResult};
 use crate::domain::access::Access;
@@ -202,9 +203,13 @@ impl App {
             max_records: self.config().max_records_per_user,
             logged_as: NewAccess::new(me.id(), me.id(), D::KIND, &id, "create"),
         };
+        let waited = timing::phase("turn");
         let turn = self.owner_turn(me.id()).await;
+        drop(waited);
+        let written = timing::phase("write");
         let created = self.store().create_evidence(new, write).await;
-        drop(turn);
+        drop((turn, written));
+        let _phase = timing::phase("index");
         self.index_created::<D>(created?).await
     }
 
@@ -355,7 +360,9 @@ impl App {
             team_owner_ids: viewer.team_owner_ids(),
             led_team_ids: viewer.led_teams.clone(),
         };
+        let queried = timing::phase("query");
         let page = self.store().list_evidence(D::KIND, &scope, filter).await?;
+        drop(queried);
         let records = page
             .records
             .into_iter()

@@ -38,6 +38,7 @@ mod sessions;
 mod signed_in;
 mod supervision;
 mod teams;
+pub mod timing;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -32,10 +32,12 @@ impl App {
         };
         let search = Arc::clone(self.search());
         let query = query.to_owned();
+        let index = super::timing::phase("index");
         let result =
             tokio::task::spawn_blocking(move || search.search(&scope, &query, limit, offset))
                 .await
                 .map_err(AppError::internal)?;
+        drop(index);
         let page = result.map_err(|err| match err {
             SearchError::Query(q) => AppError::BadRequest(q.to_string()),
             SearchError::Internal(e) => AppError::Internal(e),

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tracing::Instrument;
 
 use crate::app::AppError;
+use crate::app::timing;
 use crate::domain::record::is_record_id;
 use crate::http::json_body::MalformedField;
 use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
@@ -30,18 +31,48 @@ pub async fn run_to_completion<E: Endpoint + 'static>(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await.map(IntoResponse::into_response);
     }
+    let waited = timing::phase("queue");
     let turn = match req.data::<crate::app::App>() {
         Some(app) => Some(app.write_turn().await),
         None => None,
     };
+    drop(waited);
     let call = async move {
         let response = next.call(req).await.map(IntoResponse::into_response);
         drop(turn);
         response
     };
-    tokio::spawn(call.in_current_span())
+    tokio::spawn(timing::same_request(call).in_current_span())
         .await
         .map_err(|_| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?
+}
+
+/// With `server_timing` on, adds the `Server-Timing` header: each phase
+/// the application timed while answering, in milliseconds.
+pub async fn server_timing<E: Endpoint>(next: E, req: Request) -> Result<Response> {
+    let enabled = req
+        .data::<crate::app::App>()
+        .is_some_and(|app| app.config().server_timing);
+    if !enabled {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let (result, phases) = timing::collect(next.call(req)).await;
+    let mut resp = result?.into_response();
+    if !phases.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&server_timing_header(&phases))
+    {
+        resp.headers_mut().insert("server-timing", value);
+    }
+    Ok(resp)
+}
+
+/// `name;dur=1.234, …` (W3C Server Timing), in the order the phases ended.
+fn server_timing_header(phases: &[timing::Phase]) -> String {
+    phases
+        .iter()
+        .map(|p| format!("{};dur={:.3}", p.name, p.elapsed.as_secs_f64() * 1000.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Gives the request a fresh id: every log line written while serving it
@@ -311,6 +342,25 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> Result<Resp
 mod tests {
     use super::*;
     use poem::http::Method;
+
+    #[test]
+    fn server_timing_lists_each_phase_in_milliseconds() {
+        let phases = [
+            timing::Phase {
+                name: "auth",
+                elapsed: std::time::Duration::from_micros(250),
+            },
+            timing::Phase {
+                name: "log",
+                elapsed: std::time::Duration::from_nanos(3_456_789),
+            },
+        ];
+        assert_eq!(
+            server_timing_header(&phases),
+            "auth;dur=0.250, log;dur=3.457"
+        );
+        assert_eq!(server_timing_header(&[]), "");
+    }
 
     #[test]
     fn a_calendar_secret_never_reaches_the_log() {

@@ -61,6 +61,7 @@ pub fn observed_routes(app: App, metrics: Arc<metrics::HttpMetrics>) -> impl End
         .nest("/docs", docs)
         .with(limit)
         .around(middleware::run_to_completion)
+        .around(middleware::server_timing)
         .around(move |next, req| metrics::observe(Arc::clone(&metrics), next, req))
         .around(middleware::problems)
         .around(move |next, req| {

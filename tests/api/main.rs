@@ -36,6 +36,7 @@ mod profile_documents;
 mod readiness;
 mod reflections;
 mod search;
+mod server_timing;
 mod session_cache;
 mod sharing;
 mod signoff;
