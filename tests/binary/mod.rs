@@ -8,7 +8,21 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 pub fn cpdfolio(data: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpdfolio"));
+    configured(Command::new(env!("CARGO_BIN_EXE_cpdfolio")), data)
+}
+
+/// The binary run through `scripts/memory-limited.sh` in a memory cgroup
+/// of `limit` bytes, as in a container with that limit (root, cgroup v1).
+pub fn cpdfolio_memory_limited(data: &std::path::Path, limit: &str) -> Command {
+    let mut cmd = Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/memory-limited.sh"
+    ));
+    cmd.args([limit, env!("CARGO_BIN_EXE_cpdfolio")]);
+    configured(cmd, data)
+}
+
+fn configured(mut cmd: Command, data: &std::path::Path) -> Command {
     // Started outside the checkout with no content directory configured:
     // the binary must run on its built-in content.
     cmd.current_dir(data)
