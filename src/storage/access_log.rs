@@ -4,7 +4,7 @@
 //! change's own transaction ([`APPEND`]), so neither is kept without the
 //! other.
 
-use surrealdb::types::SurrealValue;
+use surrealdb::types::{Datetime, RecordId, SurrealValue};
 use time::OffsetDateTime;
 
 use super::Store;
@@ -50,6 +50,30 @@ pub struct AccessEntry {
     pub action: String,
 }
 
+/// A [`NewAccess`] as stored, for a bulk `INSERT`.
+#[derive(SurrealValue)]
+struct AccessInsert {
+    at: Datetime,
+    actor: RecordId,
+    owner: RecordId,
+    kind: String,
+    record: String,
+    action: String,
+}
+
+impl AccessInsert {
+    fn new(entry: NewAccess, at: Datetime) -> Self {
+        Self {
+            at,
+            actor: RecordId::new("user", entry.actor),
+            owner: RecordId::new("user", entry.owner),
+            kind: entry.kind,
+            record: entry.record,
+            action: entry.action,
+        }
+    }
+}
+
 #[derive(SurrealValue)]
 struct AccessRow {
     at: String,
@@ -61,20 +85,23 @@ struct AccessRow {
 }
 
 impl Store {
-    /// Appends entries in one transaction.
+    /// Appends entries in one statement (one transaction): a lead's search
+    /// logs a row per result, and one `INSERT` of them all costs a fraction
+    /// of a `CREATE` each.
     pub async fn log_access(&self, entries: Vec<NewAccess>) -> StorageResult<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        let query = self
-            .db()
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 FOR $entry IN $entries {{ {APPEND} }};
-                 COMMIT TRANSACTION;"
-            ))
-            .bind(("entries", entries));
-        super::execute(query).await?;
+        let at = Datetime::now();
+        let rows: Vec<AccessInsert> = entries
+            .into_iter()
+            .map(|entry| AccessInsert::new(entry, at))
+            .collect();
+        self.db()
+            .query("INSERT INTO access_log $rows RETURN NONE")
+            .bind(("rows", rows))
+            .await?
+            .check()?;
         Ok(())
     }
 
