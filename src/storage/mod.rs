@@ -15,6 +15,7 @@ pub mod compliance;
 pub mod compliance_digest;
 mod compliance_facts;
 pub mod dump;
+pub mod engine_log;
 pub mod error;
 pub mod evidence;
 pub mod history;
@@ -69,6 +70,14 @@ impl Store {
         if config.uses_embedded_disk_database() {
             std::fs::create_dir_all(config.database_dir())
                 .with_context(|| format!("cannot create {}", config.database_dir().display()))?;
+            let fresh = engine_log::begin_fresh_log_segment(&config.database_dir())
+                .context("cannot prepare the database log after an unclean stop")?;
+            if let Some(segment) = fresh {
+                tracing::info!(
+                    segment,
+                    "last stop was not clean: new commits get a fresh log segment"
+                );
+            }
         }
         let endpoint = config.database_endpoint();
         let db = connect_when_released(&endpoint)
