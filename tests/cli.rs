@@ -136,12 +136,12 @@ async fn an_acknowledged_write_survives_kill_9() {
     // SIGKILL straight after the last acknowledgement: no graceful shutdown.
     server.kill().unwrap();
     server.wait().unwrap();
-    let torn = log_segments(data.path());
+    let torn = binary::log_segments(&data.path().join("db"));
     assert!(!torn.is_empty(), "a crash leaves the engine's log");
 
     let (mut server, url) = start_server(data.path());
     // New commits go to a segment of their own, never after a torn tail.
-    let after = log_segments(data.path());
+    let after = binary::log_segments(&data.path().join("db"));
     assert_eq!(after.last(), Some(&(torn.last().unwrap() + 1)), "{after:?}");
     let token = login(&http, &url).await;
     for (i, id) in ids.iter().enumerate() {
@@ -163,19 +163,6 @@ async fn an_acknowledged_write_survives_kill_9() {
     );
     server.kill().unwrap();
     server.wait().unwrap();
-}
-
-/// The numbers of the embedded engine's log segments, oldest first.
-fn log_segments(data: &std::path::Path) -> Vec<u64> {
-    let mut numbers: Vec<u64> = std::fs::read_dir(data.join("db").join("wal"))
-        .unwrap()
-        .filter_map(|entry| {
-            let name = entry.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".wal")?.parse().ok()
-        })
-        .collect();
-    numbers.sort_unstable();
-    numbers
 }
 
 /// Uploads are received into the data directory: a server whose system

@@ -18,7 +18,11 @@
 //! The crash is a copy of the data directory taken while the engine is
 //! still open, after every commit was fsynced: what `kill -9` leaves behind.
 
+mod binary;
+
 use std::path::Path;
+
+use binary::{log_ends_mid_commit, log_segments as wal_segments};
 
 use cpdfolio::storage::engine_log::begin_fresh_log_segment;
 use surrealkv::{Durability, TreeBuilder};
@@ -28,19 +32,6 @@ const MEMTABLE_BYTES: usize = 64 * 1024;
 
 fn key(i: usize) -> Vec<u8> {
     format!("record{i:06}").into_bytes()
-}
-
-/// The numbers of the log segments on disk, oldest first.
-fn wal_segments(dir: &Path) -> Vec<u64> {
-    let mut numbers: Vec<u64> = std::fs::read_dir(dir.join("wal"))
-        .unwrap()
-        .filter_map(|entry| {
-            let name = entry.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".wal")?.parse().ok()
-        })
-        .collect();
-    numbers.sort_unstable();
-    numbers
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -186,4 +177,23 @@ async fn a_fresh_log_segment_before_opening_keeps_commits_made_after_a_torn_log(
     })
     .await;
     assert_eq!(found, [true, false, true]);
+}
+
+/// The check `tests/faults.rs` counts torn tails with, on real logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_ending_mid_commit_is_told_from_a_whole_one() {
+    let torn = tempfile::tempdir().unwrap();
+    torn_log(torn.path()).await;
+    assert!(log_ends_mid_commit(torn.path()));
+    begin_fresh_log_segment(torn.path()).unwrap();
+    assert!(!log_ends_mid_commit(torn.path()));
+
+    let live = tempfile::tempdir().unwrap();
+    let tree = open(live.path());
+    put(&tree, b"small", 100).await;
+    put(&tree, b"large", 50_000).await;
+    let whole = tempfile::tempdir().unwrap();
+    copy_dir(live.path(), whole.path());
+    assert_eq!(wal_segments(whole.path()), [0]);
+    assert!(!log_ends_mid_commit(whole.path()));
 }

@@ -51,6 +51,17 @@ fn server(data: &std::path::Path) -> std::process::Command {
     }
 }
 
+/// Words added to each reflection, `FAULT_BODY_BYTES` long (none unless
+/// set): commits larger than the engine's 32 KiB log blocks span blocks,
+/// which a kill can leave half written (see `binary::log_ends_mid_commit`).
+fn padding() -> String {
+    let bytes: usize = std::env::var("FAULT_BODY_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    " practice".repeat(bytes / " practice".len())
+}
+
 fn create_user(data: &std::path::Path, email: &str) {
     binary::create_account(data, email, "practitioner", Some("Trial Team"));
 }
@@ -85,7 +96,8 @@ impl Writer {
     async fn reflection(&self, tag: &str, acked: &Mutex<Acknowledged>) -> Option<()> {
         let title = format!("Fault reflection {tag}");
         let trial = self.trial;
-        let body = serde_json::json!({"title": title, "activity_date": "2026-01-10", "activity_type": "other", "body": format!("trialmark{trial} entry written under load"), "tags": [format!("trial{trial}")]});
+        let text = format!("trialmark{trial} entry written under load{}", padding());
+        let body = serde_json::json!({"title": title, "activity_date": "2026-01-10", "activity_type": "other", "body": text, "tags": [format!("trial{trial}")]});
         let created = self.post("/api/v1/reflections", &self.author, body).await?;
         let id = created["id"].as_str()?.to_owned();
         acked.lock().unwrap().reflections.push((id, title));
@@ -162,64 +174,21 @@ impl Writer {
 /// the engine rotates its log (a full in-memory table), the moment whose
 /// commit SurrealKV 0.21 can lose (see `tests/engine_durability.rs`).
 fn newest_log_segment(data: &std::path::Path) -> u64 {
-    std::fs::read_dir(data.join("db").join("wal"))
-        .map(|entries| {
-            entries
-                .filter_map(|entry| {
-                    let name = entry.ok()?.file_name().into_string().ok()?;
-                    name.strip_suffix(".wal")?.parse().ok()
-                })
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
-}
-
-/// Whether the newest log segment ends in the middle of a commit: a
-/// fragment of one that spans blocks without its last, or a cut header or
-/// body. The engine repairs a cut body itself; an unfinished fragmented
-/// commit it takes for the end of the file, the torn tail that
-/// `storage::engine_log` keeps new commits away from. The log is in 32 KiB
-/// blocks of records: a 7-byte header (checksum, big-endian length, type:
-/// 0 padding, 1 whole, 2 first, 3 middle, 4 last, 9 metadata), then data.
-fn log_ends_mid_commit(data: &std::path::Path) -> bool {
-    const BLOCK: usize = 32 * 1024;
-    const HEADER: usize = 7;
-    let segment = data
-        .join("db")
-        .join("wal")
-        .join(format!("{:020}.wal", newest_log_segment(data)));
-    let bytes = std::fs::read(segment).unwrap_or_default();
-    let (mut at, mut open) = (0, false);
-    while at < bytes.len() {
-        let left_in_block = BLOCK - at % BLOCK;
-        if left_in_block < HEADER {
-            at += left_in_block;
-            continue;
-        }
-        let Some(header) = bytes.get(at..at + HEADER) else {
-            return true;
-        };
-        if header[6] == 0 {
-            at += left_in_block;
-            continue;
-        }
-        let length = usize::from(u16::from_be_bytes([header[4], header[5]]));
-        if at + HEADER + length > bytes.len() {
-            return true;
-        }
-        match header[6] {
-            2 | 3 => open = true,
-            1 | 4 => open = false,
-            _ => {}
-        }
-        at += HEADER + length;
-    }
-    open
+    binary::log_segments(&data.join("db")).pop().unwrap_or(0)
 }
 
 fn uuid_like(n: usize, step: usize) -> u64 {
     (n as u64) << 32 | step as u64
+}
+
+/// What the engine's log went through around a trial, named when a write
+/// is lost: the two moments SurrealKV 0.21 can lose commits at.
+#[derive(Clone, Copy, Default)]
+struct LogEvents {
+    /// The previous kill left the log ending mid-commit.
+    torn_before: bool,
+    /// The engine rotated its log during the trial.
+    rotated: bool,
 }
 
 /// Every acknowledged write in `acked[from..]` is there, and the search
@@ -232,9 +201,12 @@ async fn verify(
     acked: &Acknowledged,
     from: (usize, usize, usize),
     trial: usize,
-    rotated: bool,
+    log: LogEvents,
 ) {
-    let context = format!("trial {trial}, log rotated during it: {rotated}");
+    let context = format!(
+        "trial {trial}; the log was left mid-commit before it: {}; it rotated during it: {}",
+        log.torn_before, log.rotated
+    );
     let http = reqwest::Client::new();
     for (id, title) in &acked.reflections[from.0..] {
         let (status, body) =
@@ -299,11 +271,12 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let mut checked = (0, 0, 0);
     let (mut reopened, mut slowest_start) = (0usize, Duration::ZERO);
-    let (mut rotated, mut rotations, mut torn_tails) = (false, 0usize, 0usize);
+    let (mut log, mut rotations, mut torn_tails) = (LogEvents::default(), 0usize, 0usize);
     let began = Instant::now();
     for trial in 0..=trials {
         let started = Instant::now();
-        torn_tails += usize::from(log_ends_mid_commit(data.path()));
+        let torn_now = binary::log_ends_mid_commit(&data.path().join("db"));
+        torn_tails += usize::from(torn_now);
         let (mut server, url) = start_server_with(server(data.path()));
         let http = reqwest::Client::new();
         let (author, _) = login(&http, &url, "ot@example.nhs.uk").await;
@@ -316,9 +289,10 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
             &snapshot,
             checked,
             trial.saturating_sub(1),
-            rotated,
+            log,
         )
         .await;
+        log.torn_before = torn_now;
         checked = snapshot.counts();
         if trial == trials {
             server.kill().unwrap();
@@ -343,8 +317,8 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
         server.kill().unwrap();
         server.wait().unwrap();
         writers.join_all().await;
-        rotated = newest_log_segment(data.path()) > segment_at_start;
-        rotations += usize::from(rotated);
+        log.rotated = newest_log_segment(data.path()) > segment_at_start;
+        rotations += usize::from(log.rotated);
     }
     let acked = acked.lock().unwrap();
     eprintln!(

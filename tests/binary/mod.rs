@@ -144,3 +144,63 @@ pub fn status_bytes(pid: u32, name: &str) -> Option<u64> {
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
+
+/// The numbers of the log segments of the embedded store at `store` (a
+/// data directory's `db`), oldest first.
+pub fn log_segments(store: &std::path::Path) -> Vec<u64> {
+    let Ok(entries) = std::fs::read_dir(store.join("wal")) else {
+        return Vec::new();
+    };
+    let mut numbers: Vec<u64> = entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".wal")?.parse().ok()
+        })
+        .collect();
+    numbers.sort_unstable();
+    numbers
+}
+
+/// Whether the newest log segment of the embedded store at `store` (a
+/// data directory's `db`) ends in the middle of a commit: a
+/// fragment of one that spans blocks without its last, or a cut header or
+/// body. The engine repairs a cut body itself; an unfinished fragmented
+/// commit it takes for the end of the file, the torn tail that
+/// `storage::engine_log` keeps new commits away from. The log is in 32 KiB
+/// blocks of records: a 7-byte header (checksum, big-endian length, type:
+/// 0 padding, 1 whole, 2 first, 3 middle, 4 last, 9 metadata), then data.
+pub fn log_ends_mid_commit(store: &std::path::Path) -> bool {
+    const BLOCK: usize = 32 * 1024;
+    const HEADER: usize = 7;
+    let Some(newest) = log_segments(store).pop() else {
+        return false;
+    };
+    let segment = store.join("wal").join(format!("{newest:020}.wal"));
+    let bytes = std::fs::read(segment).unwrap_or_default();
+    let (mut at, mut open) = (0, false);
+    while at < bytes.len() {
+        let left_in_block = BLOCK - at % BLOCK;
+        if left_in_block < HEADER {
+            at += left_in_block;
+            continue;
+        }
+        let Some(header) = bytes.get(at..at + HEADER) else {
+            return true;
+        };
+        if header[6] == 0 {
+            at += left_in_block;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([header[4], header[5]]));
+        if at + HEADER + length > bytes.len() {
+            return true;
+        }
+        match header[6] {
+            2 | 3 => open = true,
+            1 | 4 => open = false,
+            _ => {}
+        }
+        at += HEADER + length;
+    }
+    open
+}
