@@ -2,7 +2,10 @@
 # Fault trials against the real binary, each printing its counts:
 #   - FAULT_TRIALS (default 200) times, kill -9 during 16 concurrent writers
 #     (reflections, audits with a file, signed-off supervision), then a
-#     restart that must find every acknowledged write and an index in step;
+#     restart that must find every acknowledged write and an index in step
+#     (FAULT_BODY_BYTES pads reflections so commits span the engine's log
+#     blocks; FAULT_MEMORY_LIMIT, in bytes, runs the server in a memory
+#     cgroup so the engine's table is small and its log rotates);
 #   - kill -9 at growing delays during start-ups that apply a migration over
 #     10,000 rows and then rebuild a lost index, until one finishes: the
 #     next start-up always completes the work;
