@@ -140,13 +140,11 @@ fn parse_as_of(text: &str) -> Result<time::Date, String> {
 }
 
 /// How long the process waits, once its command has finished and the
-/// embedded store has had its chance to close ([`run`]), for work the
-/// database still runs on the runtime's threads. SurrealKV runs a
-/// compaction inside a runtime task, where nothing can interrupt it: at
-/// 1,000,000 records one kept a stopping server alive for 28 s. Every
-/// acknowledged write is already synced to SurrealKV's log, so ending
-/// before the compaction does is as safe as a crash, which the fault
-/// trials cover; the compaction runs again after the next start.
+/// embedded store has closed or had its
+/// [`STORE_CLOSE_WAIT`](crate::storage::STORE_CLOSE_WAIT) to ([`run`]), for
+/// work the database still runs on the runtime's threads, which nothing
+/// can interrupt. A store that has closed has flushed everything; one cut
+/// short is a crash (see `STORE_CLOSE_WAIT` for what that can lose).
 const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Entry point: runs the command and turns any error into one clear line.

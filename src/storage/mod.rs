@@ -146,14 +146,23 @@ pub(crate) fn record_ids(table: &str, keys: &[String]) -> Vec<RecordId> {
         .collect()
 }
 
-/// Waits (up to five seconds) until the embedded store in `dir` has shut
-/// down and released its lock file, after its last handle was dropped: the
-/// engine closes the store in a background task, which a process that
-/// exits at once would cut short (logging cancelled tasks). Returns at once
-/// when there is no store there or it is not held.
+/// How long a stopping process gives the embedded store to close. The
+/// close waits for a running compaction (28 s at 1,000,000 records) before
+/// it flushes the in-memory table, and that flush is what makes durable the
+/// one commit SurrealKV 0.21.4 holds only in memory after rotating its log
+/// (`tests/engine_durability.rs`): cutting the close short is a crash that
+/// can lose it. `deploy/cpdfolio.service` allows the whole stop 90 s.
+pub const STORE_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// Waits (up to [`STORE_CLOSE_WAIT`]) until the embedded store in `dir` has
+/// shut down and released its lock file, after its last handle was
+/// dropped: the engine closes the store in a background task, which a
+/// process that exits at once would cut short. Returns at once when there
+/// is no store there or it is not held.
 pub async fn wait_until_released(dir: &std::path::Path) {
+    const STEP: std::time::Duration = std::time::Duration::from_millis(100);
     let lock = dir.join("LOCK");
-    for _ in 0..50 {
+    for _ in 0..STORE_CLOSE_WAIT.as_millis() / STEP.as_millis() {
         let held = match std::fs::File::open(&lock) {
             Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
             Err(_) => false,
@@ -161,7 +170,7 @@ pub async fn wait_until_released(dir: &std::path::Path) {
         if !held {
             return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(STEP).await;
     }
 }
 
