@@ -200,7 +200,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let result = run_command(cli.command, config).await;
     // The embedded store shuts down in the background once the command
     // has dropped it; the process must not end (and cancel that) first.
-    if let Some(dir) = store_files {
+    // A command refused the data directory never opened the store: its
+    // lock belongs to the process that holds the directory.
+    let refused =
+        matches!(&result, Err(err) if err.downcast_ref::<crate::app::LockError>().is_some());
+    if let Some(dir) = store_files.filter(|_| !refused) {
         crate::storage::wait_until_released(&dir).await;
     }
     result
