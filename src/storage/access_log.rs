@@ -86,8 +86,8 @@ struct AccessRow {
 
 impl Store {
     /// Appends entries in one statement (one transaction): a lead's search
-    /// logs a row per result, and one `INSERT` of them all costs less than a
-    /// `CREATE` each. Their time is this process's clock, where [`APPEND`]
+    /// logs a row per result, so one `INSERT` of them all rather than a
+    /// `CREATE` each (its effect at scale is not yet measured). Their time is this process's clock, where [`APPEND`]
     /// takes the database's: the same clock when embedded; against a server,
     /// keep the machines' clocks in sync (the change feed assumes it too).
     pub async fn log_access(&self, entries: Vec<NewAccess>) -> StorageResult<()> {
