@@ -198,16 +198,17 @@ impl App {
         let id = new_id();
         let new = NewEvidence {
             kind: D::KIND,
-            id: &id,
-            owner_id: me.id(),
+            owner_id: me.id().to_owned(),
             max_records: self.config().max_records_per_user,
             logged_as: NewAccess::new(me.id(), me.id(), D::KIND, &id, "create"),
+            id,
+            write,
         };
         let waited = timing::phase("turn");
         let turn = self.owner_turn(me.id()).await;
         drop(waited);
         let written = timing::phase("write");
-        let created = self.store().create_evidence(new, write).await;
+        let created = self.inner.creates.create(new).await;
         drop((turn, written));
         let _phase = timing::phase("index");
         self.index_created::<D>(created?).await

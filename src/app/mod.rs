@@ -17,6 +17,7 @@ mod bundle;
 mod calendar;
 mod clock;
 mod compliance;
+mod create_queue;
 mod error;
 mod evidence;
 mod gauges;
@@ -119,6 +120,8 @@ struct Inner {
     lead_scopes: lead_scopes::LeadScopes,
     /// Who holds each session token, between account changes.
     signed_in: signed_in::SignedInCache,
+    /// Creates waiting to share a transaction.
+    creates: create_queue::CreateQueue,
     _lock: Option<DataDirLock>,
 }
 
@@ -149,6 +152,7 @@ impl App {
         ));
         let login_guard = login_guard::LoginGuard::new(login_policy(&config));
         let uploads = tokio::sync::Semaphore::new(config.max_concurrent_uploads);
+        let creates = create_queue::CreateQueue::start(&store);
         let session_cache_age = std::time::Duration::from_millis(config.session_cache_ms);
         let app = Self {
             inner: Arc::new(Inner {
@@ -173,6 +177,7 @@ impl App {
                 owner_turns: Default::default(),
                 lead_scopes: Default::default(),
                 signed_in: signed_in::SignedInCache::new(session_cache_age),
+                creates,
                 _lock: Some(lock),
             }),
         };

@@ -16,14 +16,17 @@ use time::{Date, OffsetDateTime};
 
 use super::access_log::{APPEND, NewAccess};
 use super::compliance_facts;
-use super::error::{RECORD_LIMIT_MARK, StorageError, StorageResult};
+use super::error::StorageResult;
 use super::history::Change;
 use super::record_tally;
 use super::rows::{self, datetime};
-use super::team_records::{ON_DELETE, on_create, on_update, team_count, team_source};
-use super::{Store, execute, execute_returning_last, record_ids};
+use super::team_records::{ON_DELETE, on_update, team_count, team_source};
+use super::{Store, execute, record_ids};
 use crate::domain::dates::iso;
 use crate::domain::record::{EvidenceFilter, RecordKind};
+
+mod create;
+pub use create::NewEvidence;
 
 /// A stored record before its content is read into a domain type.
 #[derive(Debug, Clone)]
@@ -285,101 +288,7 @@ fn without_nulls(value: Value) -> Value {
     }
 }
 
-/// Tries a create makes before its conflict is reported. Within one
-/// instance a person's creates take turns, so conflicts come from another
-/// instance creating for the same person, which can go on creating while
-/// this one waits: enough tries that losing every one is unlikely.
-const CREATE_ATTEMPTS: u32 = 16;
-
-/// The longest pause between two tries, in milliseconds.
-const MOST_PAUSE_MS: u64 = 100;
-
-/// A random pause before try `attempt + 1`, growing with each try up to
-/// [`MOST_PAUSE_MS`].
-fn pause_before_retry(attempt: u32) -> std::time::Duration {
-    let window = (2u64 << attempt.min(10)).min(MOST_PAUSE_MS);
-    std::time::Duration::from_millis(rand::random::<u64>() % window)
-}
-
-/// What a create writes besides its content.
-#[derive(Debug, Clone)]
-pub struct NewEvidence<'a> {
-    pub kind: RecordKind,
-    pub id: &'a str,
-    pub owner_id: &'a str,
-    /// The most records the owner may keep; the create is refused with
-    /// [`StorageError::RecordLimit`] when they already keep that many.
-    pub max_records: u32,
-    pub logged_as: NewAccess,
-}
-
 impl Store {
-    /// Creates the record with its access-log entry and returns it as
-    /// stored. A new record conflicts with nothing itself; what two creates
-    /// by the same person can both change is that person's derived rows
-    /// (the record tally, the team index, compliance facts), and the engine
-    /// refuses the later commit. Nothing was written then, so the create is
-    /// tried again after a short, growing, random pause.
-    pub async fn create_evidence(
-        &self,
-        new: NewEvidence<'_>,
-        write: EvidenceWrite,
-    ) -> StorageResult<StoredEvidence> {
-        let mut attempt = 1;
-        loop {
-            let tried = self.create_evidence_once(&new, write.clone()).await;
-            match tried {
-                Err(StorageError::VersionConflict) if attempt < CREATE_ATTEMPTS => {
-                    tokio::time::sleep(pause_before_retry(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// One try: the limit check, the create, its derived rows and its
-    /// access-log entry, and the record read back, in one transaction (a
-    /// read in a transaction of its own would compile the table's field
-    /// definitions again).
-    async fn create_evidence_once(
-        &self,
-        new: &NewEvidence<'_>,
-        write: EvidenceWrite,
-    ) -> StorageResult<StoredEvidence> {
-        let query = self
-            .db()
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 {}
-                 CREATE type::record($table, $id) SET owner = type::record('user', $owner), {},
-                     created_at = time::now(), updated_at = time::now(), version = 1 RETURN NONE;
-                 {}
-                 {}
-                 {}
-                 {APPEND}
-                 SELECT {FIELDS} FROM ONLY type::record($table, $id);
-                 COMMIT TRANSACTION;",
-                record_tally::CHECK_ROOM,
-                set_write(new.kind),
-                on_create(new.kind),
-                compliance_facts::on_create(new.kind),
-                record_tally::ON_CREATE,
-            ))
-            .bind(("table", new.kind.as_str()))
-            .bind(("id", new.id.to_owned()))
-            .bind(("owner", new.owner_id.to_owned()))
-            .bind(("max_records", i64::from(new.max_records)))
-            .bind((
-                "record_limit",
-                format!("{RECORD_LIMIT_MARK} {}", new.max_records),
-            ))
-            .bind(("entry", new.logged_as.clone()))
-            .bind(write_vars(new.kind, write));
-        let row: Option<EvidenceRow> = execute_returning_last(query).await?;
-        row.ok_or(StorageError::NotFound)?.into_stored()
-    }
-
     /// Adds a dismissed patient-identifier flag to the record, with its
     /// access-log entry, in one transaction. The content and its version
     /// stay as they were: a dismissal is the owner's judgement about the
@@ -745,24 +654,5 @@ pub(super) fn write_vars(kind: RecordKind, w: EvidenceWrite) -> WriteVars {
         signoff: typed(w.signoff, SIGNOFF_TIMES),
         verification: w.verification.map(|v| typed(v, VERIFICATION_TIMES)),
         pii_open: i64::from(w.pii_open),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_pauses_grow_from_four_milliseconds_to_a_tenth_of_a_second() {
-        let windows = [
-            4, 8, 16, 32, 64, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100,
-        ];
-        for (attempt, window) in (1..CREATE_ATTEMPTS).zip(windows) {
-            let longest = (0..500)
-                .map(|_| pause_before_retry(attempt).as_millis())
-                .max();
-            assert!(longest < Some(window), "try {attempt}: {longest:?}");
-            assert!(longest >= Some(window / 2), "try {attempt}: {longest:?}");
-        }
     }
 }

@@ -221,12 +221,12 @@ pub(crate) async fn execute(query: surrealdb::method::Query<'_, Any>) -> error::
     first_failure(&mut response)
 }
 
-/// Runs a transaction like [`execute`] and reads the result of its last
-/// statement before `COMMIT TRANSACTION` (a `SELECT … FROM ONLY`). `BEGIN`
-/// and `COMMIT` have results of their own.
-pub(crate) async fn execute_returning_last<R: SurrealValue>(
+/// Runs a transaction like [`execute`] and reads the rows its last
+/// statement before `COMMIT TRANSACTION` returns. `BEGIN` and `COMMIT`
+/// have results of their own.
+pub(crate) async fn execute_returning_rows<R: SurrealValue>(
     query: surrealdb::method::Query<'_, Any>,
-) -> error::StorageResult<Option<R>> {
+) -> error::StorageResult<Vec<R>> {
     let mut response = query.await?;
     first_failure(&mut response)?;
     let last = response

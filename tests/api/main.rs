@@ -13,6 +13,7 @@ mod calendar;
 mod compliance;
 mod compliance_alerts;
 mod compliance_facts;
+mod create_batches;
 mod field_checks;
 mod helpers;
 mod history;
