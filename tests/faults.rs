@@ -3,7 +3,10 @@
 //! data directory, first checks that every write acknowledged before the
 //! previous `kill -9` is there, then runs 16 concurrent writers (reflections,
 //! audits with a PDF attached, supervision records signed off by the
-//! supervisor) and kills the server with SIGKILL at a varying moment.
+//! supervisor) and kills the server with SIGKILL at a varying moment. The
+//! writers write for eight people, two each, so creates by different people
+//! arrive together and share transactions (`app/create_queue.rs`) while a
+//! person's own creates still take turns.
 
 mod binary;
 #[path = "faults/startup.rs"]
@@ -17,12 +20,20 @@ use sha2::{Digest, Sha256};
 
 const WRITERS: usize = 16;
 
-/// Writes the server answered with success, to look for after the crash.
+/// The people the writers write for.
+const AUTHORS: usize = 8;
+
+fn author_email(author: usize) -> String {
+    format!("ot{author}@example.nhs.uk")
+}
+
+/// Writes the server answered with success, to look for after the crash,
+/// each with the number of the author who can read it.
 #[derive(Default, Clone)]
 struct Acknowledged {
-    reflections: Vec<(String, String)>,
-    files: Vec<(String, String)>,
-    signed: Vec<String>,
+    reflections: Vec<(usize, String, String)>,
+    files: Vec<(usize, String, String)>,
+    signed: Vec<(usize, String)>,
 }
 
 impl Acknowledged {
@@ -35,7 +46,8 @@ impl Acknowledged {
 struct Writer {
     http: reqwest::Client,
     url: String,
-    author: String,
+    /// The number of the person written for, and their token.
+    author: (usize, String),
     supervisor: String,
     supervisor_id: String,
     trial: usize,
@@ -98,15 +110,21 @@ impl Writer {
         let trial = self.trial;
         let text = format!("trialmark{trial} entry written under load{}", padding());
         let body = serde_json::json!({"title": title, "activity_date": "2026-01-10", "activity_type": "other", "body": text, "tags": [format!("trial{trial}")]});
-        let created = self.post("/api/v1/reflections", &self.author, body).await?;
+        let created = self
+            .post("/api/v1/reflections", &self.author.1, body)
+            .await?;
         let id = created["id"].as_str()?.to_owned();
-        acked.lock().unwrap().reflections.push((id, title));
+        acked
+            .lock()
+            .unwrap()
+            .reflections
+            .push((self.author.0, id, title));
         Some(())
     }
 
     async fn audit_with_file(&self, tag: &str, acked: &Mutex<Acknowledged>) -> Option<()> {
         let body = serde_json::json!({"title": format!("Fault audit {tag}"), "audit_kind": "clinical_audit", "my_role": "lead auditor", "standard": "NICE NG249", "started_on": "2026-01-05", "completed_on": "2026-02-27", "findings": "62% had a plan", "actions": "Teach the pathway"});
-        let created = self.post("/api/v1/audits", &self.author, body).await?;
+        let created = self.post("/api/v1/audits", &self.author.1, body).await?;
         let bytes = format!("%PDF-1.7\n% fault trial {tag}\n%%EOF\n").into_bytes();
         let sha = hex::encode(Sha256::digest(&bytes));
         let part = reqwest::multipart::Part::bytes(bytes).file_name("audit.pdf");
@@ -117,7 +135,7 @@ impl Writer {
                 self.url,
                 created["id"].as_str()?
             ))
-            .bearer_auth(&self.author)
+            .bearer_auth(&self.author.1)
             .multipart(reqwest::multipart::Form::new().part("file", part))
             .send()
             .await
@@ -130,17 +148,19 @@ impl Writer {
             .lock()
             .unwrap()
             .files
-            .push((file["href"].as_str()?.to_owned(), sha));
+            .push((self.author.0, file["href"].as_str()?.to_owned(), sha));
         Some(())
     }
 
     async fn signed_supervision(&self, acked: &Mutex<Acknowledged>) -> Option<()> {
         let body = serde_json::json!({"date": "2026-03-02", "duration_minutes": 60, "supervision_type": "clinical", "topics": ["caseload"], "reflection": "We discussed risk.", "supervisor_id": self.supervisor_id});
-        let created = self.post("/api/v1/supervision", &self.author, body).await?;
+        let created = self
+            .post("/api/v1/supervision", &self.author.1, body)
+            .await?;
         let base = format!("/api/v1/supervision/{}", created["id"].as_str()?);
         self.post(
             &format!("{base}/submit"),
-            &self.author,
+            &self.author.1,
             serde_json::json!({}),
         )
         .await?;
@@ -150,7 +170,7 @@ impl Writer {
             serde_json::json!({}),
         )
         .await?;
-        acked.lock().unwrap().signed.push(base);
+        acked.lock().unwrap().signed.push((self.author.0, base));
         Some(())
     }
 
@@ -193,11 +213,11 @@ struct LogEvents {
 
 /// Every acknowledged write in `acked[from..]` is there, and the search
 /// index holds exactly the reflections the database holds from `trial`
-/// (acknowledged or not: the kill may come after the commit and before the
-/// answer).
+/// for each author (acknowledged or not: the kill may come after the commit
+/// and before the answer).
 async fn verify(
     url: &str,
-    author: &str,
+    authors: &[String],
     acked: &Acknowledged,
     from: (usize, usize, usize),
     trial: usize,
@@ -208,19 +228,23 @@ async fn verify(
         log.torn_before, log.rotated
     );
     let http = reqwest::Client::new();
-    for (id, title) in &acked.reflections[from.0..] {
-        let (status, body) =
-            get_json(&http, &format!("{url}/api/v1/reflections/{id}"), author).await;
+    for (author, id, title) in &acked.reflections[from.0..] {
+        let (status, body) = get_json(
+            &http,
+            &format!("{url}/api/v1/reflections/{id}"),
+            &authors[*author],
+        )
+        .await;
         assert_eq!(
             (status, &body["title"]),
             (200, &serde_json::json!(title)),
             "lost reflection {id} ({context})"
         );
     }
-    for (href, sha) in &acked.files[from.1..] {
+    for (author, href, sha) in &acked.files[from.1..] {
         let resp = http
             .get(format!("{url}{href}"))
-            .bearer_auth(author)
+            .bearer_auth(&authors[*author])
             .send()
             .await
             .unwrap();
@@ -231,31 +255,42 @@ async fn verify(
             "changed file {href}"
         );
     }
-    for base in &acked.signed[from.2..] {
-        let (status, body) = get_json(&http, &format!("{url}{base}"), author).await;
+    for (author, base) in &acked.signed[from.2..] {
+        let (status, body) = get_json(&http, &format!("{url}{base}"), &authors[*author]).await;
         assert_eq!(
             (status, &body["workflow"]["status"]),
             (200, &serde_json::json!("signed")),
             "lost sign-off {base} ({context})"
         );
     }
-    let (_, listed) = get_json(
-        &http,
-        &format!("{url}/api/v1/reflections?tag=trial{trial}&limit=100"),
-        author,
-    )
-    .await;
-    let (_, found) = get_json(
-        &http,
-        &format!("{url}/api/v1/search?q=trialmark{trial}&limit=1"),
-        author,
-    )
-    .await;
-    assert_eq!(listed["total_is_exact"], true, "{listed}");
-    assert_eq!(
-        found["total"], listed["total"],
-        "the index matches the database after start-up ({context})"
-    );
+    for author in authors {
+        let (_, listed) = get_json(
+            &http,
+            &format!("{url}/api/v1/reflections?tag=trial{trial}&limit=100"),
+            author,
+        )
+        .await;
+        let (_, found) = get_json(
+            &http,
+            &format!("{url}/api/v1/search?q=trialmark{trial}&limit=1"),
+            author,
+        )
+        .await;
+        assert_eq!(listed["total_is_exact"], true, "{listed}");
+        assert_eq!(
+            found["total"], listed["total"],
+            "the index matches the database after start-up ({context})"
+        );
+    }
+}
+
+/// Each author's token after the first's, signed in one after another.
+async fn sign_in_authors(http: &reqwest::Client, url: &str, first: String) -> Vec<String> {
+    let mut tokens = vec![first];
+    for author in 1..AUTHORS {
+        tokens.push(login(http, url, &author_email(author)).await.0);
+    }
+    tokens
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -266,7 +301,9 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let data = tempfile::tempdir().unwrap();
-    create_user(data.path(), "ot@example.nhs.uk");
+    for author in 0..AUTHORS {
+        create_user(data.path(), &author_email(author));
+    }
     create_user(data.path(), "jo@example.nhs.uk");
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let mut checked = (0, 0, 0);
@@ -279,13 +316,14 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
         torn_tails += usize::from(torn_now);
         let (mut server, url) = start_server_with(server(data.path()));
         let http = reqwest::Client::new();
-        let (author, _) = login(&http, &url, "ot@example.nhs.uk").await;
+        let (first_author, _) = login(&http, &url, &author_email(0)).await;
         slowest_start = slowest_start.max(started.elapsed());
+        let authors = sign_in_authors(&http, &url, first_author).await;
         reopened += 1;
         let snapshot = acked.lock().unwrap().clone();
         verify(
             &url,
-            &author,
+            &authors,
             &snapshot,
             checked,
             trial.saturating_sub(1),
@@ -301,17 +339,18 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write() {
         }
         let (supervisor, supervisor_id) = login(&http, &url, "jo@example.nhs.uk").await;
         let segment_at_start = newest_log_segment(data.path());
-        let writer = Writer {
-            http,
-            url,
-            author,
-            supervisor,
-            supervisor_id,
-            trial,
-        };
         let mut writers = tokio::task::JoinSet::new();
         for n in 0..WRITERS {
-            writers.spawn(writer.clone().run(n, Arc::clone(&acked)));
+            let author = n % AUTHORS;
+            let writer = Writer {
+                http: http.clone(),
+                url: url.clone(),
+                author: (author, authors[author].clone()),
+                supervisor: supervisor.clone(),
+                supervisor_id: supervisor_id.clone(),
+                trial,
+            };
+            writers.spawn(writer.run(n, Arc::clone(&acked)));
         }
         tokio::time::sleep(Duration::from_millis(300 + (trial as u64 * 7919) % 1200)).await;
         server.kill().unwrap();
@@ -376,7 +415,7 @@ async fn a_full_disk_refuses_writes_keeps_data_and_recovers() {
     let audit = Writer {
         http: http.clone(),
         url: url.clone(),
-        author: token.clone(),
+        author: (0, token.clone()),
         supervisor: String::new(),
         supervisor_id: String::new(),
         trial: 0,
