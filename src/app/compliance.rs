@@ -90,6 +90,7 @@ impl App {
         team_id: &str,
         query: TeamComplianceQuery,
     ) -> AppResult<TeamCompliance> {
+        let team_read = super::timing::phase("team");
         let settings = self.overseen_team(me, team_id).await?;
         let requirements = self.compliance_requirements();
         let compliance = &self.content().compliance;
@@ -102,12 +103,14 @@ impl App {
         )
         .map_err(AppError::Validation)?;
         let team = self.store().team(team_id).await?.ok_or(NO_TEAM)?;
+        drop(team_read);
         let ids: Vec<String> = team.members.iter().map(|m| m.user_id.clone()).collect();
         let today = self.today();
-        let people = self
-            .store()
-            .compliance_facts(&ids)
-            .await?
+        let queried = super::timing::phase("query");
+        let facts = self.store().compliance_facts(&ids).await?;
+        drop(queried);
+        let _phase = super::timing::phase("assess");
+        let people = facts
             .into_iter()
             .map(|stored| {
                 let facts = self.resolved(stored);

@@ -67,3 +67,16 @@ async fn without_server_timing_no_response_carries_the_header() {
     assert_eq!(body["total"], 1);
     assert!(phases.is_empty(), "{phases:?}");
 }
+
+#[tokio::test]
+async fn team_compliance_names_the_team_check_the_facts_query_and_the_assessment() {
+    let t = TestApp::spawn_with(|c| c.server_timing = true).await;
+    let (_, lead) = riverside_team(&t).await;
+    let (_, teams) = t.get("/api/v1/teams", Some(&lead)).await;
+    let team = teams[0]["id"].as_str().unwrap();
+    let url = t.url(&format!("/api/v1/teams/{team}/compliance"));
+    let (status, body, headers) = t.send(t.http.get(url), Some(&lead)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(phases(&headers), ["auth", "team", "query", "assess"]);
+}
