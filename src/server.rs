@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{EndpointExt, Server};
 
 use crate::app::App;
@@ -23,9 +23,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     };
     let committer = app.spawn_background_tasks();
     let alerts = crate::jobs::spawn_daily_alerts(app.clone());
-    let acceptor = TcpListener::bind(app.config().listen)
-        .into_acceptor()
-        .await
+    let acceptor = listen(app.config().listen)
         .with_context(|| format!("cannot listen on {}", app.config().listen))?;
     let local: Option<SocketAddr> = acceptor
         .local_addr()
@@ -60,6 +58,25 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     result.context("the HTTP server failed")
 }
 
+/// Connections the kernel holds for the server before it accepts them. The
+/// usual default, 128, is overrun by a burst of new connections (a login
+/// flood, a ward's worth of browsers after a restart): the kernel then
+/// drops their handshakes and each client waits a second before trying
+/// again. The kernel lowers this to `net.core.somaxconn` where that is
+/// smaller.
+const ACCEPT_BACKLOG: u32 = 1024;
+
+/// Listens on `addr` with room for [`ACCEPT_BACKLOG`] waiting connections.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpAcceptor> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    TcpAcceptor::from_tokio(socket.listen(ACCEPT_BACKLOG)?)
+}
+
 /// Starts the metrics listener when one is configured.
 async fn serve_metrics(
     app: &App,
@@ -68,10 +85,7 @@ async fn serve_metrics(
     let Some(addr) = app.config().metrics_listen else {
         return Ok(None);
     };
-    let acceptor = TcpListener::bind(addr)
-        .into_acceptor()
-        .await
-        .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+    let acceptor = listen(addr).with_context(|| format!("cannot listen for metrics on {addr}"))?;
     println!("metrics at http://{addr}/metrics");
     let endpoint = crate::http::metrics::endpoint(app.clone(), metrics);
     Ok(Some(tokio::spawn(async move {
