@@ -94,6 +94,9 @@ fn not_received(err: ReceiveError) -> AppError {
             "the file is larger than the limit of {limit} bytes"
         )),
         ReceiveError::Empty => AppError::invalid("file", "the file is empty"),
+        ReceiveError::Unreadable(e) => {
+            AppError::BadRequest(format!("the upload could not be read: {e}"))
+        }
         ReceiveError::Io(e) => AppError::from(e),
     }
 }

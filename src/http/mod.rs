@@ -11,6 +11,7 @@ pub mod metrics;
 mod middleware;
 pub mod problem;
 pub mod text;
+mod upload;
 pub mod web;
 
 use std::sync::Arc;

@@ -70,6 +70,10 @@ pub enum ReceiveError {
     TooLarge(u64),
     #[error("the file is empty")]
     Empty,
+    /// The reader failed: for an upload, the sender's body was malformed or
+    /// cut short, which is theirs to fix, not the server's.
+    #[error("the upload could not be read: {0}")]
+    Unreadable(std::io::Error),
     #[error(transparent)]
     Io(#[from] anyhow::Error),
 }
@@ -165,7 +169,7 @@ impl BlobStore {
             let n = reader
                 .read(&mut buf)
                 .await
-                .context("the upload could not be read")?;
+                .map_err(ReceiveError::Unreadable)?;
             if n == 0 {
                 break;
             }

@@ -244,9 +244,12 @@ async fn attachments_of_supervision_change_only_while_the_record_may_be_edited()
     assert_eq!(stored, 1, "nothing of the refused uploads is kept");
 }
 
+/// Files under `dir`, none if it does not exist.
 fn walk_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .unwrap()
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
         .map(|e| e.unwrap().path())
         .map(|p| if p.is_dir() { walk_files(&p) } else { 1 })
         .sum()
@@ -316,4 +319,98 @@ async fn changing_a_verified_training_records_files_needs_verifying_again() {
     );
     let (_, history) = t.get(&format!("{base}/history"), Some(&sam)).await;
     assert_eq!(history["current_version"], 5);
+}
+
+/// Sends a multipart body of `parts` (name, file name, bytes), closed or
+/// cut off before its closing boundary.
+async fn send_parts(
+    t: &TestApp,
+    path: &str,
+    token: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+    closed: bool,
+) -> (u16, Value) {
+    let boundary = "cpdfolio-parts-boundary-41c9";
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        let file_name = file_name.map_or(String::new(), |f| format!("; filename=\"{f}\""));
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    if closed {
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    }
+    let req = t
+        .http
+        .post(t.url(path))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    let (status, body, _) = t.send(req, Some(token)).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_upload_form_holds_the_file_and_nothing_else() {
+    let t = TestApp::spawn().await;
+    let (sam, path) = audit_attachments(&t).await;
+    let pdf = pdf_bytes("falls audit results");
+
+    let before = [("note", None, &b"hello"[..]), ("file", Some("a.pdf"), &pdf)];
+    let (status, problem) = send_parts(&t, &path, &sam, &before, true).await;
+    assert_problem(status, &problem, 400);
+    assert_eq!(
+        problem["detail"],
+        "the form has a part named \"note\"; the only part accepted is `file`"
+    );
+
+    let after = [
+        ("file", Some("a.pdf"), &pdf[..]),
+        ("ab\u{e9}c'--", None, b"x"),
+    ];
+    let (status, problem) = send_parts(&t, &path, &sam, &after, true).await;
+    assert_problem(status, &problem, 400);
+    assert_eq!(
+        problem["detail"],
+        "the upload could not be read: the form has a part named \"ab\u{e9}c'--\"; the only part accepted is `file`"
+    );
+
+    let second_file = [
+        ("file", Some("a.pdf"), &pdf[..]),
+        ("file", Some("b.pdf"), &pdf),
+    ];
+    let (status, problem) = send_parts(&t, &path, &sam, &second_file, true).await;
+    assert_problem(status, &problem, 400);
+    assert_eq!(
+        problem["detail"],
+        "the upload could not be read: the form has a part named \"file\"; the only part accepted is `file`"
+    );
+
+    let cut_off = [("file", Some("a.pdf"), &pdf[..])];
+    let (status, problem) = send_parts(&t, &path, &sam, &cut_off, false).await;
+    assert_problem(status, &problem, 400);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("the upload could not be read: "),
+        "{problem}"
+    );
+
+    let (_, listed) = t.get(&path, Some(&sam)).await;
+    assert_eq!(listed, json!([]));
+    assert_eq!(walk_files(&t.data.path().join("attachments")), 0);
+    assert_eq!(walk_files(&t.data.path().join("incoming")), 0);
+
+    let (status, attached) = send_parts(&t, &path, &sam, &cut_off, true).await;
+    assert_eq!(status, 201, "{attached}");
+    assert_eq!(attached["file_name"], "a.pdf");
 }

@@ -25,6 +25,7 @@ use crate::domain::reflection::ReflectionDraft;
 use crate::domain::supervision::SupervisionDraft;
 use crate::domain::training::TrainingDraft;
 use crate::http::auth::BearerAuth;
+use crate::http::upload::sole_file;
 
 pub struct RecordsApi;
 
@@ -235,22 +236,6 @@ impl ParsePayload for StreamedUpload {
 
 poem_openapi::impl_apirequest_for_payload!(StreamedUpload,);
 
-/// The `file` field of the form (other fields are skipped).
-async fn file_field(form: &mut poem::web::Multipart) -> AppResult<poem::web::Field> {
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => return Ok(field),
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(AppError::invalid("file", "the form has no file field")),
-            Err(e) => {
-                return Err(AppError::BadRequest(format!(
-                    "the form cannot be read: {e}"
-                )));
-            }
-        }
-    }
-}
-
 #[derive(ApiResponse)]
 enum AttachedResponse {
     /// Attached.
@@ -359,7 +344,7 @@ impl RecordsApi {
     }
 
     /// Attach a file to one of the caller's records (multipart field
-    /// `file`). The type is decided from the content; others get 415, files
+    /// `file`, the form's only part: any other is 400). The type is decided from the content; others get 415, files
     /// over `max_attachment_bytes` 413. The same file is stored once.
     #[oai(path = "/:kind/:id/attachments", method = "post")]
     async fn upload(
@@ -372,10 +357,8 @@ impl RecordsApi {
     ) -> AppResult<AttachedResponse> {
         let kind = RecordKind::from(kind.0);
         check_id(kind, &id)?;
-        let mut form = form.0;
-        let field = file_field(&mut form).await?;
-        let file_name = field.file_name().map(str::to_owned);
-        let file = Box::pin(field.into_async_read());
+        let mut file = sole_file(form.0).await?;
+        let file_name = file.file_name.take();
         let attachment = app
             .add_attachment(&auth.0, kind, &id, file_name.as_deref(), file)
             .await?;
