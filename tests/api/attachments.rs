@@ -346,16 +346,7 @@ async fn send_parts(
     if closed {
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     }
-    let req = t
-        .http
-        .post(t.url(path))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body);
-    let (status, body, _) = t.send(req, Some(token)).await;
-    (status, body)
+    t.post_multipart(path, Some(token), boundary, body).await
 }
 
 #[tokio::test]
@@ -372,27 +363,18 @@ async fn the_upload_form_holds_the_file_and_nothing_else() {
         "the form has a part named \"note\"; the only part accepted is `file`"
     );
 
-    let after = [
-        ("file", Some("a.pdf"), &pdf[..]),
-        ("ab\u{e9}c'--", None, b"x"),
-    ];
-    let (status, problem) = send_parts(&t, &path, &sam, &after, true).await;
-    assert_problem(status, &problem, 400);
-    assert_eq!(
-        problem["detail"],
-        "the upload could not be read: the form has a part named \"ab\u{e9}c'--\"; the only part accepted is `file`"
-    );
-
-    let second_file = [
-        ("file", Some("a.pdf"), &pdf[..]),
-        ("file", Some("b.pdf"), &pdf),
-    ];
-    let (status, problem) = send_parts(&t, &path, &sam, &second_file, true).await;
-    assert_problem(status, &problem, 400);
-    assert_eq!(
-        problem["detail"],
-        "the upload could not be read: the form has a part named \"file\"; the only part accepted is `file`"
-    );
+    let trailing: [(&str, Option<&str>); 2] = [("ab\u{e9}c'--", None), ("file", Some("b.pdf"))];
+    for (name, file_name) in trailing {
+        let parts = [("file", Some("a.pdf"), &pdf[..]), (name, file_name, b"x")];
+        let (status, problem) = send_parts(&t, &path, &sam, &parts, true).await;
+        assert_problem(status, &problem, 400);
+        assert_eq!(
+            problem["detail"],
+            format!(
+                "the upload could not be read: the form has a part named {name:?}; the only part accepted is `file`"
+            )
+        );
+    }
 
     let cut_off = [("file", Some("a.pdf"), &pdf[..])];
     let (status, problem) = send_parts(&t, &path, &sam, &cut_off, false).await;

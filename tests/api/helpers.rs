@@ -304,6 +304,17 @@ impl TestApp {
         .into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.post_multipart(path, token, boundary, body).await
+    }
+
+    /// Posts `body` as a multipart form delimited by `boundary`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        boundary: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
         let req = self
             .http
             .post(self.url(path))
