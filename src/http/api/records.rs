@@ -344,8 +344,9 @@ impl RecordsApi {
     }
 
     /// Attach a file to one of the caller's records (multipart field
-    /// `file`, the form's only part: any other is 400). The type is decided from the content; others get 415, files
-    /// over `max_attachment_bytes` 413. The same file is stored once.
+    /// `file`, the form's only part: any other is 400). The type is decided
+    /// from the content; others get 415, files over `max_attachment_bytes`
+    /// 413. The same file is stored once.
     #[oai(path = "/:kind/:id/attachments", method = "post")]
     async fn upload(
         &self,
